@@ -1,0 +1,30 @@
+# Compiler cache, fast linker, warnings and sanitizers. Included once from the top-level CMakeLists.
+
+find_program(CCACHE_PROGRAM ccache)
+if(CCACHE_PROGRAM)
+  set(CMAKE_CXX_COMPILER_LAUNCHER "${CCACHE_PROGRAM}")
+endif()
+
+# mold links the test binaries several times faster than GNU ld on two cores; lld is the fallback.
+include(CheckCXXSourceCompiles)
+find_program(MOLD_PROGRAM mold)
+find_program(LLD_PROGRAM NAMES ld.lld lld)
+if(MOLD_PROGRAM AND CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+  add_link_options(-fuse-ld=mold)
+elseif(LLD_PROGRAM)
+  add_link_options(-fuse-ld=lld)
+endif()
+
+# Warnings for our own code only: targets opt in with spate_warnings(target).
+function(spate_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Werror -Wno-missing-field-initializers)
+endfunction()
+
+if(SPATE_SANITIZE)
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+if(SPATE_TSAN)
+  add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=thread)
+endif()
