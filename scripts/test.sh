@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Installs dependencies, builds, and runs every test: unit tests (plain, ASan+UBSan, TSan for the
+# concurrency-heavy ones), end-to-end tests against the real binary, the module dependency check,
+# the generated-docs check and a short fuzz run. Exits non-zero on the first failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+JOBS=$(nproc)
+FUZZ_SECONDS=${FUZZ_SECONDS:-60}
+step() { printf '\n==== %s ====\n' "$*"; }
+
+step "dependencies"
+bash scripts/install-deps.sh
+
+step "module dependency check"
+/usr/bin/python3 tools/check_includes.py
+
+step "build (RelWithDebInfo)"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j "$JOBS"
+
+step "generated docs are current"
+build/spate docs compatibility | diff -u docs/compatibility.md - || {
+  echo "docs/compatibility.md is stale: run 'build/spate docs compatibility > docs/compatibility.md'"; exit 1; }
+
+step "unit tests"
+ctest --test-dir build --output-on-failure -j "$JOBS"
+
+step "end-to-end tests"
+/usr/bin/python3 -m pytest -q -p no:cacheprovider tests/e2e
+
+step "unit tests under ASan+UBSan"
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSPATE_SANITIZE=ON >/dev/null
+cmake --build build-asan -j "$JOBS"
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --test-dir build-asan --output-on-failure -j "$JOBS"
+
+step "concurrency tests under TSan"
+cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSPATE_TSAN=ON >/dev/null
+cmake --build build-tsan -j "$JOBS" --target net_tests
+TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/net/net_tests
+
+step "fuzz request decoding (${FUZZ_SECONDS}s)"
+CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSPATE_FUZZ=ON \
+  -DSPATE_TESTS=ON >/dev/null
+cmake --build build-fuzz -j "$JOBS" --target fuzz_request_decode
+mkdir -p build-fuzz/corpus
+build-fuzz/tests/fuzz/fuzz_request_decode -max_total_time="$FUZZ_SECONDS" -max_len=4096 -print_final_stats=1 \
+  build-fuzz/corpus tests/fuzz/seeds
+
+echo
+echo "all test stages passed"
