@@ -1,0 +1,261 @@
+#include "net/connection.h"
+
+#include <array>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+#include "base/assert.h"
+#include "base/log.h"
+#include "net/framing.h"
+
+namespace spate::net::detail {
+
+namespace asio = boost::asio;
+using asio::use_awaitable;
+
+namespace {
+
+// Big enough that a burst of pipelined small requests is parsed from one read(2).
+constexpr std::size_t read_buffer_bytes = 32 * 1024;
+// Responses gathered into one writev; Asio caps a single writev at 64 buffers anyway.
+constexpr std::size_t max_write_batch = 32;
+
+asio::awaitable<void> wait_for_wakeup(asio::steady_timer& timer) {
+  timer.expires_at(asio::steady_timer::time_point::max());
+  boost::system::error_code ignored;  // operation_aborted is the wake-up
+  co_await timer.async_wait(asio::redirect_error(use_awaitable, ignored));
+}
+
+bool is_quiet_disconnect(const boost::system::error_code& ec) {
+  return ec == asio::error::eof || ec == asio::error::connection_reset ||
+         ec == asio::error::broken_pipe || ec == asio::error::connection_aborted ||
+         ec == asio::error::operation_aborted;
+}
+
+}  // namespace
+
+connection::connection(asio::ip::tcp::socket socket, std::uint64_t id, std::string peer,
+                       std::shared_ptr<const connection_settings> settings,
+                       connection_observer& observer)
+    : _socket(std::move(socket)),
+      _context{id, std::move(peer), _socket.get_executor()},
+      _settings(std::move(settings)),
+      _observer(observer),
+      _reader_wakeup(_socket.get_executor()),
+      _writer_wakeup(_socket.get_executor()),
+      _grace_timer(_socket.get_executor()) {}
+
+void connection::start() {
+  asio::co_spawn(_socket.get_executor(), read_loop(shared_from_this()), asio::detached);
+  asio::co_spawn(_socket.get_executor(), write_loop(shared_from_this()), asio::detached);
+}
+
+void connection::drain(std::chrono::milliseconds grace) {
+  if (_closed || _draining) return;
+  _draining = true;
+  _reader_wakeup.cancel();
+  _writer_wakeup.cancel();  // the writer closes once nothing is in flight
+  _grace_timer.expires_after(grace);
+  _grace_timer.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+    if (!ec) self->fail(false, "reason=stop_grace_expired");
+  });
+}
+
+void connection::close() {
+  if (_closed) return;
+  auto keep_alive = shared_from_this();  // the observer drops the registry's reference
+  _closed = true;
+  boost::system::error_code ignored;
+  _socket.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  _socket.close(ignored);
+  _reader_wakeup.cancel();
+  _writer_wakeup.cancel();
+  _grace_timer.cancel();
+  _pending.clear();  // handlers still running find _closed set and drop their response
+  _observer.connection_closed(_context.connection_id);
+}
+
+void connection::fail(bool warn, std::string_view detail) {
+  if (_closed) return;
+  if (warn) {
+    SPATE_LOG_WARN("closing connection id={} peer={} {}", _context.connection_id, _context.peer,
+                   detail);
+  } else {
+    SPATE_LOG_DEBUG("closing connection id={} peer={} {}", _context.connection_id, _context.peer,
+                    detail);
+  }
+  close();
+}
+
+void connection::on_end_of_requests() {
+  // The peer half-closed at a frame boundary: answer what was asked, then close (the writer does).
+  _end_of_requests = true;
+  _writer_wakeup.cancel();
+}
+
+asio::awaitable<bool> connection::fill(std::size_t n) {
+  if (_rend - _rbegin >= n) co_return true;
+  if (_rbuf.empty()) _rbuf.resize(read_buffer_bytes);
+  if (_rbegin > 0) {
+    std::memmove(_rbuf.data(), _rbuf.data() + _rbegin, _rend - _rbegin);
+    _rend -= _rbegin;
+    _rbegin = 0;
+  }
+  while (_rend < n) {
+    boost::system::error_code ec;
+    const std::size_t got = co_await _socket.async_read_some(
+        asio::buffer(_rbuf.data() + _rend, _rbuf.size() - _rend),
+        asio::redirect_error(use_awaitable, ec));
+    _rend += got;
+    if (ec == asio::error::eof && _rend == 0) co_return false;
+    if (ec) throw boost::system::system_error(ec);
+  }
+  co_return true;
+}
+
+asio::awaitable<void> connection::read_loop(std::shared_ptr<connection> /*self*/) {
+  const connection_settings& settings = *_settings;
+  try {
+    for (;;) {
+      // Backpressure: with max_in_flight requests outstanding, stop reading; TCP does the rest.
+      while (!reading_stopped() && in_flight() >= settings.max_in_flight) {
+        co_await wait_for_wakeup(_reader_wakeup);
+      }
+      if (reading_stopped()) co_return;
+
+      if (!co_await fill(frame_header_bytes)) {
+        on_end_of_requests();
+        co_return;
+      }
+      if (reading_stopped()) co_return;
+      const auto size = base::load_be<std::uint32_t>(_rbuf.data() + _rbegin);
+      _rbegin += frame_header_bytes;
+      switch (check_frame_size(size, settings.max_frame_bytes)) {
+        case frame_size_verdict::ok:
+          break;
+        case frame_size_verdict::invalid:
+          fail(true, fmt::format("reason=invalid_frame_size size={}", static_cast<std::int32_t>(size)));
+          co_return;
+        case frame_size_verdict::too_large:
+          fail(true, fmt::format("reason=frame_too_large size={} max={}", size,
+                                 settings.max_frame_bytes));
+          co_return;
+      }
+
+      base::byte_buffer frame(size);
+      const std::size_t buffered = std::min<std::size_t>(_rend - _rbegin, size);
+      std::memcpy(frame.data(), _rbuf.data() + _rbegin, buffered);
+      _rbegin += buffered;
+      if (buffered < size) {
+        co_await asio::async_read(_socket, asio::buffer(frame.data() + buffered, size - buffered),
+                                  use_awaitable);
+      }
+      if (reading_stopped()) co_return;
+      dispatch(std::move(frame));
+    }
+  } catch (const boost::system::system_error& e) {
+    // EOF inside a frame, reset, or our own close() cancelling the read.
+    if (!_closed) {
+      fail(!is_quiet_disconnect(e.code()), fmt::format("reason=read_error error=\"{}\"", e.code().message()));
+    }
+  }
+}
+
+void connection::dispatch(base::byte_buffer frame) {
+  const std::uint64_t seq = _next_seq++;
+  _pending.emplace_back();
+  asio::co_spawn(_socket.get_executor(), run_handler(shared_from_this(), seq, std::move(frame)),
+                 asio::detached);
+}
+
+asio::awaitable<void> connection::run_handler(std::shared_ptr<connection> self, std::uint64_t seq,
+                                              base::byte_buffer frame) {
+  std::optional<base::byte_buffer> response;
+  bool failed = false;
+  std::string error;
+  try {
+    response = co_await self->_settings->handler(self->_context, std::move(frame));
+  } catch (const std::exception& e) {
+    failed = true;
+    error = e.what();
+  } catch (...) {
+    failed = true;
+    error = "unknown exception";
+  }
+  if (failed) {
+    self->fail(true, fmt::format("reason=handler_error error=\"{}\"", error));
+    co_return;
+  }
+  self->complete(seq, std::move(response));
+}
+
+void connection::complete(std::uint64_t seq, std::optional<base::byte_buffer> response) {
+  if (_closed) return;
+  // Invariant: a request's slot stays in _pending until its handler has completed.
+  SPATE_ASSERT(seq >= _head_seq && seq - _head_seq < _pending.size(), "response for unknown request");
+  slot& s = _pending[seq - _head_seq];
+  s.done = true;
+  s.response = std::move(response);
+  if (seq == _head_seq) _writer_wakeup.cancel();
+}
+
+asio::awaitable<void> connection::write_loop(std::shared_ptr<connection> /*self*/) {
+  std::vector<base::byte_buffer> batch;
+  std::vector<std::array<std::uint8_t, frame_header_bytes>> prefixes;
+  std::vector<asio::const_buffer> buffers;
+  batch.reserve(max_write_batch);
+  prefixes.reserve(max_write_batch);
+  buffers.reserve(2 * max_write_batch);
+  try {
+    for (;;) {
+      while (!_closed && (_pending.empty() || !_pending.front().done)) {
+        if (_pending.empty() && (_draining || _end_of_requests)) {
+          fail(false, _draining ? "reason=server_stopping" : "reason=peer_closed");
+          co_return;
+        }
+        co_await wait_for_wakeup(_writer_wakeup);
+      }
+      if (_closed) co_return;
+
+      // Take the completed prefix of the queue, in request order.
+      batch.clear();
+      while (!_pending.empty() && _pending.front().done && batch.size() < max_write_batch) {
+        slot& front = _pending.front();
+        if (front.response) batch.push_back(std::move(*front.response));
+        _pending.pop_front();
+        ++_head_seq;
+        ++_writing;
+      }
+      if (!batch.empty()) {
+        prefixes.resize(batch.size());
+        buffers.clear();
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+          if (batch[i].size() > static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max())) {
+            fail(true, fmt::format("reason=response_too_large size={}", batch[i].size()));
+            co_return;
+          }
+          base::store_be<std::uint32_t>(prefixes[i].data(), static_cast<std::uint32_t>(batch[i].size()));
+          buffers.emplace_back(asio::buffer(prefixes[i]));
+          buffers.emplace_back(asio::buffer(batch[i]));
+        }
+        // Scatter/gather: size prefixes and payloads go out in one writev without copying.
+        co_await asio::async_write(_socket, buffers, use_awaitable);
+      }
+      _writing = 0;
+      _reader_wakeup.cancel();
+    }
+  } catch (const boost::system::system_error& e) {
+    if (!_closed) {
+      fail(!is_quiet_disconnect(e.code()), fmt::format("reason=write_error error=\"{}\"", e.code().message()));
+    }
+  }
+}
+
+}  // namespace spate::net::detail

@@ -1,0 +1,109 @@
+#pragma once
+// Internal to net/: one accepted TCP connection and its request pipeline.
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "net/server.h"
+
+namespace spate::net::detail {
+
+// Settings every connection of a server shares; immutable after start().
+struct connection_settings {
+  std::size_t max_frame_bytes;
+  std::size_t max_in_flight;
+  frame_handler handler;
+};
+
+// Told once when a connection closes (on the connection's thread). Implemented by the worker that
+// owns the connection's event loop.
+class connection_observer {
+ public:
+  virtual void connection_closed(std::uint64_t connection_id) = 0;
+
+ protected:
+  ~connection_observer() = default;
+};
+
+// One connection: a reader coroutine that parses frames and starts one handler coroutine per
+// request, and a single writer coroutine that writes responses in request order.
+//
+//   read_loop --dispatch--> run_handler (one per request, completes in any order)
+//       ^                        | complete(seq)
+//       | slot freed             v
+//       +------------------- write_loop (writes the done prefix of _pending, in order)
+//
+// Invariant: _pending holds one slot per request read but not yet handed to the writer, in request
+// order; slot i belongs to sequence number _head_seq + i.
+//
+// Thread-safety: none. Every member is touched only on the connection's executor (one io_context
+// run by one thread), including by handler completions, which resume on that executor.
+// Lifetime: shared by its coroutines, pending handlers, the grace timer and the worker's registry;
+// close() drops the registry's reference.
+class connection : public std::enable_shared_from_this<connection> {
+ public:
+  connection(boost::asio::ip::tcp::socket socket, std::uint64_t id, std::string peer,
+             std::shared_ptr<const connection_settings> settings, connection_observer& observer);
+
+  // Spawns the reader and writer coroutines.
+  void start();
+  // Server shutdown: stop reading requests, write the responses of in-flight ones, then close;
+  // close regardless after `grace`.
+  void drain(std::chrono::milliseconds grace);
+  // Closes the socket at once; responses of handlers still running are dropped. Idempotent.
+  void close();
+
+ private:
+  struct slot {
+    bool done = false;
+    std::optional<base::byte_buffer> response;
+  };
+
+  boost::asio::awaitable<void> read_loop(std::shared_ptr<connection> self);
+  boost::asio::awaitable<void> write_loop(std::shared_ptr<connection> self);
+  static boost::asio::awaitable<void> run_handler(std::shared_ptr<connection> self,
+                                                  std::uint64_t seq, base::byte_buffer frame);
+  // Ensures at least `n` (<= read buffer size) bytes are buffered. False on EOF before any byte.
+  boost::asio::awaitable<bool> fill(std::size_t n);
+  void dispatch(base::byte_buffer frame);
+  void complete(std::uint64_t seq, std::optional<base::byte_buffer> response);
+  void on_end_of_requests();
+  // Logs "closing connection id=.. peer=.. <detail>" once (warn or debug) and closes.
+  void fail(bool warn, std::string_view detail);
+
+  std::size_t in_flight() const { return _pending.size() + _writing; }
+  bool reading_stopped() const { return _closed || _draining || _end_of_requests; }
+
+  boost::asio::ip::tcp::socket _socket;
+  request_context _context;
+  std::shared_ptr<const connection_settings> _settings;
+  connection_observer& _observer;
+
+  // Used as condition variables: waiters park on an infinite expiry, cancel() wakes them.
+  boost::asio::steady_timer _reader_wakeup;
+  boost::asio::steady_timer _writer_wakeup;
+  boost::asio::steady_timer _grace_timer;
+
+  std::deque<slot> _pending;
+  std::uint64_t _head_seq = 0;  // sequence number of _pending.front()
+  std::uint64_t _next_seq = 0;  // sequence number of the next request read
+  std::size_t _writing = 0;     // responses taken by the writer, write not yet finished
+
+  // Reused read buffer: [_rbegin, _rend) is read but not yet parsed. Several small pipelined
+  // requests arrive in one read; large payloads are read straight into their own frame buffer.
+  base::byte_buffer _rbuf;
+  std::size_t _rbegin = 0;
+  std::size_t _rend = 0;
+
+  bool _end_of_requests = false;  // peer sent EOF at a frame boundary
+  bool _draining = false;         // server stopping
+  bool _closed = false;
+};
+
+}  // namespace spate::net::detail

@@ -1,0 +1,109 @@
+#pragma once
+// spate::net — the TCP front door. Accepts connections, splits each byte stream into Kafka's
+// size-prefixed frames (a 4-byte big-endian length, then that many bytes), hands every frame to the
+// broker's frame_handler and writes the responses back, size-prefixed, in request order.
+// net/ knows nothing about Kafka messages: a frame is opaque bytes.
+//
+// Only the coroutine and executor types of Asio appear here (the handler is an Asio coroutine);
+// sockets, io_contexts and acceptors stay behind the pimpl in server.cc.
+// Boost 1.74's awaitable.hpp uses std::exchange without including <utility>.
+#include <utility>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "base/bytes.h"
+
+namespace spate::net {
+
+struct server_config {
+  // Address to listen on: a literal IPv4/IPv6 address or a name resolved once at start().
+  std::string host = "0.0.0.0";
+  // 0 picks an ephemeral port; read it back with server::bound_port().
+  std::uint16_t port = 9092;
+  // Largest accepted request frame (payload, without the 4-byte size). Kafka's
+  // socket.request.max.bytes default. Larger, zero or negative sizes close the connection.
+  std::size_t max_frame_bytes = 104857600;
+  // Event-loop threads; 0 means std::thread::hardware_concurrency() (at least 1).
+  unsigned threads = 0;
+  // Requests read but not yet answered, per connection. At the limit the connection stops reading
+  // (TCP backpressure) until the oldest response has been written. Values below 1 count as 1.
+  std::size_t max_in_flight_per_connection = 16;
+  // How long stop() lets in-flight requests finish before closing their connections.
+  std::chrono::milliseconds stop_grace{2000};
+};
+
+// What a handler knows about the request's connection. Owned by the connection; a reference to it
+// stays valid until the handler's coroutine has completed.
+struct request_context {
+  std::uint64_t connection_id = 0;  // unique per server, never reused
+  std::string peer;                 // "ip:port" of the client (IPv6 as "[ip]:port")
+  // The connection's executor: its event-loop thread. The handler's coroutine runs here; create
+  // timers on it (`boost::asio::steady_timer t(ctx.executor)`) for long polls.
+  boost::asio::any_io_executor executor;
+};
+
+// The broker's side of the contract, called once per request frame on the connection's thread.
+//  - `frame` is the request payload without its size prefix; the handler owns it.
+//  - Returns the response payload without the size prefix (net/ adds it), or std::nullopt when the
+//    request gets no response (Kafka produce with acks=0).
+//  - Handlers of one connection may run concurrently (up to max_in_flight_per_connection) and finish
+//    in any order; responses are still written in request order.
+//  - Throwing closes THIS connection after one log line (no payload is logged); other connections
+//    are unaffected. Expected errors belong in the response, not in exceptions.
+//  - The std::function itself lives as long as the server: a coroutine lambda may use its captures.
+//  - After stop()'s grace period, handlers still suspended are destroyed without being resumed.
+using frame_handler = std::function<boost::asio::awaitable<std::optional<base::byte_buffer>>(
+    const request_context& context, base::byte_buffer frame)>;
+
+// A pipelined framing server: N event-loop threads, each with its own io_context; connections are
+// handed out round-robin and live on one thread for their whole life, so per-connection state needs
+// no locks (one io_context per thread instead of one shared io_context with a strand per connection:
+// no cross-thread handoff on every completion, and a handler's timers fire on the thread that owns
+// the connection).
+//
+// Thread-safety: start() and stop() are called by one controlling thread (stop() is also run by the
+// destructor). bound_port(), open_connections() and accepted_connections() may be called from any
+// thread at any time. The handler is called concurrently from all event-loop threads.
+class server {
+ public:
+  server(server_config config, frame_handler handler);
+  ~server();  // stop()s if running
+  server(const server&) = delete;
+  server& operator=(const server&) = delete;
+
+  // Binds and listens (SO_REUSEADDR), then starts the event-loop threads and returns. Call once.
+  // Throws std::system_error when the address cannot be resolved or bound.
+  void start();
+
+  // Graceful and idempotent: stops accepting, stops reading new requests, lets in-flight responses
+  // be written for up to stop_grace, closes every connection and joins the threads. Blocks until
+  // done. Does nothing if the server is not running.
+  void stop();
+
+  // The listening port (the real one when config.port was 0); 0 before start().
+  std::uint16_t bound_port() const;
+  // Connections currently open.
+  std::size_t open_connections() const;
+  // Connections accepted since start().
+  std::uint64_t accepted_connections() const;
+
+  struct impl;
+
+ private:
+  std::unique_ptr<impl> _impl;
+};
+
+// Blocks the calling thread until SIGINT or SIGTERM arrives, then stops `s` and returns the signal
+// number. `on_ready`, if given, is called once the signal handlers are installed (tests use it to
+// raise the signal without a race). Only one caller per process at a time.
+int run_until_signal(server& s, const std::function<void()>& on_ready = {});
+
+}  // namespace spate::net

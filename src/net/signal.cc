@@ -1,0 +1,24 @@
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <csignal>
+
+#include "base/log.h"
+#include "net/server.h"
+
+namespace spate::net {
+
+int run_until_signal(server& s, const std::function<void()>& on_ready) {
+  boost::asio::io_context ctx(1);
+  boost::asio::signal_set signals(ctx, SIGINT, SIGTERM);
+  int received = 0;
+  signals.async_wait([&received](const boost::system::error_code& ec, int signal_number) {
+    if (!ec) received = signal_number;
+  });
+  if (on_ready) on_ready();
+  ctx.run();
+  SPATE_LOG_INFO("signal received signal={}, stopping", received);
+  s.stop();
+  return received;
+}
+
+}  // namespace spate::net
