@@ -106,7 +106,8 @@ TEST(GoldenBatches, KafkaPythonBatchesDecodeToTheirRecords) {
 TEST(GoldenBatches, OurUncompressedEncodingIsByteIdenticalToKafkaPython) {
   // kafka-python writes the same header defaults as we do for a producer batch except the
   // partition leader epoch (0, where the builder leaves -1 for the broker to set).
-  for (const auto& g : load_golden()["batches"]) {
+  const auto golden = load_golden();
+  for (const auto& g : golden["batches"]) {
     if (g["codec"] != "none") continue;
     SCOPED_TRACE(g["name"].get<std::string>());
     record_batch_builder b(compression_type::none, 0);
