@@ -97,12 +97,13 @@ void worker::adopt(tcp::socket socket) {
   if (ec) return;  // the peer is already gone
   socket.set_option(tcp::no_delay(true), ec);
   const std::uint64_t id = _owner.next_connection_id.fetch_add(1, std::memory_order_relaxed);
-  auto conn = std::make_shared<detail::connection>(std::move(socket), id, format_peer(remote),
+  std::string peer = format_peer(remote);
+  SPATE_LOG_DEBUG("connection opened id={} peer={}", id, peer);
+  auto conn = std::make_shared<detail::connection>(std::move(socket), id, std::move(peer),
                                                    _owner.settings, *this);
   _owner.open.fetch_add(1);
   _owner.accepted.fetch_add(1, std::memory_order_relaxed);
   _connections.emplace(id, conn);
-  SPATE_LOG_DEBUG("connection opened id={} peer={}", id, format_peer(remote));
   conn->start();
 }
 

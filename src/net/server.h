@@ -85,7 +85,8 @@ class server {
 
   // Graceful and idempotent: stops accepting, stops reading new requests, lets in-flight responses
   // be written for up to stop_grace, closes every connection and joins the threads. Blocks until
-  // done. Does nothing if the server is not running.
+  // done. Does nothing if the server is not running. Never call it from a handler or any other
+  // code running on an event-loop thread: it joins those threads.
   void stop();
 
   // The listening port (the real one when config.port was 0); 0 before start().
