@@ -23,8 +23,7 @@ using base::byte_span;
 class bounded_output {
  public:
   bounded_output(std::size_t max_output, std::size_t hint)
-      : _limit(max_output == std::numeric_limits<std::size_t>::max() ? max_output
-                                                                       : max_output + 1),
+      : _limit(max_output == std::numeric_limits<std::size_t>::max() ? max_output : max_output + 1),
         _max(max_output) {
     _buf.resize(std::min(_limit, std::max<std::size_t>(hint, 256)));
   }
@@ -79,7 +78,8 @@ byte_buffer gzip_compress(byte_span in) {
 }
 
 result<byte_buffer> gzip_decompress(byte_span in, std::size_t max_output) {
-  if (in.size() > std::numeric_limits<uInt>::max()) return base::failure(errc::decompression_failed);
+  if (in.size() > std::numeric_limits<uInt>::max())
+    return base::failure(errc::decompression_failed);
   z_stream zs{};
   if (inflateInit2(&zs, 15 + 16) != Z_OK) return base::failure(errc::decompression_failed);
   std::unique_ptr<z_stream, int (*)(z_stream*)> guard(&zs, inflateEnd);
@@ -88,7 +88,8 @@ result<byte_buffer> gzip_decompress(byte_span in, std::size_t max_output) {
   bounded_output out(max_output, initial_hint(in));
   for (;;) {
     if (out.free_size() == 0 && !out.grow()) return base::failure(errc::output_too_large);
-    const std::size_t avail = std::min<std::size_t>(out.free_size(), std::numeric_limits<uInt>::max());
+    const std::size_t avail =
+        std::min<std::size_t>(out.free_size(), std::numeric_limits<uInt>::max());
     zs.next_out = out.free_ptr();
     zs.avail_out = static_cast<uInt>(avail);
     const int rc = inflate(&zs, Z_NO_FLUSH);
@@ -127,7 +128,8 @@ void append_raw_snappy(byte_buffer& out, byte_span in) {
 
 byte_buffer snappy_compress_xerial(byte_span in) {
   byte_buffer out;
-  out.reserve(kXerialHeader + snappy_max_compressed_length(in.size()) + 4 * (in.size() / kXerialBlock + 1));
+  out.reserve(kXerialHeader + snappy_max_compressed_length(in.size()) +
+              4 * (in.size() / kXerialBlock + 1));
   out.insert(out.end(), std::begin(kXerialMagic), std::end(kXerialMagic));
   base::append_be<std::int32_t>(out, kXerialVersion);
   base::append_be<std::int32_t>(out, kXerialCompatible);
@@ -206,7 +208,8 @@ result<byte_buffer> lz4_decompress(byte_span in, std::size_t max_output) {
   LZ4F_dctx* raw = nullptr;
   if (LZ4F_isError(LZ4F_createDecompressionContext(&raw, LZ4F_VERSION)))
     return base::failure(errc::decompression_failed);
-  std::unique_ptr<LZ4F_dctx, LZ4F_errorCode_t (*)(LZ4F_dctx*)> ctx(raw, LZ4F_freeDecompressionContext);
+  std::unique_ptr<LZ4F_dctx, LZ4F_errorCode_t (*)(LZ4F_dctx*)> ctx(raw,
+                                                                   LZ4F_freeDecompressionContext);
   if (in.empty()) return base::failure(errc::decompression_failed);
   bounded_output out(max_output, initial_hint(in));
   std::size_t pos = 0;
@@ -219,7 +222,8 @@ result<byte_buffer> lz4_decompress(byte_span in, std::size_t max_output) {
     if (LZ4F_isError(hint)) return base::failure(errc::decompression_failed);
     pos += src;
     out.commit(dst);
-    if (src == 0 && dst == 0 && out.free_size() > 0) return base::failure(errc::decompression_failed);
+    if (src == 0 && dst == 0 && out.free_size() > 0)
+      return base::failure(errc::decompression_failed);
     // All input consumed, room left for output, frame still open: the input was cut short.
     if (hint != 0 && pos == in.size() && out.free_size() > 0)
       return base::failure(errc::decompression_failed);

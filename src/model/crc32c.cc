@@ -30,7 +30,8 @@ struct tables {
 };
 
 // The raw register (no pre/post inversion) after feeding `n` zero bytes to `crc`.
-std::uint32_t feed_zeros(const std::array<std::uint32_t, 256>& t0, std::uint32_t crc, std::size_t n) {
+std::uint32_t feed_zeros(const std::array<std::uint32_t, 256>& t0, std::uint32_t crc,
+                         std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) crc = t0[crc & 0xff] ^ (crc >> 8);
   return crc;
 }
@@ -122,9 +123,8 @@ std::uint32_t crc32c_sw(base::byte_span data, std::uint32_t crc) {
     std::uint64_t w;
     std::memcpy(&w, p, 8);
     w ^= crc;
-    crc = t[7][w & 0xff] ^ t[6][(w >> 8) & 0xff] ^ t[5][(w >> 16) & 0xff] ^
-          t[4][(w >> 24) & 0xff] ^ t[3][(w >> 32) & 0xff] ^ t[2][(w >> 40) & 0xff] ^
-          t[1][(w >> 48) & 0xff] ^ t[0][w >> 56];
+    crc = t[7][w & 0xff] ^ t[6][(w >> 8) & 0xff] ^ t[5][(w >> 16) & 0xff] ^ t[4][(w >> 24) & 0xff] ^
+          t[3][(w >> 32) & 0xff] ^ t[2][(w >> 40) & 0xff] ^ t[1][(w >> 48) & 0xff] ^ t[0][w >> 56];
     p += 8;
     n -= 8;
   }

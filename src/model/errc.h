@@ -1,7 +1,7 @@
 #pragma once
 // Errors of the model module: what can be wrong with record-batch bytes or compressed data.
-// Returned as values (base::result<T, errc>). The broker maps them to wire error codes in one place;
-// the Kafka code each one corresponds to is noted beside it.
+// Returned as values (base::result<T, errc>). The broker maps them to wire error codes in one
+// place; the Kafka code each one corresponds to is noted beside it.
 #include <cstdint>
 #include <string_view>
 

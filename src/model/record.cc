@@ -24,7 +24,8 @@ class field_reader {
     auto v = base::read_uvarint(_in.subspan(_pos), 5);
     if (!v) return std::nullopt;
     const std::int64_t d = base::zigzag_decode(v->value);
-    if (d < std::numeric_limits<std::int32_t>::min() || d > std::numeric_limits<std::int32_t>::max())
+    if (d < std::numeric_limits<std::int32_t>::min() ||
+        d > std::numeric_limits<std::int32_t>::max())
       return std::nullopt;
     _pos += v->length;
     return static_cast<std::int32_t>(d);
@@ -72,9 +73,10 @@ std::optional<record> parse_record(base::byte_span body, const batch_context& ct
   if (!ts_delta || !offset_delta) return std::nullopt;
   if (*offset_delta < 0 || *offset_delta > ctx.last_offset_delta) return std::nullopt;
   rec.offset = ctx.base_offset + *offset_delta;
-  rec.timestamp = ctx.log_append_time ? *ctx.log_append_time
-                                      : static_cast<std::int64_t>(static_cast<std::uint64_t>(ctx.base_timestamp) +
-                                                                  static_cast<std::uint64_t>(*ts_delta));
+  rec.timestamp = ctx.log_append_time
+                      ? *ctx.log_append_time
+                      : static_cast<std::int64_t>(static_cast<std::uint64_t>(ctx.base_timestamp) +
+                                                  static_cast<std::uint64_t>(*ts_delta));
   auto key = r.nullable_bytes(true);
   if (!key) return std::nullopt;
   rec.key = std::move(*key);
@@ -122,9 +124,11 @@ result<std::vector<record>> decode_records(const record_batch_view& batch,
                                            std::size_t max_uncompressed) {
   batch_context ctx{batch.base_offset(), batch.last_offset_delta(), batch.base_timestamp(),
                     std::nullopt};
-  if (batch.ts_type() == timestamp_type::log_append_time) ctx.log_append_time = batch.max_timestamp();
+  if (batch.ts_type() == timestamp_type::log_append_time)
+    ctx.log_append_time = batch.max_timestamp();
   if (batch.compression() == compression_type::none) {
-    if (batch.records_data().size() > max_uncompressed) return base::failure(errc::output_too_large);
+    if (batch.records_data().size() > max_uncompressed)
+      return base::failure(errc::output_too_large);
     return parse_records(batch.records_data(), batch.record_count(), ctx);
   }
   auto raw = decompress(batch.compression(), batch.records_data(), max_uncompressed);

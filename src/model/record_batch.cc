@@ -9,7 +9,8 @@ namespace {
 namespace L = batch_layout;
 
 // batchLength can never be smaller than the header bytes it covers.
-constexpr std::int32_t kMinBatchLength = static_cast<std::int32_t>(L::header_size - L::log_overhead);
+constexpr std::int32_t kMinBatchLength =
+    static_cast<std::int32_t>(L::header_size - L::log_overhead);
 // Smallest encoded record: length, attributes, timestampDelta, offsetDelta, key length, value
 // length and header count, one byte each.
 constexpr std::size_t kMinRecordSize = 7;
@@ -17,8 +18,9 @@ constexpr std::size_t kMinRecordSize = 7;
 void check_batch_span(std::span<const std::uint8_t> batch) {
   // Invariant: in-place rewrites and views only ever see one whole, validated batch.
   SPATE_ASSERT(batch.size() >= L::header_size, "batch shorter than its header");
-  SPATE_ASSERT(batch.size() == L::log_overhead + static_cast<std::size_t>(base::load_be<std::int32_t>(
-                                                     batch.data() + L::batch_length)),
+  SPATE_ASSERT(batch.size() == L::log_overhead +
+                                   static_cast<std::size_t>(
+                                       base::load_be<std::int32_t>(batch.data() + L::batch_length)),
                "batch span and batchLength disagree");
 }
 }  // namespace
@@ -53,7 +55,9 @@ std::uint32_t compute_batch_crc(base::byte_span batch) {
   return crc32c(batch.subspan(L::attributes));
 }
 
-record_batch_view::record_batch_view(base::byte_span batch) : _data(batch) { check_batch_span(batch); }
+record_batch_view::record_batch_view(base::byte_span batch) : _data(batch) {
+  check_batch_span(batch);
+}
 
 batch_header record_batch_view::header() const {
   auto h = parse_batch_header(_data);
@@ -73,7 +77,8 @@ result<record_batch_view> validate_batch(base::byte_span data, validation_level 
 
   if (h.record_count < 0 || h.last_offset_delta < 0) return base::failure(errc::invalid_record);
   // Each record has its own offset delta in [0, lastOffsetDelta].
-  if (static_cast<std::int64_t>(h.record_count) > static_cast<std::int64_t>(h.last_offset_delta) + 1)
+  if (static_cast<std::int64_t>(h.record_count) >
+      static_cast<std::int64_t>(h.last_offset_delta) + 1)
     return base::failure(errc::invalid_record);
   const std::size_t records_bytes = data.size() - L::header_size;
   if (h.compression_bits() == 0 &&
@@ -130,8 +135,8 @@ void set_log_append_time(std::span<std::uint8_t> batch, std::int64_t timestamp) 
   check_batch_span(batch);
   auto* p = batch.data();
   const auto attrs = base::load_be<std::int16_t>(p + L::attributes);
-  base::store_be<std::int16_t>(p + L::attributes,
-                               static_cast<std::int16_t>(attrs | batch_attributes::log_append_time));
+  base::store_be<std::int16_t>(
+      p + L::attributes, static_cast<std::int16_t>(attrs | batch_attributes::log_append_time));
   base::store_be<std::int64_t>(p + L::max_timestamp, timestamp);
   base::store_be<std::uint32_t>(p + L::crc, compute_batch_crc(batch));
 }

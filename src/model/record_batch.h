@@ -6,7 +6,8 @@
 // Header layout (big-endian), 61 bytes, followed by the (possibly compressed) records:
 //   0 baseOffset i64 | 8 batchLength i32 | 12 partitionLeaderEpoch i32 | 16 magic i8 | 17 crc u32 |
 //   21 attributes i16 | 23 lastOffsetDelta i32 | 27 baseTimestamp i64 | 35 maxTimestamp i64 |
-//   43 producerId i64 | 51 producerEpoch i16 | 53 baseSequence i32 | 57 recordCount i32 | 61 records
+//   43 producerId i64 | 51 producerEpoch i16 | 53 baseSequence i32 | 57 recordCount i32 | 61
+//   records
 // batchLength counts the bytes after itself; the CRC-32C covers bytes [21, end).
 #include <cstdint>
 #include <span>
@@ -69,7 +70,9 @@ struct batch_header {
   std::int32_t record_count = 0;
 
   // Whole batch in bytes, header included.
-  std::size_t size_bytes() const { return batch_layout::log_overhead + static_cast<std::size_t>(batch_length); }
+  std::size_t size_bytes() const {
+    return batch_layout::log_overhead + static_cast<std::size_t>(batch_length);
+  }
   std::int64_t last_offset() const { return base_offset + last_offset_delta; }
   int compression_bits() const { return attributes & batch_attributes::compression_mask; }
   timestamp_type ts_type() const {
@@ -108,7 +111,9 @@ class record_batch_view {
 
   std::int64_t base_offset() const { return load<std::int64_t>(batch_layout::base_offset); }
   std::int64_t last_offset() const { return base_offset() + last_offset_delta(); }
-  std::int32_t last_offset_delta() const { return load<std::int32_t>(batch_layout::last_offset_delta); }
+  std::int32_t last_offset_delta() const {
+    return load<std::int32_t>(batch_layout::last_offset_delta);
+  }
   std::int32_t partition_leader_epoch() const {
     return load<std::int32_t>(batch_layout::partition_leader_epoch);
   }

@@ -120,7 +120,8 @@ base::byte_buffer record_batch_builder::build() const {
   base::byte_buffer out;
   out.reserve(L::header_size + body.size());
   base::append_be<std::int64_t>(out, _base_offset);
-  base::append_be<std::int32_t>(out, static_cast<std::int32_t>(L::header_size - L::log_overhead + body.size()));
+  base::append_be<std::int32_t>(
+      out, static_cast<std::int32_t>(L::header_size - L::log_overhead + body.size()));
   base::append_be<std::int32_t>(out, _partition_leader_epoch);
   base::append_be<std::int8_t>(out, batch_magic_v2);
   base::append_be<std::uint32_t>(out, 0);  // CRC, filled in below

@@ -25,7 +25,8 @@ byte_buffer random_bytes(std::size_t n, unsigned seed) {
 
 byte_buffer compressible_bytes(std::size_t n) {
   byte_buffer b(n);
-  for (std::size_t i = 0; i < n; ++i) b[i] = static_cast<std::uint8_t>("spate-kafka-"[i % 12] + (i / 4096) % 3);
+  for (std::size_t i = 0; i < n; ++i)
+    b[i] = static_cast<std::uint8_t>("spate-kafka-"[i % 12] + (i / 4096) % 3);
   return b;
 }
 
@@ -36,8 +37,8 @@ TEST_P(CodecTest, RoundTripsEmptySmallLargeAndIncompressibleInput) {
     for (const auto& input : {compressible_bytes(n), random_bytes(n, static_cast<unsigned>(n))}) {
       const auto packed = compress(GetParam(), input);
       auto unpacked = decompress(GetParam(), packed, input.size());
-      ASSERT_TRUE(unpacked.has_value()) << to_string(GetParam()) << " n=" << n << " "
-                                        << to_string(unpacked.error());
+      ASSERT_TRUE(unpacked.has_value())
+          << to_string(GetParam()) << " n=" << n << " " << to_string(unpacked.error());
       EXPECT_EQ(*unpacked, input) << to_string(GetParam()) << " n=" << n;
     }
   }
@@ -150,7 +151,8 @@ TEST(Zstd, StreamsFramesThatDoNotDeclareTheirContentSize) {
   while (!rest.empty()) {  // fed piecemeal, as a stream: the size is never known up front
     const std::size_t n = std::min<std::size_t>(rest.size(), 10'000);
     ZSTD_inBuffer ib{rest.data(), n, 0};
-    while (ib.pos < ib.size) ASSERT_FALSE(ZSTD_isError(ZSTD_compressStream2(cctx, &ob, &ib, ZSTD_e_continue)));
+    while (ib.pos < ib.size)
+      ASSERT_FALSE(ZSTD_isError(ZSTD_compressStream2(cctx, &ob, &ib, ZSTD_e_continue)));
     rest = rest.subspan(n);
   }
   ZSTD_inBuffer none{nullptr, 0, 0};
@@ -198,9 +200,9 @@ TEST(Lz4, WritesAFrameWithIndependentBlocksForTheJavaReader) {
   ASSERT_GE(packed.size(), 7u);
   EXPECT_EQ(base::load_be<std::uint32_t>(packed.data()), 0x04224D18u);  // LE magic 0x184D2204
   const std::uint8_t flg = packed[4];
-  EXPECT_EQ(flg >> 6, 1);        // version 01
-  EXPECT_TRUE(flg & 0x20);       // block independence
-  EXPECT_FALSE(flg & 0x08);      // no content size (the Java writer sets none)
+  EXPECT_EQ(flg >> 6, 1);              // version 01
+  EXPECT_TRUE(flg & 0x20);             // block independence
+  EXPECT_FALSE(flg & 0x08);            // no content size (the Java writer sets none)
   EXPECT_EQ((packed[5] >> 4) & 7, 4);  // 64 KiB blocks
 }
 

@@ -29,7 +29,9 @@ std::vector<record> sample_records(std::size_t n, std::int64_t base_offset = 0) 
   for (std::size_t i = 0; i < n; ++i) {
     record r;
     r.offset = base_offset + static_cast<std::int64_t>(i);
-    r.timestamp = 1'700'000'000'000 + static_cast<std::int64_t>(i % 5 == 4 ? -static_cast<int>(i) : static_cast<int>(i) * 3);
+    r.timestamp =
+        1'700'000'000'000 +
+        static_cast<std::int64_t>(i % 5 == 4 ? -static_cast<int>(i) : static_cast<int>(i) * 3);
     if (i % 3 == 1) r.key = bytes_of("key-" + std::to_string(i));
     if (i % 3 == 2) r.key = byte_buffer{};
     if (i % 4 != 3) r.value = bytes_of(std::string(i % 50, 'v') + std::to_string(i));
@@ -40,7 +42,8 @@ std::vector<record> sample_records(std::size_t n, std::int64_t base_offset = 0) 
   return out;
 }
 
-byte_buffer build(compression_type c, const std::vector<record>& records, std::int64_t base_offset = 0) {
+byte_buffer build(compression_type c, const std::vector<record>& records,
+                  std::int64_t base_offset = 0) {
   record_batch_builder b(c, base_offset);
   for (const auto& r : records) b.add(r);
   return b.build();
@@ -219,7 +222,8 @@ TEST(RecordBatch, SemanticChecksOnCountsAndFlags) {
   EXPECT_EQ(validate_batch(with_field<std::int32_t>(batch, L::last_offset_delta, -1)).error(),
             errc::invalid_record);
   // More records than offsets.
-  EXPECT_EQ(validate_batch(with_field<std::int32_t>(batch, L::last_offset_delta, 2), validation_level::stored)
+  EXPECT_EQ(validate_batch(with_field<std::int32_t>(batch, L::last_offset_delta, 2),
+                           validation_level::stored)
                 .error(),
             errc::invalid_record);
   // A count no uncompressed records section could hold.
@@ -236,14 +240,18 @@ TEST(RecordBatch, SemanticChecksOnCountsAndFlags) {
   EXPECT_TRUE(validate_batch(empty.build(), validation_level::stored).has_value());
   EXPECT_EQ(validate_batch(empty.build(), validation_level::produce).error(), errc::invalid_record);
   // Transactional without a producer id; control batches from clients.
-  EXPECT_EQ(validate_batch(with_field<std::int16_t>(batch, L::attributes, batch_attributes::transactional))
+  EXPECT_EQ(validate_batch(
+                with_field<std::int16_t>(batch, L::attributes, batch_attributes::transactional))
                 .error(),
             errc::invalid_record);
-  EXPECT_EQ(validate_batch(with_field<std::int16_t>(batch, L::attributes, batch_attributes::control)).error(),
-            errc::invalid_record);
-  EXPECT_TRUE(validate_batch(with_field<std::int16_t>(batch, L::attributes, batch_attributes::control),
-                             validation_level::stored)
-                  .has_value());
+  EXPECT_EQ(
+      validate_batch(with_field<std::int16_t>(batch, L::attributes, batch_attributes::control))
+          .error(),
+      errc::invalid_record);
+  EXPECT_TRUE(
+      validate_batch(with_field<std::int16_t>(batch, L::attributes, batch_attributes::control),
+                     validation_level::stored)
+          .has_value());
 }
 
 TEST(RecordBatch, DecodeRejectsRecordsThatDisagreeWithTheCount) {
