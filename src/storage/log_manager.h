@@ -1,0 +1,142 @@
+#pragma once
+// Owns every partition log of one data directory: loads them at start-up (recovering after an
+// unclean stop), creates and deletes topics, adds partitions, persists topic metadata and the
+// offset checkpoints, and shuts down cleanly. Kafka's LogManager.
+//
+// Files in the data directory (docs/storage-format.md):
+//   .lock                              flock'ed while a broker uses the directory
+//   .kafka_cleanshutdown               present only between a clean close() and the next open()
+//   spate-topics.json                  topics: name, topic id, partition count, config overrides
+//   recovery-point-offset-checkpoint   per partition: offsets below are durable (Kafka format)
+//   log-start-offset-checkpoint        per partition: the log start offset (Kafka format)
+//   <topic>-<partition>/               one partition_log each
+//
+// Thread-safety: all methods are thread-safe. Lookups (get, find_topic, list_topics) take
+// `_mutex` briefly. Admin operations (create/delete topic, add partitions, alter config,
+// checkpoint, close) are serialised by `_admin_mutex`, which is held across their file I/O —
+// they are rare and nothing on the produce/fetch path waits for that mutex. Every method that
+// touches files blocks: the broker calls them from the blocking pool.
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "io/blocking_pool.h"
+#include "io/clock.h"
+#include "io/file.h"
+#include "storage/errc.h"
+#include "storage/log_config.h"
+#include "storage/partition_log.h"
+
+namespace spate::storage {
+
+// Broker-level storage settings.
+struct storage_config {
+  std::filesystem::path data_dir;
+  log_config log_defaults;  // Kafka's log.* broker settings; topics override them
+};
+
+using topic_id = std::array<std::uint8_t, 16>;
+
+struct topic_info {
+  std::string name;
+  topic_id id{};
+  std::int32_t partitions = 0;
+  config_overrides configs;  // the topic's overrides only, as given
+  friend bool operator==(const topic_info&, const topic_info&) = default;
+};
+
+// Kafka's textual topic id: base64url without padding (22 characters).
+std::string topic_id_to_string(const topic_id& id);
+std::optional<topic_id> topic_id_from_string(std::string_view s);
+
+class log_manager {
+ public:
+  struct dependencies {
+    io::file_system* fs = nullptr;
+    io::clock* clock = nullptr;
+    io::blocking_pool* pool = nullptr;  // flush tasks and async directory removal; outlives us
+  };
+
+  // Locks the data directory (errc::data_dir_locked when another broker holds it), loads the topic
+  // metadata and every partition log. After an unclean stop, each log validates its tail from
+  // its recovery point. A data directory with partition directories but no topic metadata is
+  // refused (errc::corrupt_log) rather than guessed at.
+  static result<std::unique_ptr<log_manager>> open(storage_config cfg, dependencies deps);
+  // Without close() this is an unclean stop: files are closed, nothing is flushed, no marker.
+  ~log_manager();
+  log_manager(const log_manager&) = delete;
+  log_manager& operator=(const log_manager&) = delete;
+
+  // Creates the partition directories and logs, then commits the topic to spate-topics.json.
+  // `id` defaults to a random one. Errors: invalid_topic, topic_exists, invalid_partitions,
+  // invalid_config, io_error.
+  result<topic_info> create_topic(const std::string& name, std::int32_t partitions,
+                                  const config_overrides& configs = {},
+                                  std::optional<topic_id> id = std::nullopt);
+  // Commits the removal to spate-topics.json, closes the logs, renames each partition directory to
+  // `<topic>-<p>.<unique>-delete` and removes it on the blocking pool (Kafka does the same;
+  // directories left by a crash are removed at the next start).
+  result<void> delete_topic(const std::string& name);
+  // Grows the topic to `total` partitions (invalid_partitions unless more than now).
+  result<void> add_partitions(const std::string& name, std::int32_t total);
+  // Replaces the topic's overrides and applies them to its logs.
+  result<void> alter_topic_config(const std::string& name, const config_overrides& configs);
+
+  std::vector<topic_info> list_topics() const;
+  std::optional<topic_info> find_topic(const std::string& name) const;
+  // The log, or null when the topic or partition does not exist.
+  std::shared_ptr<partition_log> get(const std::string& topic, std::int32_t partition) const;
+  // The effective configuration of a topic (broker defaults + overrides).
+  result<log_config> topic_config(const std::string& name) const;
+  const log_config& defaults() const { return _cfg.log_defaults; }
+
+  // DeleteRecords: moves the log start offset and persists it before returning. The new start.
+  result<std::int64_t> delete_records(const std::string& topic, std::int32_t partition,
+                                      std::int64_t offset);
+  // Runs retention on every log, then persists the log start offsets if any moved. The broker
+  // calls it periodically (Kafka: log.retention.check.interval.ms).
+  result<retention_result> enforce_retention();
+  // Queues due flushes of page-cache logs (flush.ms). Call periodically; cheap.
+  void flush_if_due();
+  // Writes both offset checkpoints. Call periodically (Kafka:
+  // log.flush.offset.checkpoint.interval.ms) so unclean recovery starts near the end.
+  result<void> checkpoint();
+  // Clean shutdown: closes every log (syncing it), writes the checkpoints and the clean-shutdown
+  // marker. Later calls fail with shutting_down. Idempotent.
+  result<void> close();
+
+  // Whether open() found the clean-shutdown marker (tests and logs).
+  bool opened_after_clean_shutdown() const { return _opened_clean; }
+  const std::filesystem::path& data_dir() const { return _cfg.data_dir; }
+
+ private:
+  log_manager(storage_config cfg, dependencies deps);
+  result<void> load();
+  result<void> write_topics();  // requires _admin_mutex
+  result<std::shared_ptr<partition_log>> create_partition(const topic_info& t, std::int32_t p,
+                                                          const log_config& cfg);
+  result<void> write_checkpoints();  // requires _admin_mutex
+  void remove_async(std::filesystem::path dir);
+
+  storage_config _cfg;
+  io::file_system& _fs;
+  io::clock& _clock;
+  io::blocking_pool& _pool;
+  std::unique_ptr<io::file_lock> _lock;
+  bool _opened_clean = false;
+
+  std::mutex _admin_mutex;  // serialises admin operations and checkpoint writes (held across I/O)
+  bool _closed = false;     // guarded by _admin_mutex
+
+  mutable std::mutex _mutex;  // guards the two maps; never held across I/O
+  std::map<std::string, topic_info> _topics;
+  std::map<std::pair<std::string, std::int32_t>, std::shared_ptr<partition_log>> _logs;
+};
+
+}  // namespace spate::storage

@@ -1,0 +1,167 @@
+#pragma once
+// One segment of a partition log: `<base>.log` (record batches, stored exactly as appended),
+// `<base>.index` and `<base>.timeindex` (index.h). Kafka's LogSegment.
+//
+// Named quantities (all absolute offsets):
+//   base_offset  the name of the files; every batch in the segment has base offset >= it.
+//   next_offset  last offset of the last batch + 1 (base_offset when empty).
+//   size         bytes of whole batches in the .log.
+//
+// Thread-safety: one writer (the partition log's write lock serialises append, seal, truncate,
+// recover) and any number of concurrent readers. Appends write the file first and only then
+// publish the new size/next_offset/index entries under `_mutex`, so a reader that snapshots
+// size() reads only whole, written batches. pread on the shared descriptor needs no lock.
+// Segments are held by shared_ptr: a reader keeps the files open (and readable) even after
+// retention unlinked them.
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+
+#include "io/file.h"
+#include "model/record_batch.h"
+#include "storage/errc.h"
+#include "storage/index.h"
+#include "storage/log_config.h"
+
+namespace spate::storage {
+
+// Where a batch lives in a segment and what its header says.
+struct batch_location {
+  std::uint64_t position = 0;
+  std::uint32_t size = 0;
+  std::int64_t base_offset = 0;
+  std::int64_t last_offset = 0;
+  std::int64_t max_timestamp = -1;
+};
+
+// One batch about to be appended; `position` is relative to the start of the appended bytes.
+struct append_batch {
+  std::uint64_t position = 0;
+  std::uint32_t size = 0;
+  std::int64_t last_offset = 0;
+  std::int64_t max_timestamp = -1;
+};
+
+class segment {
+ public:
+  // Creates empty files (exclusively: a leftover file of that name is an error).
+  static result<std::shared_ptr<segment>> create(io::file_system& fs, const std::filesystem::path& dir,
+                                                 std::int64_t base_offset, const log_config& cfg,
+                                                 std::int64_t now_ms);
+  // Opens existing files (a missing .log is an error; missing indexes are created empty and
+  // need_recovery() reports it). Loads the indexes; does not read the log yet: call load_tail()
+  // (after a clean shutdown) or recover().
+  static result<std::shared_ptr<segment>> open(io::file_system& fs, const std::filesystem::path& dir,
+                                               std::int64_t base_offset, const log_config& cfg,
+                                               std::int64_t now_ms);
+  ~segment() = default;
+  segment(const segment&) = delete;
+  segment& operator=(const segment&) = delete;
+
+  // --- loading (single-threaded, before the segment is shared)
+  // True when an index file was missing or failed its sanity check in open().
+  bool need_recovery() const { return _need_recovery; }
+  // Finds next_offset and the max timestamp by reading batch headers after the last offset-index
+  // entry only (at most about index.interval.bytes plus one batch of headers): trusts the log
+  // up to there. Used after a clean shutdown. A tail that does not parse is errc::corrupt_log.
+  result<void> load_tail();
+  // Validates batches by CRC (model::validate_batch), truncates the log at the first torn or
+  // corrupt one, rebuilds the indexes from the valid batches and rewrites and syncs all three
+  // files. Returns the number of bytes cut off. Batches below `trusted_below` (the recovery
+  // point: known durable) are not validated when the indexes loaded sanely — validation starts
+  // at the batch beginning at that offset; otherwise (or when that offset is not a batch
+  // boundary) the whole segment is validated.
+  result<std::uint64_t> recover(std::int64_t trusted_below = -1);
+
+  // --- writing (under the log's write lock)
+  // Appends `bytes` (whole batches, offsets already assigned) at the end of the .log, then adds
+  // index entries as Kafka does (an entry for a batch once more than index.interval.bytes were
+  // written since the previous entry). Data is in the page cache only; see sync_log().
+  result<void> append(base::byte_span bytes, std::span<const append_batch> batches);
+  // The segment stops being active: adds the final time-index entry (max timestamp).
+  result<void> seal();
+  result<void> sync_log();
+  result<void> sync_indexes();
+  // Closes nothing (the destructor does) but unlinks the three files.
+  result<void> delete_files();
+
+  // --- reading (any thread)
+  std::int64_t base_offset() const { return _base_offset; }
+  std::uint64_t size() const;
+  std::int64_t next_offset() const;
+  bool empty() const { return size() == 0; }
+  // Largest batch max timestamp in the segment and the last offset of the batch that first had it
+  // (-1, base_offset when empty).
+  std::int64_t max_timestamp() const;
+  std::int64_t offset_of_max_timestamp() const;
+  // Kafka's segment.ms basis: the first batch's max timestamp, else when the segment was created.
+  std::int64_t rolling_base_timestamp() const;
+  bool offset_index_full() const;
+  bool time_index_full() const;
+  // Whether `relative` offsets up to `last_offset` still fit the indexes' i32 relative offsets.
+  bool can_hold_offset(std::int64_t last_offset) const {
+    return last_offset - _base_offset <= INT32_MAX;
+  }
+
+  // The first batch whose last offset is >= `offset`, looking only below `size_limit` bytes;
+  // nullopt when there is none.
+  result<std::optional<batch_location>> find_batch(std::int64_t offset, std::uint64_t size_limit) const;
+  // The first batch whose max timestamp is >= `timestamp`, below `size_limit`.
+  result<std::optional<batch_location>> find_batch_by_timestamp(std::int64_t timestamp,
+                                                                std::uint64_t size_limit) const;
+  // The header of the batch at `position`, or nullopt when fewer than a header's bytes remain
+  // below `size_limit` or the batch would cross it.
+  result<std::optional<batch_location>> read_location(std::uint64_t position,
+                                                      std::uint64_t size_limit) const;
+  result<std::size_t> pread(std::span<std::uint8_t> out, std::uint64_t position) const;
+  int native_handle() const { return _log->native_handle(); }
+
+  // Bytes the last recover() validated by CRC (tests check that recovery starts at the
+  // recovery point).
+  std::uint64_t validated_bytes() const { return _validated_bytes; }
+  // Test and tooling access.
+  std::size_t offset_index_entries() const;
+  std::size_t time_index_entries() const;
+
+ private:
+  segment(io::file_system& fs, std::filesystem::path dir, std::int64_t base_offset, const log_config& cfg,
+          std::int64_t now_ms);
+  result<void> open_files(bool create);
+  result<void> rewrite_indexes();
+  void reset_state();
+  // Re-reads the headers of the trusted prefix below `offset`; the position where it ends, or
+  // nullopt when the prefix does not end exactly at `offset`.
+  result<std::optional<std::uint64_t>> skip_trusted_prefix(std::int64_t offset, std::uint64_t file_size);
+  void index_batch(std::uint64_t position, std::uint32_t size, std::int64_t last_offset,
+                   std::int64_t max_timestamp, std::size_t& new_offset_entries,
+                   std::size_t& new_time_entries);  // requires _mutex
+  result<void> write_new_index_entries(std::size_t first_offset_entry, std::size_t first_time_entry);
+
+  io::file_system& _fs;
+  const std::filesystem::path _dir;
+  const std::int64_t _base_offset;
+  const std::int32_t _index_interval_bytes;
+  const std::int64_t _created_ms;
+  std::unique_ptr<io::file> _log;
+  std::unique_ptr<io::file> _index_file;
+  std::unique_ptr<io::file> _time_index_file;
+  bool _need_recovery = false;  // loading only
+  std::uint64_t _validated_bytes = 0;  // loading only
+
+  // Writer-only state (the log's write lock).
+  std::uint32_t _bytes_since_last_index_entry = 0;
+
+  mutable std::mutex _mutex;  // guards everything below; held briefly, never across I/O
+  std::uint64_t _size = 0;
+  std::int64_t _next_offset;
+  std::int64_t _max_timestamp = -1;
+  std::int64_t _offset_of_max_timestamp;
+  std::optional<std::int64_t> _first_batch_timestamp;
+  offset_index _offset_index;
+  time_index _time_index;
+};
+
+}  // namespace spate::storage
