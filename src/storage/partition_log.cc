@@ -160,11 +160,16 @@ result<void> partition_log::load() {
 }
 
 bool partition_log::should_roll(const segment& active, std::uint64_t bytes, std::int64_t last_offset,
-                                std::int64_t now_ms) const {
+                                std::int64_t max_timestamp, std::int64_t now_ms) const {
   const auto size = active.size();
   if (size == 0) return false;  // an empty segment takes any batch (even one over segment.bytes)
   if (size + bytes > static_cast<std::uint64_t>(_config.segment_bytes)) return true;
-  if (now_ms - active.rolling_base_timestamp() > _config.segment_ms) return true;
+  // Kafka's segment.ms rule: age in the batches' own time domain when the segment has a
+  // timestamped first batch (so producers with old CreateTime clocks do not roll every append),
+  // else wall-clock time since the segment was created.
+  const auto first = active.first_batch_timestamp();
+  const auto waited = first ? max_timestamp - *first : now_ms - active.created_ms();
+  if (waited > _config.segment_ms) return true;
   if (active.offset_index_full() || active.time_index_full()) return true;
   return !active.can_hold_offset(last_offset);
 }
@@ -228,8 +233,13 @@ result<append_result> partition_log::append(std::span<std::uint8_t> data) {
   const bool append_time = _config.message_timestamp_type == model::timestamp_type::log_append_time;
   std::int64_t next = _log_end_offset.load();
   std::int64_t last = next - 1;
-  for (const auto& b : batches) last += b.last_offset_delta + 1;
-  if (should_roll(*_active, data.size(), last, now)) {
+  std::int64_t incoming_max_ts = append_time ? now : -1;
+  for (const auto& b : batches) {
+    last += b.last_offset_delta + 1;
+    if (!append_time)
+      incoming_max_ts = std::max(incoming_max_ts, base::load_be<std::int64_t>(data.data() + b.at + L::max_timestamp));
+  }
+  if (should_roll(*_active, data.size(), last, incoming_max_ts, now)) {
     if (auto r = roll(now); !r) return fail_and_return(r.error());
     if (!_config.sync_before_ack()) need_flush = true;  // Kafka flushes a rolled segment
   }

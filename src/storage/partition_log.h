@@ -195,7 +195,7 @@ class partition_log : public std::enable_shared_from_this<partition_log> {
   result<void> load();
   result<void> roll(std::int64_t now_ms);  // requires _write_mutex
   bool should_roll(const segment& active, std::uint64_t bytes, std::int64_t last_offset,
-                   std::int64_t now_ms) const;  // requires _write_mutex
+                   std::int64_t max_timestamp, std::int64_t now_ms) const;  // requires _write_mutex
   void schedule_flush();
   void run_flush_task();
   result<void> flush_round();  // requires _flush_mutex

@@ -119,6 +119,10 @@ std::int64_t segment::offset_of_max_timestamp() const {
   std::lock_guard lock(_mutex);
   return _offset_of_max_timestamp;
 }
+std::optional<std::int64_t> segment::first_batch_timestamp() const {
+  std::lock_guard lock(_mutex);
+  return _first_batch_timestamp;
+}
 std::int64_t segment::rolling_base_timestamp() const {
   std::lock_guard lock(_mutex);
   return _first_batch_timestamp.value_or(_created_ms);

@@ -97,7 +97,10 @@ class segment {
   // (-1, base_offset when empty).
   std::int64_t max_timestamp() const;
   std::int64_t offset_of_max_timestamp() const;
-  // Kafka's segment.ms basis: the first batch's max timestamp, else when the segment was created.
+  // Kafka's segment.ms basis: the first batch's max timestamp (if it has one), else when the
+  // segment was created (or loaded).
+  std::optional<std::int64_t> first_batch_timestamp() const;
+  std::int64_t created_ms() const { return _created_ms; }
   std::int64_t rolling_base_timestamp() const;
   bool offset_index_full() const;
   bool time_index_full() const;
