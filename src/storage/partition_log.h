@@ -19,8 +19,9 @@
 //     fsync: it writes to the page cache (pwrite) and may create files when a segment rolls.
 //   - Durability is awaited separately: on_durable(offset, cb). Callbacks run on a blocking-pool
 //     thread (or inline in on_durable() when already satisfied, or in append()/close() on failure),
-//     with no lock of this log held, so they may call into the log. They must be quick: the
-//     broker posts them to its event loop. Every callback is called exactly once.
+//     with no lock of this log held except possibly `_flush_mutex`, so they may append or read
+//     but must not call flush() or close(). They must be quick: the broker posts them to its
+//     event loop. Every callback is called exactly once.
 //   - Group commit: at most one flush task per log is queued on the blocking pool; it syncs
 //     everything appended up to the moment it starts (one fdatasync per segment touched), then
 //     advances recovery_point/high_watermark and fires the callbacks it satisfied, and repeats
