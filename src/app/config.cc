@@ -1,0 +1,180 @@
+#include "app/config.h"
+
+#include <charconv>
+#include <fstream>
+#include <functional>
+#include <limits>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "broker/topic_table.h"
+
+namespace spate::app {
+namespace {
+
+std::string_view trim(std::string_view s) {
+  const auto first = s.find_first_not_of(" \t\r");
+  if (first == std::string_view::npos) return {};
+  const auto last = s.find_last_not_of(" \t\r");
+  return s.substr(first, last - first + 1);
+}
+
+template <typename Int>
+Int parse_int(std::string_view key, std::string_view text, Int min, Int max) {
+  Int value{};
+  const auto* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (ec != std::errc{} || ptr != end) {
+    throw config_error(fmt::format("config key '{}': '{}' is not an integer", key, text));
+  }
+  if (value < min || value > max) {
+    throw config_error(
+        fmt::format("config key '{}': {} is outside the range {}..{}", key, value, min, max));
+  }
+  return value;
+}
+
+bool parse_bool(std::string_view key, std::string_view text) {
+  if (text == "true") return true;
+  if (text == "false") return false;
+  throw config_error(fmt::format("config key '{}': '{}' is not true or false", key, text));
+}
+
+std::vector<declared_topic> parse_topics(std::string_view key, std::string_view text) {
+  std::vector<declared_topic> topics;
+  while (!text.empty()) {
+    const auto comma = text.find(',');
+    const auto item = trim(text.substr(0, comma));
+    text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+    if (item.empty()) continue;
+    declared_topic topic;
+    const auto colon = item.find(':');
+    topic.name = std::string(item.substr(0, colon));
+    if (colon != std::string_view::npos) {
+      topic.partitions = parse_int<std::int32_t>(key, item.substr(colon + 1), 1, 100000);
+    }
+    if (!broker::topic_table::valid_name(topic.name)) {
+      throw config_error(fmt::format("config key '{}': '{}' is not a valid topic name", key, topic.name));
+    }
+    topics.push_back(std::move(topic));
+  }
+  return topics;
+}
+
+struct setting {
+  std::string_view key;
+  std::string_view default_text;
+  std::string_view help;
+  std::function<void(broker_config&, std::string_view key, std::string_view value)> apply;
+};
+
+const std::vector<setting>& settings() {
+  static const std::vector<setting> table = {
+      {"listeners", "127.0.0.1:9092", "Address to accept Kafka clients on (host:port or PLAINTEXT://host:port).",
+       [](broker_config& c, auto k, auto v) { c.listener = parse_listener(k, v); }},
+      {"advertised.listeners", "(listeners)", "Address given to clients in Metadata responses.",
+       [](broker_config& c, auto k, auto v) { c.advertised_listener = parse_listener(k, v); }},
+      {"log.dirs", "./data", "Directory holding the broker's data.",
+       [](broker_config& c, auto k, auto v) {
+         if (v.empty()) throw config_error(fmt::format("config key '{}': must not be empty", k));
+         c.data_dir = std::string(v);
+       }},
+      {"node.id", "1", "This broker's id (0..2147483647).",
+       [](broker_config& c, auto k, auto v) {
+         c.node_id = parse_int<std::int32_t>(k, v, 0, std::numeric_limits<std::int32_t>::max());
+       }},
+      {"num.partitions", "1", "Partitions of an auto-created topic.",
+       [](broker_config& c, auto k, auto v) { c.num_partitions = parse_int<std::int32_t>(k, v, 1, 100000); }},
+      {"auto.create.topics.enable", "true", "Create a topic when a client asks for metadata of a missing one.",
+       [](broker_config& c, auto k, auto v) { c.auto_create_topics = parse_bool(k, v); }},
+      {"log.segment.bytes", "1073741824", "Size at which a partition's active segment is rolled.",
+       [](broker_config& c, auto k, auto v) {
+         c.log_segment_bytes = parse_int<std::int64_t>(k, v, 14, std::numeric_limits<std::int32_t>::max());
+       }},
+      {"socket.request.max.bytes", "104857600", "Largest request frame accepted; a larger one closes the connection.",
+       [](broker_config& c, auto k, auto v) {
+         c.socket_request_max_bytes = parse_int<std::int64_t>(k, v, 1024, std::numeric_limits<std::int32_t>::max());
+       }},
+      {"num.network.threads", "0", "Event-loop threads; 0 means one per core.",
+       [](broker_config& c, auto k, auto v) { c.num_network_threads = parse_int<unsigned>(k, v, 0, 256); }},
+      {"log.level", "info", "Log level: trace, debug, info, warn, error.",
+       [](broker_config& c, auto k, auto v) {
+         static constexpr std::string_view levels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
+         for (auto level : levels) {
+           if (v == level) {
+             c.log_level = std::string(v);
+             return;
+           }
+         }
+         throw config_error(fmt::format("config key '{}': unknown level '{}'", k, v));
+       }},
+      {"topics", "(none)", "Topics to create at start-up: name[:partitions],...",
+       [](broker_config& c, auto k, auto v) {
+         for (auto& topic : parse_topics(k, v)) c.topics.push_back(std::move(topic));
+       }},
+  };
+  return table;
+}
+
+}  // namespace
+
+host_port parse_listener(std::string_view key, std::string_view text) {
+  auto rest = trim(text);
+  if (const auto scheme = rest.find("://"); scheme != std::string_view::npos) {
+    if (rest.substr(0, scheme) != "PLAINTEXT") {
+      throw config_error(fmt::format("config key '{}': only PLAINTEXT listeners are supported, got '{}'", key, text));
+    }
+    rest = rest.substr(scheme + 3);
+  }
+  const auto colon = rest.rfind(':');
+  if (colon == std::string_view::npos) {
+    throw config_error(fmt::format("config key '{}': '{}' is not host:port", key, text));
+  }
+  host_port hp;
+  hp.host = std::string(rest.substr(0, colon));
+  if (hp.host.size() >= 2 && hp.host.front() == '[' && hp.host.back() == ']') {
+    hp.host = hp.host.substr(1, hp.host.size() - 2);
+  }
+  if (hp.host.empty()) hp.host = "0.0.0.0";
+  hp.port = parse_int<std::uint16_t>(key, rest.substr(colon + 1), 0, 65535);
+  return hp;
+}
+
+void apply_setting(broker_config& config, std::string_view key, std::string_view value) {
+  for (const auto& s : settings()) {
+    if (s.key == key) {
+      s.apply(config, key, trim(value));
+      return;
+    }
+  }
+  throw config_error(fmt::format("unknown config key '{}' (see spate serve --help)", key));
+}
+
+void apply_properties_file(broker_config& config, const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in) throw config_error(fmt::format("cannot read config file '{}'", file.string()));
+  std::string line;
+  int line_number = 0;
+  while (std::getline(in, line)) {
+    ++line_number;
+    const auto text = trim(line);
+    if (text.empty() || text.front() == '#' || text.front() == '!') continue;
+    const auto eq = text.find('=');
+    if (eq == std::string_view::npos) {
+      throw config_error(fmt::format("{}:{}: expected key=value, got '{}'", file.string(), line_number, text));
+    }
+    apply_setting(config, trim(text.substr(0, eq)), text.substr(eq + 1));
+  }
+}
+
+std::string describe_settings() {
+  std::ostringstream out;
+  out << "Config keys (in --config FILE as key=value, or --set key=value):\n";
+  for (const auto& s : settings()) {
+    out << fmt::format("  {:<28} {} (default: {})\n", s.key, s.help, s.default_text);
+  }
+  return out.str();
+}
+
+}  // namespace spate::app

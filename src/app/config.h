@@ -1,0 +1,62 @@
+#pragma once
+// Broker configuration: Kafka-style `key=value` properties from a file, overridden by flags.
+// Every key is declared once in the table in config.cc, which also produces `spate serve --help`'s
+// list of keys and their defaults; an unknown key or a bad value is an error naming the key.
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace spate::app {
+
+struct host_port {
+  std::string host;
+  std::uint16_t port = 0;
+  bool operator==(const host_port&) const = default;
+};
+
+struct declared_topic {
+  std::string name;
+  std::int32_t partitions = 1;
+};
+
+struct broker_config {
+  host_port listener{"127.0.0.1", 9092};
+  host_port advertised_listener;  // empty host: same as listener
+  std::filesystem::path data_dir = "./data";
+  std::int32_t node_id = 1;
+  std::int32_t num_partitions = 1;
+  bool auto_create_topics = true;
+  std::int64_t log_segment_bytes = 1LL << 30;
+  std::int64_t socket_request_max_bytes = 100LL * 1024 * 1024;
+  unsigned num_network_threads = 0;  // 0: one per core
+  std::string log_level = "info";
+  std::vector<declared_topic> topics;
+
+  // The address clients are told to connect to (Metadata's broker list).
+  host_port advertised() const {
+    return advertised_listener.host.empty() ? listener : advertised_listener;
+  }
+};
+
+// A configuration error; what() names the key and the problem.
+class config_error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Applies one `key=value` setting. Throws config_error for an unknown key or a bad value.
+void apply_setting(broker_config& config, std::string_view key, std::string_view value);
+
+// Reads a properties file (`key=value` lines, `#` or `!` comments, blank lines ignored) into config.
+void apply_properties_file(broker_config& config, const std::filesystem::path& file);
+
+// Parses "host:port" or "PLAINTEXT://host:port" (one listener). Throws config_error naming `key`.
+host_port parse_listener(std::string_view key, std::string_view text);
+
+// Human-readable list of every key with its default and meaning, for --help.
+std::string describe_settings();
+
+}  // namespace spate::app

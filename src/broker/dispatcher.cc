@@ -1,0 +1,32 @@
+#include "broker/dispatcher.h"
+
+#include <fmt/format.h>
+
+#include "broker/api_table.h"
+#include "broker/handlers/api_versions.h"
+
+namespace spate::broker {
+
+boost::asio::awaitable<response_frame> dispatcher::handle(base::byte_buffer frame, std::string_view peer,
+                                                          boost::asio::any_io_executor executor) {
+  // api_key, api_version and correlation_id lead every request header version.
+  if (frame.size() < 8) throw request_rejected(fmt::format("request of {} bytes is shorter than a header", frame.size()));
+  const auto key = base::load_be<std::int16_t>(frame.data());
+  const auto version = base::load_be<std::int16_t>(frame.data() + 2);
+  const auto* api = find_served_api(key);
+  if (api == nullptr) throw request_rejected(fmt::format("unknown api_key={}", key));
+  if (version < api->min_version || version > api->max_version) {
+    if (api->key == protocol::api_key::api_versions && version > api->max_version) {
+      co_return api_versions_handler::unsupported_version_frame(base::load_be<std::int32_t>(frame.data() + 4));
+    }
+    throw request_rejected(fmt::format("unsupported version api={} version={}", protocol::api_name(api->key), version));
+  }
+
+  protocol::reader reader(base::byte_span(frame.data(), frame.size()));
+  protocol::request_header header;
+  header.decode(reader, protocol::request_header_version(api->key, version));
+  request_context ctx{services_, header, version, peer, std::move(executor)};
+  co_return co_await api->invoke(ctx, reader);
+}
+
+}  // namespace spate::broker

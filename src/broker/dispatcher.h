@@ -1,0 +1,41 @@
+#pragma once
+// Turns one request frame into its response frame: reads the request header, finds the API in the
+// served table, checks the version, and runs the handler. Thread-safe; one instance serves every
+// connection.
+//
+// Errors follow Kafka: an ApiVersions request of a newer version than ours gets the KIP-511 v0
+// UNSUPPORTED_VERSION response; an unknown API key, an unsupported version of any other API or a
+// malformed request throws request_rejected, and the network layer closes that one connection.
+#include <stdexcept>
+#include <string_view>
+
+// Boost 1.74's awaitable.hpp uses std::exchange without including <utility>.
+#include <utility>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include "base/bytes.h"
+#include "broker/handler.h"
+
+namespace spate::broker {
+
+class broker;
+
+class request_rejected : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class dispatcher {
+ public:
+  explicit dispatcher(broker& services) : services_(services) {}
+
+  boost::asio::awaitable<response_frame> handle(base::byte_buffer frame, std::string_view peer,
+                                                boost::asio::any_io_executor executor);
+
+ private:
+  broker& services_;
+};
+
+}  // namespace spate::broker

@@ -1,0 +1,99 @@
+#include "broker/handlers/metadata.h"
+
+#include "base/log.h"
+#include "broker/authorized_operations.h"
+#include "broker/broker.h"
+#include "protocol/error_code.h"
+
+namespace spate::broker {
+namespace {
+
+using topic_entry = protocol::metadata_response::metadata_response_topic;
+using protocol::error_code;
+
+std::int16_t code(error_code e) { return static_cast<std::int16_t>(e); }
+
+topic_entry describe_topic(const broker& b, const topic_info& topic, bool include_operations) {
+  topic_entry entry;
+  entry.name = topic.name;
+  entry.topic_id = topic.id;
+  entry.is_internal = topic.internal;
+  entry.topic_authorized_operations = include_operations ? all_topic_operations : authorized_operations_omitted;
+  const auto node = b.options().node_id;
+  entry.partitions.reserve(static_cast<std::size_t>(topic.partitions));
+  for (std::int32_t p = 0; p < topic.partitions; ++p) {
+    protocol::metadata_response::metadata_response_partition partition;
+    partition.partition_index = p;
+    partition.leader_id = node;
+    partition.leader_epoch = 0;
+    partition.replica_nodes = {node};
+    partition.isr_nodes = {node};
+    entry.partitions.push_back(std::move(partition));
+  }
+  return entry;
+}
+
+topic_entry topic_error(std::optional<std::string> name, const protocol::uuid& id, error_code error) {
+  topic_entry entry;
+  entry.error_code = code(error);
+  entry.name = std::move(name);
+  entry.topic_id = id;
+  return entry;
+}
+
+// Looks a requested topic up by id (v10+, when set) or by name, creating it when allowed.
+topic_entry resolve_topic(request_context& ctx, const metadata_handler::request::metadata_request_topic& wanted,
+                          bool may_create, bool include_operations) {
+  auto& b = ctx.services;
+  // Names became nullable in v12; before that an unknown id is answered with an empty name.
+  const std::optional<std::string> no_name = ctx.api_version >= 12 ? std::nullopt : std::optional<std::string>("");
+  if (!wanted.topic_id.is_nil()) {
+    const auto topic = b.topics().find(wanted.topic_id);
+    if (!topic) return topic_error(no_name, wanted.topic_id, error_code::unknown_topic_id);
+    return describe_topic(b, *topic, include_operations);
+  }
+  if (!wanted.name) return topic_error(no_name, {}, error_code::invalid_request);
+  const auto& name = *wanted.name;
+  if (auto topic = b.topics().find(name)) return describe_topic(b, *topic, include_operations);
+  if (!topic_table::valid_name(name)) return topic_error(name, {}, error_code::invalid_topic_exception);
+  if (!may_create) return topic_error(name, {}, error_code::unknown_topic_or_partition);
+  if (b.topics().create(name, b.options().num_partitions) == create_topic_outcome::created) {
+    SPATE_LOG_INFO("topic auto-created topic={} partitions={} client={}", name, b.options().num_partitions,
+                   ctx.header.client_id.value_or(""));
+  }
+  return describe_topic(b, *b.topics().find(name), include_operations);
+}
+
+}  // namespace
+
+boost::asio::awaitable<metadata_handler::response> metadata_handler::handle(request_context& ctx, request req) {
+  auto& b = ctx.services;
+  const auto& options = b.options();
+  response resp;
+
+  protocol::metadata_response::metadata_response_broker self;
+  self.node_id = options.node_id;
+  self.host = options.advertised_host;
+  self.port = options.advertised_port;
+  resp.brokers.push_back(std::move(self));
+  resp.cluster_id = options.cluster_id;
+  resp.controller_id = options.node_id;
+  if (ctx.api_version >= 8 && ctx.api_version <= 10 && req.include_cluster_authorized_operations) {
+    resp.cluster_authorized_operations = all_cluster_operations;
+  }
+
+  const bool include_operations = ctx.api_version >= 8 && req.include_topic_authorized_operations;
+  // v0 asks for every topic with an empty list; v1+ with a null one.
+  const bool all_topics = !req.topics || (ctx.api_version == 0 && req.topics->empty());
+  if (all_topics) {
+    for (const auto& topic : b.topics().list()) resp.topics.push_back(describe_topic(b, *topic, include_operations));
+  } else {
+    const bool may_create = options.auto_create_topics && (ctx.api_version < 4 || req.allow_auto_topic_creation);
+    for (const auto& wanted : *req.topics) {
+      resp.topics.push_back(resolve_topic(ctx, wanted, may_create, include_operations));
+    }
+  }
+  co_return resp;
+}
+
+}  // namespace spate::broker

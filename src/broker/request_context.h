@@ -1,0 +1,26 @@
+#pragma once
+// What a handler knows about the request it is answering. Lives for the duration of one request.
+#include <cstdint>
+#include <string_view>
+
+// Boost 1.74's awaitable.hpp uses std::exchange without including <utility>.
+#include <utility>
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include "protocol/messages/request_header.h"
+
+namespace spate::broker {
+
+class broker;
+
+struct request_context {
+  broker& services;
+  const protocol::request_header& header;
+  std::int16_t api_version;
+  std::string_view peer;
+  // The connection's event loop: handlers await timers on it (long polls), never block it.
+  boost::asio::any_io_executor executor;
+};
+
+}  // namespace spate::broker

@@ -1,0 +1,95 @@
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "app/config.h"
+
+namespace spate::app {
+namespace {
+
+std::string error_of(std::string_view key, std::string_view value) {
+  broker_config config;
+  try {
+    apply_setting(config, key, value);
+  } catch (const config_error& e) {
+    return e.what();
+  }
+  return {};
+}
+
+TEST(config, defaults_listen_on_loopback_9092_with_data_in_dot_data) {
+  broker_config config;
+  EXPECT_EQ(config.listener, (host_port{"127.0.0.1", 9092}));
+  EXPECT_EQ(config.advertised(), config.listener);
+  EXPECT_EQ(config.data_dir, "./data");
+  EXPECT_TRUE(config.auto_create_topics);
+}
+
+TEST(config, listener_accepts_host_port_and_plaintext_urls) {
+  EXPECT_EQ(parse_listener("listeners", "10.1.2.3:9093"), (host_port{"10.1.2.3", 9093}));
+  EXPECT_EQ(parse_listener("listeners", "PLAINTEXT://localhost:19092"), (host_port{"localhost", 19092}));
+  EXPECT_EQ(parse_listener("listeners", "[::1]:9092"), (host_port{"::1", 9092}));
+  EXPECT_EQ(parse_listener("listeners", ":9092"), (host_port{"0.0.0.0", 9092}));
+}
+
+TEST(config, advertised_listener_overrides_listener_for_clients) {
+  broker_config config;
+  apply_setting(config, "advertised.listeners", "broker.example:29092");
+  EXPECT_EQ(config.advertised(), (host_port{"broker.example", 29092}));
+}
+
+TEST(config, errors_name_the_key) {
+  EXPECT_NE(error_of("no.such.key", "1").find("no.such.key"), std::string::npos);
+  EXPECT_NE(error_of("num.partitions", "zero").find("num.partitions"), std::string::npos);
+  EXPECT_NE(error_of("num.partitions", "0").find("num.partitions"), std::string::npos);
+  EXPECT_NE(error_of("node.id", "-1").find("node.id"), std::string::npos);
+  EXPECT_NE(error_of("auto.create.topics.enable", "yes").find("auto.create.topics.enable"), std::string::npos);
+  EXPECT_NE(error_of("listeners", "SSL://h:1").find("listeners"), std::string::npos);
+  EXPECT_NE(error_of("listeners", "h:99999").find("listeners"), std::string::npos);
+  EXPECT_NE(error_of("topics", "bad/name:1").find("topics"), std::string::npos);
+  EXPECT_NE(error_of("log.level", "loud").find("log.level"), std::string::npos);
+}
+
+TEST(config, topics_declare_names_and_partition_counts) {
+  broker_config config;
+  apply_setting(config, "topics", "orders:3, events ,logs:1");
+  ASSERT_EQ(config.topics.size(), 3u);
+  EXPECT_EQ(config.topics[0].name, "orders");
+  EXPECT_EQ(config.topics[0].partitions, 3);
+  EXPECT_EQ(config.topics[1].name, "events");
+  EXPECT_EQ(config.topics[1].partitions, 1);
+}
+
+TEST(config, properties_file_skips_comments_and_reports_line_of_bad_syntax) {
+  const auto path = std::filesystem::temp_directory_path() / "spate_config_test.properties";
+  {
+    std::ofstream out(path);
+    out << "# a comment\n! another\n\nnum.partitions = 6\nnode.id=7\n";
+  }
+  broker_config config;
+  apply_properties_file(config, path);
+  EXPECT_EQ(config.num_partitions, 6);
+  EXPECT_EQ(config.node_id, 7);
+  {
+    std::ofstream out(path);
+    out << "num.partitions=2\njust words\n";
+  }
+  try {
+    apply_properties_file(config, path);
+    FAIL() << "a line without '=' must be rejected";
+  } catch (const config_error& e) {
+    EXPECT_NE(std::string(e.what()).find(":2:"), std::string::npos) << e.what();
+  }
+  std::filesystem::remove(path);
+}
+
+TEST(config, help_lists_every_key) {
+  const auto help = describe_settings();
+  for (auto key : {"listeners", "advertised.listeners", "log.dirs", "node.id", "num.partitions",
+                   "auto.create.topics.enable", "log.segment.bytes", "socket.request.max.bytes", "topics"}) {
+    EXPECT_NE(help.find(key), std::string::npos) << key;
+  }
+}
+
+}  // namespace
+}  // namespace spate::app
