@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-#include "broker/topic_table.h"
+#include "storage/file_names.h"
 
 namespace spate::app {
 namespace {
@@ -54,7 +54,7 @@ std::vector<declared_topic> parse_topics(std::string_view key, std::string_view 
     if (colon != std::string_view::npos) {
       topic.partitions = parse_int<std::int32_t>(key, item.substr(colon + 1), 1, 100000);
     }
-    if (!broker::topic_table::valid_name(topic.name)) {
+    if (!storage::is_valid_topic_name(topic.name)) {
       throw config_error(fmt::format("config key '{}': '{}' is not a valid topic name", key, topic.name));
     }
     topics.push_back(std::move(topic));
@@ -90,7 +90,54 @@ const std::vector<setting>& settings() {
        [](broker_config& c, auto k, auto v) { c.auto_create_topics = parse_bool(k, v); }},
       {"log.segment.bytes", "1073741824", "Size at which a partition's active segment is rolled.",
        [](broker_config& c, auto k, auto v) {
-         c.log_segment_bytes = parse_int<std::int64_t>(k, v, 14, std::numeric_limits<std::int32_t>::max());
+         c.log_defaults.segment_bytes = parse_int<std::int64_t>(k, v, 14, std::numeric_limits<std::int32_t>::max());
+       }},
+      {"log.segment.ms", "604800000", "Age (by record timestamps) at which the active segment is rolled.",
+       [](broker_config& c, auto k, auto v) {
+         c.log_defaults.segment_ms = parse_int<std::int64_t>(k, v, 1, std::numeric_limits<std::int64_t>::max());
+       }},
+      {"log.retention.ms", "604800000", "Delete closed segments older than this; -1 keeps them forever.",
+       [](broker_config& c, auto k, auto v) {
+         c.log_defaults.retention_ms = parse_int<std::int64_t>(k, v, -1, std::numeric_limits<std::int64_t>::max());
+       }},
+      {"log.retention.hours", "168", "log.retention.ms in hours (whichever of the two is set last applies).",
+       [](broker_config& c, auto k, auto v) {
+         c.log_defaults.retention_ms = parse_int<std::int64_t>(k, v, -1, 24LL * 365 * 1000) * 3600 * 1000;
+       }},
+      {"log.retention.bytes", "-1", "Delete the oldest closed segments beyond this size per partition; -1: no limit.",
+       [](broker_config& c, auto k, auto v) {
+         c.log_defaults.retention_bytes = parse_int<std::int64_t>(k, v, -1, std::numeric_limits<std::int64_t>::max());
+       }},
+      {"log.retention.check.interval.ms", "300000", "How often retention runs.",
+       [](broker_config& c, auto k, auto v) {
+         c.retention_check_interval_ms = parse_int<std::int64_t>(k, v, 10, std::numeric_limits<std::int32_t>::max());
+       }},
+      {"log.flush.interval.messages", "1",
+       "Appends between fsyncs. 1 (default): every acknowledged batch is on disk first; larger values "
+       "acknowledge from the page cache (Kafka's default trade).",
+       [](broker_config& c, auto k, auto v) {
+         c.log_defaults.flush_messages = parse_int<std::int64_t>(k, v, 1, std::numeric_limits<std::int64_t>::max());
+       }},
+      {"log.flush.interval.ms", "(none)", "Longest time data may stay unsynced when log.flush.interval.messages > 1.",
+       [](broker_config& c, auto k, auto v) {
+         c.log_defaults.flush_ms = parse_int<std::int64_t>(k, v, 0, std::numeric_limits<std::int64_t>::max());
+       }},
+      {"message.max.bytes", "1048588", "Largest record batch a producer may send (topic: max.message.bytes).",
+       [](broker_config& c, auto k, auto v) {
+         c.log_defaults.max_message_bytes = parse_int<std::int32_t>(k, v, 0, std::numeric_limits<std::int32_t>::max());
+       }},
+      {"log.message.timestamp.type", "CreateTime", "CreateTime or LogAppendTime.",
+       [](broker_config& c, auto k, auto v) {
+         auto applied = storage::apply_overrides(c.log_defaults, {{"message.timestamp.type", std::string(v)}});
+         if (!applied) throw config_error(fmt::format("config key '{}': '{}' is not CreateTime or LogAppendTime", k, v));
+         c.log_defaults = applied.value();
+       }},
+      {"log.cleanup.policy", "delete", "delete or compact (compaction is not implemented yet).",
+       [](broker_config& c, auto k, auto v) {
+         if (v != "delete" && v != "compact" && v != "compact,delete" && v != "delete,compact") {
+           throw config_error(fmt::format("config key '{}': '{}' is not delete or compact", k, v));
+         }
+         c.log_defaults.cleanup_policy = std::string(v);
        }},
       {"socket.request.max.bytes", "104857600", "Largest request frame accepted; a larger one closes the connection.",
        [](broker_config& c, auto k, auto v) {

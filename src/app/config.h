@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "storage/log_config.h"
+
 namespace spate::app {
 
 struct host_port {
@@ -29,7 +31,9 @@ struct broker_config {
   std::int32_t node_id = 1;
   std::int32_t num_partitions = 1;
   bool auto_create_topics = true;
-  std::int64_t log_segment_bytes = 1LL << 30;
+  // Kafka's broker-level log.* settings: the defaults every topic starts from.
+  storage::log_config log_defaults;
+  std::int64_t retention_check_interval_ms = 300000;
   std::int64_t socket_request_max_bytes = 100LL * 1024 * 1024;
   unsigned num_network_threads = 0;  // 0: one per core
   std::string log_level = "info";

@@ -3,10 +3,14 @@
 #include <exception>
 
 #include "app/data_dir.h"
+#include "app/maintenance.h"
 #include "base/log.h"
 #include "broker/broker.h"
 #include "broker/dispatcher.h"
+#include "io/clock.h"
+#include "io/file.h"
 #include "net/server.h"
+#include "storage/log_manager.h"
 
 namespace spate::app {
 namespace {
@@ -22,10 +26,12 @@ broker::broker_options broker_options_from(const broker_config& config, const da
   return options;
 }
 
-void create_declared_topics(broker::broker& b, const broker_config& config) {
+void create_declared_topics(storage::log_manager& logs, const broker_config& config) {
   for (const auto& topic : config.topics) {
-    if (b.topics().create(topic.name, topic.partitions) == broker::create_topic_outcome::already_exists) {
-      SPATE_LOG_WARN("topic declared twice topic={}", topic.name);
+    if (logs.find_topic(topic.name)) continue;
+    if (auto created = logs.create_topic(topic.name, topic.partitions); !created) {
+      throw std::runtime_error(fmt::format("cannot create declared topic '{}': {}", topic.name,
+                                           storage::to_string(created.error())));
     }
   }
 }
@@ -36,24 +42,43 @@ int run_broker(const broker_config& config) {
   base::init_logging(config.log_level);
   try {
     const auto identity = open_data_dir(config.data_dir, config.node_id);
-    broker::broker services(broker_options_from(config, identity));
-    create_declared_topics(services, config);
+    // Blocking work (fsync, file creation, unlink) never runs on an event loop.
+    io::blocking_pool pool(2, "storage");
+    io::system_clock clock;
+    auto opened = storage::log_manager::open({config.data_dir, config.log_defaults},
+                                             {&io::posix_file_system(), &clock, &pool});
+    if (!opened) {
+      throw std::runtime_error(fmt::format("cannot open data directory '{}': {}", config.data_dir.string(),
+                                           storage::to_string(opened.error())));
+    }
+    auto& logs = *opened.value();
+    create_declared_topics(logs, config);
+    broker::broker services(broker_options_from(config, identity), logs, pool);
     broker::dispatcher dispatcher(services);
-
-    net::server_config net_config;
-    net_config.host = config.listener.host;
-    net_config.port = config.listener.port;
-    net_config.max_frame_bytes = static_cast<std::size_t>(config.socket_request_max_bytes);
-    net_config.threads = config.num_network_threads;
-    net::server server(net_config, [&dispatcher](const net::request_context& ctx, base::byte_buffer frame) {
-      return dispatcher.handle(std::move(frame), ctx.peer, ctx.executor);
-    });
-    server.start();
-    const int signal = net::run_until_signal(server, [&] {
-      SPATE_LOG_INFO("spate ready listener={}:{} advertised={}:{} node_id={} cluster_id={} data_dir={}",
-                     config.listener.host, server.bound_port(), config.advertised().host, config.advertised().port,
-                     config.node_id, identity.cluster_id, config.data_dir.string());
-    });
+    int signal = 0;
+    {
+      maintenance periodic(logs, {.retention = std::chrono::milliseconds(config.retention_check_interval_ms)});
+      net::server_config net_config;
+      net_config.host = config.listener.host;
+      net_config.port = config.listener.port;
+      net_config.max_frame_bytes = static_cast<std::size_t>(config.socket_request_max_bytes);
+      net_config.threads = config.num_network_threads;
+      net::server server(net_config, [&dispatcher](const net::request_context& ctx, base::byte_buffer frame) {
+        return dispatcher.handle(std::move(frame), ctx.peer, ctx.executor);
+      });
+      server.start();
+      signal = net::run_until_signal(server, [&] {
+        SPATE_LOG_INFO("spate ready listener={}:{} advertised={}:{} node_id={} cluster_id={} data_dir={} clean_start={}",
+                       config.listener.host, server.bound_port(), config.advertised().host,
+                       config.advertised().port, config.node_id, identity.cluster_id, config.data_dir.string(),
+                       logs.opened_after_clean_shutdown());
+      });
+    }
+    if (auto closed = logs.close(); !closed) {
+      SPATE_LOG_ERROR("event=close_failed error={}", storage::to_string(closed.error()));
+      return 1;
+    }
+    pool.drain();
     SPATE_LOG_INFO("spate stopped signal={}", signal);
     return 0;
   } catch (const std::exception& e) {

@@ -1,10 +1,12 @@
 #pragma once
-// The broker's services as handlers see them: its identity, settings and topics.
-// Thread-safe: immutable after construction except for the members that document their own locking.
+// The broker's services as handlers see them: its identity and settings, the partition logs, and
+// the blocking pool for file work. Thread-safe: the options are immutable; log_manager and
+// blocking_pool document their own locking.
 #include <cstdint>
 #include <string>
 
-#include "broker/topic_table.h"
+#include "io/blocking_pool.h"
+#include "storage/log_manager.h"
 
 namespace spate::broker {
 
@@ -19,17 +21,24 @@ struct broker_options {
 
 class broker {
  public:
-  explicit broker(broker_options options) : options_(std::move(options)) {}
+  broker(broker_options options, storage::log_manager& logs, io::blocking_pool& pool)
+      : options_(std::move(options)), logs_(logs), pool_(pool) {}
   broker(const broker&) = delete;
   broker& operator=(const broker&) = delete;
 
   const broker_options& options() const { return options_; }
-  topic_table& topics() { return topics_; }
-  const topic_table& topics() const { return topics_; }
+  storage::log_manager& logs() const { return logs_; }
+  io::blocking_pool& pool() const { return pool_; }
+
+  // Kafka's internal topics: shown with is_internal in Metadata, not writable by clients.
+  static bool is_internal_topic(std::string_view name) {
+    return name == "__consumer_offsets" || name == "__transaction_state";
+  }
 
  private:
   const broker_options options_;
-  topic_table topics_;
+  storage::log_manager& logs_;
+  io::blocking_pool& pool_;
 };
 
 }  // namespace spate::broker

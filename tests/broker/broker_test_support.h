@@ -7,7 +7,15 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 
+#include <filesystem>
+#include <memory>
+#include <random>
+
 #include "broker/broker.h"
+#include "io/blocking_pool.h"
+#include "io/clock.h"
+#include "io/file.h"
+#include "storage/log_manager.h"
 #include "broker/dispatcher.h"
 #include "protocol/messages/request_header.h"
 #include "protocol/messages/response_header.h"
@@ -24,6 +32,44 @@ inline broker_options test_options() {
   options.num_partitions = 2;
   return options;
 }
+
+// A broker over a fresh data directory in the temp dir, removed afterwards.
+class test_broker {
+ public:
+  explicit test_broker(broker_options options = test_options())
+      : dir_(std::filesystem::temp_directory_path() /
+             ("spate-broker-test-" + std::to_string(std::random_device{}()))),
+        pool_(2, "test") {
+    auto opened = storage::log_manager::open({dir_, storage::log_config{}}, {&io::posix_file_system(), &clock_, &pool_});
+    if (!opened) throw std::runtime_error("cannot open test data dir");
+    logs_ = std::move(opened.value());
+    broker_ = std::make_unique<broker>(std::move(options), *logs_, pool_);
+  }
+  ~test_broker() {
+    broker_.reset();
+    (void)logs_->close();
+    pool_.drain();
+    logs_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  test_broker(const test_broker&) = delete;
+  test_broker& operator=(const test_broker&) = delete;
+
+  broker& services() { return *broker_; }
+  storage::log_manager& logs() { return *logs_; }
+  operator broker&() { return *broker_; }
+
+  void create_topic(const std::string& name, std::int32_t partitions) {
+    if (!logs_->create_topic(name, partitions)) throw std::runtime_error("create_topic failed");
+  }
+
+ private:
+  std::filesystem::path dir_;
+  io::system_clock clock_;
+  io::blocking_pool pool_;
+  std::unique_ptr<storage::log_manager> logs_;
+  std::unique_ptr<broker> broker_;
+};
 
 inline response_frame dispatch(broker& services, base::byte_buffer frame) {
   boost::asio::io_context io;

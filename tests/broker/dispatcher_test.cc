@@ -34,7 +34,7 @@ TEST(api_table, is_ordered_and_within_the_schemas_versions) {
 }
 
 TEST(api_versions, every_version_lists_exactly_the_served_table) {
-  broker services(test_options());
+  test_broker services;
   for (std::int16_t v = api_versions_handler::min_version; v <= api_versions_handler::max_version; ++v) {
     api_versions_request request;
     request.client_software_name = "test-client";
@@ -51,7 +51,7 @@ TEST(api_versions, every_version_lists_exactly_the_served_table) {
 }
 
 TEST(api_versions, invalid_client_software_name_is_invalid_request_from_v3) {
-  broker services(test_options());
+  test_broker services;
   api_versions_request request;
   request.client_software_name = "-bad name-";
   request.client_software_version = "1.0";
@@ -60,7 +60,7 @@ TEST(api_versions, invalid_client_software_name_is_invalid_request_from_v3) {
 }
 
 TEST(api_versions, newer_version_than_ours_gets_v0_unsupported_version_with_our_range) {
-  broker services(test_options());
+  test_broker services;
   // Header v2 (flexible) with an empty body, as a future client would send.
   base::byte_buffer frame = {0x00, 0x12, 0x00, 0x63, 0x00, 0x00, 0x00, 0x09, 0x00, 0x01, 'x', 0x00, 0x00};
   const auto response = read_response<api_versions_response>(*dispatch(services, frame), 0, 9);
@@ -71,13 +71,13 @@ TEST(api_versions, newer_version_than_ours_gets_v0_unsupported_version_with_our_
 }
 
 TEST(dispatcher, unknown_api_key_is_rejected) {
-  broker services(test_options());
+  test_broker services;
   base::byte_buffer frame = {0x27, 0x0f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0xff, 0xff};
   EXPECT_THROW(dispatch(services, frame), request_rejected);
 }
 
 TEST(dispatcher, unsupported_version_of_other_apis_is_rejected) {
-  broker services(test_options());
+  test_broker services;
   protocol::metadata_request request;
   auto frame = request_frame(request, 12);
   frame[3] = 13;  // Metadata v13: beyond what we serve
@@ -85,12 +85,12 @@ TEST(dispatcher, unsupported_version_of_other_apis_is_rejected) {
 }
 
 TEST(dispatcher, frame_shorter_than_a_header_is_rejected) {
-  broker services(test_options());
+  test_broker services;
   EXPECT_THROW(dispatch(services, {0x00, 0x12, 0x00}), request_rejected);
 }
 
 TEST(dispatcher, truncated_request_body_is_a_decode_error) {
-  broker services(test_options());
+  test_broker services;
   protocol::metadata_request request;
   request.topics.emplace();
   request.topics->emplace_back().name = "orders";
@@ -102,8 +102,8 @@ TEST(dispatcher, truncated_request_body_is_a_decode_error) {
 // Request frames captured from real clients (tests/fuzz/capture_frames.py): the request header and
 // body decode and re-encode to the same bytes, and the broker answers each one.
 TEST(captured_frames, decode_reencode_byte_exact_and_get_answers) {
-  broker services(test_options());
-  services.topics().create("orders", 3);
+  test_broker services;
+  services.create_topic("orders", 3);
   int frames = 0;
   for (const auto& entry : std::filesystem::directory_iterator(SPATE_CAPTURED_FRAMES_DIR)) {
     std::ifstream in(entry.path(), std::ios::binary);

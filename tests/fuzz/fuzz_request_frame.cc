@@ -9,21 +9,19 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 
-#include "broker/broker.h"
-#include "broker/dispatcher.h"
+#include "../broker/broker_test_support.h"
 #include "protocol/wire.h"
 
 namespace {
 
 spate::broker::broker& fuzz_broker() {
-  static spate::broker::broker instance([] {
-    spate::broker::broker_options options;
-    options.cluster_id = "fuzzfuzzfuzzfuzzfuzzfu";
-    options.auto_create_topics = false;  // keep memory bounded across millions of inputs
+  static spate::broker::testing::test_broker instance([] {
+    auto options = spate::broker::testing::test_options();
+    options.auto_create_topics = false;  // keep disk and memory bounded across millions of inputs
     return options;
   }());
   static const bool topics = [] {
-    instance.topics().create("orders", 3);
+    instance.create_topic("orders", 3);
     return true;
   }();
   (void)topics;

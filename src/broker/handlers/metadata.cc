@@ -1,9 +1,11 @@
 #include "broker/handlers/metadata.h"
 
 #include "base/log.h"
+#include "broker/async.h"
 #include "broker/authorized_operations.h"
 #include "broker/broker.h"
-#include "protocol/error_code.h"
+#include "broker/error_mapping.h"
+#include "storage/file_names.h"
 
 namespace spate::broker {
 namespace {
@@ -11,13 +13,13 @@ namespace {
 using topic_entry = protocol::metadata_response::metadata_response_topic;
 using protocol::error_code;
 
-std::int16_t code(error_code e) { return static_cast<std::int16_t>(e); }
+protocol::uuid to_uuid(const storage::topic_id& id) { return protocol::uuid{id}; }
 
-topic_entry describe_topic(const broker& b, const topic_info& topic, bool include_operations) {
+topic_entry describe_topic(const broker& b, const storage::topic_info& topic, bool include_operations) {
   topic_entry entry;
   entry.name = topic.name;
-  entry.topic_id = topic.id;
-  entry.is_internal = topic.internal;
+  entry.topic_id = to_uuid(topic.id);
+  entry.is_internal = broker::is_internal_topic(topic.name);
   entry.topic_authorized_operations = include_operations ? all_topic_operations : authorized_operations_omitted;
   const auto node = b.options().node_id;
   entry.partitions.reserve(static_cast<std::size_t>(topic.partitions));
@@ -35,33 +37,49 @@ topic_entry describe_topic(const broker& b, const topic_info& topic, bool includ
 
 topic_entry topic_error(std::optional<std::string> name, const protocol::uuid& id, error_code error) {
   topic_entry entry;
-  entry.error_code = code(error);
+  entry.error_code = wire_code(error);
   entry.name = std::move(name);
   entry.topic_id = id;
   return entry;
 }
 
+std::optional<storage::topic_info> find_by_id(const broker& b, const protocol::uuid& id) {
+  for (auto& topic : b.logs().list_topics()) {
+    if (topic.id == id.value) return topic;
+  }
+  return std::nullopt;
+}
+
 // Looks a requested topic up by id (v10+, when set) or by name, creating it when allowed.
-topic_entry resolve_topic(request_context& ctx, const metadata_handler::request::metadata_request_topic& wanted,
-                          bool may_create, bool include_operations) {
+boost::asio::awaitable<topic_entry> resolve_topic(request_context& ctx,
+                                                  const metadata_handler::request::metadata_request_topic& wanted,
+                                                  bool may_create, bool include_operations) {
   auto& b = ctx.services;
   // Names became nullable in v12; before that an unknown id is answered with an empty name.
   const std::optional<std::string> no_name = ctx.api_version >= 12 ? std::nullopt : std::optional<std::string>("");
   if (!wanted.topic_id.is_nil()) {
-    const auto topic = b.topics().find(wanted.topic_id);
-    if (!topic) return topic_error(no_name, wanted.topic_id, error_code::unknown_topic_id);
-    return describe_topic(b, *topic, include_operations);
+    const auto topic = find_by_id(b, wanted.topic_id);
+    if (!topic) co_return topic_error(no_name, wanted.topic_id, error_code::unknown_topic_id);
+    co_return describe_topic(b, *topic, include_operations);
   }
-  if (!wanted.name) return topic_error(no_name, {}, error_code::invalid_request);
+  if (!wanted.name) co_return topic_error(no_name, {}, error_code::invalid_request);
   const auto& name = *wanted.name;
-  if (auto topic = b.topics().find(name)) return describe_topic(b, *topic, include_operations);
-  if (!topic_table::valid_name(name)) return topic_error(name, {}, error_code::invalid_topic_exception);
-  if (!may_create) return topic_error(name, {}, error_code::unknown_topic_or_partition);
-  if (b.topics().create(name, b.options().num_partitions) == create_topic_outcome::created) {
-    SPATE_LOG_INFO("topic auto-created topic={} partitions={} client={}", name, b.options().num_partitions,
+  if (auto topic = b.logs().find_topic(name)) co_return describe_topic(b, *topic, include_operations);
+  if (!storage::is_valid_topic_name(name)) co_return topic_error(name, {}, error_code::invalid_topic_exception);
+  if (!may_create) co_return topic_error(name, {}, error_code::unknown_topic_or_partition);
+
+  const auto partitions = b.options().num_partitions;
+  // Named, not a temporary: GCC 12 destroys lambda temporaries of a co_await expression twice.
+  auto create = [&b, name, partitions] { return b.logs().create_topic(name, partitions); };
+  auto created = co_await run_blocking(b.pool(), std::move(create));
+  if (created) {
+    SPATE_LOG_INFO("event=topic_auto_created topic={} partitions={} client={}", name, partitions,
                    ctx.header.client_id.value_or(""));
+    co_return describe_topic(b, created.value(), include_operations);
   }
-  return describe_topic(b, *b.topics().find(name), include_operations);
+  // Another request created it first.
+  if (auto topic = b.logs().find_topic(name)) co_return describe_topic(b, *topic, include_operations);
+  co_return topic_error(name, {}, to_wire(created.error()));
 }
 
 }  // namespace
@@ -86,11 +104,11 @@ boost::asio::awaitable<metadata_handler::response> metadata_handler::handle(requ
   // v0 asks for every topic with an empty list; v1+ with a null one.
   const bool all_topics = !req.topics || (ctx.api_version == 0 && req.topics->empty());
   if (all_topics) {
-    for (const auto& topic : b.topics().list()) resp.topics.push_back(describe_topic(b, *topic, include_operations));
+    for (const auto& topic : b.logs().list_topics()) resp.topics.push_back(describe_topic(b, topic, include_operations));
   } else {
     const bool may_create = options.auto_create_topics && (ctx.api_version < 4 || req.allow_auto_topic_creation);
     for (const auto& wanted : *req.topics) {
-      resp.topics.push_back(resolve_topic(ctx, wanted, may_create, include_operations));
+      resp.topics.push_back(co_await resolve_topic(ctx, wanted, may_create, include_operations));
     }
   }
   co_return resp;

@@ -1,0 +1,41 @@
+#pragma once
+// The broker's periodic storage work on one background thread: flushes due under flush.ms,
+// offset checkpoints (so unclean recovery starts near the end), and retention. Kafka runs the
+// same tasks from its LogManager scheduler.
+//
+// Thread-safety: construct and destroy from one thread; the destructor stops the thread and waits
+// for the task in progress.
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "storage/log_manager.h"
+
+namespace spate::app {
+
+struct maintenance_intervals {
+  std::chrono::milliseconds flush_check{100};
+  std::chrono::milliseconds checkpoint{60000};
+  std::chrono::milliseconds retention{300000};
+};
+
+class maintenance {
+ public:
+  maintenance(storage::log_manager& logs, maintenance_intervals intervals);
+  ~maintenance();
+  maintenance(const maintenance&) = delete;
+  maintenance& operator=(const maintenance&) = delete;
+
+ private:
+  void run();
+
+  storage::log_manager& logs_;
+  const maintenance_intervals intervals_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;  // guarded by mutex_
+  std::thread thread_;
+};
+
+}  // namespace spate::app

@@ -1,0 +1,44 @@
+#include "broker/error_mapping.h"
+
+namespace spate::broker {
+
+using protocol::error_code;
+
+error_code to_wire(storage::errc e) {
+  using storage::errc;
+  switch (e) {
+    case errc::success: return error_code::none;
+    case errc::offset_out_of_range: return error_code::offset_out_of_range;
+    case errc::corrupt_batch: return error_code::corrupt_message;
+    case errc::message_too_large: return error_code::message_too_large;
+    case errc::io_error:
+    case errc::log_failed:
+    case errc::corrupt_log:
+    case errc::data_dir_locked: return error_code::kafka_storage_error;
+    // A closing log is what a follower-less leader that is going away looks like to a client:
+    // retriable, and the client refreshes metadata.
+    case errc::shutting_down: return error_code::not_leader_or_follower;
+    case errc::topic_exists: return error_code::topic_already_exists;
+    case errc::unknown_topic_or_partition: return error_code::unknown_topic_or_partition;
+    case errc::invalid_topic: return error_code::invalid_topic_exception;
+    case errc::invalid_partitions: return error_code::invalid_partitions;
+    case errc::invalid_config: return error_code::invalid_config;
+  }
+  return error_code::unknown_server_error;
+}
+
+error_code to_wire(model::errc e) {
+  using model::errc;
+  switch (e) {
+    case errc::truncated:
+    case errc::corrupt_message:
+    case errc::decompression_failed:
+    case errc::output_too_large: return error_code::corrupt_message;
+    case errc::unsupported_magic:
+    case errc::invalid_record: return error_code::invalid_record;
+    case errc::unsupported_compression: return error_code::unsupported_compression_type;
+  }
+  return error_code::unknown_server_error;
+}
+
+}  // namespace spate::broker
