@@ -14,6 +14,8 @@ packages=(
   # tests
   libgtest-dev libgmock-dev clang-14 libclang-rt-14-dev lld-14
   python3-pytest python3-confluent-kafka python3-kafka kcat
+  # benchmarks (bench/)
+  fio iperf3
 )
 missing=()
 for p in "${packages[@]}"; do
