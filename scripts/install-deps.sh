@@ -25,3 +25,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+
+# kafkajs end-to-end tests: Node (Debian's packages only when node is missing) and the pinned client.
+if ! command -v node >/dev/null 2>&1; then
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends nodejs npm
+fi
+js_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/e2e/js"
+if [ ! -d "$js_dir/node_modules" ]; then
+  npm ci --prefix "$js_dir" --no-audit --no-fund
+fi

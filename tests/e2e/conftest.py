@@ -79,3 +79,56 @@ def start_broker(tmp_path):
 @pytest.fixture
 def broker(start_broker):
     return start_broker("--set", "topics=orders:3,events:1")
+
+
+# ---- helpers for the data-path tests (produce/consume, admin, durability) ----
+
+def wait_until(predicate, timeout, what="condition", interval=0.05):
+    """Polls `predicate` until it returns a truthy value (returned) or `timeout` seconds pass (fails)."""
+    import time
+    deadline = time.monotonic() + timeout
+    last_error = None
+    while True:
+        try:
+            value = predicate()
+            if value:
+                return value
+        except Exception as e:  # noqa: BLE001 - the condition may raise while not yet true
+            last_error = e
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}; last error: {last_error!r}")
+        time.sleep(interval)
+
+
+def run_kcat(*args, input=None, timeout=60):
+    """Runs kcat and returns its stdout (bytes); fails with kcat's stderr on a non-zero exit."""
+    result = subprocess.run(["kcat", *args], input=input, capture_output=True, timeout=timeout)
+    assert result.returncode == 0, f"kcat {' '.join(args)} exited {result.returncode}: {result.stderr.decode()}"
+    return result.stdout
+
+
+def confluent_read_all(bootstrap, topic, ends, timeout=60, **config):
+    """Reads partitions from offset 0 up to the given end offsets ({partition: end}) with a group-less
+    confluent-kafka consumer (assign, no commits). Returns {partition: [Message, ...]} in arrival order;
+    fails on any consumer error or when the ends are not reached before the deadline."""
+    import time
+    from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "spate-e2e-unused",
+                         "enable.auto.commit": False, "auto.offset.reset": "error",
+                         "enable.partition.eof": False, **config})
+    try:
+        consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in ends])
+        got = {p: [] for p in ends}
+        deadline = time.monotonic() + timeout
+        def done():
+            return all((got[p][-1].offset() + 1 if got[p] else 0) >= end for p, end in ends.items())
+        while not done():
+            assert time.monotonic() < deadline, \
+                f"timed out reading {topic}: have { {p: len(m) for p, m in got.items()} }, want {ends}"
+            for msg in consumer.consume(num_messages=10000, timeout=0.5):
+                assert msg.error() is None, f"consumer error: {msg.error()}"
+                assert msg.topic() == topic
+                got[msg.partition()].append(msg)
+        return got
+    finally:
+        consumer.close()
