@@ -121,7 +121,7 @@ def test_kafka_python_produce_consume(start_broker, compression):
             p = i % 2
             headers = [("n", str(i).encode()), ("dup", b"a"), ("dup", b"b")]
             value = None if i % 97 == 0 else f"v{i}".encode() * (1 + i % 7)  # some tombstones
-            key = None if i % 89 == 0 else f"k{i}".encode()
+            key = None if i % 89 == 0 and value is not None else f"k{i}".encode()
             futures.append((p, key, value, headers, base_ts + i,
                             producer.send("kp", key=key, value=value, headers=headers, partition=p,
                                           timestamp_ms=base_ts + i)))
