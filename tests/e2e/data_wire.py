@@ -470,3 +470,36 @@ def describe_log_dirs(conn, version, topics=None):
     dirs = r.array(read_dir)
     r.tags()
     return top_error, dirs
+
+
+# ---- OffsetForLeaderEpoch ----
+
+OFFSET_FOR_LEADER_EPOCH = 23
+UNKNOWN_LEADER_EPOCH = 76
+FENCED_LEADER_EPOCH = 74
+
+
+def offset_for_leader_epoch(conn, version, topic, partition, leader_epoch, current_leader_epoch=-1):
+    """Returns (error_code, leader_epoch, end_offset) for one partition (v2+)."""
+    flexible = version >= 4
+    w = W(flexible)
+    if version >= 3:
+        w.i32(-1)  # replica_id: a consumer
+
+    def part(w, p):
+        w.i32(p).i32(current_leader_epoch).i32(leader_epoch).tags()
+
+    w.array([topic], lambda w, t: w.string(t).array([partition], part).tags()).tags()
+    r = conn.call(OFFSET_FOR_LEADER_EPOCH, version, w.buf, flexible)
+    r.i32()  # throttle
+    out = []
+
+    def read_part(r):
+        error, _p, epoch, end = r.i16(), r.i32(), r.i32(), r.i64()
+        r.tags()
+        out.append((error, epoch, end))
+
+    r.array(lambda r: (r.string(), r.array(read_part), r.tags()))
+    r.tags()
+    assert len(out) == 1
+    return out[0]

@@ -215,3 +215,24 @@ def test_list_offsets_earliest_latest_by_timestamp_and_max_timestamp(start_broke
         # MAX_TIMESTAMP (v7+, KIP-734): the offset and timestamp of the record with the largest timestamp.
         assert dw.list_offsets(conn, 7, "times", 0, dw.MAX_TIMESTAMP) == (0, t0 + 100_000, 300)
         assert dw.list_offsets(conn, 7, "times", 5, dw.LATEST)[0] == dw.UNKNOWN_TOPIC_OR_PARTITION
+
+
+@pytest.mark.parametrize("version", [2, 3, 4])
+def test_offset_for_leader_epoch(start_broker, version):
+    b = start_broker("--set", "topics=epochs:2")
+    with dw.Conn(b) as conn:
+        assert dw.produce(conn, 8, "epochs", 0, dw.build_batch([b"a"] * 10))[("epochs", 0)]["error_code"] == 0
+        # The partition has had one leader epoch (Metadata says 0): its end offset is the log end.
+        assert dw.offset_for_leader_epoch(conn, version, "epochs", 0, 0, current_leader_epoch=0) == (0, 0, 10)
+        assert dw.offset_for_leader_epoch(conn, version, "epochs", 0, 0) == (0, 0, 10)
+        assert dw.offset_for_leader_epoch(conn, version, "epochs", 1, 0) == (0, 0, 0)
+        # An epoch newer than any the log has seen: undefined epoch and offset (Kafka's answer).
+        assert dw.offset_for_leader_epoch(conn, version, "epochs", 0, 7) == (0, -1, -1)
+        # The client believes in a newer leader epoch than the broker's: UNKNOWN_LEADER_EPOCH.
+        assert dw.offset_for_leader_epoch(conn, version, "epochs", 0, 0, current_leader_epoch=3)[0] == \
+            dw.UNKNOWN_LEADER_EPOCH
+        assert dw.offset_for_leader_epoch(conn, version, "epochs", 9, 0)[0] == dw.UNKNOWN_TOPIC_OR_PARTITION
+        assert dw.offset_for_leader_epoch(conn, version, "nope", 0, 0)[0] == dw.UNKNOWN_TOPIC_OR_PARTITION
+        # Fetched batches carry the leader epoch they were appended in.
+        err, part = dw.fetch(conn, 11, "epochs", 0, 0)
+        assert part["records"][12:16] == b"\x00\x00\x00\x00"
