@@ -224,7 +224,8 @@ def test_create_partitions_and_errors(admin_broker):
 
 def test_delete_topics_removes_data_and_name_is_reusable(admin_broker):
     b, admin = admin_broker
-    admin.create_topics([NewTopic("gone", 3, 1), NewTopic("stays", 1, 1)])["gone"].result(timeout=TIMEOUT)
+    for f in admin.create_topics([NewTopic("gone", 3, 1), NewTopic("stays", 1, 1)]).values():
+        f.result(timeout=TIMEOUT)
     produce_n(b.bootstrap, "gone", 20, partition=2)
     produce_n(b.bootstrap, "stays", 4)
     admin.delete_topics(["gone"], operation_timeout=TIMEOUT)["gone"].result(timeout=TIMEOUT)

@@ -61,7 +61,6 @@ test('kafkajs admin round trip', { timeout: 90000 }, async () => {
       e => e.type === 'INVALID_PARTITIONS' || /partitions/i.test(e.message))
 
     // DeleteRecords moves the low watermark.
-    await admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: 'js-admin', configEntries: [] }] })
     const producer = k.producer({ allowAutoTopicCreation: false })
     await producer.connect()
     await producer.send({ topic: 'js-admin', acks: -1, messages: [...Array(30).keys()].map(i => ({ partition: 3, key: `k${i}`, value: `v${i}` })) })
