@@ -68,6 +68,7 @@ struct options {
   double duration_s = -1;  // produce: stop sending after this; latency: measured phase
   double timeout_s = 120;
   double rate = 1000;
+  double stall_s = 15;  // produce: give up when no delivery report arrives for this long
   bool allow_short = false;  // consume: reaching the end of every partition first is success
   std::vector<std::pair<std::string, std::string>> extra;  // -X key=value
 };
@@ -78,7 +79,7 @@ struct options {
                "usage: spate_load produce|consume|latency|metadata -b BROKERS -t TOPIC "
                "[-n COUNT] [-s SIZE] [--acks 1|all|-1|0] [--linger-ms MS] [--batch-size BYTES] "
                "[--compression C] [--duration-s S] [--timeout-s S] [--rate MSGS] "
-               "[--label NAME] [--allow-short] [-X key=value]...\n");
+               "[--label NAME] [--allow-short] [--stall-s S] [-X key=value]...\n");
   std::exit(2);
 }
 
@@ -106,6 +107,7 @@ options parse(int argc, char** argv) {
       else if (a == "--rate") o.rate = std::stod(val());
       else if (a == "--label") o.label = val();
       else if (a == "--allow-short") o.allow_short = true;
+      else if (a == "--stall-s") o.stall_s = std::stod(val());
       else if (a == "-X") {
         std::string kv = val();
         auto eq = kv.find('=');
@@ -363,11 +365,28 @@ int run_produce(const options& o) {
   std::int64_t sent = 0;
   std::string stop_reason = "count";
   std::string produce_error;
+  // Stall detection: no new delivery report for --stall-s while messages are outstanding.
+  std::int64_t last_done = 0;
+  auto last_progress = t0;
+  auto stalled = [&] {
+    std::int64_t done = st.delivered.load() + st.failed.load();
+    auto now = clock_type::now();
+    if (done != last_done || done >= sent) {
+      last_done = done;
+      last_progress = now;
+      return false;
+    }
+    return now - last_progress > secs(o.stall_s);
+  };
   while (sent < o.count) {
     if ((sent & 1023) == 0) {
       rd_kafka_poll(rk, 0);
       if (clock_type::now() >= send_deadline) {
         stop_reason = "duration";
+        break;
+      }
+      if (stalled()) {
+        stop_reason = "stalled";
         break;
       }
     }
@@ -379,6 +398,10 @@ int run_produce(const options& o) {
       rd_kafka_poll(rk, 1);
       if (clock_type::now() >= send_deadline) {
         stop_reason = "duration";
+        break;
+      }
+      if (stalled()) {
+        stop_reason = "stalled";
         break;
       }
       continue;
@@ -394,6 +417,10 @@ int run_produce(const options& o) {
   // Wait for every delivery report, bounded by the deadline.
   while (rd_kafka_outq_len(rk) > 0 && clock_type::now() < deadline) {
     rd_kafka_poll(rk, 50);
+    if (stalled()) {
+      stop_reason = "stalled";
+      break;
+    }
   }
   bool drained = rd_kafka_outq_len(rk) == 0;
 
@@ -408,6 +435,8 @@ int run_produce(const options& o) {
   if (!ok) {
     std::string e = !produce_error.empty() ? produce_error
                     : !st.first_error.empty() ? "delivery: " + st.first_error
+                    : stop_reason == "stalled" ? "stalled: no delivery report for " +
+                                                     std::to_string(static_cast<int>(o.stall_s)) + " s"
                     : !drained ? "timed out waiting for delivery reports"
                     : !g_client_errors.first.empty() ? g_client_errors.first
                     : "nothing delivered";

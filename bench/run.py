@@ -1,0 +1,772 @@
+#!/usr/bin/python3
+"""spate benchmark runner: one command, one JSON document on stdout.
+
+    bench/run.sh [--quick] [--no-build] [--spate PATH] [--only NAME,...] [--keep]
+
+Builds what it needs (spate in build-bench/, Release; the bench tools with it when the top-level
+CMakeLists.txt includes bench/, else standalone in build-bench/bench-tools), starts two spate
+brokers on free loopback ports with temporary data directories, librdkafka's mock cluster as a
+reference peer, runs the scenarios, measures the machine's limits (fio, iperf3) and prints one JSON
+document: scenarios, machine, broker resource use, the target ratios with pass/fail, git commit,
+date. Progress goes to stderr. See bench/README.md.
+
+Standard library only; runs under /usr/bin/python3 (Debian 12).
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+T0 = time.monotonic()
+INT64_MAX = 9223372036854775807
+
+# Message counts and durations. Produce runs also stop sending after `produce_cap_s` (whatever was
+# delivered by then is measured), so a slow broker cannot blow the time budget.
+PROFILES = {
+    "default": {
+        "n_1k": 1_000_000,  # 1 KiB messages: ~1 GB
+        "n_100b": 3_000_000,  # 100 B messages: ~300 MB
+        "produce_cap_s": 30,
+        "consume_timeout_s": 60,
+        "latency_s": 10,
+        "latency_rate": 1000,
+        "mock_consume_prep": 280_000,  # the mock keeps ~5 MB per partition: 64 partitions
+        "fio_size": "1G",
+        "iperf_s": 5,
+    },
+    "quick": {
+        "n_1k": 30_000,
+        "n_100b": 100_000,
+        "produce_cap_s": 10,
+        "consume_timeout_s": 20,
+        "latency_s": 3,
+        "latency_rate": 1000,
+        "mock_consume_prep": 30_000,
+        "fio_size": "128M",
+        "iperf_s": 2,
+    },
+}
+
+MOCK_CONSUME_PARTITIONS = 64
+
+# Targets the broker is judged by: name -> (description, op, target).
+TARGETS = {
+    "produce_vs_mock": ("produce_1k_acks1 MB/s / mock_produce_1k_acks1 MB/s", ">=", 0.8),
+    "fsync_produce_vs_fio": ("produce_1k_acksall_fsync MB/s / fio fdatasync-per-MiB MB/s", ">=", 0.7),
+    "consume_vs_loopback": ("consume_1k_pagecache MB/s / iperf3 loopback MB/s", ">=", 0.45),
+    "latency_p50_ms": ("e2e_latency_1k end-to-end p50 (ms)", "<=", 6.0),
+    "latency_p99_ms": ("e2e_latency_1k end-to-end p99 (ms)", "<=", 15.0),
+    "idle_rss_mb": ("broker VmRSS after start, before load (MB)", "<", 30.0),
+}
+
+
+def log(msg: str) -> None:
+    print(f"[bench {time.monotonic() - T0:6.1f}s] {msg}", file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# processes
+
+
+class Children:
+    """Every process we start, so that we can always stop them (by pid) on the way out."""
+
+    def __init__(self) -> None:
+        self.procs: list[subprocess.Popen] = []
+
+    def add(self, p: subprocess.Popen) -> subprocess.Popen:
+        self.procs.append(p)
+        return p
+
+    def stop(self, p: subprocess.Popen, timeout: float = 10) -> None:
+        if p.poll() is None:
+            try:
+                p.send_signal(signal.SIGTERM)
+                p.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait(timeout=5)
+            except ProcessLookupError:
+                pass
+        for f in (p.stdin, p.stdout, p.stderr):
+            if f:
+                try:
+                    f.close()
+                except OSError:
+                    pass
+
+    def stop_all(self) -> None:
+        for p in reversed(self.procs):
+            try:
+                self.stop(p, timeout=5)
+            except Exception:  # noqa: BLE001 - best effort on the way out
+                pass
+
+
+CHILDREN = Children()
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run(cmd: list[str], timeout: float, cwd: str | None = None) -> tuple[int, str, str]:
+    """Runs a command to completion (bounded); returns (rc, stdout, stderr). rc -9: timed out."""
+    try:
+        p = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+        return p.returncode, p.stdout, p.stderr
+    except subprocess.TimeoutExpired as e:
+        out = e.stdout.decode() if isinstance(e.stdout, bytes) else (e.stdout or "")
+        err = e.stderr.decode() if isinstance(e.stderr, bytes) else (e.stderr or "")
+        return -9, out, err + f"\n(timed out after {timeout:.0f} s)"
+    except FileNotFoundError as e:
+        return 127, "", str(e)
+
+
+def tail(text: str, lines: int = 8) -> str:
+    return "\n".join(text.strip().splitlines()[-lines:])
+
+
+# ---------------------------------------------------------------------------------------------
+# /proc sampling
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def proc_status_kb(pid: int, key: str) -> int | None:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def proc_cpu_s(pid: int) -> float | None:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            data = f.read()
+    except OSError:
+        return None
+    # Fields after the command name (which may contain spaces) start after the last ')'.
+    fields = data[data.rindex(")") + 2:].split()
+    utime, stime = int(fields[11]), int(fields[12])
+    return (utime + stime) / CLK_TCK
+
+
+# ---------------------------------------------------------------------------------------------
+# build
+
+
+def bench_in_top_level() -> bool:
+    try:
+        with open(os.path.join(ROOT, "CMakeLists.txt")) as f:
+            return any(line.strip().startswith("add_subdirectory(bench") for line in f)
+    except OSError:
+        return False
+
+
+def build(args) -> tuple[str, str, str]:
+    """Returns (spate, spate_load, mock_cluster) paths, building as needed."""
+    bdir = os.path.abspath(args.build_dir)
+    integrated = bench_in_top_level()
+    tools_dir = os.path.join(bdir, "bench") if integrated else os.path.join(bdir, "bench-tools")
+    spate = os.path.abspath(args.spate) if args.spate else os.path.join(bdir, "spate")
+    load, mock = os.path.join(tools_dir, "spate_load"), os.path.join(tools_dir, "mock_cluster")
+    if args.no_build:
+        return spate, load, mock
+    gen = ["-G", "Ninja"] if shutil.which("ninja") else []
+    targets = []
+    if not args.spate:
+        targets.append("spate")
+    if integrated:
+        targets += ["spate_load", "mock_cluster"]
+    if targets:
+        log(f"building {', '.join(targets)} in {bdir} (Release)")
+        if not os.path.exists(os.path.join(bdir, "CMakeCache.txt")):
+            rc, out, err = run(["cmake", "-S", ROOT, "-B", bdir, *gen, "-DCMAKE_BUILD_TYPE=Release",
+                                "-DSPATE_TESTS=OFF"], timeout=600)
+            if rc != 0:
+                raise SystemExit(f"cmake configure failed:\n{tail(out + err, 30)}")
+        rc, out, err = run(["cmake", "--build", bdir, "--target", *targets], timeout=3600)
+        if rc != 0:
+            raise SystemExit(f"build failed:\n{tail(out + err, 30)}")
+    if not integrated:
+        log(f"building bench tools standalone in {tools_dir}")
+        if not os.path.exists(os.path.join(tools_dir, "CMakeCache.txt")):
+            rc, out, err = run(["cmake", "-S", os.path.join(ROOT, "bench"), "-B", tools_dir, *gen,
+                                "-DCMAKE_BUILD_TYPE=Release"], timeout=600)
+            if rc != 0:
+                raise SystemExit(f"cmake configure (bench) failed:\n{tail(out + err, 30)}")
+        rc, out, err = run(["cmake", "--build", tools_dir], timeout=1200)
+        if rc != 0:
+            raise SystemExit(f"bench build failed:\n{tail(out + err, 30)}")
+    return spate, load, mock
+
+
+# ---------------------------------------------------------------------------------------------
+# brokers
+
+
+class Broker:
+    def __init__(self, name: str, binary: str, workdir: str, settings: dict[str, str],
+                 topics: list[tuple[str, int]]) -> None:
+        self.name = name
+        self.port = free_port()
+        self.bootstrap = f"127.0.0.1:{self.port}"
+        self.data = os.path.join(workdir, f"data-{name}")
+        self.log_path = os.path.join(workdir, f"spate-{name}.log")
+        self.settings = dict(settings)
+        if topics:
+            self.settings["topics"] = ",".join(f"{t}:{p}" for t, p in topics)
+        cmd = [binary, "serve", "--listen", self.bootstrap, "--data-dir", self.data]
+        for k, v in self.settings.items():
+            cmd += ["--set", f"{k}={v}"]
+        self.cmd = cmd
+        self.proc: subprocess.Popen | None = None
+        self.idle_rss_kb: int | None = None
+        self.start_s: float | None = None
+        self.error: str | None = None
+
+    def start(self, timeout: float = 30) -> bool:
+        os.makedirs(self.data, exist_ok=True)
+        logf = open(self.log_path, "w")
+        t = time.monotonic()
+        self.proc = CHILDREN.add(subprocess.Popen(self.cmd, stdin=subprocess.DEVNULL, stdout=logf,
+                                                  stderr=subprocess.STDOUT))
+        logf.close()
+        deadline = t + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                self.error = f"spate exited with {self.proc.returncode}: {tail(self.read_log())}"
+                return False
+            if " ready " in self.read_log() or "spate ready" in self.read_log():
+                self.start_s = time.monotonic() - t
+                return True
+            time.sleep(0.05)
+        self.error = f"spate not ready within {timeout:.0f} s: {tail(self.read_log())}"
+        return False
+
+    def read_log(self) -> str:
+        try:
+            with open(self.log_path, errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    @property
+    def pid(self) -> int:
+        assert self.proc
+        return self.proc.pid
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def cpu_s(self) -> float | None:
+        return proc_cpu_s(self.pid) if self.alive() else None
+
+    def stop(self) -> dict:
+        info: dict = {"bootstrap": self.bootstrap, "settings": self.settings}
+        if self.proc is not None:
+            info["peak_rss_mb"] = mb_from_kb(proc_status_kb(self.pid, "VmHWM")) if self.alive() else None
+            info["final_rss_mb"] = mb_from_kb(proc_status_kb(self.pid, "VmRSS")) if self.alive() else None
+            info["cpu_s_total"] = self.cpu_s()
+            info["alive_at_end"] = self.alive()
+            CHILDREN.stop(self.proc)
+            info["exit_code"] = self.proc.returncode
+        info["idle_rss_mb"] = mb_from_kb(self.idle_rss_kb)
+        info["startup_s"] = round(self.start_s, 3) if self.start_s is not None else None
+        if self.error:
+            info["error"] = self.error
+        return info
+
+
+def mb_from_kb(kb: int | None) -> float | None:
+    return None if kb is None else round(kb * 1024 / 1e6, 2)
+
+
+def spate_supports(binary: str, key: str) -> bool:
+    rc, out, err = run([binary, "serve", "--help"], timeout=20)
+    return key in out + err
+
+
+# ---------------------------------------------------------------------------------------------
+# scenarios
+
+
+class Bench:
+    def __init__(self, args, load: str, workdir: str) -> None:
+        self.args = args
+        self.load = load
+        self.workdir = workdir
+        self.scenarios: dict[str, dict] = {}
+        self.only = set(args.only.split(",")) if args.only else None
+
+    def wanted(self, name: str) -> bool:
+        return self.only is None or name in self.only
+
+    def load_run(self, name: str, mode: str, bootstrap: str, topic: str, extra: list[str],
+                 timeout: float, broker: Broker | None = None, meta: dict | None = None) -> dict:
+        cmd = [self.load, mode, "-b", bootstrap, "-t", topic, "--label", name, *extra]
+        cpu0 = broker.cpu_s() if broker else None
+        t = time.monotonic()
+        rc, out, err = run(cmd, timeout=timeout + 30)
+        wall = time.monotonic() - t
+        cpu1 = broker.cpu_s() if broker else None
+        res: dict
+        try:
+            res = json.loads(out.strip().splitlines()[-1])
+        except (ValueError, IndexError):
+            res = {"ok": False, "error": f"spate_load exited {rc} without JSON: {tail(err)}"}
+        if not res.get("ok"):
+            res.setdefault("error", "failed")
+            res["stderr_tail"] = tail(err, 12)
+        res["exit_code"] = rc
+        res["wall_s"] = round(wall, 3)
+        res["command"] = " ".join(cmd)
+        if meta:
+            res.update(meta)
+        if broker is not None and cpu0 is not None and cpu1 is not None:
+            cpu = cpu1 - cpu0
+            res["broker_cpu_s"] = round(cpu, 3)
+            b = res.get("bytes")
+            if b:
+                res["broker_cpu_s_per_gb"] = round(cpu / (b / 1e9), 3)
+        self.scenarios[name] = res
+        if res.get("ok"):
+            if mode == "latency":
+                e = res.get("e2e_ms", {})
+                log(f"{name}: e2e p50 {e.get('p50')} ms, p99 {e.get('p99')} ms, p99.9 {e.get('p99_9')} ms")
+            else:
+                log(f"{name}: {res.get('mb_per_s')} MB/s, {res.get('msgs_per_s')} msgs/s"
+                    + (f", broker {res['broker_cpu_s_per_gb']} CPU-s/GB" if "broker_cpu_s_per_gb" in res else ""))
+        else:
+            log(f"{name}: FAILED: {res.get('error')}")
+        return res
+
+    def produce(self, name: str, bootstrap: str, topic: str, count: int, size: int, acks: str,
+                broker: Broker | None, meta: dict) -> dict | None:
+        if not self.wanted(name):
+            return None
+        cap = self.args.profile["produce_cap_s"]
+        extra = ["-n", str(count), "-s", str(size), "--acks", acks, "--linger-ms", "5",
+                 "--duration-s", str(cap), "--timeout-s", str(cap + 30)]
+        return self.load_run(name, "produce", bootstrap, topic, extra, cap + 30, broker, meta)
+
+    def consume(self, name: str, bootstrap: str, topic: str, count: int, broker: Broker | None,
+                meta: dict, allow_short: bool = False) -> dict | None:
+        if not self.wanted(name):
+            return None
+        if count <= 0:
+            self.scenarios[name] = {"ok": False, "error": "nothing was produced to consume", **meta}
+            log(f"{name}: skipped, nothing produced")
+            return None
+        to = self.args.profile["consume_timeout_s"]
+        extra = ["-n", str(count), "--timeout-s", str(to)] + (["--allow-short"] if allow_short else [])
+        return self.load_run(name, "consume", bootstrap, topic, extra, to, broker, meta)
+
+    def latency(self, name: str, bootstrap: str, topic: str, broker: Broker | None, meta: dict) -> dict | None:
+        if not self.wanted(name):
+            return None
+        p = self.args.profile
+        extra = ["--rate", str(p["latency_rate"]), "-s", "1024", "--duration-s", str(p["latency_s"]),
+                 "--acks", "1", "--timeout-s", str(p["latency_s"] + 40)]
+        return self.load_run(name, "latency", bootstrap, topic, extra, p["latency_s"] + 60, broker, meta)
+
+    def wait_topic(self, bootstrap: str, topic: str) -> str | None:
+        rc, out, err = run([self.load, "metadata", "-b", bootstrap, "-t", topic, "--timeout-s", "20"],
+                           timeout=60)
+        try:
+            r = json.loads(out.strip().splitlines()[-1])
+            return None if r.get("ok") else r.get("error", "metadata failed")
+        except (ValueError, IndexError):
+            return f"metadata: {tail(err)}"
+
+
+def delivered(res: dict | None) -> int:
+    return int(res.get("delivered", 0)) if res else 0
+
+
+def run_spate(bench: Bench, spate: str, workdir: str, brokers_out: dict) -> None:
+    a, p = bench.args, bench.args.profile
+    parts = a.partitions
+    has_flush = spate_supports(spate, "log.flush.interval.messages")
+    spate_names = ["produce_1k_acks1", "produce_100b_acks1", "consume_1k_pagecache",
+                   "consume_100b_pagecache", "e2e_latency_1k_pagecache", "produce_1k_acksall_fsync",
+                   "produce_100b_acksall_fsync", "e2e_latency_1k"]
+    if not any(bench.wanted(n) for n in spate_names + ["idle_rss"]):
+        return
+    if not os.path.exists(spate):
+        for n in spate_names:
+            if bench.wanted(n):
+                bench.scenarios[n] = {"ok": False, "error": f"no spate binary at {spate}"}
+        return
+
+    # Broker 1, "page cache" durability: acknowledged once in the page cache, fsynced later
+    # (Kafka's default trade; log.flush.interval.messages=Long.MAX). acks=1 and consume scenarios.
+    pc_settings = {"log.flush.interval.messages": str(INT64_MAX)} if has_flush else {}
+    pc_dur = ("page cache (log.flush.interval.messages=max)" if has_flush
+              else "broker default (binary has no log.flush.interval.messages)")
+    topics = [("bench-1k", parts), ("bench-100b", parts), ("bench-lat-pc", parts)]
+    b1 = Broker("pagecache", spate, workdir, pc_settings, topics)
+    log(f"starting spate ({pc_dur}) on {b1.bootstrap}")
+    if not b1.start():
+        log(f"broker failed: {b1.error}")
+        brokers_out["pagecache"] = b1.stop()
+        for n in spate_names:
+            if bench.wanted(n):
+                bench.scenarios[n] = {"ok": False, "error": f"broker did not start: {b1.error}"}
+        return
+    try:
+        for t, _ in topics:
+            e = bench.wait_topic(b1.bootstrap, t)
+            if e:
+                log(f"topic {t}: {e}")
+        time.sleep(1.0)
+        b1.idle_rss_kb = proc_status_kb(b1.pid, "VmRSS")
+        log(f"idle RSS {mb_from_kb(b1.idle_rss_kb)} MB")
+        meta = {"target": "spate", "durability": pc_dur}
+        r1 = bench.produce("produce_1k_acks1", b1.bootstrap, "bench-1k", p["n_1k"], 1024, "1", b1, meta)
+        r2 = bench.produce("produce_100b_acks1", b1.bootstrap, "bench-100b", p["n_100b"], 100, "1", b1, meta)
+        bench.consume("consume_1k_pagecache", b1.bootstrap, "bench-1k", delivered(r1), b1, meta)
+        bench.consume("consume_100b_pagecache", b1.bootstrap, "bench-100b", delivered(r2), b1, meta)
+        bench.latency("e2e_latency_1k_pagecache", b1.bootstrap, "bench-lat-pc", b1, meta)
+    finally:
+        brokers_out["pagecache"] = b1.stop()
+        brokers_out["pagecache"]["durability"] = pc_dur
+
+    # Broker 2, defaults: "durable by default" (log.flush.interval.messages=1: every append is
+    # fdatasync'ed, group-committed, before it is acknowledged or visible). acks=all scenarios and
+    # the judged end-to-end latency.
+    if not any(bench.wanted(n) for n in ["produce_1k_acksall_fsync", "produce_100b_acksall_fsync",
+                                         "e2e_latency_1k"]):
+        return
+    d_settings = {"log.flush.interval.messages": "1"} if has_flush else {}
+    d_dur = ("fsync before ack (log.flush.interval.messages=1, the default)" if has_flush
+             else "broker default (binary has no log.flush.interval.messages)")
+    topics = [("bench-1k-all", parts), ("bench-100b-all", parts), ("bench-lat", parts)]
+    b2 = Broker("durable", spate, workdir, d_settings, topics)
+    log(f"starting spate ({d_dur}) on {b2.bootstrap}")
+    if not b2.start():
+        log(f"broker failed: {b2.error}")
+        brokers_out["durable"] = b2.stop()
+        for n in ["produce_1k_acksall_fsync", "produce_100b_acksall_fsync", "e2e_latency_1k"]:
+            if bench.wanted(n):
+                bench.scenarios[n] = {"ok": False, "error": f"broker did not start: {b2.error}"}
+        return
+    try:
+        for t, _ in topics:
+            e = bench.wait_topic(b2.bootstrap, t)
+            if e:
+                log(f"topic {t}: {e}")
+        time.sleep(0.5)
+        b2.idle_rss_kb = proc_status_kb(b2.pid, "VmRSS")
+        meta = {"target": "spate", "durability": d_dur}
+        bench.produce("produce_1k_acksall_fsync", b2.bootstrap, "bench-1k-all", p["n_1k"], 1024, "all", b2, meta)
+        bench.produce("produce_100b_acksall_fsync", b2.bootstrap, "bench-100b-all", p["n_100b"], 100, "all", b2, meta)
+        bench.latency("e2e_latency_1k", b2.bootstrap, "bench-lat", b2, meta)
+    finally:
+        brokers_out["durable"] = b2.stop()
+        brokers_out["durable"]["durability"] = d_dur
+
+
+def run_mock(bench: Bench, mock: str, out: dict) -> None:
+    names = ["mock_produce_1k_acks1", "mock_consume_1k", "mock_e2e_latency_1k"]
+    if not any(bench.wanted(n) for n in names):
+        return
+    p, parts = bench.args.profile, bench.args.partitions
+    cmd = [mock, "--topic", f"bench-1k:{parts}", "--topic", f"bench-consume-1k:{MOCK_CONSUME_PARTITIONS}",
+           "--topic", f"bench-lat:{parts}", "--max-seconds", "1800"]
+    log("starting librdkafka mock cluster")
+    try:
+        proc = CHILDREN.add(subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                             stderr=subprocess.DEVNULL, text=True))
+    except OSError as e:
+        for n in names:
+            bench.scenarios[n] = {"ok": False, "error": f"mock_cluster: {e}"}
+        return
+    try:
+        import select
+        ready, _, _ = select.select([proc.stdout], [], [], 15)
+        line = proc.stdout.readline().strip() if ready else ""
+        if not line:
+            for n in names:
+                bench.scenarios[n] = {"ok": False, "error": "mock_cluster printed no bootstrap address"}
+            return
+        out["bootstrap"] = line
+        meta = {"target": "mock", "durability": "memory (librdkafka mock cluster)"}
+        bench.produce("mock_produce_1k_acks1", line, "bench-1k", p["n_1k"], 1024, "1", None, meta)
+        if bench.wanted("mock_consume_1k"):
+            # The mock retains only ~5 MB per partition, so the consume test reads a 64-partition
+            # topic filled for the purpose, up to the end of every partition.
+            prep = bench.load_run("mock_consume_1k_fill", "produce", line, "bench-consume-1k",
+                                  ["-n", str(p["mock_consume_prep"]), "-s", "1024", "--acks", "1",
+                                   "--timeout-s", "60"], 60, None, meta)
+            bench.scenarios.pop("mock_consume_1k_fill", None)
+            cmeta = dict(meta, partitions_note=f"{MOCK_CONSUME_PARTITIONS} partitions; the mock keeps ~5 MB each")
+            bench.consume("mock_consume_1k", line, "bench-consume-1k", max(1, delivered(prep)), None, cmeta,
+                          allow_short=True)
+        bench.latency("mock_e2e_latency_1k", line, "bench-lat", None, meta)
+    finally:
+        CHILDREN.stop(proc)
+
+
+# ---------------------------------------------------------------------------------------------
+# machine limits
+
+
+def run_fio(args, workdir: str) -> dict:
+    if not shutil.which("fio"):
+        return {"ok": False, "error": "fio not installed (bash scripts/install-deps.sh)"}
+    d = os.path.join(workdir, "fio")
+    os.makedirs(d, exist_ok=True)
+    size = args.profile["fio_size"]
+    cmd = ["fio", "--name=seq", "--rw=write", "--bs=1M", f"--size={size}", "--fdatasync=1",
+           f"--directory={d}", "--output-format=json"]
+    log(f"fio: sequential write {size}, fdatasync every 1 MiB")
+    rc, out, err = run(cmd, timeout=300)
+    shutil.rmtree(d, ignore_errors=True)
+    try:
+        j = json.loads(out[out.index("{"):])
+        w = j["jobs"][0]["write"]
+        bw = float(w["bw_bytes"])
+        sync = j["jobs"][0].get("sync", {}).get("lat_ns", {})
+        res = {"ok": True, "mb_per_s": round(bw / 1e6, 3), "iops": round(float(w["iops"]), 1),
+               "size": size, "command": " ".join(cmd), "version": j.get("fio version")}
+        if sync:
+            res["fdatasync_mean_ms"] = round(float(sync.get("mean", 0)) / 1e6, 3)
+        log(f"fio: {res['mb_per_s']} MB/s")
+        return res
+    except (ValueError, KeyError, IndexError, TypeError):
+        log("fio: FAILED")
+        return {"ok": False, "error": f"fio rc={rc}: {tail(err or out)}", "command": " ".join(cmd)}
+
+
+def run_iperf(args) -> dict:
+    if not shutil.which("iperf3"):
+        return {"ok": False, "error": "iperf3 not installed (bash scripts/install-deps.sh)"}
+    port = free_port()
+    secs = args.profile["iperf_s"]
+    server = CHILDREN.add(subprocess.Popen(["iperf3", "-s", "-1", "-B", "127.0.0.1", "-p", str(port)],
+                                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                           stderr=subprocess.DEVNULL))
+    cmd = ["iperf3", "-c", "127.0.0.1", "-p", str(port), "-t", str(secs), "-P", "1", "-J"]
+    log(f"iperf3: loopback TCP, one stream, {secs} s")
+    try:
+        j = None
+        rc, out, err = -1, "", ""
+        for _ in range(20):
+            rc, out, err = run(cmd, timeout=secs + 30)
+            try:
+                j = json.loads(out)
+            except ValueError:
+                j = None
+            if j and "end" in j and "sum_received" in j["end"]:
+                break
+            time.sleep(0.2)
+        if not j or "sum_received" not in j.get("end", {}):
+            log("iperf3: FAILED")
+            return {"ok": False, "error": f"iperf3 rc={rc}: {(j or {}).get('error') or tail(err or out)}"}
+        bps = float(j["end"]["sum_received"]["bits_per_second"])
+        res = {"ok": True, "mb_per_s": round(bps / 8 / 1e6, 3), "seconds": secs, "streams": 1,
+               "command": " ".join(cmd), "version": j.get("start", {}).get("version")}
+        log(f"iperf3: {res['mb_per_s']} MB/s")
+        return res
+    finally:
+        CHILDREN.stop(server, timeout=3)
+
+
+def machine_info() -> dict:
+    info: dict = {"hostname": platform.node(), "kernel": platform.release(), "cpus": os.cpu_count()}
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    info["cpu_model"] = line.split(":", 1)[1].strip()
+                    break
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemTotal:"):
+                    info["mem_total_mb"] = round(int(line.split()[1]) * 1024 / 1e6)
+        info["loadavg_at_start"] = [float(x) for x in open("/proc/loadavg").read().split()[:3]]
+    except OSError:
+        pass
+    try:
+        with open("/etc/debian_version") as f:
+            info["debian"] = f.read().strip()
+    except OSError:
+        pass
+    return info
+
+
+def git_info() -> dict:
+    def g(*a: str) -> str:
+        rc, out, _ = run(["git", "-C", ROOT, *a], timeout=20)
+        return out.strip() if rc == 0 else ""
+    return {"commit": g("rev-parse", "HEAD"), "subject": g("log", "-1", "--format=%s"),
+            "branch": g("rev-parse", "--abbrev-ref", "HEAD"),
+            "dirty": bool(g("status", "--porcelain", "--untracked-files=no"))}
+
+
+# ---------------------------------------------------------------------------------------------
+# ratios
+
+
+def ratios(sc: dict, machine: dict, brokers: dict) -> dict:
+    def mbps(name: str) -> float | None:
+        r = sc.get(name)
+        return float(r["mb_per_s"]) if r and r.get("ok") and r.get("mb_per_s") else None
+
+    def div(a: float | None, b: float | None) -> float | None:
+        return round(a / b, 4) if a is not None and b else None
+
+    def lat(q: str) -> float | None:
+        r = sc.get("e2e_latency_1k")
+        return float(r["e2e_ms"][q]) if r and r.get("ok") and r.get("e2e_ms", {}).get(q) is not None else None
+
+    fio = machine.get("fio", {}).get("mb_per_s") if machine.get("fio", {}).get("ok") else None
+    ip = machine.get("iperf3", {}).get("mb_per_s") if machine.get("iperf3", {}).get("ok") else None
+    values = {
+        "produce_vs_mock": div(mbps("produce_1k_acks1"), mbps("mock_produce_1k_acks1")),
+        "fsync_produce_vs_fio": div(mbps("produce_1k_acksall_fsync"), fio),
+        "consume_vs_loopback": div(mbps("consume_1k_pagecache"), ip),
+        "latency_p50_ms": lat("p50"),
+        "latency_p99_ms": lat("p99"),
+        "idle_rss_mb": brokers.get("pagecache", {}).get("idle_rss_mb"),
+    }
+    out = {}
+    for k, (desc, op, target) in TARGETS.items():
+        v = values[k]
+        if v is None:
+            ok = None
+        elif op == ">=":
+            ok = v >= target
+        elif op == "<=":
+            ok = v <= target
+        else:
+            ok = v < target
+        out[k] = {"value": v, "target": f"{op} {target}", "pass": bool(ok) if ok is not None else False,
+                  "measured": v is not None, "what": desc}
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description="spate benchmark: prints one JSON document on stdout")
+    ap.add_argument("--quick", action="store_true", help="small counts: a smoke test in well under a minute")
+    ap.add_argument("--no-build", action="store_true", help="use existing binaries, build nothing")
+    ap.add_argument("--build-dir", default=os.path.join(ROOT, "build-bench"), help="default: build-bench")
+    ap.add_argument("--spate", help="spate binary to benchmark (default: <build-dir>/spate, built)")
+    ap.add_argument("--partitions", type=int, default=1, help="partitions per benchmark topic (default 1)")
+    ap.add_argument("--only", help="comma-separated scenario names (and/or fio, iperf3) to run")
+    ap.add_argument("--keep", action="store_true", help="keep the temporary directory (data, broker logs)")
+    ap.add_argument("--workdir", help="parent of the temporary directory (default: the repo's build dir); "
+                                      "fio and the brokers write here, so it decides which disk is measured")
+    for k in PROFILES["default"]:
+        ap.add_argument(f"--{k.replace('_', '-')}", dest=f"ov_{k}", help=f"override the profile's {k}")
+    args = ap.parse_args()
+    args.profile = dict(PROFILES["quick" if args.quick else "default"])
+    for k, v in list(args.profile.items()):
+        ov = getattr(args, f"ov_{k}")
+        if ov is not None:
+            args.profile[k] = type(v)(ov) if not isinstance(v, str) else ov
+
+    started = dt.datetime.now(dt.timezone.utc)
+    spate, load, mock = build(args)
+    for path in (load, mock):
+        if not os.path.exists(path):
+            raise SystemExit(f"missing {path}: run without --no-build")
+
+    parent = args.workdir or os.path.abspath(args.build_dir)
+    os.makedirs(parent, exist_ok=True)
+    workdir = tempfile.mkdtemp(prefix="spate-bench-", dir=parent)
+    log(f"work directory {workdir}")
+
+    def on_signal(signum, _frame):
+        CHILDREN.stop_all()
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+    bench = Bench(args, load, workdir)
+    machine = machine_info()
+    brokers: dict = {}
+    mock_info: dict = {}
+    try:
+        run_spate(bench, spate, workdir, brokers)
+        run_mock(bench, mock, mock_info)
+        if bench.wanted("fio"):
+            machine["fio"] = run_fio(args, workdir)
+        if bench.wanted("iperf3"):
+            machine["iperf3"] = run_iperf(args)
+    finally:
+        CHILDREN.stop_all()
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    rat = ratios(bench.scenarios, machine, brokers)
+    produced = [s for s in bench.scenarios.values() if s.get("target") == "spate" and s.get("mode") == "produce" and s.get("ok")]
+    consumed = [s for s in bench.scenarios.values() if s.get("target") == "spate" and s.get("mode") == "consume" and s.get("ok")]
+
+    def cpu_per_gb(rs: list[dict]) -> float | None:
+        b = sum(r.get("bytes", 0) for r in rs)
+        c = sum(r.get("broker_cpu_s", 0) for r in rs)
+        return round(c / (b / 1e9), 3) if b and all("broker_cpu_s" in r for r in rs) else None
+
+    failed = sorted(n for n, s in bench.scenarios.items() if not s.get("ok"))
+    failed += [k for k in ("fio", "iperf3") if k in machine and not machine[k].get("ok")]
+    doc = {
+        "spate_bench": 1,
+        "date": started.isoformat(timespec="seconds"),
+        "git": git_info(),
+        "profile": "quick" if args.quick else "default",
+        "settings": args.profile | {"partitions": args.partitions},
+        "units": "MB = 10^6 bytes of record payload; ms = milliseconds; CPU-s = broker utime+stime",
+        "spate_binary": spate,
+        "scenarios": bench.scenarios,
+        "machine": machine,
+        "brokers": brokers,
+        "broker_resources": {
+            "idle_rss_mb": brokers.get("pagecache", {}).get("idle_rss_mb"),
+            "peak_rss_mb": max((b.get("peak_rss_mb") or 0 for b in brokers.values()), default=None) or None,
+            "cpu_s_per_gb_produced": cpu_per_gb(produced),
+            "cpu_s_per_gb_consumed": cpu_per_gb(consumed),
+        },
+        "mock": mock_info,
+        "ratios": rat,
+        "summary": {
+            "targets_passed": sum(1 for r in rat.values() if r["pass"]),
+            "targets_total": len(rat),
+            "all_targets_pass": all(r["pass"] for r in rat.values()),
+            "failed_runs": failed,
+            "duration_s": round(time.monotonic() - T0, 1),
+        },
+    }
+    print(json.dumps(doc, indent=2))
+    log(f"done in {doc['summary']['duration_s']} s: {doc['summary']['targets_passed']}/{len(rat)} targets pass"
+        + (f"; failed runs: {', '.join(failed)}" if failed else ""))
+    return 0 if not failed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
