@@ -38,13 +38,17 @@ cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSPATE_TSAN=ON >/dev
 cmake --build build-tsan -j "$JOBS" --target net_tests
 TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/net/net_tests
 
-step "fuzz request decoding (${FUZZ_SECONDS}s)"
+step "fuzz request decoding (${FUZZ_SECONDS}s per target, under ASan+UBSan)"
 CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSPATE_FUZZ=ON \
-  -DSPATE_TESTS=ON >/dev/null
-cmake --build build-fuzz -j "$JOBS" --target fuzz_request_decode
-mkdir -p build-fuzz/corpus
-build-fuzz/tests/fuzz/fuzz_request_decode -max_total_time="$FUZZ_SECONDS" -max_len=4096 -print_final_stats=1 \
-  build-fuzz/corpus tests/fuzz/seeds
+  -DSPATE_SANITIZE=ON >/dev/null
+cmake --build build-fuzz -j "$JOBS" --target fuzz_request_frame fuzz_message_decode
+for target in fuzz_request_frame fuzz_message_decode; do
+  mkdir -p "build-fuzz/corpus/$target"
+  seeds=()
+  [ "$target" = fuzz_request_frame ] && seeds=(tests/fuzz/seeds)
+  "build-fuzz/tests/fuzz/$target" -max_total_time="$FUZZ_SECONDS" -max_len=4096 -print_final_stats=1 \
+    "build-fuzz/corpus/$target" "${seeds[@]}" 2>&1 | tail -n 15
+done
 
 echo
 echo "all test stages passed"

@@ -353,7 +353,10 @@ class FieldGen:
                 out.append(f"{ind}if (({self.nullable}) && {r}.read_int8() < 0) {{")
                 out.append(f"{ind}  {target}.reset();")
                 out.append(f"{ind}}} else {{")
-                out.append(f"{ind}  {target}.emplace().decode({r}, version);")
+                # Assign rather than emplace(): clang 14 judges a nested struct with default member
+                # initialisers not default-constructible inside its enclosing class.
+                out.append(f"{ind}  {target} = std::remove_cvref_t<decltype({target})>::value_type{{}};")
+                out.append(f"{ind}  {target}->decode({r}, version);")
                 out.append(f"{ind}}}")
             else:
                 out.append(f"{ind}{target}.decode({r}, version);")
