@@ -38,6 +38,7 @@ PROFILES = {
         "n_1k": 1_000_000,  # 1 KiB messages: ~1 GB
         "n_100b": 3_000_000,  # 100 B messages: ~300 MB
         "produce_cap_s": 30,
+        "stall_s": 15,  # a produce run gives up after this long without a delivery report
         "consume_timeout_s": 60,
         "latency_s": 10,
         "latency_rate": 1000,
@@ -49,6 +50,7 @@ PROFILES = {
         "n_1k": 30_000,
         "n_100b": 100_000,
         "produce_cap_s": 10,
+        "stall_s": 8,
         "consume_timeout_s": 20,
         "latency_s": 3,
         "latency_rate": 1000,
@@ -365,7 +367,8 @@ class Bench:
             return None
         cap = self.args.profile["produce_cap_s"]
         extra = ["-n", str(count), "-s", str(size), "--acks", acks, "--linger-ms", "5",
-                 "--duration-s", str(cap), "--timeout-s", str(cap + 30)]
+                 "--duration-s", str(cap), "--timeout-s", str(cap + 30),
+                 "--stall-s", str(self.args.profile["stall_s"])]
         return self.load_run(name, "produce", bootstrap, topic, extra, cap + 30, broker, meta)
 
     def consume(self, name: str, bootstrap: str, topic: str, count: int, broker: Broker | None,
