@@ -23,6 +23,20 @@ broker::broker_options broker_options_from(const broker_config& config, const da
   options.cluster_id = identity.cluster_id;
   options.num_partitions = config.num_partitions;
   options.auto_create_topics = config.auto_create_topics;
+  // The rest of what DescribeConfigs reports for this broker (log.* defaults come from storage).
+  const broker_config built_in;
+  const auto listener = [](const host_port& hp) { return fmt::format("PLAINTEXT://{}:{}", hp.host, hp.port); };
+  options.settings = {
+      {"listeners", listener(config.listener), config.listener == built_in.listener},
+      {"advertised.listeners", listener(config.advertised()), config.advertised_listener.host.empty()},
+      {"log.dirs", config.data_dir.string(), config.data_dir == built_in.data_dir},
+      {"log.retention.check.interval.ms", std::to_string(config.retention_check_interval_ms),
+       config.retention_check_interval_ms == built_in.retention_check_interval_ms},
+      {"socket.request.max.bytes", std::to_string(config.socket_request_max_bytes),
+       config.socket_request_max_bytes == built_in.socket_request_max_bytes},
+      {"num.network.threads", std::to_string(config.num_network_threads),
+       config.num_network_threads == built_in.num_network_threads},
+  };
   return options;
 }
 

@@ -5,7 +5,16 @@
 
 #include <fmt/format.h>
 
+#include "broker/handlers/alter_configs.h"
 #include "broker/handlers/api_versions.h"
+#include "broker/handlers/create_partitions.h"
+#include "broker/handlers/create_topics.h"
+#include "broker/handlers/delete_records.h"
+#include "broker/handlers/delete_topics.h"
+#include "broker/handlers/describe_cluster.h"
+#include "broker/handlers/describe_configs.h"
+#include "broker/handlers/describe_log_dirs.h"
+#include "broker/handlers/incremental_alter_configs.h"
 #include "broker/handlers/metadata.h"
 
 namespace spate::broker {
@@ -24,6 +33,15 @@ constexpr std::array unsorted_apis = {
     serve<metadata_handler>("kcat, confluent-kafka-python (librdkafka), kafka-python"),
     // Data path: produce, fetch, offsets.
     // Topic and configuration administration.
+    serve<create_topics_handler>("confluent-kafka-python (librdkafka), kafka-python"),
+    serve<delete_topics_handler>("confluent-kafka-python (librdkafka), kafka-python"),
+    serve<describe_configs_handler>("confluent-kafka-python (librdkafka), kafka-python"),
+    serve<alter_configs_handler>("confluent-kafka-python (librdkafka), kafka-python"),
+    serve<incremental_alter_configs_handler>("raw wire (e2e)"),
+    serve<create_partitions_handler>("confluent-kafka-python (librdkafka), kafka-python"),
+    serve<delete_records_handler>("raw wire (e2e)"),
+    serve<describe_log_dirs_handler>("raw wire (e2e)"),
+    serve<describe_cluster_handler>(""),
 };
 
 constexpr auto sort_by_key(auto apis) {

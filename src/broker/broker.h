@@ -4,11 +4,20 @@
 // blocking_pool document their own locking.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "io/blocking_pool.h"
 #include "storage/log_manager.h"
 
 namespace spate::broker {
+
+// One broker-level setting as DescribeConfigs reports it: Kafka's name, the effective value as
+// text, and whether it is the built-in default (else the operator set it: STATIC_BROKER_CONFIG).
+struct broker_setting {
+  std::string name;
+  std::string value;
+  bool is_default = true;
+};
 
 struct broker_options {
   std::int32_t node_id = 1;
@@ -17,6 +26,9 @@ struct broker_options {
   std::string cluster_id;
   std::int32_t num_partitions = 1;
   bool auto_create_topics = true;
+  // Settings not in the fields above nor in storage's log defaults (listeners, log.dirs, ...), for
+  // DescribeConfigs on this broker.
+  std::vector<broker_setting> settings;
 };
 
 class broker {

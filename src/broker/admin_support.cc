@@ -1,0 +1,59 @@
+#include "broker/admin_support.h"
+
+#include <charconv>
+
+#include <fmt/format.h>
+
+#include "broker/broker.h"
+
+#include "storage/file_names.h"
+
+namespace spate::broker {
+
+std::optional<std::string> topic_name_problem(std::string_view name) {
+  if (storage::is_valid_topic_name(name)) return std::nullopt;
+  if (name.empty()) return std::string("Topic name is illegal, it can't be empty");
+  if (name == "." || name == "..") return std::string("Topic name cannot be \".\" or \"..\"");
+  if (name.size() > 249) {
+    return fmt::format("Topic name is illegal, it can't be longer than 249 characters, topic name: {}", name);
+  }
+  return fmt::format(
+      "Topic name \"{}\" is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'", name);
+}
+
+std::string unknown_topic_message(std::string_view name) {
+  return fmt::format("The topic '{}' does not exist.", name);
+}
+
+std::optional<admin_error> alter_configs_resource_error(const broker& b, std::int8_t resource_type,
+                                                         const std::string& resource_name, bool has_changes) {
+  using protocol::error_code;
+  const auto& name = resource_name;
+  if (resource_type == resource_type_topic) {
+    if (auto problem = topic_name_problem(name)) return admin_error{error_code::invalid_topic_exception, *problem};
+    if (!b.logs().find_topic(name)) return admin_error{error_code::unknown_topic_or_partition, unknown_topic_message(name)};
+    return std::nullopt;
+  }
+  if (resource_type == resource_type_broker) {
+    if (!name.empty()) {
+      std::int32_t id = 0;
+      const auto [ptr, ec] = std::from_chars(name.data(), name.data() + name.size(), id);
+      if (ec != std::errc{} || ptr != name.data() + name.size()) {
+        return admin_error{error_code::invalid_request, fmt::format("Broker id must be an integer, but it is: {}", name)};
+      }
+      if (id != b.options().node_id) {
+        return admin_error{error_code::invalid_request,
+                           fmt::format("Unexpected broker id, expected {} or empty string, but received {}",
+                                       b.options().node_id, name)};
+      }
+    }
+    if (!has_changes) return admin_error{error_code::none, ""};
+    return admin_error{error_code::invalid_request,
+                       "Broker configs cannot be changed dynamically on spate: set them in the broker's configuration "
+                       "and restart it."};
+  }
+  return admin_error{error_code::invalid_request,
+                     fmt::format("Unsupported resource type: {}", static_cast<int>(resource_type))};
+}
+
+}  // namespace spate::broker

@@ -1,0 +1,102 @@
+#include "broker/handlers/delete_topics.h"
+
+#include <map>
+
+#include <fmt/format.h>
+
+#include "base/log.h"
+#include "broker/async.h"
+#include "broker/broker.h"
+#include "broker/error_mapping.h"
+
+namespace spate::broker {
+namespace {
+
+using protocol::error_code;
+using topic_result = protocol::delete_topics_response::deletable_topic_result;
+
+struct wanted {
+  std::optional<std::string> name;
+  protocol::uuid id;
+};
+
+std::optional<storage::topic_info> find_by_id(const broker& b, const protocol::uuid& id) {
+  for (auto& topic : b.logs().list_topics()) {
+    if (topic.id == id.value) return topic;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+boost::asio::awaitable<delete_topics_handler::response> delete_topics_handler::handle(request_context& ctx,
+                                                                                      request req) {
+  auto& b = ctx.services;
+  response resp;
+  std::vector<wanted> topics;
+  if (ctx.api_version >= 6) {
+    for (auto& t : req.topics) topics.push_back({std::move(t.name), t.topic_id});
+  } else {
+    for (auto& name : req.topic_names) topics.push_back({std::move(name), {}});
+  }
+  std::map<std::string, int> names_seen;
+  std::map<std::array<std::uint8_t, 16>, int> ids_seen;
+  for (const auto& t : topics) {
+    if (t.name) ++names_seen[*t.name];
+    if (!t.id.is_nil()) ++ids_seen[t.id.value];
+  }
+
+  for (const auto& t : topics) {
+    topic_result result;
+    result.name = t.name;
+    result.topic_id = t.id;
+    result.error_message = std::nullopt;
+    auto reject = [&](error_code code, std::string message) {
+      result.error_code = wire_code(code);
+      result.error_message = std::move(message);
+    };
+    std::optional<storage::topic_info> topic;
+    if (t.name && !t.id.is_nil()) {
+      reject(error_code::invalid_request, "Topic name and topic ID can not both be specified.");
+    } else if (!t.name && t.id.is_nil()) {
+      reject(error_code::invalid_request, "Neither topic name nor topic ID was specified.");
+    } else if ((t.name && names_seen[*t.name] > 1) || (!t.id.is_nil() && ids_seen[t.id.value] > 1)) {
+      reject(error_code::invalid_request, t.name ? "Duplicate topic name." : "Duplicate topic id.");
+    } else if (!t.id.is_nil()) {
+      topic = find_by_id(b, t.id);
+      if (!topic) reject(error_code::unknown_topic_id, "This server does not host this topic ID.");
+    } else {
+      topic = b.logs().find_topic(*t.name);
+      if (!topic) reject(error_code::unknown_topic_or_partition, "This server does not host this topic-partition.");
+    }
+    if (topic) {
+      // Kafka answers v6 results for a topic asked by id with its name, and by name with its id.
+      result.name = topic->name;
+      result.topic_id = protocol::uuid{topic->id};
+      if (broker::is_internal_topic(topic->name)) {
+        // Our choice: internal topics are owned by the broker's coordinators (committed offsets,
+        // transactions) and are refused with INVALID_TOPIC_EXCEPTION, the code Kafka uses for client
+        // writes and DeleteRecords on internal topics, rather than deleted from under them.
+        reject(error_code::invalid_topic_exception, fmt::format("Cannot delete internal topic {}.", topic->name));
+      } else {
+        const auto name = topic->name;
+        // Named, not a temporary: GCC 12 destroys lambda temporaries of a co_await expression twice.
+        auto remove = [&b, name] { return b.logs().delete_topic(name); };
+        auto deleted = co_await run_blocking(b.pool(), std::move(remove));
+        if (deleted) {
+          SPATE_LOG_INFO("event=topic_deleted_by_client topic={} client={}", name, ctx.header.client_id.value_or(""));
+        } else if (deleted.error() == storage::errc::unknown_topic_or_partition) {
+          reject(error_code::unknown_topic_or_partition, "This server does not host this topic-partition.");
+        } else {
+          reject(to_wire(deleted.error()),
+                 fmt::format("Cannot delete topic '{}': {}", name, storage::to_string(deleted.error())));
+        }
+      }
+    }
+    if (ctx.api_version < 6 && !result.name) result.name = "";
+    resp.responses.push_back(std::move(result));
+  }
+  co_return resp;
+}
+
+}  // namespace spate::broker
