@@ -14,8 +14,12 @@
 #include "broker/handlers/describe_cluster.h"
 #include "broker/handlers/describe_configs.h"
 #include "broker/handlers/describe_log_dirs.h"
+#include "broker/handlers/fetch.h"
 #include "broker/handlers/incremental_alter_configs.h"
+#include "broker/handlers/list_offsets.h"
 #include "broker/handlers/metadata.h"
+#include "broker/handlers/offset_for_leader_epoch.h"
+#include "broker/handlers/produce.h"
 
 namespace spate::broker {
 namespace {
@@ -32,6 +36,10 @@ constexpr std::array unsorted_apis = {
     serve<api_versions_handler>("kcat, confluent-kafka-python (librdkafka), kafka-python"),
     serve<metadata_handler>("kcat, confluent-kafka-python (librdkafka), kafka-python"),
     // Data path: produce, fetch, offsets.
+    serve<produce_handler>("kcat, confluent-kafka-python (librdkafka), kafka-python, kafkajs"),
+    serve<fetch_handler>("kcat, confluent-kafka-python (librdkafka), kafka-python, kafkajs"),
+    serve<list_offsets_handler>("kcat, confluent-kafka-python (librdkafka), kafka-python"),
+    serve<offset_for_leader_epoch_handler>("confluent-kafka-python (librdkafka)"),
     // Topic and configuration administration.
     serve<create_topics_handler>("confluent-kafka-python (librdkafka), kafka-python"),
     serve<delete_topics_handler>("confluent-kafka-python (librdkafka), kafka-python"),

@@ -3,9 +3,12 @@
 // the blocking pool for file work. Thread-safe: the options are immutable; log_manager and
 // blocking_pool document their own locking.
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "broker/fetch_sessions.h"
+#include "broker/partition_waiters.h"
 #include "io/blocking_pool.h"
 #include "storage/log_manager.h"
 
@@ -41,6 +44,11 @@ class broker {
   const broker_options& options() const { return options_; }
   storage::log_manager& logs() const { return logs_; }
   io::blocking_pool& pool() const { return pool_; }
+  // Fetches parked in a long poll; appends wake them. Shared: durability callbacks hold it and may
+  // run after their request is gone.
+  const std::shared_ptr<partition_waiters>& waiters() const { return waiters_; }
+  // Incremental fetch sessions (KIP-227).
+  fetch_session_cache& fetch_sessions() { return fetch_sessions_; }
 
   // Kafka's internal topics: shown with is_internal in Metadata, not writable by clients.
   static bool is_internal_topic(std::string_view name) {
@@ -51,6 +59,8 @@ class broker {
   const broker_options options_;
   storage::log_manager& logs_;
   io::blocking_pool& pool_;
+  const std::shared_ptr<partition_waiters> waiters_ = std::make_shared<partition_waiters>();
+  fetch_session_cache fetch_sessions_;
 };
 
 }  // namespace spate::broker

@@ -9,7 +9,10 @@
 //     static boost::asio::awaitable<response> handle(request_context&, request);
 //   };
 // invoke<H> decodes the body, awaits the handler and encodes header + body for the same version.
+// A handler that may send no response at all (Produce with acks=0) returns
+// awaitable<std::optional<response>>; std::nullopt means no response frame.
 #include <optional>
+#include <type_traits>
 
 // Boost 1.74's awaitable.hpp uses std::exchange without including <utility>.
 #include <utility>
@@ -25,6 +28,11 @@
 namespace spate::broker {
 
 using response_frame = std::optional<base::byte_buffer>;
+
+template <typename T>
+struct is_optional_response : std::false_type {};
+template <typename T>
+struct is_optional_response<std::optional<T>> : std::true_type {};
 
 template <typename Response>
 base::byte_buffer encode_response(const request_context& ctx, const Response& response) {
@@ -48,7 +56,12 @@ boost::asio::awaitable<response_frame> invoke(request_context& ctx, protocol::re
   typename Handler::request request;
   request.decode(body, ctx.api_version);
   auto response = co_await Handler::handle(ctx, std::move(request));
-  co_return encode_response(ctx, response);
+  if constexpr (is_optional_response<decltype(response)>::value) {
+    if (!response) co_return std::nullopt;
+    co_return encode_response(ctx, *response);
+  } else {
+    co_return encode_response(ctx, response);
+  }
 }
 
 }  // namespace spate::broker

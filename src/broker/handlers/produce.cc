@@ -1,0 +1,141 @@
+#include "broker/handlers/produce.h"
+
+#include <atomic>
+#include <memory>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "broker/async.h"
+#include "broker/broker.h"
+#include "broker/dispatcher.h"
+#include "broker/error_mapping.h"
+#include "broker/partition_waiters.h"
+#include "broker/produce_validation.h"
+
+namespace spate::broker {
+namespace {
+
+using protocol::error_code;
+using partition_response = protocol::produce_response::partition_produce_response;
+
+struct appended {
+  partition_response* response;
+  std::shared_ptr<storage::partition_log> log;
+  std::int64_t last_offset;
+};
+
+void set_error(partition_response& out, error_code error, std::string message = {}) {
+  out.error_code = wire_code(error);
+  out.base_offset = -1;
+  out.log_append_time_ms = -1;
+  out.log_start_offset = -1;
+  if (!message.empty()) out.error_message = std::move(message);
+}
+
+// Validates and appends one partition's records; fills `out` and returns the log on success.
+std::shared_ptr<storage::partition_log> append_partition(broker& b, std::int16_t version, const std::string& topic,
+                                                         protocol::produce_request::partition_produce_data& data,
+                                                         partition_response& out, std::int64_t& last_offset) {
+  out.index = data.index;
+  if (broker::is_internal_topic(topic)) {
+    set_error(out, error_code::invalid_topic_exception, "cannot append to internal topic " + topic);
+    return nullptr;
+  }
+  auto log = b.logs().get(topic, data.index);
+  if (!log) {
+    set_error(out, error_code::unknown_topic_or_partition);
+    return nullptr;
+  }
+  if (!data.records) {
+    set_error(out, error_code::invalid_record, "null records");
+    return nullptr;
+  }
+  auto& records = *data.records;
+  const auto validation = validate_produce_records(records, version, log->config().max_message_bytes);
+  if (validation.error != error_code::none) {
+    set_error(out, validation.error, validation.message);
+    return nullptr;
+  }
+  auto result = log->append(std::span<std::uint8_t>(records.data(), records.size()));
+  if (!result) {
+    set_error(out, to_wire(result.error()));
+    return nullptr;
+  }
+  out.base_offset = result->base_offset;
+  out.log_append_time_ms = result->log_append_time;
+  out.log_start_offset = result->log_start_offset;
+  last_offset = result->last_offset;
+  return log;
+}
+
+// Per appended partition, in order: the durability outcome.
+struct durability_wait {
+  explicit durability_wait(std::size_t n) : remaining(n), results(n, storage::errc::success) {}
+  std::atomic<std::size_t> remaining;
+  std::vector<storage::errc> results;
+};
+
+}  // namespace
+
+boost::asio::awaitable<std::optional<produce_handler::response>> produce_handler::handle(request_context& ctx,
+                                                                                         request req) {
+  auto& b = ctx.services;
+  response resp;
+  const bool acks_valid = req.acks == -1 || req.acks == 0 || req.acks == 1;
+  std::vector<appended> pending;
+  bool any_error = false;
+
+  resp.responses.reserve(req.topic_data.size());
+  for (auto& topic : req.topic_data) {
+    auto& topic_out = resp.responses.emplace_back();
+    topic_out.name = topic.name;
+    topic_out.partition_responses.reserve(topic.partition_data.size());
+    for (auto& data : topic.partition_data) {
+      auto& out = topic_out.partition_responses.emplace_back();
+      if (!acks_valid) {
+        out.index = data.index;
+        set_error(out, error_code::invalid_required_acks);
+        continue;
+      }
+      std::int64_t last_offset = -1;
+      auto log = append_partition(b, ctx.api_version, topic.name, data, out, last_offset);
+      if (log) {
+        pending.push_back({&out, std::move(log), last_offset});
+      } else {
+        any_error = true;
+      }
+    }
+  }
+
+  // The partitions' durability, awaited together. Every callback also wakes the fetches parked on
+  // its partition: by then the high watermark covers the batch. The registry is held by shared_ptr
+  // because an acks=0 callback may outlive this request.
+  auto waiters = b.waiters();
+  auto wait = std::make_shared<durability_wait>(pending.size());
+  auto start = [&pending, waiters, wait](auto complete) {
+    for (std::size_t i = 0; i < pending.size(); ++i) {
+      const storage::partition_log* key = pending[i].log.get();
+      pending[i].log->on_durable(pending[i].last_offset, [waiters, wait, complete, key, i](storage::errc e) mutable {
+        if (e == storage::errc::success) waiters->notify(key);
+        wait->results[i] = e;
+        if (wait->remaining.fetch_sub(1, std::memory_order_acq_rel) == 1) complete(true);
+      });
+    }
+  };
+
+  if (req.acks == 0) {
+    if (!pending.empty()) start([](bool) {});
+    if (any_error) throw request_rejected("produce with acks=0 failed for a partition; closing the connection");
+    co_return std::nullopt;
+  }
+  if (!pending.empty()) {
+    (void)co_await await_completion<bool>(std::move(start));
+    for (std::size_t i = 0; i < pending.size(); ++i) {
+      if (wait->results[i] != storage::errc::success) set_error(*pending[i].response, to_wire(wait->results[i]));
+    }
+  }
+  co_return resp;
+}
+
+}  // namespace spate::broker
