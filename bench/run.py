@@ -380,7 +380,8 @@ class Bench:
             log(f"{name}: skipped, nothing produced")
             return None
         to = self.args.profile["consume_timeout_s"]
-        extra = ["-n", str(count), "--timeout-s", str(to)] + (["--allow-short"] if allow_short else [])
+        extra = ["-n", str(count), "--timeout-s", str(to), "--stall-s", str(self.args.profile["stall_s"])]
+        extra += ["--allow-short"] if allow_short else []
         return self.load_run(name, "consume", bootstrap, topic, extra, to, broker, meta)
 
     def latency(self, name: str, bootstrap: str, topic: str, broker: Broker | None, meta: dict) -> dict | None:

@@ -68,7 +68,7 @@ struct options {
   double duration_s = -1;  // produce: stop sending after this; latency: measured phase
   double timeout_s = 120;
   double rate = 1000;
-  double stall_s = 15;  // produce: give up when no delivery report arrives for this long
+  double stall_s = 15;  // produce/consume: give up after this long without any progress
   bool allow_short = false;  // consume: reaching the end of every partition first is success
   std::vector<std::pair<std::string, std::string>> extra;  // -X key=value
 };
@@ -506,13 +506,20 @@ int run_consume(const options& o) {
   std::vector<std::int64_t> next(static_cast<std::size_t>(parts), -1);
   std::vector<bool> eof(static_cast<std::size_t>(parts), false);
   std::string first_error, stop_reason = "count";
+  auto last_progress = t0;
   while (got < o.count) {
-    if (clock_type::now() >= deadline) {
+    auto now0 = clock_type::now();
+    if (now0 >= deadline) {
       stop_reason = "timeout";
+      break;
+    }
+    if (now0 - last_progress > secs(o.stall_s)) {
+      stop_reason = "stalled";
       break;
     }
     rd_kafka_message_t* m = rd_kafka_consumer_poll(rk, 100);
     if (!m) continue;
+    last_progress = clock_type::now();
     if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
       if (m->partition >= 0 && m->partition < parts) eof[m->partition] = true;
       rd_kafka_message_destroy(m);
@@ -550,6 +557,8 @@ int run_consume(const options& o) {
   if (!ok) {
     out.str("error", !first_error.empty() ? first_error
                      : stop_reason == "end_of_topic" ? "topic holds fewer messages than requested"
+                     : stop_reason == "stalled" ? "stalled: nothing received for " +
+                                                  std::to_string(static_cast<int>(o.stall_s)) + " s"
                      : !g_client_errors.first.empty() ? g_client_errors.first
                      : "timed out");
   }
