@@ -103,6 +103,10 @@ TEST_F(produce_test, zstd_below_v7_is_unsupported_compression_type) {
   EXPECT_EQ(produce(services_, "t", 0, make_batch(3, "z", model::compression_type::zstd), 6).error_code,
             code(error_code::unsupported_compression_type));
   EXPECT_EQ(produce(services_, "t", 0, make_batch(3, "z", model::compression_type::zstd), 7).error_code, 0);
+  // The request-level check comes first, as in Kafka: even a corrupt zstd batch gets this error.
+  auto corrupt = make_batch(3, "z", model::compression_type::zstd);
+  corrupt.back() ^= 1;
+  EXPECT_EQ(produce(services_, "t", 0, corrupt, 5).error_code, code(error_code::unsupported_compression_type));
 }
 
 TEST_F(produce_test, a_batch_over_max_message_bytes_is_message_too_large) {
