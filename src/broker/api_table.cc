@@ -38,8 +38,8 @@ constexpr std::array unsorted_apis = {
     // Data path: produce, fetch, offsets.
     serve<produce_handler>("kcat, confluent-kafka-python (librdkafka), kafka-python, kafkajs"),
     serve<fetch_handler>("kcat, confluent-kafka-python (librdkafka), kafka-python, kafkajs"),
-    serve<list_offsets_handler>("kcat, confluent-kafka-python (librdkafka), kafka-python"),
-    serve<offset_for_leader_epoch_handler>("confluent-kafka-python (librdkafka)"),
+    serve<list_offsets_handler>("kcat, confluent-kafka-python (librdkafka), kafka-python, kafkajs"),
+    serve<offset_for_leader_epoch_handler>("raw requests (tests/e2e/data_wire.py)"),
     // Topic and configuration administration.
     serve<create_topics_handler>("confluent-kafka-python (librdkafka), kafka-python"),
     serve<delete_topics_handler>("confluent-kafka-python (librdkafka), kafka-python"),
