@@ -33,9 +33,8 @@ produce_validation validate_produce_records(std::span<std::uint8_t> records, std
     if (next->empty()) break;
     batches.push_back(*next);
   }
-  if (batches.empty() && splitter.trailing_bytes() == 0) {
-    return fail(error_code::invalid_record, "produce request without a record batch");
-  }
+  // No complete batch (nothing, or only a truncated one): Kafka's iterator finds no batch.
+  if (batches.empty()) return fail(error_code::invalid_record, "produce request without a complete record batch");
   for (const auto batch : batches) {
     const auto attributes = base::load_be<std::int16_t>(batch.data() + L::attributes);
     if (version < 7 && (attributes & model::batch_attributes::compression_mask) ==
@@ -57,16 +56,14 @@ produce_validation validate_produce_records(std::span<std::uint8_t> records, std
     auto view = model::validate_batch(batch, model::validation_level::produce);
     if (!view) return fail(to_wire(view.error()), fmt::format("batch {} is invalid", i));
   }
-  if (splitter.trailing_bytes() != 0) {
-    return fail(error_code::corrupt_message, fmt::format("{} bytes of a truncated batch after {} complete ones",
-                                                         splitter.trailing_bytes(), batches.size()));
-  }
   // Every batch is whole and valid: stamp the leader epoch (outside the CRC) in place.
   for (const auto batch : batches) {
     const auto at = static_cast<std::size_t>(batch.data() - records.data());
     model::set_partition_leader_epoch(records.subspan(at, batch.size()), partition_leader_epoch);
   }
-  return produce_validation{error_code::none, {}, static_cast<std::int32_t>(batches.size())};
+  // Bytes of a partial batch after complete ones are dropped (Kafka's UnifiedLog.trimInvalidBytes).
+  return produce_validation{error_code::none, {}, static_cast<std::int32_t>(batches.size()),
+                            records.size() - splitter.trailing_bytes()};
 }
 
 }  // namespace spate::broker

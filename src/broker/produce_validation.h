@@ -13,15 +13,18 @@ struct produce_validation {
   protocol::error_code error = protocol::error_code::none;
   std::string message;  // for the response's error_message (v8+); empty when valid
   std::int32_t batches = 0;
+  std::size_t valid_bytes = 0;  // the complete batches; what follows them is to be dropped
 };
 
 // Validates `records` (the concatenated batches of one partition) for a Produce of `version`:
-//   no batch at all, more than one batch (v3+), a batch of magic 0/1 (we never down-convert; old
-//     message sets are refused), a bad record count ........................ INVALID_RECORD
-//   a truncated or mis-framed batch, a CRC mismatch ......................... CORRUPT_MESSAGE
+//   no complete batch (empty, or only a truncated one), more than one batch (v3+), a batch of
+//     magic 0/1 (we never down-convert; old message sets are refused), a bad record count
+//     .................................................................... INVALID_RECORD
+//   a mis-framed batch header, a CRC mismatch ............................... CORRUPT_MESSAGE
 //   a batch larger than `max_message_bytes` (checked before the CRC, as Kafka does) MESSAGE_TOO_LARGE
 //   an unknown codec, or zstd below v7 ...................................... UNSUPPORTED_COMPRESSION_TYPE
-// On success stamps every batch with this broker's partition leader epoch (outside the CRC).
+// A partial batch after complete ones is ignored, as Kafka trims it: only `valid_bytes` are to be
+// appended. On success stamps every batch with this broker's partition leader epoch (outside the CRC).
 produce_validation validate_produce_records(std::span<std::uint8_t> records, std::int16_t version,
                                            std::int32_t max_message_bytes);
 

@@ -72,11 +72,21 @@ TEST_F(produce_test, every_flipped_byte_of_the_crc_covered_part_is_rejected) {
   EXPECT_EQ(services_.logs().get("t", 0)->log_end_offset(), 0);
 }
 
-TEST_F(produce_test, a_truncated_batch_is_corrupt_message) {
+TEST_F(produce_test, a_truncated_batch_alone_is_invalid_record) {
   auto batch = make_batch(5);
   batch.resize(batch.size() - 10);
-  EXPECT_EQ(produce(services_, "t", 0, batch).error_code, code(error_code::corrupt_message));
+  EXPECT_EQ(produce(services_, "t", 0, batch).error_code, code(error_code::invalid_record));
   EXPECT_EQ(services_.logs().get("t", 0)->log_end_offset(), 0);
+}
+
+TEST_F(produce_test, a_partial_batch_after_a_complete_one_is_dropped_as_kafka_trims_it) {
+  const auto batch = make_batch(5);
+  auto records = batch;
+  const auto tail = make_batch(2);
+  records.insert(records.end(), tail.begin(), tail.begin() + 30);
+  EXPECT_EQ(produce(services_, "t", 0, records).error_code, 0);
+  EXPECT_EQ(services_.logs().get("t", 0)->log_end_offset(), 5);
+  EXPECT_EQ(*fetch_one(services_, "t", 0, 0).records, as_stored(batch, 0));
 }
 
 TEST_F(produce_test, old_message_set_magic_is_invalid_record) {

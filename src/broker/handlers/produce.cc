@@ -57,7 +57,7 @@ std::shared_ptr<storage::partition_log> append_partition(broker& b, std::int16_t
     set_error(out, validation.error, validation.message);
     return nullptr;
   }
-  auto result = log->append(std::span<std::uint8_t>(records.data(), records.size()));
+  auto result = log->append(std::span<std::uint8_t>(records.data(), validation.valid_bytes));
   if (!result) {
     set_error(out, to_wire(result.error()));
     return nullptr;
