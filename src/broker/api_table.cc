@@ -15,6 +15,7 @@
 #include "broker/handlers/describe_configs.h"
 #include "broker/handlers/describe_log_dirs.h"
 #include "broker/handlers/fetch.h"
+#include "broker/handlers/find_coordinator.h"
 #include "broker/handlers/incremental_alter_configs.h"
 #include "broker/handlers/list_offsets.h"
 #include "broker/handlers/metadata.h"
@@ -35,6 +36,8 @@ constexpr std::array unsorted_apis = {
     // Connection set-up.
     serve<api_versions_handler>("kcat, confluent-kafka-python (librdkafka), kafka-python"),
     serve<metadata_handler>("kcat, confluent-kafka-python (librdkafka), kafka-python"),
+    // Coordinators. librdkafka compresses with lz4 only for brokers that serve FindCoordinator.
+    serve<find_coordinator_handler>("kcat (lz4 produce), raw requests (tests/broker)"),
     // Data path: produce, fetch, offsets.
     serve<produce_handler>("kcat, confluent-kafka-python (librdkafka), kafka-python, kafkajs"),
     serve<fetch_handler>("kcat, confluent-kafka-python (librdkafka), kafka-python, kafkajs"),
