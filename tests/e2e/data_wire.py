@@ -506,3 +506,47 @@ def offset_for_leader_epoch(conn, version, topic, partition, leader_epoch, curre
     r.tags()
     assert len(out) == 1
     return out[0]
+
+
+INVALID_FETCH_SESSION_EPOCH = 71
+FETCH_SESSION_ID_NOT_FOUND = 70
+
+
+def fetch_session(conn, version, topics, session_id, session_epoch, max_wait_ms=0, min_bytes=1,
+                  max_bytes=1 << 20):
+    """Fetch v7-v11 with session fields (KIP-227). topics: [(name, [(partition, offset)])].
+    Returns (top_error, session_id, {(topic, partition): partition_dict})."""
+    assert 7 <= version <= 11
+    w = W(False)
+    w.i32(-1).i32(max_wait_ms).i32(min_bytes).i32(max_bytes).i8(0).i32(session_id).i32(session_epoch)
+
+    def part(w, p):
+        w.i32(p[0])
+        if version >= 9:
+            w.i32(-1)
+        w.i64(p[1]).i64(-1).i32(max_bytes)
+
+    w.array(topics, lambda w, t: w.string(t[0]).array(t[1], part))
+    w.array([], lambda w, x: None)
+    if version >= 11:
+        w.string("")
+    r = conn.call(FETCH, version, w.buf, False)
+    r.i32()
+    top_error, sid = r.i16(), r.i32()
+    parts = {}
+
+    def read_part(r, name):
+        p = {"partition": r.i32(), "error_code": r.i16(), "high_watermark": r.i64(), "last_stable_offset": r.i64(),
+             "log_start_offset": r.i64()}
+        r.array(lambda r: (r.i64(), r.i64()))
+        if version >= 11:
+            r.i32()
+        p["records"] = r.bytes_()
+        parts[(name, p["partition"])] = p
+
+    def read_topic(r):
+        name = r.string()
+        r.array(lambda r: read_part(r, name))
+
+    r.array(read_topic)
+    return top_error, sid, parts

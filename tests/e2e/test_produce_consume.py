@@ -270,3 +270,63 @@ def test_offset_for_leader_epoch(start_broker, version):
         # Fetched batches carry the leader epoch they were appended in.
         err, part = dw.fetch(conn, 11, "epochs", 0, 0)
         assert part["records"][12:16] == b"\x00\x00\x00\x00"
+
+
+def test_fetch_long_poll_waits_for_data_and_honours_max_wait(start_broker):
+    import threading
+    import time
+    b = start_broker("--set", "topics=poll:1")
+    with dw.Conn(b) as conn:
+        # Nothing to read: the broker holds the fetch for max_wait_ms, then answers empty.
+        start = time.monotonic()
+        err, part = dw.fetch(conn, 11, "poll", 0, 0, max_wait_ms=600)
+        elapsed = time.monotonic() - start
+        assert (err, part["error_code"], part["high_watermark"]) == (0, 0, 0)
+        assert not dw.decode_records(part["records"])
+        assert 0.5 <= elapsed < 5, elapsed
+    # A long poll (20 s) is answered as soon as a record is appended by another client.
+    result = {}
+
+    def poll():
+        with dw.Conn(b, timeout=30) as c:
+            t = time.monotonic()
+            result["fetch"] = dw.fetch(c, 12, "poll", 0, 0, max_wait_ms=20_000)
+            result["elapsed"] = time.monotonic() - t
+
+    th = threading.Thread(target=poll)
+    th.start()
+    with dw.Conn(b) as conn:
+        assert dw.produce(conn, 9, "poll", 0, dw.build_batch([b"wake"]))[("poll", 0)]["error_code"] == 0
+    th.join(timeout=30)
+    assert not th.is_alive()
+    err, part = result["fetch"]
+    assert (err, part["error_code"]) == (0, 0)
+    assert [r[3] for r in dw.decode_records(part["records"])] == [b"wake"]
+    assert result["elapsed"] < 10, result["elapsed"]
+
+
+def test_fetch_sessions_incremental_fetches(start_broker):
+    b = start_broker("--set", "topics=sess:2")
+    with dw.Conn(b) as conn:
+        assert dw.produce(conn, 8, "sess", 0, dw.build_batch([b"a", b"b"]))[("sess", 0)]["error_code"] == 0
+        # Full fetch that opens a session (session_id 0, epoch 0): every partition is answered.
+        err, sid, parts = dw.fetch_session(conn, 11, [("sess", [(0, 0), (1, 0)])], 0, 0)
+        assert err == 0 and sid != 0
+        assert sorted(parts) == [("sess", 0), ("sess", 1)]
+        assert [r[3] for r in dw.decode_records(parts[("sess", 0)]["records"])] == [b"a", b"b"]
+        # Incremental fetch (epoch 1) that moves partition 0's offset past what was read (partition 1
+        # keeps its session offset 0): nothing new anywhere, so no partitions in the answer.
+        err, sid1, parts = dw.fetch_session(conn, 11, [("sess", [(0, 2)])], sid, 1)
+        assert (err, sid1, parts) == (0, sid, {})
+        # Data arrives on partition 1 only: the next incremental fetch returns just that partition.
+        assert dw.produce(conn, 8, "sess", 1, dw.build_batch([b"c"]))[("sess", 1)]["error_code"] == 0
+        err, _, parts = dw.fetch_session(conn, 11, [], sid, 2)
+        assert err == 0 and sorted(parts) == [("sess", 1)]
+        assert parts[("sess", 1)]["high_watermark"] == 1
+        assert [r[3] for r in dw.decode_records(parts[("sess", 1)]["records"])] == [b"c"]
+        # Kafka's session errors: a wrong epoch, an unknown session id.
+        assert dw.fetch_session(conn, 11, [], sid, 7)[0] == dw.INVALID_FETCH_SESSION_EPOCH
+        assert dw.fetch_session(conn, 11, [], sid ^ 0x5A5A5A5, 1)[0] == dw.FETCH_SESSION_ID_NOT_FOUND
+        # A session-less full fetch still works alongside.
+        err, sid0, parts = dw.fetch_session(conn, 11, [("sess", [(1, 0)])], 0, -1)
+        assert (err, sid0, sorted(parts)) == (0, 0, [("sess", 1)])
