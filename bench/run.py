@@ -747,6 +747,11 @@ def main() -> int:
         "settings": args.profile | {"partitions": args.partitions},
         "units": "MB = 10^6 bytes of record payload; ms = milliseconds; CPU-s = broker utime+stime",
         "spate_binary": spate,
+        # git describes the source tree at run time; with --no-build or --spate the binary may be
+        # older than that, so its modification time is recorded too.
+        "spate_binary_mtime": (dt.datetime.fromtimestamp(os.path.getmtime(spate), dt.timezone.utc)
+                               .isoformat(timespec="seconds") if os.path.exists(spate) else None),
+        "built_by_run": not args.no_build and not args.spate,
         "scenarios": bench.scenarios,
         "machine": machine,
         "brokers": brokers,
