@@ -166,6 +166,13 @@ TEST_F(admin_topics_test, create_topics_refuses_as_kafka_does) {
   EXPECT_EQ(*badcfg.error_message, "Invalid value soon for configuration retention.ms: Not a number of type LONG");
 }
 
+TEST_F(admin_topics_test, names_differing_only_in_dot_and_underscore_collide) {
+  services_.create_topic("a.b", 1);
+  const auto response = create({new_topic("a_b")});
+  EXPECT_EQ(response.topics[0].error_code, code(error_code::invalid_topic_exception));
+  EXPECT_EQ(response.topics[0].error_message, "Topic 'a_b' collides with existing topic: a.b");
+}
+
 TEST_F(admin_topics_test, a_manual_assignment_to_this_broker_is_accepted) {
   auto topic = new_topic("manual", -1, -1);
   for (std::int32_t p = 0; p < 3; ++p) topic.assignments.push_back({.partition_index = p, .broker_ids = {7}});

@@ -1,5 +1,6 @@
 #include "broker/handlers/create_topics.h"
 
+#include <algorithm>
 #include <map>
 
 #include <fmt/format.h>
@@ -22,6 +23,11 @@ using wanted_topic = protocol::create_topics_request::creatable_topic;
 // such limit; the broker's own num.partitions setting has the same bound).
 constexpr std::int32_t max_partitions = 100000;
 
+std::string metric_name(std::string name) {
+  std::replace(name.begin(), name.end(), '.', '_');
+  return name;
+}
+
 struct plan {
   std::int32_t partitions = 0;
   std::int16_t replication_factor = 1;
@@ -39,6 +45,14 @@ std::optional<rejection> validate(const broker& b, const wanted_topic& topic, pl
   if (auto problem = topic_name_problem(topic.name)) return rejection{error_code::invalid_topic_exception, *problem};
   if (b.logs().find_topic(topic.name)) {
     return rejection{error_code::topic_already_exists, fmt::format("Topic '{}' already exists.", topic.name)};
+  }
+  // Kafka's rule: '.' and '_' collide in metric names, so "a.b" and "a_b" cannot both exist.
+  const auto unified = metric_name(topic.name);
+  for (const auto& existing : b.logs().list_topics()) {
+    if (metric_name(existing.name) == unified) {
+      return rejection{error_code::invalid_topic_exception,
+                       fmt::format("Topic '{}' collides with existing topic: {}", topic.name, existing.name)};
+    }
   }
   if (!topic.assignments.empty()) {
     if (topic.num_partitions != -1) {
@@ -161,7 +175,7 @@ boost::asio::awaitable<create_topics_handler::response> create_topics_handler::h
       auto create = [&b, name, partitions, configs] { return b.logs().create_topic(name, partitions, configs); };
       auto created = co_await run_blocking(b.pool(), std::move(create));
       if (created) {
-        SPATE_LOG_INFO("event=topic_created topic={} partitions={} configs={} client={}", name, partitions,
+        SPATE_LOG_INFO("event=topic_created_by_client topic={} partitions={} configs={} client={}", name, partitions,
                        configs.size(), ctx.header.client_id.value_or(""));
         result.topic_id = protocol::uuid{created->id};
         describe_created(b, p, result);
