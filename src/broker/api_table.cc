@@ -48,11 +48,11 @@ constexpr std::array unsorted_apis = {
     serve<delete_topics_handler>("confluent-kafka-python (librdkafka), kafka-python"),
     serve<describe_configs_handler>("confluent-kafka-python (librdkafka), kafka-python"),
     serve<alter_configs_handler>("confluent-kafka-python (librdkafka), kafka-python"),
-    serve<incremental_alter_configs_handler>("raw wire (e2e)"),
+    serve<incremental_alter_configs_handler>("raw requests (tests/e2e/data_wire.py)"),
     serve<create_partitions_handler>("confluent-kafka-python (librdkafka), kafka-python"),
-    serve<delete_records_handler>("raw wire (e2e)"),
-    serve<describe_log_dirs_handler>("raw wire (e2e)"),
-    serve<describe_cluster_handler>(""),
+    serve<delete_records_handler>("raw requests (tests/e2e/data_wire.py)"),
+    serve<describe_log_dirs_handler>("raw requests (tests/e2e/data_wire.py)"),
+    serve<describe_cluster_handler>("raw requests (tests/broker)"),
 };
 
 constexpr auto sort_by_key(auto apis) {
