@@ -92,9 +92,13 @@ const std::vector<setting>& settings() {
        [](broker_config& c, auto k, auto v) {
          c.log_defaults.segment_bytes = parse_int<std::int64_t>(k, v, 14, std::numeric_limits<std::int32_t>::max());
        }},
-      {"log.segment.ms", "604800000", "Age (by record timestamps) at which the active segment is rolled.",
+      {"log.roll.ms", "604800000", "Age (by record timestamps) at which the active segment is rolled.",
        [](broker_config& c, auto k, auto v) {
          c.log_defaults.segment_ms = parse_int<std::int64_t>(k, v, 1, std::numeric_limits<std::int64_t>::max());
+       }},
+      {"log.roll.hours", "168", "log.roll.ms in hours (whichever of the two is set last applies).",
+       [](broker_config& c, auto k, auto v) {
+         c.log_defaults.segment_ms = parse_int<std::int64_t>(k, v, 1, 24LL * 365 * 1000) * 3600 * 1000;
        }},
       {"log.retention.ms", "604800000", "Delete closed segments older than this; -1 keeps them forever.",
        [](broker_config& c, auto k, auto v) {
