@@ -15,7 +15,7 @@ packages=(
   libgtest-dev libgmock-dev clang-14 libclang-rt-14-dev lld-14
   python3-pytest python3-confluent-kafka python3-kafka kcat
   # benchmarks (bench/)
-  fio iperf3
+  fio iperf3 linux-perf
 )
 missing=()
 for p in "${packages[@]}"; do
