@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "storage/log_manager.h"
+
 namespace spate::app {
 namespace {
 
@@ -41,23 +43,11 @@ void write_meta(const std::filesystem::path& dir, const data_dir_identity& id) {
 }  // namespace
 
 std::string random_cluster_id() {
-  static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  // The same text form as topic ids: 16 random bytes in unpadded base64url.
   std::random_device rd;
-  std::uint8_t bytes[16];
+  storage::topic_id bytes;
   for (auto& b : bytes) b = static_cast<std::uint8_t>(rd());
-  std::string out;
-  std::uint32_t acc = 0;
-  int bits = 0;
-  for (auto b : bytes) {
-    acc = (acc << 8) | b;
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out.push_back(alphabet[(acc >> bits) & 0x3f]);
-    }
-  }
-  if (bits > 0) out.push_back(alphabet[(acc << (6 - bits)) & 0x3f]);
-  return out;
+  return storage::topic_id_to_string(bytes);
 }
 
 data_dir_identity open_data_dir(const std::filesystem::path& dir, std::int32_t node_id) {
