@@ -1,5 +1,6 @@
 #include "broker/admin_support.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include <fmt/format.h>
@@ -54,6 +55,21 @@ std::optional<admin_error> alter_configs_resource_error(const broker& b, std::in
   }
   return admin_error{error_code::invalid_request,
                      fmt::format("Unsupported resource type: {}", static_cast<int>(resource_type))};
+}
+
+std::optional<std::string> topic_collision(const broker& b, std::string_view name) {
+  auto metric_name = [](std::string_view n) {
+    std::string unified(n);
+    std::replace(unified.begin(), unified.end(), '.', '_');
+    return unified;
+  };
+  const auto unified = metric_name(name);
+  for (const auto& existing : b.logs().list_topics()) {
+    if (metric_name(existing.name) == unified) {
+      return fmt::format("Topic '{}' collides with existing topic: {}", name, existing.name);
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace spate::broker

@@ -17,10 +17,14 @@ inline constexpr std::int8_t resource_type_broker_logger = 8;
 // Why `name` is not a valid topic name (Kafka's wording), or nullopt when it is valid.
 std::optional<std::string> topic_name_problem(std::string_view name);
 
+class broker;
+
+// Kafka's rule: '.' and '_' collide in metric names, so "a.b" and "a_b" cannot both exist. The
+// message naming the existing topic that `name` collides with, or nullopt.
+std::optional<std::string> topic_collision(const broker& b, std::string_view name);
+
 // Kafka's message for a topic that does not exist.
 std::string unknown_topic_message(std::string_view name);
-
-class broker;
 
 struct admin_error {
   protocol::error_code code;

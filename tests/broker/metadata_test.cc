@@ -123,6 +123,13 @@ TEST_F(metadata_test, an_invalid_name_is_invalid_topic_exception) {
   EXPECT_EQ(services_.logs().list_topics().size(), 2u);
 }
 
+TEST_F(metadata_test, auto_creation_refuses_a_name_colliding_in_dots_and_underscores) {
+  services_.create_topic("a.b", 1);
+  const auto response = ask(for_topics({"a_b"}), 12);
+  EXPECT_EQ(response.topics[0].error_code, code(error_code::invalid_topic_exception));
+  EXPECT_FALSE(services_.logs().find_topic("a_b").has_value());
+}
+
 TEST_F(metadata_test, topics_can_be_asked_for_by_id_from_v10) {
   metadata_request request;
   request.topics.emplace();

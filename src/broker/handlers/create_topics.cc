@@ -23,11 +23,6 @@ using wanted_topic = protocol::create_topics_request::creatable_topic;
 // such limit; the broker's own num.partitions setting has the same bound).
 constexpr std::int32_t max_partitions = 100000;
 
-std::string metric_name(std::string name) {
-  std::replace(name.begin(), name.end(), '.', '_');
-  return name;
-}
-
 struct plan {
   std::int32_t partitions = 0;
   std::int16_t replication_factor = 1;
@@ -46,14 +41,7 @@ std::optional<rejection> validate(const broker& b, const wanted_topic& topic, pl
   if (b.logs().find_topic(topic.name)) {
     return rejection{error_code::topic_already_exists, fmt::format("Topic '{}' already exists.", topic.name)};
   }
-  // Kafka's rule: '.' and '_' collide in metric names, so "a.b" and "a_b" cannot both exist.
-  const auto unified = metric_name(topic.name);
-  for (const auto& existing : b.logs().list_topics()) {
-    if (metric_name(existing.name) == unified) {
-      return rejection{error_code::invalid_topic_exception,
-                       fmt::format("Topic '{}' collides with existing topic: {}", topic.name, existing.name)};
-    }
-  }
+  if (auto message = topic_collision(b, topic.name)) return rejection{error_code::invalid_topic_exception, *message};
   if (!topic.assignments.empty()) {
     if (topic.num_partitions != -1) {
       return rejection{error_code::invalid_request,

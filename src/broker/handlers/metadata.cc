@@ -1,6 +1,7 @@
 #include "broker/handlers/metadata.h"
 
 #include "base/log.h"
+#include "broker/admin_support.h"
 #include "broker/async.h"
 #include "broker/authorized_operations.h"
 #include "broker/broker.h"
@@ -67,6 +68,7 @@ boost::asio::awaitable<topic_entry> resolve_topic(request_context& ctx,
   if (auto topic = b.logs().find_topic(name)) co_return describe_topic(b, *topic, include_operations);
   if (!storage::is_valid_topic_name(name)) co_return topic_error(name, {}, error_code::invalid_topic_exception);
   if (!may_create) co_return topic_error(name, {}, error_code::unknown_topic_or_partition);
+  if (topic_collision(b, name)) co_return topic_error(name, {}, error_code::invalid_topic_exception);
 
   const auto partitions = b.options().num_partitions;
   // Named, not a temporary: GCC 12 destroys lambda temporaries of a co_await expression twice.
