@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS=$(nproc)
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
+# Let ccache share results between checkouts in different directories (CI clones anew each run).
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 step() { printf '\n==== %s ====\n' "$*"; }
 
 step "dependencies"
