@@ -8,7 +8,7 @@ JOBS=$(nproc)
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 # Let ccache share results between checkouts in different directories (CI clones anew each run).
 export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
-step() { printf '\n==== %s ====\n' "$*"; }
+step() { printf '\n==== %s (at %ss) ====\n' "$*" "$SECONDS"; }
 
 step "dependencies"
 bash scripts/install-deps.sh
@@ -54,4 +54,4 @@ for target in fuzz_request_frame fuzz_message_decode; do
 done
 
 echo
-echo "all test stages passed"
+echo "all test stages passed in ${SECONDS}s"
