@@ -12,7 +12,6 @@ namespace {
 
 constexpr std::int64_t int32_max = std::numeric_limits<std::int32_t>::max();
 constexpr std::int64_t int32_min = std::numeric_limits<std::int32_t>::min();
-constexpr std::int64_t int64_max = std::numeric_limits<std::int64_t>::max();
 
 std::string text(std::int64_t v) { return std::to_string(v); }
 
