@@ -575,8 +575,11 @@ result<retention_result> partition_log::enforce_retention() {
     if (_failed.load()) return base::failure(errc::log_failed);
     const auto now = _clock.now_ms();
     std::lock_guard seg_lock(_segments_mutex);
+    // Time and size retention belong to the delete policy; a compact-only log (Kafka:
+    // __consumer_offsets) keeps its segments until compaction replaces them.
+    const bool delete_policy = _config.cleanup_policy.find("delete") != std::string::npos;
     std::int64_t excess = -1;
-    if (_config.retention_bytes >= 0) {
+    if (delete_policy && _config.retention_bytes >= 0) {
       std::uint64_t total = 0;
       for (const auto& [b, s] : _segments) total += s->size();
       excess = static_cast<std::int64_t>(total) - _config.retention_bytes;
@@ -589,7 +592,7 @@ result<retention_result> partition_log::enforce_retention() {
       const auto size = static_cast<std::int64_t>(s.size());
       const auto ts = s.max_timestamp() >= 0 ? s.max_timestamp() : s.rolling_base_timestamp();
       const bool below_start = nxt->first <= lso;
-      const bool expired = _config.retention_ms >= 0 && now - ts > _config.retention_ms;
+      const bool expired = delete_policy && _config.retention_ms >= 0 && now - ts > _config.retention_ms;
       const bool over_size = excess >= 0 && excess - size >= 0;
       if (!below_start && !expired && !over_size) break;
       if (excess >= 0) excess -= size;

@@ -158,8 +158,9 @@ class partition_log : public std::enable_shared_from_this<partition_log> {
   // persists the new start offset (log_manager writes log-start-offset-checkpoint). Blocking.
   result<std::int64_t> delete_records(std::int64_t offset);
   // Deletes closed segments past retention.ms (by their largest timestamp) or beyond
-  // retention.bytes, and those wholly below log_start_offset, oldest first; never the active
-  // segment. Advances log_start_offset. Blocking (unlink).
+  // retention.bytes — only when cleanup.policy includes delete — and those wholly below
+  // log_start_offset, oldest first; never the active segment. Advances log_start_offset.
+  // Blocking (unlink).
   result<retention_result> enforce_retention();
 
   void update_config(const log_config& cfg);

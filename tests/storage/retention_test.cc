@@ -38,6 +38,28 @@ TEST_F(retention, time_retention_deletes_old_closed_segments_and_advances_the_lo
   EXPECT_FALSE(log->read(6, 100, 7, &buf)->records.empty());
 }
 
+TEST_F(retention, compact_only_logs_are_not_trimmed_by_time_or_size) {
+  auto cfg = small_config();
+  cfg.segment_bytes = static_cast<std::int64_t>(make_batch(1, 0).size() * 2);
+  cfg.retention_ms = 10'000;
+  cfg.retention_bytes = 1;
+  cfg.cleanup_policy = "compact";
+  auto log = open_log(cfg);
+  const auto t0 = clock.now_ms();
+  for (int i = 0; i < 5; ++i) append(*log, 1, t0);  // segments [0,1] [2,3] [4]
+  ASSERT_TRUE(log->flush());
+  clock.set(t0 + 100'000);
+  auto r = log->enforce_retention();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->segments_deleted, 0u);
+  EXPECT_EQ(log->log_start_offset(), 0);
+  // With delete added to the policy, the same log is trimmed.
+  cfg.cleanup_policy = "compact,delete";
+  log->update_config(cfg);
+  r = log->enforce_retention();
+  EXPECT_EQ(r->segments_deleted, 2u);
+}
+
 TEST_F(retention, size_retention_keeps_the_newest_bytes_and_never_the_active_segment) {
   auto cfg = small_config();
   const auto batch = static_cast<std::int64_t>(make_batch(1, 0).size());
