@@ -1,0 +1,106 @@
+#pragma once
+// Where the group coordinator's records go: Kafka's internal topic `__consumer_offsets`
+// (record layouts in offsets_records.h). The coordinator writes through `offsets_log`, so that
+// its unit tests can use an in-memory fake; `offsets_topic` is the real one, on the broker's
+// storage::log_manager.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "base/bytes.h"
+#include "storage/errc.h"
+
+namespace spate::io {
+class clock;
+}
+namespace spate::storage {
+class log_manager;
+}
+
+namespace spate::group {
+
+inline constexpr std::string_view offsets_topic_name = "__consumer_offsets";
+// Kafka's offsets.topic.segment.bytes default.
+inline constexpr std::int32_t offsets_topic_segment_bytes = 104857600;
+
+// One record to write: encoded key and value (offsets_records.h). nullopt value = tombstone.
+struct offsets_record {
+  base::byte_buffer key;
+  std::optional<base::byte_buffer> value;
+};
+
+// Where the coordinator's records go. Implementations are thread-safe.
+class offsets_log {
+ public:
+  virtual ~offsets_log() = default;
+  virtual std::int32_t partition_count() const = 0;
+  // Writes `records` as ONE record batch (magic 2, uncompressed, every timestamp = now) to
+  // `partition`, so they become visible together or not at all, and calls `done` exactly once:
+  // errc::success when the batch is durable (below the high watermark), else the error (the
+  // batch may or may not be in the log then). `done` may run on any thread, or inline.
+  virtual void append(std::int32_t partition, std::vector<offsets_record> records,
+                      std::function<void(storage::errc)> done) = 0;
+};
+
+// `__consumer_offsets` in a log_manager. Thread-safe (log_manager and partition_log are). Holds a
+// reference to the log_manager, which must outlive it; after log_manager::close(), appends fail
+// with errc::shutting_down.
+class offsets_topic final : public offsets_log {
+ public:
+  // Creates the topic when missing, with `partitions` partitions and the configs
+  // cleanup.policy=compact and segment.bytes=104857600 (Kafka's offsets.topic.segment.bytes
+  // default); otherwise uses the existing topic, whose partition count wins (a warning is logged
+  // when it differs from `partitions`: placement depends on it, so it must never change under a
+  // running broker). Blocking (file creation): call it at start-up, before replay(). `clock`
+  // stamps the records' timestamps and must outlive this object.
+  static storage::result<std::unique_ptr<offsets_topic>> open(storage::log_manager& logs,
+                                                              std::int32_t partitions,
+                                                              io::clock& clock);
+
+  std::int32_t partition_count() const override { return _partitions; }
+
+  // Builds the batch with model::record_batch_builder, appends it with partition_log::append (a
+  // page-cache write, possibly a segment roll: do not call it where blocking briefly on the file
+  // system is not acceptable) and waits with partition_log::on_durable. An empty `records` is
+  // durable at once. A partition outside [0, partition_count()) or a missing log gives
+  // errc::unknown_topic_or_partition; append errors (message_too_large, log_failed, io_error,
+  // shutting_down) are passed to `done` as they are.
+  void append(std::int32_t partition, std::vector<offsets_record> records,
+              std::function<void(storage::errc)> done) override;
+
+  // One record met during replay. The spans point into replay()'s buffers and are valid only
+  // during the visit.
+  struct replayed {
+    std::int32_t partition = 0;
+    std::int64_t offset = 0;
+    std::int64_t timestamp = 0;
+    base::byte_span key;  // decode_key() succeeds on it
+    std::optional<base::byte_span> value;  // nullopt: a tombstone
+    // From the record's batch: a transactional offset commit (TxnOffsetCommit), whose outcome a
+    // later transaction marker decides. Markers (control batches) are not visited.
+    bool transactional = false;
+    std::int64_t producer_id = -1;
+  };
+
+  // Start-up replay: visits every record of every partition, from the log start offset to the
+  // high watermark, in offset order, partition 0 first. Blocking (reads files). Records it cannot
+  // use are skipped, counted and reported in one warning at the end: a null key or a key that
+  // decode_key() rejects (including other record types, key version 3+), and whole batches that
+  // fail their CRC or do not decode (decompression included). Control batches (transaction
+  // markers) are skipped silently. Errors: unknown_topic_or_partition when a partition's log is
+  // missing, and read errors of the storage layer.
+  storage::result<void> replay(const std::function<void(const replayed&)>& visit) const;
+
+ private:
+  offsets_topic(storage::log_manager& logs, std::int32_t partitions, io::clock& clock)
+      : _logs(logs), _partitions(partitions), _clock(clock) {}
+
+  storage::log_manager& _logs;
+  const std::int32_t _partitions;
+  io::clock& _clock;
+};
+
+}  // namespace spate::group
