@@ -160,6 +160,40 @@ const std::vector<setting>& settings() {
          }
          throw config_error(fmt::format("config key '{}': unknown level '{}'", k, v));
        }},
+      {"group.initial.rebalance.delay.ms", "3000",
+       "How long a new group waits for more members before its first rebalance completes.",
+       [](broker_config& c, auto k, auto v) {
+         c.groups.initial_rebalance_delay_ms = parse_int<std::int32_t>(k, v, 0, std::numeric_limits<std::int32_t>::max());
+       }},
+      {"group.min.session.timeout.ms", "6000", "Smallest session timeout a group member may ask for.",
+       [](broker_config& c, auto k, auto v) {
+         c.groups.min_session_timeout_ms = parse_int<std::int32_t>(k, v, 1, std::numeric_limits<std::int32_t>::max());
+       }},
+      {"group.max.session.timeout.ms", "1800000", "Largest session timeout a group member may ask for.",
+       [](broker_config& c, auto k, auto v) {
+         c.groups.max_session_timeout_ms = parse_int<std::int32_t>(k, v, 1, std::numeric_limits<std::int32_t>::max());
+       }},
+      {"group.max.size", "2147483647", "Most members a consumer group may have.",
+       [](broker_config& c, auto k, auto v) {
+         c.groups.max_group_size = parse_int<std::int32_t>(k, v, 1, std::numeric_limits<std::int32_t>::max());
+       }},
+      {"offsets.topic.num.partitions", "50",
+       "Partitions of __consumer_offsets when it is created (groups are placed by hash of their id).",
+       [](broker_config& c, auto k, auto v) { c.offsets_topic_partitions = parse_int<std::int32_t>(k, v, 1, 1000); }},
+      {"offsets.retention.minutes", "10080",
+       "How long committed offsets are kept once their group is empty (or, for simple consumers, after the commit).",
+       [](broker_config& c, auto k, auto v) {
+         c.groups.offsets_retention_ms = parse_int<std::int64_t>(k, v, 1, std::numeric_limits<std::int32_t>::max()) * 60000;
+       }},
+      {"offsets.retention.check.interval.ms", "600000", "How often expired offsets are removed.",
+       [](broker_config& c, auto k, auto v) {
+         c.groups.offsets_retention_check_interval_ms =
+             parse_int<std::int64_t>(k, v, 1, std::numeric_limits<std::int32_t>::max());
+       }},
+      {"offset.metadata.max.bytes", "4096", "Largest metadata string a committed offset may carry.",
+       [](broker_config& c, auto k, auto v) {
+         c.groups.max_metadata_bytes = parse_int<std::int32_t>(k, v, 0, std::numeric_limits<std::int32_t>::max());
+       }},
       {"topics", "(none)", "Topics to create at start-up: name[:partitions],...",
        [](broker_config& c, auto k, auto v) {
          for (auto& topic : parse_topics(k, v)) c.topics.push_back(std::move(topic));

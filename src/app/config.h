@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "group/coordinator_config.h"
 #include "storage/log_config.h"
 
 namespace spate::app {
@@ -38,6 +39,9 @@ struct broker_config {
   unsigned num_network_threads = 0;  // 0: one per core
   std::string log_level = "info";
   std::vector<declared_topic> topics;
+  // Consumer groups (group.*, offsets.*).
+  group::coordinator_config groups;
+  std::int32_t offsets_topic_partitions = 50;  // offsets.topic.num.partitions
 
   // The address clients are told to connect to (Metadata's broker list).
   host_port advertised() const {

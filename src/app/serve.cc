@@ -7,6 +7,9 @@
 #include "base/log.h"
 #include "broker/broker.h"
 #include "broker/dispatcher.h"
+#include "group/coordinator.h"
+#include "group/coordinator_timer.h"
+#include "group/offsets_topic.h"
 #include "io/clock.h"
 #include "io/file.h"
 #include "net/server.h"
@@ -67,11 +70,27 @@ int run_broker(const broker_config& config) {
     }
     auto& logs = *opened.value();
     create_declared_topics(logs, config);
-    broker::broker services(broker_options_from(config, identity), logs, pool);
+    // Consumer groups: their records are replayed before the first client connects.
+    auto offsets = group::offsets_topic::open(logs, config.offsets_topic_partitions, clock);
+    if (!offsets) {
+      throw std::runtime_error(
+          fmt::format("cannot open {}: {}", group::offsets_topic_name, storage::to_string(offsets.error())));
+    }
+    group::coordinator groups(config.groups, *offsets.value(), clock);
+    if (auto replayed = offsets.value()->replay([&groups](const group::offsets_topic::replayed& r) {
+          groups.load_record(r.key, r.value);
+        });
+        !replayed) {
+      throw std::runtime_error(
+          fmt::format("cannot replay {}: {}", group::offsets_topic_name, storage::to_string(replayed.error())));
+    }
+    SPATE_LOG_INFO("event=groups_loaded groups={}", groups.group_count());
+    broker::broker services(broker_options_from(config, identity), logs, pool, groups);
     broker::dispatcher dispatcher(services);
     int signal = 0;
     {
       maintenance periodic(logs, {.retention = std::chrono::milliseconds(config.retention_check_interval_ms)});
+      group::coordinator_timer group_deadlines(groups);
       net::server_config net_config;
       net_config.host = config.listener.host;
       net_config.port = config.listener.port;
@@ -86,8 +105,13 @@ int run_broker(const broker_config& config) {
                        config.listener.host, server.bound_port(), config.advertised().host,
                        config.advertised().port, config.node_id, identity.cluster_id, config.data_dir.string(),
                        logs.opened_after_clean_shutdown());
+      }, [&groups] {
+        // Requests held by the coordinator (JoinGroup, SyncGroup) are answered while their
+        // connections can still carry the answer.
+        groups.shutdown();
       });
     }
+    // The coordinator outlives the logs' close, which fails any commit still awaiting durability.
     if (auto closed = logs.close(); !closed) {
       SPATE_LOG_ERROR("event=close_failed error={}", storage::to_string(closed.error()));
       return 1;

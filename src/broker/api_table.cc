@@ -9,18 +9,28 @@
 #include "broker/handlers/api_versions.h"
 #include "broker/handlers/create_partitions.h"
 #include "broker/handlers/create_topics.h"
+#include "broker/handlers/delete_groups.h"
 #include "broker/handlers/delete_records.h"
 #include "broker/handlers/delete_topics.h"
 #include "broker/handlers/describe_cluster.h"
 #include "broker/handlers/describe_configs.h"
+#include "broker/handlers/describe_groups.h"
 #include "broker/handlers/describe_log_dirs.h"
 #include "broker/handlers/fetch.h"
 #include "broker/handlers/find_coordinator.h"
+#include "broker/handlers/heartbeat.h"
 #include "broker/handlers/incremental_alter_configs.h"
+#include "broker/handlers/join_group.h"
+#include "broker/handlers/leave_group.h"
+#include "broker/handlers/list_groups.h"
 #include "broker/handlers/list_offsets.h"
 #include "broker/handlers/metadata.h"
+#include "broker/handlers/offset_commit.h"
+#include "broker/handlers/offset_delete.h"
+#include "broker/handlers/offset_fetch.h"
 #include "broker/handlers/offset_for_leader_epoch.h"
 #include "broker/handlers/produce.h"
+#include "broker/handlers/sync_group.h"
 
 namespace spate::broker {
 namespace {
@@ -31,6 +41,8 @@ constexpr served_api serve(std::string_view tested_with) {
                     &invoke<Handler>};
 }
 
+constexpr std::string_view group_clients = "confluent-kafka-python (librdkafka), kafka-python, kafkajs, kcat -G";
+
 // Every API served, in any order (sorted by key below). Add a handler here and nowhere else.
 constexpr std::array unsorted_apis = {
     // Connection set-up.
@@ -38,6 +50,17 @@ constexpr std::array unsorted_apis = {
     serve<metadata_handler>("kcat, confluent-kafka-python (librdkafka), kafka-python"),
     // Coordinators. librdkafka compresses with lz4 only for brokers that serve FindCoordinator.
     serve<find_coordinator_handler>("kcat (lz4 produce), raw requests (tests/broker)"),
+    // Consumer groups and committed offsets.
+    serve<join_group_handler>(group_clients),
+    serve<sync_group_handler>(group_clients),
+    serve<heartbeat_handler>(group_clients),
+    serve<leave_group_handler>(group_clients),
+    serve<offset_commit_handler>(group_clients),
+    serve<offset_fetch_handler>(group_clients),
+    serve<list_groups_handler>("confluent-kafka-python (librdkafka), kafka-python, raw requests (tests/broker)"),
+    serve<describe_groups_handler>("confluent-kafka-python (librdkafka), kafka-python, raw requests (tests/broker)"),
+    serve<delete_groups_handler>("confluent-kafka-python (librdkafka), kafka-python, raw requests (tests/broker)"),
+    serve<offset_delete_handler>("raw requests (tests/broker, tests/e2e/test_consumer_group_admin.py)"),
     // Data path: produce, fetch, offsets.
     serve<produce_handler>("kcat, confluent-kafka-python (librdkafka), kafka-python, kafkajs"),
     serve<fetch_handler>("kcat, confluent-kafka-python (librdkafka), kafka-python, kafkajs"),

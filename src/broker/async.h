@@ -20,6 +20,9 @@ namespace spate::broker {
 
 // Calls `start(complete)`, where `complete(R)` must be called exactly once, from any thread; the
 // awaiting coroutine resumes on its executor with that value. `complete` is copyable.
+// Let `start` capture the awaiting frame's locals by reference (they live until the answer)
+// rather than move them into the capture: with GCC 12, a lambda written inside the co_await
+// expression that owned a moved-in request was freed twice.
 template <typename R, typename Start>
 boost::asio::awaitable<R> await_completion(Start start) {
   return boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&, void(R)>(

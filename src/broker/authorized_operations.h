@@ -1,6 +1,7 @@
 #pragma once
-// Authorized-operations bit fields (KIP-430) as reported by Metadata and DescribeCluster. Without
-// an authorizer every operation a resource supports is allowed. Bit n stands for AclOperation n.
+// Authorized-operations bit fields (KIP-430) as reported by Metadata, DescribeCluster and
+// DescribeGroups. Without an authorizer every operation a resource supports is allowed. Bit n
+// stands for AclOperation n.
 #include <cstdint>
 #include <initializer_list>
 
@@ -29,5 +30,9 @@ inline constexpr std::int32_t all_cluster_operations = operation_bits(
     {acl_operation::create, acl_operation::alter, acl_operation::describe, acl_operation::cluster_action,
      acl_operation::describe_configs, acl_operation::alter_configs, acl_operation::idempotent_write,
      acl_operation::create_tokens, acl_operation::describe_tokens});
+
+// Kafka's AclEntry.supportedOperations(GROUP).
+inline constexpr std::int32_t all_group_operations =
+    operation_bits({acl_operation::read, acl_operation::describe, acl_operation::remove});
 
 }  // namespace spate::broker

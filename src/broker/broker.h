@@ -1,7 +1,7 @@
 #pragma once
 // The broker's services as handlers see them: its identity and settings, the partition logs, and
-// the blocking pool for file work. Thread-safe: the options are immutable; log_manager and
-// blocking_pool document their own locking.
+// the blocking pool for file work, the group coordinator. Thread-safe: the options are immutable;
+// log_manager, blocking_pool and coordinator document their own locking.
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -9,6 +9,7 @@
 
 #include "broker/fetch_sessions.h"
 #include "broker/partition_waiters.h"
+#include "group/coordinator.h"
 #include "io/blocking_pool.h"
 #include "storage/log_manager.h"
 
@@ -36,14 +37,16 @@ struct broker_options {
 
 class broker {
  public:
-  broker(broker_options options, storage::log_manager& logs, io::blocking_pool& pool)
-      : options_(std::move(options)), logs_(logs), pool_(pool) {}
+  broker(broker_options options, storage::log_manager& logs, io::blocking_pool& pool, group::coordinator& groups)
+      : options_(std::move(options)), logs_(logs), pool_(pool), groups_(groups) {}
   broker(const broker&) = delete;
   broker& operator=(const broker&) = delete;
 
   const broker_options& options() const { return options_; }
   storage::log_manager& logs() const { return logs_; }
   io::blocking_pool& pool() const { return pool_; }
+  // Consumer groups and their committed offsets.
+  group::coordinator& groups() const { return groups_; }
   // Fetches parked in a long poll; appends wake them. Shared: durability callbacks hold it and may
   // run after their request is gone.
   const std::shared_ptr<partition_waiters>& waiters() const { return waiters_; }
@@ -59,6 +62,7 @@ class broker {
   const broker_options options_;
   storage::log_manager& logs_;
   io::blocking_pool& pool_;
+  group::coordinator& groups_;
   const std::shared_ptr<partition_waiters> waiters_ = std::make_shared<partition_waiters>();
   fetch_session_cache fetch_sessions_;
 };

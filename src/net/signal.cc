@@ -7,7 +7,7 @@
 
 namespace spate::net {
 
-int run_until_signal(server& s, const std::function<void()>& on_ready) {
+int run_until_signal(server& s, const std::function<void()>& on_ready, const std::function<void()>& before_stop) {
   boost::asio::io_context ctx(1);
   boost::asio::signal_set signals(ctx, SIGINT, SIGTERM);
   int received = 0;
@@ -17,6 +17,7 @@ int run_until_signal(server& s, const std::function<void()>& on_ready) {
   if (on_ready) on_ready();
   ctx.run();
   SPATE_LOG_INFO("signal received signal={}, stopping", received);
+  if (before_stop) before_stop();
   s.stop();
   return received;
 }

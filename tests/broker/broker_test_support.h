@@ -7,11 +7,17 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 
+#include <chrono>
 #include <filesystem>
+#include <future>
+#include <limits>
 #include <memory>
 #include <random>
+#include <stdexcept>
 
 #include "broker/broker.h"
+#include "fake_offsets_log.h"
+#include "group/coordinator.h"
 #include "io/blocking_pool.h"
 #include "io/clock.h"
 #include "io/file.h"
@@ -33,17 +39,21 @@ inline broker_options test_options() {
   return options;
 }
 
-// A broker over a fresh data directory in the temp dir, removed afterwards.
+// A broker over a fresh data directory in the temp dir, removed afterwards. Its group
+// coordinator writes to an in-memory __consumer_offsets and reads time from a manual clock that
+// only dispatch_driving_groups() moves (no timer thread: deadlines fire only there).
 class test_broker {
  public:
-  explicit test_broker(broker_options options = test_options())
+  explicit test_broker(broker_options options = test_options(), group::coordinator_config groups = {})
       : dir_(std::filesystem::temp_directory_path() /
              ("spate-broker-test-" + std::to_string(std::random_device{}()))),
-        pool_(2, "test") {
+        pool_(2, "test"),
+        groups_(groups, offsets_, group_clock_) {
     auto opened = storage::log_manager::open({dir_, storage::log_config{}}, {&io::posix_file_system(), &clock_, &pool_});
     if (!opened) throw std::runtime_error("cannot open test data dir");
     logs_ = std::move(opened.value());
-    broker_ = std::make_unique<broker>(std::move(options), *logs_, pool_);
+    groups_.set_wakeup([] {});
+    broker_ = std::make_unique<broker>(std::move(options), *logs_, pool_, groups_);
   }
   ~test_broker() {
     broker_.reset();
@@ -57,6 +67,9 @@ class test_broker {
 
   broker& services() { return *broker_; }
   storage::log_manager& logs() { return *logs_; }
+  group::coordinator& groups() { return groups_; }
+  io::manual_clock& group_clock() { return group_clock_; }
+  fake_offsets_log& offsets() { return offsets_; }
   operator broker&() { return *broker_; }
 
   void create_topic(const std::string& name, std::int32_t partitions) {
@@ -68,6 +81,9 @@ class test_broker {
   io::system_clock clock_;
   io::blocking_pool pool_;
   std::unique_ptr<storage::log_manager> logs_;
+  io::manual_clock group_clock_;
+  fake_offsets_log offsets_;
+  group::coordinator groups_;
   std::unique_ptr<broker> broker_;
 };
 
@@ -77,6 +93,36 @@ inline response_frame dispatch(broker& services, base::byte_buffer frame) {
   auto future = boost::asio::co_spawn(io, d.handle(std::move(frame), "test", io.get_executor()),
                                       boost::asio::use_future);
   io.run();
+  return future.get();
+}
+
+// Runs `io` until `done()`. Whenever nothing has happened for a millisecond, the group coordinator
+// may be holding an answer until a deadline (a JoinGroup waiting out the initial rebalance delay
+// or the other members, a SyncGroup waiting for the leader): moves `clock` to the coordinator's
+// next deadline and fires what is due, as the broker's timer thread would.
+template <typename Done>
+void run_driving_groups(boost::asio::io_context& io, group::coordinator& groups, io::manual_clock& clock,
+                        Done done) {
+  while (!done()) {
+    io.restart();
+    if (io.run_one_for(std::chrono::milliseconds(1)) > 0) continue;
+    const auto next = groups.next_deadline();
+    if (next > clock.now_ms() && next < std::numeric_limits<std::int64_t>::max()) clock.set(next);
+    groups.expire_due();
+  }
+  io.restart();
+  io.run();  // whatever is left (the coroutine's own completion)
+}
+
+// dispatch() for requests the group coordinator may hold (JoinGroup, SyncGroup).
+inline response_frame dispatch_driving_groups(test_broker& services, base::byte_buffer frame) {
+  boost::asio::io_context io;
+  dispatcher d(services);
+  auto future = boost::asio::co_spawn(io, d.handle(std::move(frame), "192.0.2.1:50000", io.get_executor()),
+                                      boost::asio::use_future);
+  run_driving_groups(io, services.groups(), services.group_clock(), [&future] {
+    return future.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+  });
   return future.get();
 }
 

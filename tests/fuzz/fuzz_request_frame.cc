@@ -14,7 +14,7 @@
 
 namespace {
 
-spate::broker::broker& fuzz_broker() {
+spate::broker::testing::test_broker& fuzz_broker() {
   static spate::broker::testing::test_broker instance([] {
     auto options = spate::broker::testing::test_options();
     options.auto_create_topics = false;  // keep disk and memory bounded across millions of inputs
@@ -31,11 +31,14 @@ spate::broker::broker& fuzz_broker() {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static spate::broker::dispatcher dispatcher(fuzz_broker());
+  auto& broker = fuzz_broker();
+  static spate::broker::dispatcher dispatcher(broker);
   boost::asio::io_context io;
   spate::base::byte_buffer frame(data, data + size);
-  boost::asio::co_spawn(io, dispatcher.handle(std::move(frame), "fuzz", io.get_executor()),
-                        [](std::exception_ptr error, spate::broker::response_frame) {
+  bool finished = false;
+  boost::asio::co_spawn(io, dispatcher.handle(std::move(frame), "192.0.2.1:50000", io.get_executor()),
+                        [&finished](std::exception_ptr error, spate::broker::response_frame) {
+                          finished = true;
                           if (!error) return;
                           try {
                             std::rethrow_exception(error);
@@ -43,6 +46,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                           } catch (const spate::protocol::decode_error&) {
                           }
                         });
-  io.run();
+  // A JoinGroup or SyncGroup may be held until a group deadline: fire them instead of hanging.
+  spate::broker::testing::run_driving_groups(io, broker.groups(), broker.group_clock(),
+                                             [&finished] { return finished; });
+  broker.offsets().clear();  // keep memory bounded across millions of inputs
   return 0;
 }

@@ -10,7 +10,8 @@
 namespace spate::broker {
 
 // FindCoordinator: which broker coordinates a consumer group or a transactional id. On a single
-// broker that is always this one for groups; transactions are not coordinated yet
+// broker that is always this one for groups, including the empty group id (Kafka accepts it: old
+// clients commit and fetch offsets under it, KAFKA-6773); transactions are not coordinated yet
 // (COORDINATOR_NOT_AVAILABLE, retriable). Batched keys (v4+) get one entry each.
 struct find_coordinator_handler {
   using request = protocol::find_coordinator_request;

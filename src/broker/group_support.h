@@ -1,0 +1,32 @@
+#pragma once
+// Small helpers shared by the consumer-group handlers (JoinGroup ... OffsetDelete), which
+// translate Kafka's versioned requests to group::coordinator's plain structs and back.
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "broker/broker.h"
+
+namespace spate::broker {
+
+// Kafka's client_host for a member: "/" + the peer's address, without its port (Java's
+// InetAddress.toString() of an address without a host name). `peer` is "ip:port" or "[ip6]:port".
+inline std::string group_client_host(std::string_view peer) {
+  std::string_view host = peer;
+  if (!host.empty() && host.front() == '[') {
+    const auto close = host.find(']');
+    host = close == std::string_view::npos ? host.substr(1) : host.substr(1, close - 1);
+  } else if (const auto colon = host.rfind(':'); colon != std::string_view::npos) {
+    host = host.substr(0, colon);
+  }
+  return "/" + std::string(host);
+}
+
+// Whether the partition exists: OffsetCommit and OffsetDelete answer UNKNOWN_TOPIC_OR_PARTITION
+// for others without asking the coordinator (Kafka's metadataCache.contains check).
+inline bool partition_exists(const broker& b, const std::string& topic, std::int32_t partition) {
+  const auto info = b.logs().find_topic(topic);
+  return info && partition >= 0 && partition < info->partitions;
+}
+
+}  // namespace spate::broker

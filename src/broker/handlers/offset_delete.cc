@@ -1,0 +1,61 @@
+#include "broker/handlers/offset_delete.h"
+
+#include <vector>
+
+#include "broker/async.h"
+#include "broker/error_mapping.h"
+#include "broker/group_support.h"
+
+namespace spate::broker {
+namespace {
+
+// Where one partition's answer goes: topic and partition index in the response.
+struct slot {
+  std::size_t topic;
+  std::size_t partition;
+};
+
+}  // namespace
+
+boost::asio::awaitable<offset_delete_handler::response> offset_delete_handler::handle(request_context& ctx,
+                                                                                      request req) {
+  auto& b = ctx.services;
+  response resp;
+  std::vector<group::topic_partition> partitions;
+  std::vector<slot> slots;
+  resp.topics.reserve(req.topics.size());
+  for (const auto& topic : req.topics) {
+    auto& topic_out = resp.topics.emplace_back();
+    topic_out.name = topic.name;
+    topic_out.partitions.reserve(topic.partitions.size());
+    for (const auto& p : topic.partitions) {
+      auto& out = topic_out.partitions.emplace_back();
+      out.partition_index = p.partition_index;
+      if (!partition_exists(b, topic.name, p.partition_index)) {
+        out.error_code = wire_code(protocol::error_code::unknown_topic_or_partition);
+        continue;
+      }
+      partitions.push_back({topic.name, p.partition_index});
+      slots.push_back({resp.topics.size() - 1, topic_out.partitions.size() - 1});
+    }
+  }
+
+  // Asked even with no partition left, so that an unknown group is reported.
+  auto& groups = b.groups();
+  const auto result = co_await await_completion<group::offset_delete_result>(
+      [&groups, &req, &partitions](auto complete) {
+        groups.delete_offsets(req.group_id, std::move(partitions), complete);
+      });
+  if (result.error != protocol::error_code::none) {
+    // Kafka's OffsetDeleteRequest.getErrorResponse: the group's error alone.
+    response failed;
+    failed.error_code = wire_code(result.error);
+    co_return failed;
+  }
+  for (std::size_t i = 0; i < slots.size() && i < result.partition_errors.size(); ++i) {
+    resp.topics[slots[i].topic].partitions[slots[i].partition].error_code = wire_code(result.partition_errors[i]);
+  }
+  co_return resp;
+}
+
+}  // namespace spate::broker

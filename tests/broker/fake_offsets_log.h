@@ -1,0 +1,54 @@
+#pragma once
+// An in-memory __consumer_offsets for broker tests: appends are durable at once (done runs
+// inline) and the records are kept per partition for inspection. Thread-safe.
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <vector>
+
+#include "group/offsets_topic.h"
+#include "storage/errc.h"
+
+namespace spate::broker::testing {
+
+class fake_offsets_log final : public group::offsets_log {
+ public:
+  explicit fake_offsets_log(std::int32_t partitions = 50) : _partitions(partitions) {}
+
+  std::int32_t partition_count() const override { return _partitions; }
+
+  void append(std::int32_t partition, std::vector<group::offsets_record> records,
+              std::function<void(storage::errc)> done) override {
+    {
+      std::lock_guard lock(_mutex);
+      auto& log = _records[partition];
+      for (auto& r : records) log.push_back(std::move(r));
+    }
+    done(storage::errc::success);
+  }
+
+  // Every record appended to `partition`, in order.
+  std::vector<group::offsets_record> records(std::int32_t partition) const {
+    std::lock_guard lock(_mutex);
+    const auto it = _records.find(partition);
+    return it == _records.end() ? std::vector<group::offsets_record>{} : it->second;
+  }
+  std::size_t record_count() const {
+    std::lock_guard lock(_mutex);
+    std::size_t n = 0;
+    for (const auto& [partition, log] : _records) n += log.size();
+    return n;
+  }
+  void clear() {
+    std::lock_guard lock(_mutex);
+    _records.clear();
+  }
+
+ private:
+  const std::int32_t _partitions;
+  mutable std::mutex _mutex;
+  std::map<std::int32_t, std::vector<group::offsets_record>> _records;  // guarded by _mutex
+};
+
+}  // namespace spate::broker::testing
