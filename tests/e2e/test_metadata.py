@@ -6,6 +6,9 @@ from confluent_kafka.admin import AdminClient
 from kafka.admin import KafkaAdminClient
 
 CONFIGURED = {"orders": 3, "events": 1}
+# Kafka lists its internal topics too; spate creates __consumer_offsets at start-up with the
+# default offsets.topic.num.partitions.
+LISTED = {**CONFIGURED, "__consumer_offsets": 50}
 
 
 def test_kcat_lists_broker_and_configured_topics(broker):
@@ -15,7 +18,7 @@ def test_kcat_lists_broker_and_configured_topics(broker):
     assert [(b["id"], b["name"]) for b in meta["brokers"]] == [(1, broker.bootstrap)]
     assert meta["controllerid"] == 1
     topics = {t["topic"]: t for t in meta["topics"]}
-    assert {name: len(t["partitions"]) for name, t in topics.items()} == CONFIGURED
+    assert {name: len(t["partitions"]) for name, t in topics.items()} == LISTED
     for t in topics.values():
         assert "error" not in t
         for p in t["partitions"]:
@@ -30,7 +33,7 @@ def test_confluent_admin_sees_the_same_metadata(broker):
     assert {b.id: (b.host, b.port) for b in meta.brokers.values()} == {1: ("127.0.0.1", broker.port)}
     assert meta.controller_id == 1
     assert len(meta.cluster_id) == 22
-    assert {name: len(t.partitions) for name, t in meta.topics.items()} == CONFIGURED
+    assert {name: len(t.partitions) for name, t in meta.topics.items()} == LISTED
     for t in meta.topics.values():
         assert t.error is None
         for p in t.partitions.values():
@@ -45,7 +48,7 @@ def test_kafka_python_admin_sees_the_same_metadata(broker):
         assert cluster["controller_id"] == 1
         confluent_cluster_id = AdminClient({"bootstrap.servers": broker.bootstrap}).list_topics(timeout=15).cluster_id
         assert cluster["cluster_id"] == confluent_cluster_id
-        assert sorted(admin.list_topics()) == sorted(CONFIGURED)
+        assert sorted(admin.list_topics()) == sorted(LISTED)
         described = {t["topic"]: t for t in admin.describe_topics(list(CONFIGURED))}
         assert {name: len(t["partitions"]) for name, t in described.items()} == CONFIGURED
         assert all(t["error_code"] == 0 for t in described.values())
