@@ -37,9 +37,10 @@ ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --test-dir bu
 
 step "concurrency tests under TSan"
 cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSPATE_TSAN=ON >/dev/null
-cmake --build build-tsan -j "$JOBS" --target net_tests storage_tests
+cmake --build build-tsan -j "$JOBS" --target net_tests storage_tests group_tests
 TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/net/net_tests
 TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/storage/storage_tests
+TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/group/group_tests
 
 step "fuzz request decoding (${FUZZ_SECONDS}s per target, under ASan+UBSan)"
 CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSPATE_FUZZ=ON \
