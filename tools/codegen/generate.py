@@ -445,7 +445,9 @@ class FieldGen:
             ind2 = ind
         tgt = target
         if nullable_type(f):
-            out.append(f"{ind2}auto& v = {target}.emplace();")
+            # As in decode: assign, since clang 14 rejects emplace() of a nested struct here.
+            out.append(f"{ind2}{target} = std::remove_cvref_t<decltype({target})>::value_type{{}};")
+            out.append(f"{ind2}auto& v = *{target};")
             tgt = "v"
         if f.type.is_array:
             out.append(f"{ind2}{tgt}.resize(rs.count());")
