@@ -995,6 +995,31 @@ void coordinator::delete_offsets(const std::string& group_id, std::vector<topic_
   run(fx);
 }
 
+std::size_t coordinator::remove_topic_offsets(const std::string& topic) {
+  effects fx;
+  std::size_t removed = 0;
+  {
+    std::lock_guard lock(_mutex);
+    for (auto& [id, g] : _groups) {
+      std::vector<offsets_record> tombstones;
+      for (auto it = g->offsets.begin(); it != g->offsets.end();) {
+        if (it->first.topic != topic) {
+          ++it;
+          continue;
+        }
+        tombstones.push_back({encode_key(offset_key{id, topic, it->first.partition}), std::nullopt});
+        it = g->offsets.erase(it);
+      }
+      if (tombstones.empty()) continue;
+      removed += tombstones.size();
+      fx.appends.push_back({partition_for_group(id, _log.partition_count()), std::move(tombstones),
+                            [](error_code, effects&) {}});
+    }
+  }
+  run(fx);
+  return removed;
+}
+
 void coordinator::expire_offsets(std::int64_t now, effects& fx) {
   std::vector<std::string> dead;
   for (auto& [id, gp] : _groups) {

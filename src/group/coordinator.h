@@ -207,6 +207,10 @@ class coordinator {
   std::vector<group_listing> list(const std::vector<std::string>& states) const;
   group_description describe(const std::string& group_id) const;
   void delete_groups(std::vector<std::string> group_ids, std::function<void(std::vector<error_code>)> done);
+  // A topic was deleted: every group forgets its offsets for it, and tombstones are appended
+  // (Kafka's handleDeletedPartitions), so a topic created later under the same name starts
+  // without stale commits. Returns the number of offsets removed.
+  std::size_t remove_topic_offsets(const std::string& topic);
   void delete_offsets(const std::string& group_id, std::vector<topic_partition> partitions,
                       std::function<void(offset_delete_result)> done);
 

@@ -182,6 +182,25 @@ def test_commit_only_group_is_listed_empty_and_deletable(start_broker, kadmin):
     assert group not in [name for name, _ in admin.list_consumer_groups()]
 
 
+def test_deleting_a_topic_removes_its_committed_offsets(start_broker, kadmin):
+    """As Kafka does: a deleted topic's offsets leave every group, so a topic re-created under the
+    same name does not resume from stale commits; other topics' offsets stay."""
+    b = start_broker(*GROUP_SETTINGS, "--set", "topics=doomed:1,kept:1")
+    group = "deleted-topic-group"
+    c = KafkaConsumer(bootstrap_servers=b.bootstrap, group_id=group, enable_auto_commit=False,
+                      request_timeout_ms=15000)
+    try:
+        tps = [KTopicPartition("doomed", 0), KTopicPartition("kept", 0)]
+        c.assign(tps)
+        c.commit({tps[0]: OffsetAndMetadata(5, ""), tps[1]: OffsetAndMetadata(7, "")})
+    finally:
+        c.close()
+    admin = kadmin(b.bootstrap)
+    assert set(admin.list_consumer_group_offsets(group)) == {KTopicPartition("doomed", 0), KTopicPartition("kept", 0)}
+    admin.delete_topics(["doomed"], timeout_ms=15000)
+    assert admin.list_consumer_group_offsets(group) == {KTopicPartition("kept", 0): OffsetAndMetadata(7, "")}
+
+
 def offset_delete(broker, group, topics):
     """OffsetDelete v0 (raw): returns (top-level error, {(topic, partition): error})."""
     body = dw.W().string(group).array(

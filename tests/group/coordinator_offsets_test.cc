@@ -161,6 +161,31 @@ TEST_F(coordinator_commit, a_retention_time_sets_the_expire_timestamp_from_now) 
   EXPECT_EQ(v->expire_timestamp, now() + 5000);
 }
 
+TEST_F(coordinator_commit, a_deleted_topics_offsets_are_removed_from_every_group_with_tombstones) {
+  const topic_partition other{"u", 0};
+  ASSERT_EQ(commit(commit_req("a", -1, "", {{t0, 1}, {t1, 2}, {other, 3}}))->error, error_code::none);
+  ASSERT_EQ(commit(commit_req("b", -1, "", {{t0, 4}}))->error, error_code::none);
+  const auto before = log.batches().size();
+
+  EXPECT_EQ(coord->remove_topic_offsets("t"), 3U);
+
+  EXPECT_EQ(fetch("a", t0).offset, -1);
+  EXPECT_EQ(fetch("a", t1).offset, -1);
+  EXPECT_EQ(fetch("b", t0).offset, -1);
+  EXPECT_EQ(fetch("a", other).offset, 3);
+  const auto batches = log.batches();
+  ASSERT_EQ(batches.size(), before + 2);  // one batch per group
+  std::size_t tombstones = 0;
+  for (std::size_t i = before; i < batches.size(); ++i) {
+    for (const auto& r : batches[i].records) {
+      EXPECT_FALSE(r.value);
+      ++tombstones;
+    }
+  }
+  EXPECT_EQ(tombstones, 3U);
+  EXPECT_EQ(coord->remove_topic_offsets("t"), 0U);
+}
+
 // ---- OffsetFetch ----
 
 TEST_F(coordinator_fetch, a_missing_group_has_no_offsets) {

@@ -84,7 +84,9 @@ boost::asio::awaitable<delete_topics_handler::response> delete_topics_handler::h
         auto remove = [&b, name] { return b.logs().delete_topic(name); };
         auto deleted = co_await run_blocking(b.pool(), std::move(remove));
         if (deleted) {
-          SPATE_LOG_INFO("event=topic_deleted_by_client topic={} client={}", name, ctx.header.client_id.value_or(""));
+          const auto offsets_removed = b.groups().remove_topic_offsets(name);
+          SPATE_LOG_INFO("event=topic_deleted_by_client topic={} client={} group_offsets_removed={}", name,
+                         ctx.header.client_id.value_or(""), offsets_removed);
         } else if (deleted.error() == storage::errc::unknown_topic_or_partition) {
           reject(error_code::unknown_topic_or_partition, "This server does not host this topic-partition.");
         } else {
