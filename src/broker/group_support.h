@@ -1,6 +1,7 @@
 #pragma once
 // Small helpers shared by the consumer-group handlers (JoinGroup ... OffsetDelete), which
 // translate Kafka's versioned requests to group::coordinator's plain structs and back.
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -21,6 +22,13 @@ inline std::string group_client_host(std::string_view peer) {
   }
   return "/" + std::string(host);
 }
+
+// Where one partition's answer goes in a topic/partition response (OffsetCommit, OffsetDelete):
+// the topic's and the partition's index, for answers that come back from the coordinator later.
+struct response_slot {
+  std::size_t topic;
+  std::size_t partition;
+};
 
 // Whether the partition exists: OffsetCommit and OffsetDelete answer UNKNOWN_TOPIC_OR_PARTITION
 // for others without asking the coordinator (Kafka's metadataCache.contains check).

@@ -678,12 +678,12 @@ void coordinator::sync(sync_request req, std::function<void(sync_result)> done) 
 
 error_code coordinator::heartbeat(const heartbeat_request& req) {
   std::lock_guard lock(_mutex);
-  const group_state* g = find(req.group_id);
+  group_state* g = find(req.group_id);
   if (req.group_id.empty()) return error_code::invalid_group_id;
   if (!g) return error_code::unknown_member_id;
   if (g->is(group_phase::dead)) return error_code::coordinator_not_available;
   if (const auto e = validate_member(*g, req.member_id, req.group_instance_id); e != error_code::none) return e;
-  auto it = _groups.at(req.group_id)->members.find(req.member_id);
+  auto it = g->members.find(req.member_id);
   if (req.generation_id != g->generation) return error_code::illegal_generation;
   switch (g->phase) {
     case group_phase::empty: return error_code::unknown_member_id;

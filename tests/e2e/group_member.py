@@ -27,6 +27,8 @@ import sys
 import threading
 import time
 
+from conftest import wait_until
+
 SCRIPT = os.path.abspath(__file__)
 PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
 
@@ -306,20 +308,8 @@ class MemberPool:
 GROUP_SETTINGS = ("--set", "group.initial.rebalance.delay.ms=0", "--set", "group.min.session.timeout.ms=1000")
 
 
-def poll_until(predicate, timeout, what, interval=0.05):
-    """Polls predicate() until truthy (returned) or the deadline passes (AssertionError)."""
-    deadline = time.monotonic() + timeout
-    last_error = None
-    while True:
-        try:
-            value = predicate()
-            if value:
-                return value
-        except Exception as e:  # noqa: BLE001 - the condition may raise while not yet true
-            last_error = e
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}; last error: {last_error!r}")
-        time.sleep(interval)
+# The e2e suite's one polling helper, under the name these tests use.
+poll_until = wait_until
 
 
 def produce(bootstrap, topic, n, tag, produced, partition_of=None):

@@ -7,16 +7,6 @@
 #include "broker/group_support.h"
 
 namespace spate::broker {
-namespace {
-
-// Where one committed partition's answer goes: topic and partition index in the response.
-struct slot {
-  std::size_t topic;
-  std::size_t partition;
-};
-
-}  // namespace
-
 boost::asio::awaitable<offset_commit_handler::response> offset_commit_handler::handle(request_context& ctx,
                                                                                       request req) {
   auto& b = ctx.services;
@@ -28,7 +18,7 @@ boost::asio::awaitable<offset_commit_handler::response> offset_commit_handler::h
   commit.retention_time_ms = req.retention_time_ms;              // v2-v4; -1 otherwise
 
   response resp;
-  std::vector<slot> slots;
+  std::vector<response_slot> slots;
   resp.topics.reserve(req.topics.size());
   for (auto& topic : req.topics) {
     auto& topic_out = resp.topics.emplace_back();

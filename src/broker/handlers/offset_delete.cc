@@ -7,22 +7,12 @@
 #include "broker/group_support.h"
 
 namespace spate::broker {
-namespace {
-
-// Where one partition's answer goes: topic and partition index in the response.
-struct slot {
-  std::size_t topic;
-  std::size_t partition;
-};
-
-}  // namespace
-
 boost::asio::awaitable<offset_delete_handler::response> offset_delete_handler::handle(request_context& ctx,
                                                                                       request req) {
   auto& b = ctx.services;
   response resp;
   std::vector<group::topic_partition> partitions;
-  std::vector<slot> slots;
+  std::vector<response_slot> slots;
   resp.topics.reserve(req.topics.size());
   for (const auto& topic : req.topics) {
     auto& topic_out = resp.topics.emplace_back();
