@@ -99,15 +99,8 @@ std::optional<record_key> decode_key(base::byte_span bytes);
 std::optional<offset_value> decode_offset_value(base::byte_span bytes);
 std::optional<group_value> decode_group_value(base::byte_span bytes);
 
-// Java's String.hashCode() of the string Kafka decodes from these UTF-8 bytes: the UTF-16 code
-// units (supplementary characters as surrogate pairs) folded as h = 31 * h + unit in int32
-// arithmetic. Malformed UTF-8 becomes U+FFFD exactly where Java's `new String(bytes, UTF_8)`
-// (JDK 17) puts replacement characters, so even such ids hash as on a Kafka broker.
-std::int32_t java_string_hash(std::string_view utf8);
-
-// Kafka's placement of a group on __consumer_offsets:
-// Utils.abs(groupId.hashCode()) % partitionCount, where Utils.abs maps Integer.MIN_VALUE to 0
-// and is Math.abs otherwise. Precondition (asserted): partition_count > 0.
+// Kafka's placement of a group on __consumer_offsets (protocol/coordinator_placement.h).
+// Precondition (asserted): partition_count > 0.
 std::int32_t partition_for_group(std::string_view group_id, std::int32_t partition_count);
 
 }  // namespace spate::group

@@ -5,6 +5,7 @@
 #include <random>
 #include <string>
 
+#include "protocol/coordinator_placement.h"
 #include "protocol/messages/group_metadata_value.h"
 #include "protocol/messages/offset_commit_value.h"
 #include "protocol/wire.h"
@@ -380,14 +381,14 @@ TEST(offsets_records, random_bytes_never_crash_the_decoders) {
 // Expected values computed with Java 17: new String(bytes, UTF_8).hashCode() and
 // (h == Integer.MIN_VALUE ? 0 : Math.abs(h)) % n; cross-checked in Python over UTF-16 code units.
 TEST(offsets_records, java_string_hash_matches_java_on_ascii_and_non_ascii) {
-  EXPECT_EQ(java_string_hash(""), 0);
-  EXPECT_EQ(java_string_hash("g"), 103);
-  EXPECT_EQ(java_string_hash("console-consumer-12345"), 158455506);
-  EXPECT_EQ(java_string_hash("my-group"), -1906497762);
-  EXPECT_EQ(java_string_hash("grüppe"), -1233264812);                // 2-byte UTF-8
-  EXPECT_EQ(java_string_hash("日本語グループ"), -305235731);           // 3-byte UTF-8
-  EXPECT_EQ(java_string_hash("emoji-😀-group"), -1581567172);        // surrogate pair
-  EXPECT_EQ(java_string_hash("polygenelubricants"), INT32_MIN);
+  EXPECT_EQ(protocol::java_string_hash(""), 0);
+  EXPECT_EQ(protocol::java_string_hash("g"), 103);
+  EXPECT_EQ(protocol::java_string_hash("console-consumer-12345"), 158455506);
+  EXPECT_EQ(protocol::java_string_hash("my-group"), -1906497762);
+  EXPECT_EQ(protocol::java_string_hash("grüppe"), -1233264812);                // 2-byte UTF-8
+  EXPECT_EQ(protocol::java_string_hash("日本語グループ"), -305235731);           // 3-byte UTF-8
+  EXPECT_EQ(protocol::java_string_hash("emoji-😀-group"), -1581567172);        // surrogate pair
+  EXPECT_EQ(protocol::java_string_hash("polygenelubricants"), INT32_MIN);
 }
 
 TEST(offsets_records, java_string_hash_replaces_malformed_utf8_as_java_does) {
@@ -406,7 +407,7 @@ TEST(offsets_records, java_string_hash_replaces_malformed_utf8_as_java_does) {
       {"\xf4\x90\x80\x80", 2017367872},  // above U+10FFFF
       {"\xf8\x88\x80\x80\x80", -1886039875},
   };
-  for (const auto& [input, expected] : cases) EXPECT_EQ(java_string_hash(input), expected);
+  for (const auto& [input, expected] : cases) EXPECT_EQ(protocol::java_string_hash(input), expected);
 }
 
 TEST(offsets_records, partition_for_group_is_kafkas_placement) {
