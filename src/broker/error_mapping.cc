@@ -23,6 +23,9 @@ error_code to_wire(storage::errc e) {
     case errc::invalid_topic: return error_code::invalid_topic_exception;
     case errc::invalid_partitions: return error_code::invalid_partitions;
     case errc::invalid_config: return error_code::invalid_config;
+    case errc::out_of_order_sequence: return error_code::out_of_order_sequence_number;
+    case errc::invalid_producer_epoch: return error_code::invalid_producer_epoch;
+    case errc::invalid_txn_state: return error_code::invalid_txn_state;
   }
   return error_code::unknown_server_error;
 }

@@ -36,6 +36,10 @@ enum class errc : std::uint8_t {
   invalid_config,            // INVALID_CONFIG
   // Another process holds the data directory's lock file.
   data_dir_locked,
+  // Producer state checks at append (storage/producer_state.h).
+  out_of_order_sequence,   // OUT_OF_ORDER_SEQUENCE_NUMBER
+  invalid_producer_epoch,  // INVALID_PRODUCER_EPOCH (or PRODUCER_FENCED for markers/coordinators)
+  invalid_txn_state,       // INVALID_TXN_STATE
 };
 
 template <typename T>
@@ -57,6 +61,9 @@ constexpr std::string_view to_string(errc e) {
     case errc::invalid_partitions: return "invalid_partitions";
     case errc::invalid_config: return "invalid_config";
     case errc::data_dir_locked: return "data_dir_locked";
+    case errc::out_of_order_sequence: return "out_of_order_sequence";
+    case errc::invalid_producer_epoch: return "invalid_producer_epoch";
+    case errc::invalid_txn_state: return "invalid_txn_state";
   }
   return "unknown";
 }

@@ -13,6 +13,9 @@ std::string time_index_file_name(std::int64_t o) {
   return offset_file_stem(o) + std::string(time_index_suffix);
 }
 
+std::string txn_index_file_name(std::int64_t o) { return offset_file_stem(o) + std::string(txn_index_suffix); }
+std::string snapshot_file_name(std::int64_t o) { return offset_file_stem(o) + std::string(snapshot_suffix); }
+
 std::string partition_dir_name(std::string_view topic, std::int32_t partition) {
   return fmt::format("{}-{}", topic, partition);
 }

@@ -20,6 +20,10 @@ namespace spate::storage {
 inline constexpr std::string_view log_suffix = ".log";
 inline constexpr std::string_view index_suffix = ".index";
 inline constexpr std::string_view time_index_suffix = ".timeindex";
+// Aborted transactions of a segment (transaction_index.h) and producer-state snapshots
+// (producer_state.h), named by offset like segments.
+inline constexpr std::string_view txn_index_suffix = ".txnindex";
+inline constexpr std::string_view snapshot_suffix = ".snapshot";
 inline constexpr std::string_view delete_dir_suffix = "-delete";
 inline constexpr std::string_view clean_shutdown_file = ".kafka_cleanshutdown";
 inline constexpr std::string_view lock_file = ".lock";
@@ -33,6 +37,8 @@ std::string offset_file_stem(std::int64_t base_offset);
 std::string log_file_name(std::int64_t base_offset);
 std::string index_file_name(std::int64_t base_offset);
 std::string time_index_file_name(std::int64_t base_offset);
+std::string txn_index_file_name(std::int64_t base_offset);
+std::string snapshot_file_name(std::int64_t offset);
 
 // "<topic>-<partition>".
 std::string partition_dir_name(std::string_view topic, std::int32_t partition);

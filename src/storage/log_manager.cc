@@ -473,6 +473,17 @@ result<retention_result> log_manager::enforce_retention() {
   return total;
 }
 
+std::size_t log_manager::expire_producers(std::int64_t expiration_ms) {
+  std::vector<std::shared_ptr<partition_log>> logs;
+  {
+    std::lock_guard lock(_mutex);
+    for (auto& [tp, l] : _logs) logs.push_back(l);
+  }
+  std::size_t expired = 0;
+  for (auto& l : logs) expired += l->expire_producers(expiration_ms);
+  return expired;
+}
+
 void log_manager::flush_if_due() {
   std::vector<std::shared_ptr<partition_log>> logs;
   {

@@ -102,6 +102,10 @@ class log_manager {
   // Runs retention on every log, then persists the log start offsets if any moved. The broker
   // calls it periodically (Kafka: log.retention.check.interval.ms).
   result<retention_result> enforce_retention();
+  // Forgets, in every log, producers idle for longer than `expiration_ms` without an open
+  // transaction (Kafka: producer.id.expiration.ms, checked every
+  // producer.id.expiration.check.interval.ms). Returns how many.
+  std::size_t expire_producers(std::int64_t expiration_ms);
   // Queues due flushes of page-cache logs (flush.ms). Call periodically; cheap.
   void flush_if_due();
   // Writes both offset checkpoints. Call periodically (Kafka:

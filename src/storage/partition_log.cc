@@ -6,6 +6,7 @@
 #include "base/log.h"
 #include "model/record.h"
 #include "storage/file_names.h"
+#include "storage/producer_state_files.h"
 
 namespace spate::storage {
 namespace {
@@ -71,6 +72,7 @@ result<void> partition_log::load() {
   for (const auto& name : *names) {
     auto b = parse_segment_file_name(name, index_suffix);
     if (!b) b = parse_segment_file_name(name, time_index_suffix);
+    if (!b) b = parse_segment_file_name(name, txn_index_suffix);
     if (b && std::find(bases.begin(), bases.end(), *b) == bases.end()) (void)_fs.unlink(_dir / name);
   }
   std::sort(bases.begin(), bases.end());
@@ -152,6 +154,7 @@ result<void> partition_log::load() {
   _recovery_point.store(leo);
   _high_watermark.store(leo);
   _log_start_offset.store(lso);
+  if (auto r = load_producer_state(o.clean_shutdown, o.recovery_point); !r) return r;
   SPATE_LOG_INFO("event=log_loaded topic={} partition={} segments={} log_start_offset={} "
                  "log_end_offset={} clean={} recovered_segments={} validated_bytes={} truncated_bytes={}",
                  _topic, _partition, segs.size(), lso, leo, o.clean_shutdown,
@@ -179,6 +182,12 @@ result<void> partition_log::roll(std::int64_t now_ms) {
   auto s = segment::create(_fs, _dir, base, _config, now_ms);
   if (!s) return base::failure(s.error());
   if (auto r = _active->seal(); !r) return r;
+  // Producer state as of the new segment's base: a restart replays only the batches after it.
+  // Not synced here (a roll must not stall appends on an fsync): a lost or torn snapshot is
+  // detected by its CRC at load and an older one used.
+  if (auto r = write_snapshot(_fs, _dir, base, _producers, false); !r)
+    SPATE_LOG_WARN("event=producer_snapshot_failed topic={} partition={} offset={}", _topic, _partition, base);
+  prune_snapshots(_fs, _dir, 2);
   _sealed_unsynced.push_back(_active);
   _active = *s;
   _dir_dirty = true;
@@ -190,15 +199,10 @@ result<void> partition_log::roll(std::int64_t now_ms) {
   return {};
 }
 
-result<append_result> partition_log::append(std::span<std::uint8_t> data) {
-  struct parsed {
-    std::size_t at;
-    std::uint32_t size;
-    std::int32_t last_offset_delta;
-    std::int32_t records;
-  };
+result<append_result> partition_log::append(std::span<std::uint8_t> data, append_origin origin) {
   // Framing (outside the lock): whole batches, nothing trailing.
-  std::vector<parsed> batches;
+  std::vector<framed_batch> batches;
+  std::optional<model::batch_header> producer_batch;  // the batch with a producer id, if any
   {
     model::batch_splitter splitter(data);
     std::size_t at = 0;
@@ -208,15 +212,46 @@ result<append_result> partition_log::append(std::span<std::uint8_t> data) {
       if (b->empty()) break;
       auto h = model::parse_batch_header(*b);
       if (!h || h->last_offset_delta < 0) return base::failure(errc::corrupt_batch);
-      batches.push_back({at, static_cast<std::uint32_t>(b->size()), h->last_offset_delta, h->record_count});
+      if (h->producer_id >= 0) producer_batch = *h;
+      batches.push_back({at, static_cast<std::uint32_t>(b->size()), h->last_offset_delta});
       at += b->size();
     }
     if (batches.empty() || splitter.trailing_bytes() != 0) return base::failure(errc::corrupt_batch);
+    // Producer state is kept per batch; idempotent and transactional producers send one batch
+    // per partition (Produce v3+), so a request mixing such a batch with others is not theirs.
+    if (producer_batch && batches.size() > 1) return base::failure(errc::corrupt_batch);
   }
 
-  append_result out;
-  bool need_flush = false;
   std::unique_lock lock(_write_mutex);
+  if (producer_batch && origin == append_origin::client) {
+    if (_failed.load()) return base::failure(errc::log_failed);
+    if (_closed) return base::failure(errc::shutting_down);
+    const auto verdict = _producers.check(*producer_batch);
+    if (verdict.result == batch_check::outcome::reject) return base::failure(verdict.error);
+    if (verdict.result == batch_check::outcome::duplicate) {
+      append_result out;
+      out.base_offset = verdict.original.first_offset;
+      out.last_offset = verdict.original.last_offset;
+      out.log_start_offset = _log_start_offset.load();
+      out.batch_count = 1;
+      out.duplicate = true;
+      return out;
+    }
+  }
+  bool need_flush = false;
+  auto out = write_locked(lock, data, batches, need_flush);
+  if (!out) return out;
+  if (producer_batch) {
+    producer_batch->base_offset = out->base_offset;
+    _producers.record_batch(*producer_batch, _clock.now_ms());
+    if (producer_batch->is_transactional()) publish_first_unstable_offset();
+  }
+  finish_append(lock, need_flush);
+  return out;
+}
+
+result<append_result> partition_log::write_locked(std::unique_lock<std::mutex>& lock, std::span<std::uint8_t> data,
+                                                  const std::vector<framed_batch>& batches, bool& need_flush) {
   // A write error fails the log; its waiters are told after the write lock is released.
   auto fail_and_return = [&](errc returned) -> result<append_result> {
     auto waiters = mark_failed(errc::io_error);
@@ -245,6 +280,7 @@ result<append_result> partition_log::append(std::span<std::uint8_t> data) {
   }
   std::vector<append_batch> infos;
   infos.reserve(batches.size());
+  append_result out;
   out.base_offset = next;
   for (const auto& b : batches) {
     auto span = data.subspan(b.at, b.size);
@@ -265,13 +301,17 @@ result<append_result> partition_log::append(std::span<std::uint8_t> data) {
   out.batch_count = static_cast<std::int32_t>(batches.size());
   _log_end_offset.store(next, std::memory_order_release);
   if (_first_unflushed_ms < 0) _first_unflushed_ms = now;
+  if (_config.sync_before_ack() || next - _recovery_point.load() >= _config.flush_messages) need_flush = true;
+  return out;
+}
+
+void partition_log::finish_append(std::unique_lock<std::mutex>& lock, bool need_flush) {
   const bool sync_before_ack = _config.sync_before_ack();
-  if (sync_before_ack || next - _recovery_point.load() >= _config.flush_messages) need_flush = true;
+  const std::int64_t next = _log_end_offset.load();
   lock.unlock();
   // Page-cache logs: readable and acknowledged once written (see log_config.h).
   if (!sync_before_ack) advance_high_watermark(next);
   if (need_flush) schedule_flush();
-  return out;
 }
 
 void partition_log::advance_high_watermark(std::int64_t hw) {
@@ -347,11 +387,13 @@ result<void> partition_log::flush_round() {
   std::shared_ptr<segment> active;
   bool dir_dirty;
   bool sync_before_ack;
+  std::vector<std::int64_t> txn_indexes;
   {
     std::lock_guard lock(_write_mutex);
     if (_failed.load()) return base::failure(errc::log_failed);
     target = _log_end_offset.load();
     sealed.swap(_sealed_unsynced);
+    txn_indexes.swap(_txn_index_unsynced);
     active = _active;
     dir_dirty = std::exchange(_dir_dirty, false);
     sync_before_ack = _config.sync_before_ack();
@@ -368,6 +410,10 @@ result<void> partition_log::flush_round() {
   if (target > _recovery_point.load() || !sealed.empty()) {
     if (!active->sync_log()) return failed("log");
   }
+  // Aborted-transaction entries below the recovery point must survive: recovery rebuilds only
+  // those at or after it.
+  for (auto base : txn_indexes)
+    if (!sync_txn_index(_fs, _dir, base)) return failed("txn_index");
   // A segment created since the last round exists only once its directory entry is durable.
   if (dir_dirty && !_fs.sync_directory(_dir)) return failed("directory");
   if (target > _recovery_point.load()) _recovery_point.store(target, std::memory_order_release);
@@ -555,6 +601,8 @@ result<std::int64_t> partition_log::delete_records(std::int64_t offset) {
     if (offset < 0 || offset > high_watermark()) return base::failure(errc::offset_out_of_range);
     lso = std::max(offset, _log_start_offset.load());
     _log_start_offset.store(lso, std::memory_order_release);
+    // Producers whose batches are all gone are unknown again (Kafka's truncateHead).
+    _producers.remove_below(lso);
     std::lock_guard seg_lock(_segments_mutex);
     for (auto it = _segments.begin(); it != _segments.end();) {
       auto nxt = std::next(it);
@@ -562,6 +610,10 @@ result<std::int64_t> partition_log::delete_records(std::int64_t offset) {
       doomed.push_back(it->second);
       it = _segments.erase(it);
     }
+  }
+  {
+    std::lock_guard lock(_aborted_mutex);
+    _aborted.remove_below(lso);
   }
   delete_segments(std::move(doomed));
   return lso;
@@ -603,10 +655,15 @@ result<retention_result> partition_log::enforce_retention() {
     if (!doomed.empty()) {
       const auto new_start = std::max(lso, _segments.begin()->first);
       _log_start_offset.store(new_start, std::memory_order_release);
+      _producers.remove_below(new_start);
     }
     out.log_start_offset = _log_start_offset.load();
   }
   out.segments_deleted = doomed.size();
+  if (!doomed.empty()) {
+    std::lock_guard lock(_aborted_mutex);
+    _aborted.remove_below(out.log_start_offset);
+  }
   if (!doomed.empty())
     SPATE_LOG_INFO("event=retention topic={} partition={} segments_deleted={} bytes_deleted={} "
                    "log_start_offset={}",
@@ -647,6 +704,16 @@ result<void> partition_log::close() {
     if (r && !active->sync_indexes()) {
       fail(errc::io_error);
       r = base::failure(errc::io_error);
+    }
+    if (r) {
+      // The state at the log end: a clean restart replays nothing.
+      std::lock_guard lock(_write_mutex);
+      if (!write_snapshot(_fs, _dir, _log_end_offset.load(), _producers, true)) {
+        SPATE_LOG_WARN("event=producer_snapshot_failed topic={} partition={} offset={}", _topic, _partition,
+                       _log_end_offset.load());
+      } else {
+        prune_snapshots(_fs, _dir, 2);
+      }
     }
     if (r) advance_high_watermark(_log_end_offset.load());
   } else {

@@ -47,11 +47,18 @@
 #include "io/file.h"
 #include "storage/errc.h"
 #include "storage/log_config.h"
+#include "storage/producer_state.h"
 #include "storage/segment.h"
+#include "storage/transaction_index.h"
 
 namespace spate::storage {
 
 using durable_callback = std::function<void(errc)>;
+
+// Who writes a batch. Client batches with a producer id are checked against the producer state
+// (sequence, epoch, transaction; a retried batch is recognised and not written again);
+// coordinator batches (the group coordinator's transactional offset commits) only update it.
+enum class append_origin : std::uint8_t { client, coordinator };
 
 struct append_result {
   std::int64_t base_offset = -1;      // first offset assigned
@@ -59,6 +66,9 @@ struct append_result {
   std::int64_t log_append_time = -1;  // the timestamp stamped, -1 for CreateTime logs
   std::int64_t log_start_offset = 0;
   std::int32_t batch_count = 0;
+  // A client's retry of a batch already in the log (same producer, epoch and sequences): nothing
+  // was written; the offsets are the original batch's.
+  bool duplicate = false;
 };
 
 // Stored batches, whole, as bytes. The same bytes are described twice: as `records` (copied into
@@ -120,7 +130,8 @@ class partition_log : public std::enable_shared_from_this<partition_log> {
   // rolls the segment when needed, writes the bytes to the page cache. Errors: corrupt_batch
   // (framing), message_too_large (a batch over max.message.bytes), log_failed, io_error (the log is
   // failed from then on), shutting_down.
-  result<append_result> append(std::span<std::uint8_t> batches);
+  result<append_result> append(std::span<std::uint8_t> batches,
+                               append_origin origin = append_origin::client);
 
   // Calls `cb(errc::success)` once every offset <= `offset` is below the high watermark, i.e. is
   // durable per the flush policy; `cb(io_error/log_failed)` if the log fails first, and
@@ -166,6 +177,29 @@ class partition_log : public std::enable_shared_from_this<partition_log> {
   void update_config(const log_config& cfg);
   log_config config() const;
 
+  // ---- Idempotent producers and transactions (partition_log_transactions.cc) ----
+  // Producer state (producer_state.h) is checked and updated with every append under the write
+  // lock, snapshotted to `<offset>.snapshot` when a segment rolls and on close(), and rebuilt at
+  // open() from the newest usable snapshot plus the batches after it. Aborted transactions are
+  // kept in memory and in each segment's `.txnindex`.
+
+  // Writes a transaction marker (a control batch, Kafka's EndTransactionMarker) for
+  // `producer_id` and ends its open transaction here, if it has one; an abort is added to the
+  // aborted-transaction index. Errors: invalid_producer_epoch when `epoch` is below the
+  // producer's, and those of append(). Durability is awaited with on_durable as for append().
+  result<append_result> append_marker(std::int64_t producer_id, std::int16_t epoch,
+                                      std::int32_t coordinator_epoch, bool commit);
+  // The last stable offset: min(first offset of the oldest open transaction, high watermark).
+  // read_committed consumers read below it.
+  std::int64_t last_stable_offset() const;
+  // Aborted transactions a read_committed fetch of [fetch_offset, upper_bound_offset) must report.
+  std::vector<aborted_txn> aborted_transactions(std::int64_t fetch_offset, std::int64_t upper_bound_offset) const;
+  // The producers with state here (DescribeProducers).
+  std::vector<producer_entry> producers() const;
+  // Forgets producers idle for longer than `expiration_ms` without an open transaction
+  // (producer.id.expiration.ms). Returns how many.
+  std::size_t expire_producers(std::int64_t expiration_ms);
+
   // Clean close: refuses new appends, syncs everything including the active indexes, fails
   // callbacks that can never be satisfied. Blocking. Idempotent.
   result<void> close();
@@ -195,7 +229,27 @@ class partition_log : public std::enable_shared_from_this<partition_log> {
  private:
   explicit partition_log(options opts);
   result<void> load();
+  // Rebuilds producer state and the aborted-transaction index after the segments loaded.
+  result<void> load_producer_state(bool clean_shutdown, std::int64_t recovery_point);
+  result<void> replay_producer_state(std::int64_t from, std::int64_t now_ms);  // loading only
+  // Records what a marker batch at `offset` ended (replay and append_marker). requires _write_mutex
+  std::optional<aborted_txn> apply_marker(std::int64_t producer_id, std::int16_t epoch,
+                                          std::int32_t coordinator_epoch, bool commit, std::int64_t offset,
+                                          std::int64_t now_ms);
+  void publish_first_unstable_offset();  // requires _write_mutex
   result<void> roll(std::int64_t now_ms);  // requires _write_mutex
+  // The common write path of append() and append_marker(): assigns offsets, rolls, writes.
+  // Releases `lock` only on failure (failing the log). requires _write_mutex
+  struct framed_batch {
+    std::size_t at;
+    std::uint32_t size;
+    std::int32_t last_offset_delta;
+  };
+  result<append_result> write_locked(std::unique_lock<std::mutex>& lock, std::span<std::uint8_t> data,
+                                     const std::vector<framed_batch>& batches, bool& need_flush);
+  // After a successful write_locked: releases the lock, advances the high watermark of page-cache
+  // logs, schedules the flush.
+  void finish_append(std::unique_lock<std::mutex>& lock, bool need_flush);
   bool should_roll(const segment& active, std::uint64_t bytes, std::int64_t last_offset,
                    std::int64_t max_timestamp, std::int64_t now_ms) const;  // requires _write_mutex
   void schedule_flush();
@@ -233,6 +287,16 @@ class partition_log : public std::enable_shared_from_this<partition_log> {
   bool _dir_dirty = false;  // a file was created since the directory was last synced
   std::int64_t _first_unflushed_ms = -1;
   bool _closed = false;
+  producer_state_table _producers;
+  // Segments (by base offset) whose .txnindex was appended to since the last flush round.
+  std::vector<std::int64_t> _txn_index_unsynced;
+
+  // Written under the write lock, read anywhere: the first offset of the oldest open transaction
+  // (INT64_MAX: none).
+  std::atomic<std::int64_t> _first_unstable_offset{INT64_MAX};
+  // Guards the aborted-transaction list (appended under the write lock, read by fetches).
+  mutable std::mutex _aborted_mutex;
+  aborted_txn_list _aborted;
 
   // Guards the segment list (base offset -> segment). Held only to copy or edit the map.
   mutable std::mutex _segments_mutex;

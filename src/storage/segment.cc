@@ -272,8 +272,9 @@ result<void> segment::sync_indexes() {
 
 result<void> segment::delete_files() {
   result<void> out;
+  // The partition log writes the .txnindex; it goes with its segment.
   for (const auto& name : {log_file_name(_base_offset), index_file_name(_base_offset),
-                           time_index_file_name(_base_offset)}) {
+                           time_index_file_name(_base_offset), txn_index_file_name(_base_offset)}) {
     if (auto r = _fs.unlink(_dir / name); !r && r.error() != std::errc::no_such_file_or_directory)
       out = base::failure(errc::io_error);
   }

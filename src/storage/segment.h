@@ -85,7 +85,8 @@ class segment {
   result<void> seal();
   result<void> sync_log();
   result<void> sync_indexes();
-  // Closes nothing (the destructor does) but unlinks the three files.
+  // Closes nothing (the destructor does) but unlinks the three files and the segment's .txnindex
+  // (written by the partition log) if there is one.
   result<void> delete_files();
 
   // --- reading (any thread)
