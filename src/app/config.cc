@@ -194,6 +194,36 @@ const std::vector<setting>& settings() {
        [](broker_config& c, auto k, auto v) {
          c.groups.max_metadata_bytes = parse_int<std::int32_t>(k, v, 0, std::numeric_limits<std::int32_t>::max());
        }},
+      {"transaction.max.timeout.ms", "900000", "Largest transaction timeout a transactional producer may ask for.",
+       [](broker_config& c, auto k, auto v) {
+         c.transactions.transaction_max_timeout_ms =
+             parse_int<std::int32_t>(k, v, 1, std::numeric_limits<std::int32_t>::max());
+       }},
+      {"transactional.id.expiration.ms", "604800000",
+       "How long a transactional id without transactions is remembered (its producer id and epoch).",
+       [](broker_config& c, auto k, auto v) {
+         c.transactions.transactional_id_expiration_ms =
+             parse_int<std::int64_t>(k, v, 1, std::numeric_limits<std::int32_t>::max());
+       }},
+      {"transaction.remove.expired.transaction.cleanup.interval.ms", "3600000",
+       "How often expired transactional ids are removed.",
+       [](broker_config& c, auto k, auto v) {
+         c.transactions.expired_id_check_interval_ms =
+             parse_int<std::int64_t>(k, v, 1, std::numeric_limits<std::int32_t>::max());
+       }},
+      {"transaction.state.log.num.partitions", "50",
+       "Partitions of __transaction_state when it is created (transactional ids are placed by hash).",
+       [](broker_config& c, auto k, auto v) { c.transactions.log_partitions = parse_int<std::int32_t>(k, v, 1, 1000); }},
+      {"producer.id.expiration.ms", "86400000",
+       "How long a partition remembers an idle producer's sequence numbers (its deduplication window).",
+       [](broker_config& c, auto k, auto v) {
+         c.producer_id_expiration_ms = parse_int<std::int64_t>(k, v, 1, std::numeric_limits<std::int32_t>::max());
+       }},
+      {"producer.id.expiration.check.interval.ms", "600000", "How often idle producers' state is removed.",
+       [](broker_config& c, auto k, auto v) {
+         c.producer_id_expiration_check_interval_ms =
+             parse_int<std::int64_t>(k, v, 1, std::numeric_limits<std::int32_t>::max());
+       }},
       {"topics", "(none)", "Topics to create at start-up: name[:partitions],...",
        [](broker_config& c, auto k, auto v) {
          for (auto& topic : parse_topics(k, v)) c.topics.push_back(std::move(topic));

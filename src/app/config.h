@@ -11,6 +11,7 @@
 
 #include "group/coordinator_config.h"
 #include "storage/log_config.h"
+#include "txn/coordinator_config.h"
 
 namespace spate::app {
 
@@ -42,6 +43,10 @@ struct broker_config {
   // Consumer groups (group.*, offsets.*).
   group::coordinator_config groups;
   std::int32_t offsets_topic_partitions = 50;  // offsets.topic.num.partitions
+  // Transactions (transaction.*, transactional.id.*) and idempotent producers' state.
+  txn::coordinator_config transactions;
+  std::int64_t producer_id_expiration_ms = 86400000;              // producer.id.expiration.ms
+  std::int64_t producer_id_expiration_check_interval_ms = 600000;  // producer.id.expiration.check.interval.ms
 
   // The address clients are told to connect to (Metadata's broker list).
   host_port advertised() const {

@@ -20,6 +20,7 @@ void maintenance::run() {
   using clock = std::chrono::steady_clock;
   auto next_checkpoint = clock::now() + intervals_.checkpoint;
   auto next_retention = clock::now() + intervals_.retention;
+  auto next_producer_expiry = clock::now() + intervals_.producer_expiry_check;
   std::unique_lock lock(mutex_);
   while (!wake_.wait_for(lock, intervals_.flush_check, [this] { return stopping_; })) {
     lock.unlock();
@@ -33,6 +34,11 @@ void maintenance::run() {
         SPATE_LOG_INFO("event=retention segments_deleted={} bytes_deleted={}", r.value().segments_deleted,
                        r.value().bytes_deleted);
       }
+    }
+    if (now >= next_producer_expiry) {
+      next_producer_expiry = now + intervals_.producer_expiry_check;
+      if (const auto n = logs_.expire_producers(intervals_.producer_id_expiration_ms); n > 0)
+        SPATE_LOG_INFO("event=producers_expired count={}", n);
     }
     if (now >= next_checkpoint) {
       next_checkpoint = now + intervals_.checkpoint;

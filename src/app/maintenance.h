@@ -1,6 +1,7 @@
 #pragma once
 // The broker's periodic storage work on one background thread: flushes due under flush.ms,
-// offset checkpoints (so unclean recovery starts near the end), and retention. Kafka runs the
+// offset checkpoints (so unclean recovery starts near the end), retention, and the expiry of idle
+// producers' state. Kafka runs the
 // same tasks from its LogManager scheduler.
 //
 // Thread-safety: construct and destroy from one thread; the destructor stops the thread and waits
@@ -18,6 +19,8 @@ struct maintenance_intervals {
   std::chrono::milliseconds flush_check{100};
   std::chrono::milliseconds checkpoint{60000};
   std::chrono::milliseconds retention{300000};
+  std::chrono::milliseconds producer_expiry_check{600000};  // producer.id.expiration.check.interval.ms
+  std::int64_t producer_id_expiration_ms = 86400000;        // producer.id.expiration.ms
 };
 
 class maintenance {

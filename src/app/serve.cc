@@ -7,6 +7,7 @@
 #include "base/log.h"
 #include "broker/broker.h"
 #include "broker/dispatcher.h"
+#include "broker/txn_markers.h"
 #include "group/coordinator.h"
 #include "group/coordinator_timer.h"
 #include "group/offsets_topic.h"
@@ -14,6 +15,10 @@
 #include "io/file.h"
 #include "net/server.h"
 #include "storage/log_manager.h"
+#include "txn/coordinator_timer.h"
+#include "txn/producer_id_manager.h"
+#include "txn/transaction_coordinator.h"
+#include "txn/transaction_topic.h"
 
 namespace spate::app {
 namespace {
@@ -77,20 +82,47 @@ int run_broker(const broker_config& config) {
           fmt::format("cannot open {}: {}", group::offsets_topic_name, storage::to_string(offsets.error())));
     }
     group::coordinator groups(config.groups, *offsets.value(), clock);
-    if (auto replayed = offsets.value()->replay([&groups](const group::offsets_topic::replayed& r) {
-          groups.load_record(r.key, r.value);
-        });
+    if (auto replayed = offsets.value()->replay([&groups](const group::offsets_topic::replayed& r) { groups.load(r); });
         !replayed) {
       throw std::runtime_error(
           fmt::format("cannot replay {}: {}", group::offsets_topic_name, storage::to_string(replayed.error())));
     }
     SPATE_LOG_INFO("event=groups_loaded groups={}", groups.group_count());
-    broker::broker services(broker_options_from(config, identity), logs, pool, groups);
+    // Transactions: producer ids never reused, and the coordinator's state replayed likewise.
+    auto producer_ids = txn::producer_id_manager::open(io::posix_file_system(), config.data_dir,
+                                                       [&pool](std::function<void()> task) { pool.submit(std::move(task)); });
+    if (!producer_ids) {
+      throw std::runtime_error(fmt::format("cannot open {}: {}", txn::producer_id_block_path(config.data_dir).string(),
+                                           txn::to_string(producer_ids.error())));
+    }
+    auto transaction_log = txn::transaction_topic::open(logs, config.transactions.log_partitions, clock);
+    if (!transaction_log) {
+      throw std::runtime_error(fmt::format("cannot open {}: {}", txn::transaction_topic_name,
+                                           storage::to_string(transaction_log.error())));
+    }
+    auto waiters = std::make_shared<broker::partition_waiters>();
+    broker::txn_markers markers(logs, groups, waiters);
+    txn::transaction_coordinator transactions(config.transactions, *transaction_log.value(), markers,
+                                              *producer_ids.value(), clock);
+    if (auto replayed = transaction_log.value()->replay(
+            [&transactions](const txn::transaction_topic::replayed& r) { transactions.load_record(r.key, r.value); });
+        !replayed) {
+      throw std::runtime_error(fmt::format("cannot replay {}: {}", txn::transaction_topic_name,
+                                           storage::to_string(replayed.error())));
+    }
+    SPATE_LOG_INFO("event=transactions_loaded transactional_ids={}", transactions.transaction_count());
+    broker::broker services(broker_options_from(config, identity), logs, pool, groups, transactions, waiters);
     broker::dispatcher dispatcher(services);
     int signal = 0;
     {
-      maintenance periodic(logs, {.retention = std::chrono::milliseconds(config.retention_check_interval_ms)});
+      maintenance periodic(
+          logs, {.retention = std::chrono::milliseconds(config.retention_check_interval_ms),
+                 .producer_expiry_check = std::chrono::milliseconds(config.producer_id_expiration_check_interval_ms),
+                 .producer_id_expiration_ms = config.producer_id_expiration_ms});
       group::coordinator_timer group_deadlines(groups);
+      // Markers of transactions that were being completed when the broker stopped are written now.
+      transactions.resume_after_load();
+      txn::coordinator_timer transaction_deadlines(transactions);
       net::server_config net_config;
       net_config.host = config.listener.host;
       net_config.port = config.listener.port;
@@ -105,10 +137,11 @@ int run_broker(const broker_config& config) {
                        config.listener.host, server.bound_port(), config.advertised().host,
                        config.advertised().port, config.node_id, identity.cluster_id, config.data_dir.string(),
                        logs.opened_after_clean_shutdown());
-      }, [&groups] {
-        // Requests held by the coordinator (JoinGroup, SyncGroup) are answered while their
-        // connections can still carry the answer.
+      }, [&groups, &transactions] {
+        // Requests held by the coordinators (JoinGroup, SyncGroup) are answered while their
+        // connections can still carry the answer; no new marker write starts.
         groups.shutdown();
+        transactions.shutdown();
       });
     }
     // The coordinator outlives the logs' close, which fails any commit still awaiting durability.

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "broker/handlers/add_offsets_to_txn.h"
+#include "broker/handlers/add_partitions_to_txn.h"
 #include "broker/handlers/alter_configs.h"
 #include "broker/handlers/api_versions.h"
 #include "broker/handlers/create_partitions.h"
@@ -16,14 +18,19 @@
 #include "broker/handlers/describe_configs.h"
 #include "broker/handlers/describe_groups.h"
 #include "broker/handlers/describe_log_dirs.h"
+#include "broker/handlers/describe_producers.h"
+#include "broker/handlers/describe_transactions.h"
+#include "broker/handlers/end_txn.h"
 #include "broker/handlers/fetch.h"
 #include "broker/handlers/find_coordinator.h"
 #include "broker/handlers/heartbeat.h"
 #include "broker/handlers/incremental_alter_configs.h"
+#include "broker/handlers/init_producer_id.h"
 #include "broker/handlers/join_group.h"
 #include "broker/handlers/leave_group.h"
 #include "broker/handlers/list_groups.h"
 #include "broker/handlers/list_offsets.h"
+#include "broker/handlers/list_transactions.h"
 #include "broker/handlers/metadata.h"
 #include "broker/handlers/offset_commit.h"
 #include "broker/handlers/offset_delete.h"
@@ -31,6 +38,7 @@
 #include "broker/handlers/offset_for_leader_epoch.h"
 #include "broker/handlers/produce.h"
 #include "broker/handlers/sync_group.h"
+#include "broker/handlers/txn_offset_commit.h"
 
 namespace spate::broker {
 namespace {
@@ -41,6 +49,7 @@ constexpr served_api serve(std::string_view tested_with) {
                     &invoke<Handler>};
 }
 
+constexpr std::string_view txn_clients = "confluent-kafka-python (librdkafka), kafkajs (tests/e2e/test_exactly_once.py, js/transactions.test.js)";
 constexpr std::string_view group_clients = "confluent-kafka-python (librdkafka), kafka-python, kafkajs, kcat -G";
 
 // Every API served, in any order (sorted by key below). Add a handler here and nowhere else.
@@ -61,6 +70,15 @@ constexpr std::array unsorted_apis = {
     serve<describe_groups_handler>("confluent-kafka-python (librdkafka), kafka-python, raw requests (tests/broker)"),
     serve<delete_groups_handler>("confluent-kafka-python (librdkafka), kafka-python, raw requests (tests/broker)"),
     serve<offset_delete_handler>("raw requests (tests/broker, tests/e2e/test_consumer_group_admin.py)"),
+    // Idempotent producers and transactions.
+    serve<init_producer_id_handler>(txn_clients),
+    serve<add_partitions_to_txn_handler>(txn_clients),
+    serve<add_offsets_to_txn_handler>(txn_clients),
+    serve<end_txn_handler>(txn_clients),
+    serve<txn_offset_commit_handler>(txn_clients),
+    serve<describe_producers_handler>("raw requests (tests/broker)"),
+    serve<describe_transactions_handler>("raw requests (tests/broker)"),
+    serve<list_transactions_handler>("raw requests (tests/broker)"),
     // Data path: produce, fetch, offsets.
     serve<produce_handler>("kcat, confluent-kafka-python (librdkafka), kafka-python, kafkajs"),
     serve<fetch_handler>("kcat, confluent-kafka-python (librdkafka), kafka-python, kafkajs"),

@@ -1,7 +1,8 @@
 #pragma once
 // The broker's services as handlers see them: its identity and settings, the partition logs, and
-// the blocking pool for file work, the group coordinator. Thread-safe: the options are immutable;
-// log_manager, blocking_pool and coordinator document their own locking.
+// the blocking pool for file work, the group and transaction coordinators. Thread-safe: the
+// options are immutable; log_manager, blocking_pool and the coordinators document their own
+// locking.
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -12,6 +13,10 @@
 #include "group/coordinator.h"
 #include "io/blocking_pool.h"
 #include "storage/log_manager.h"
+
+namespace spate::txn {
+class transaction_coordinator;
+}
 
 namespace spate::broker {
 
@@ -37,8 +42,15 @@ struct broker_options {
 
 class broker {
  public:
-  broker(broker_options options, storage::log_manager& logs, io::blocking_pool& pool, group::coordinator& groups)
-      : options_(std::move(options)), logs_(logs), pool_(pool), groups_(groups) {}
+  // `waiters` is shared with whoever else appends (the transaction markers).
+  broker(broker_options options, storage::log_manager& logs, io::blocking_pool& pool, group::coordinator& groups,
+         txn::transaction_coordinator& transactions, std::shared_ptr<partition_waiters> waiters)
+      : options_(std::move(options)),
+        logs_(logs),
+        pool_(pool),
+        groups_(groups),
+        transactions_(transactions),
+        waiters_(std::move(waiters)) {}
   broker(const broker&) = delete;
   broker& operator=(const broker&) = delete;
 
@@ -47,6 +59,8 @@ class broker {
   io::blocking_pool& pool() const { return pool_; }
   // Consumer groups and their committed offsets.
   group::coordinator& groups() const { return groups_; }
+  // Producer ids and transactions.
+  txn::transaction_coordinator& transactions() const { return transactions_; }
   // Fetches parked in a long poll; appends wake them. Shared: durability callbacks hold it and may
   // run after their request is gone.
   const std::shared_ptr<partition_waiters>& waiters() const { return waiters_; }
@@ -63,7 +77,8 @@ class broker {
   storage::log_manager& logs_;
   io::blocking_pool& pool_;
   group::coordinator& groups_;
-  const std::shared_ptr<partition_waiters> waiters_ = std::make_shared<partition_waiters>();
+  txn::transaction_coordinator& transactions_;
+  const std::shared_ptr<partition_waiters> waiters_;
   fetch_session_cache fetch_sessions_;
 };
 

@@ -55,6 +55,13 @@ produce_validation validate_produce_records(std::span<std::uint8_t> records, std
     }
     auto view = model::validate_batch(batch, model::validation_level::produce);
     if (!view) return fail(to_wire(view.error()), fmt::format("batch {} is invalid", i));
+    // Transaction markers are the coordinator's to write (Kafka's LogValidator rule).
+    if (view->header().is_control())
+      return fail(error_code::invalid_record, fmt::format("batch {}: clients may not write control batches", i));
+    // Producer state is kept per batch: an idempotent batch travels alone (always so from v3).
+    if (batches.size() > 1 && view->header().producer_id >= 0)
+      return fail(error_code::invalid_record,
+                  fmt::format("batch {}: idempotent or transactional batches must be alone in a partition's records", i));
   }
   // Every batch is whole and valid: stamp the leader epoch (outside the CRC) in place.
   for (const auto batch : batches) {

@@ -18,7 +18,8 @@ struct produce_validation {
 
 // Validates `records` (the concatenated batches of one partition) for a Produce of `version`:
 //   no complete batch (empty, or only a truncated one), more than one batch (v3+), a batch of
-//     magic 0/1 (we never down-convert; old message sets are refused), a bad record count
+//     magic 0/1 (we never down-convert; old message sets are refused), a bad record count, a
+//     control batch (markers are the coordinator's), a batch with a producer id among others
 //     .................................................................... INVALID_RECORD
 //   a mis-framed batch header, a CRC mismatch ............................... CORRUPT_MESSAGE
 //   a batch larger than `max_message_bytes` (checked before the CRC, as Kafka does) MESSAGE_TOO_LARGE

@@ -32,6 +32,10 @@ error_code store_error(storage::errc e) {
   switch (e) {
     case storage::errc::success: return error_code::none;
     case storage::errc::message_too_large: return error_code::invalid_commit_offset_size;
+    // A transactional offset commit of a producer whose epoch is stale (Kafka's coordinator
+    // answers a fenced producer PRODUCER_FENCED), or out of its transaction.
+    case storage::errc::invalid_producer_epoch: return error_code::producer_fenced;
+    case storage::errc::invalid_txn_state: return error_code::invalid_txn_state;
     default: return error_code::coordinator_not_available;
   }
 }
@@ -93,6 +97,69 @@ bool iequals(std::string_view a, std::string_view b) {
          });
 }
 
+std::size_t metadata_limit(const coordinator_config& config) {
+  return std::min(static_cast<std::size_t>(config.max_metadata_bytes), max_record_string_bytes);
+}
+
+// The offsets of an OffsetCommit or TxnOffsetCommit, checked and encoded.
+struct prepared_commit {
+  commit_result result;  // partition errors, in request order
+  std::vector<offsets_record> records;
+  std::vector<std::pair<topic_partition, committed_offset>> written;  // one per record, in order
+};
+
+// Kafka's storeOffsets: a partition whose metadata is too long is refused, the others written.
+// `retention_time_ms` != -1: OffsetCommit v2-v4 retention, from now whatever commit timestamp
+// the request named.
+prepared_commit prepare_commit(const std::string& group_id,
+                               std::vector<std::pair<topic_partition, committed_offset>>& offsets, std::int64_t now,
+                               std::int64_t retention_time_ms, std::size_t metadata_limit) {
+  prepared_commit out;
+  for (auto& [tp, offset] : offsets) {
+    if (offset.metadata && offset.metadata->size() > metadata_limit) {
+      out.result.partition_errors.push_back(error_code::offset_metadata_too_large);
+      continue;
+    }
+    out.result.partition_errors.push_back(error_code::none);
+    if (offset.commit_timestamp < 0) offset.commit_timestamp = now;
+    if (retention_time_ms != -1) offset.expire_timestamp = now + retention_time_ms;
+    offset_value value{.offset = offset.offset,
+                       .leader_epoch = offset.leader_epoch,
+                       .metadata = offset.metadata.value_or(""),
+                       .commit_timestamp = offset.commit_timestamp,
+                       .expire_timestamp = offset.expire_timestamp};
+    out.records.push_back({encode_key(offset_key{group_id, tp.topic, tp.partition}), encode_value(value)});
+    out.written.emplace_back(tp, std::move(offset));
+  }
+  return out;
+}
+
+// A failed append fails every partition that was written.
+void fail_written(commit_result& result, error_code e) {
+  if (e == error_code::none) return;
+  for (auto& pe : result.partition_errors) {
+    if (pe == error_code::none) pe = e;
+  }
+}
+
+// The log offset of the i-th record of a batch whose first record is at `first_offset`.
+std::int64_t record_position(std::int64_t first_offset, std::size_t i) {
+  return first_offset < 0 ? -1 : first_offset + static_cast<std::int64_t>(i);
+}
+
+// Stores `offset` for `tp` unless the one there has a newer record.
+void keep_newer(std::map<topic_partition, stored_offset>& offsets, const topic_partition& tp, stored_offset offset) {
+  const auto [it, inserted] = offsets.try_emplace(tp, offset);
+  if (!inserted && it->second.superseded_by(offset)) it->second = std::move(offset);
+}
+
+// One record for `tp` is no longer in flight.
+void release_pending(group_state& g, const topic_partition& tp) {
+  if (auto it = g.pending_commits.find(tp); it != g.pending_commits.end() && --it->second == 0) {
+    g.pending_commits.erase(it);
+  }
+}
+
 }  // namespace
 
 // What an operation decided under the lock and must do after releasing it: answers to deliver
@@ -101,7 +168,9 @@ struct coordinator::effects {
   struct append {
     std::int32_t partition;
     std::vector<offsets_record> records;
-    std::function<void(error_code, effects&)> then;  // runs under the lock once durable
+    // Runs under the lock once the append ended, with the log offset of its first record.
+    std::function<void(error_code, std::int64_t first_offset, effects&)> then;
+    std::optional<transactional_producer> producer;  // TxnOffsetCommit
   };
   std::vector<std::function<void()>> answers;
   std::vector<append> appends;
@@ -273,7 +342,7 @@ class coordinator::machine {
   // Appends the group's metadata record with the members' current assignments (or `assignment`
   // when given), then runs `then` under the lock with the outcome.
   void store(group_state& g, std::map<std::string, base::byte_buffer> assignment,
-             std::function<void(error_code, effects&)> then = {}) {
+             std::function<void(error_code, std::int64_t, effects&)> then = {}) {
     group_value value;
     value.protocol_type = g.protocol_type.value_or("");
     value.generation = g.generation;
@@ -296,7 +365,7 @@ class coordinator::machine {
     std::vector<offsets_record> records;
     records.push_back({encode_key(group_key{g.id}), encode_value(value)});
     fx_.appends.push_back({partition_for_group(g.id, c_._log.partition_count()), std::move(records),
-                           then ? std::move(then) : [](error_code, effects&) {}});
+                           then ? std::move(then) : [](error_code, std::int64_t, effects&) {}});
   }
 
   template <typename Callback, typename Result>
@@ -432,7 +501,7 @@ class coordinator::machine {
         if (!member.supports_skip_assignment) result.leader = old_leader;
         store(g, {},
               [&c = c_, group_id = g.id, instance_id, old_id, new_id, old_leader, before, done = std::move(done),
-               result = std::move(result)](error_code e, effects& fx) mutable {
+               result = std::move(result)](error_code e, std::int64_t, effects& fx) mutable {
                 if (e != error_code::none) {
                   // Kafka reverts the replacement: the log still names the old member id.
                   // (new_id is fresh: a member by that id can only be this static member.)
@@ -544,14 +613,15 @@ void coordinator::run(effects& fx) {
   // the records already on their way.
   for (auto& a : fx.appends) {
     auto then = std::move(a.then);
-    _log.append(a.partition, std::move(a.records), [this, then = std::move(then)](storage::errc e) mutable {
-      effects after;
-      {
-        std::lock_guard lock(_mutex);
-        then(store_error(e), after);
-      }
-      run(after);
-    });
+    _log.append(a.partition, std::move(a.records), a.producer,
+                [this, then = std::move(then)](storage::errc e, std::int64_t first_offset) mutable {
+                  effects after;
+                  {
+                    std::lock_guard lock(_mutex);
+                    then(store_error(e), first_offset, after);
+                  }
+                  run(after);
+                });
   }
   for (auto& answer : fx.answers) answer();
   if (fx.new_deadline) {
@@ -645,7 +715,7 @@ void coordinator::sync(sync_request req, std::function<void(sync_result)> done) 
           for (const auto& [id, member] : g->members) assignment.try_emplace(id);
           const auto generation = g->generation;
           mc.store(*g, assignment,
-                   [this, group_id = g->id, generation, assignment](error_code e, effects& after) mutable {
+                   [this, group_id = g->id, generation, assignment](error_code e, std::int64_t, effects& after) mutable {
                      group_state* g = find(group_id);
                      if (!g || !g->is(group_phase::completing_rebalance) || g->generation != generation) return;
                      machine mc(*this, after, _clock.now_ms());
@@ -774,49 +844,25 @@ void coordinator::commit(commit_request req, std::function<void(commit_result)> 
       if (e != error_code::none) {
         fail(e);
       } else {
-        commit_result result;
-        std::vector<offsets_record> records;
-        std::vector<std::pair<topic_partition, committed_offset>> written;
-        for (auto& [tp, offset] : req.offsets) {
-          const auto metadata_limit =
-              std::min(static_cast<std::size_t>(_config.max_metadata_bytes), max_record_string_bytes);
-          if (offset.metadata && offset.metadata->size() > metadata_limit) {
-            result.partition_errors.push_back(error_code::offset_metadata_too_large);
-            continue;
-          }
-          result.partition_errors.push_back(error_code::none);
-          if (offset.commit_timestamp < 0) offset.commit_timestamp = now;
-          // OffsetCommit v2-v4 retention: from now, whatever commit timestamp the request named.
-          if (req.retention_time_ms != -1) offset.expire_timestamp = now + req.retention_time_ms;
-          offset_value value{.offset = offset.offset,
-                             .leader_epoch = offset.leader_epoch,
-                             .metadata = offset.metadata.value_or(""),
-                             .commit_timestamp = offset.commit_timestamp,
-                             .expire_timestamp = offset.expire_timestamp};
-          records.push_back({encode_key(offset_key{req.group_id, tp.topic, tp.partition}), encode_value(value)});
-          ++g->pending_commits[tp];
-          written.emplace_back(tp, std::move(offset));
-        }
-        if (records.empty()) {
-          mc.answer(std::move(done), std::move(result));
+        auto prepared = prepare_commit(req.group_id, req.offsets, now, req.retention_time_ms, metadata_limit(_config));
+        if (prepared.records.empty()) {
+          mc.answer(std::move(done), std::move(prepared.result));
         } else {
+          for (const auto& [tp, offset] : prepared.written) ++g->pending_commits[tp];
           fx.appends.push_back(
-              {partition_for_group(req.group_id, _log.partition_count()), std::move(records),
-               [this, group_id = req.group_id, written = std::move(written), result = std::move(result),
-                done = std::move(done)](error_code e, effects& after) mutable {
+              {partition_for_group(req.group_id, _log.partition_count()), std::move(prepared.records),
+               [this, group_id = req.group_id, written = std::move(prepared.written),
+                result = std::move(prepared.result),
+                done = std::move(done)](error_code e, std::int64_t first_offset, effects& after) mutable {
                  group_state* g = find(group_id);
-                 for (auto& [tp, offset] : written) {
-                   if (!g) break;
-                   if (auto it = g->pending_commits.find(tp); it != g->pending_commits.end() && --it->second == 0) {
-                     g->pending_commits.erase(it);
-                   }
-                   if (e == error_code::none) g->offsets[tp] = std::move(offset);
-                 }
-                 if (e != error_code::none) {
-                   for (auto& pe : result.partition_errors) {
-                     if (pe == error_code::none) pe = e;
+                 for (std::size_t i = 0; g && i < written.size(); ++i) {
+                   auto& [tp, offset] = written[i];
+                   release_pending(*g, tp);
+                   if (e == error_code::none) {
+                     keep_newer(g->offsets, tp, {std::move(offset), record_position(first_offset, i)});
                    }
                  }
+                 fail_written(result, e);
                  after.answers.push_back([done = std::move(done), result = std::move(result)]() mutable {
                    done(std::move(result));
                  });
@@ -828,6 +874,95 @@ void coordinator::commit(commit_request req, std::function<void(commit_result)> 
   run(fx);
 }
 
+void coordinator::txn_commit(txn_commit_request req, std::function<void(commit_result)> done) {
+  effects fx;
+  {
+    std::lock_guard lock(_mutex);
+    const std::int64_t now = _clock.now_ms();
+    machine mc(*this, fx, now);
+    auto fail = [&](error_code e) { mc.answer(std::move(done), commit_result{.error = e}); };
+    group_state* g = find(req.group_id);
+    // Kafka's validateOffsetCommit with isTransactional: members are validated only when the
+    // request names one (TxnOffsetCommit v3+, KIP-447); otherwise any group state accepts it.
+    const bool from_member = req.generation_id >= 0 || !req.member_id.empty() || req.group_instance_id;
+    error_code e = error_code::none;
+    if (req.group_id.empty() || req.group_id.size() > max_record_string_bytes) {
+      e = error_code::invalid_group_id;  // unlike OffsetCommit, Kafka refuses the empty id here
+    } else if (req.producer_id < 0) {
+      e = error_code::invalid_request;  // a transactional batch needs a producer id
+    } else if (g && g->is(group_phase::dead)) {
+      e = error_code::coordinator_not_available;
+    } else if (from_member && !g) {
+      // Kafka creates the group, then finds no such member in it: the same answer, without an
+      // empty group left behind.
+      e = error_code::unknown_member_id;
+    } else if (from_member) {
+      e = validate_member(*g, req.member_id, req.group_instance_id);
+      if (e == error_code::none && req.generation_id != g->generation) e = error_code::illegal_generation;
+    }
+    if (e != error_code::none) {
+      fail(e);
+    } else {
+      if (!g) g = &get_or_create(req.group_id);
+      auto prepared = prepare_commit(req.group_id, req.offsets, now, -1, metadata_limit(_config));
+      if (prepared.records.empty()) {
+        mc.answer(std::move(done), std::move(prepared.result));
+      } else {
+        for (const auto& [tp, offset] : prepared.written) ++g->pending_commits[tp];
+        fx.appends.push_back(
+            {partition_for_group(req.group_id, _log.partition_count()), std::move(prepared.records),
+             [this, group_id = req.group_id, producer_id = req.producer_id, written = std::move(prepared.written),
+              result = std::move(prepared.result),
+              done = std::move(done)](error_code e, std::int64_t first_offset, effects& after) mutable {
+               group_state* g = find(group_id);
+               for (std::size_t i = 0; g && i < written.size(); ++i) {
+                 auto& [tp, offset] = written[i];
+                 release_pending(*g, tp);
+                 if (e == error_code::none) {
+                   keep_newer(g->txn_offsets[producer_id], tp, {std::move(offset), record_position(first_offset, i)});
+                 }
+               }
+               if (g && e == error_code::none) note_txn_offsets(producer_id, group_id);
+               fail_written(result, e);
+               after.answers.push_back([done = std::move(done), result = std::move(result)]() mutable {
+                 done(std::move(result));
+               });
+             },
+             transactional_producer{req.producer_id, req.producer_epoch}});
+      }
+    }
+  }
+  run(fx);
+}
+
+void coordinator::complete_transaction(std::int64_t producer_id, bool commit, std::int32_t offsets_partition) {
+  std::lock_guard lock(_mutex);
+  settle_transaction(producer_id, commit, offsets_partition);
+}
+
+void coordinator::note_txn_offsets(std::int64_t producer_id, const std::string& group_id) {
+  _txn_groups[producer_id].insert(group_id);
+}
+
+void coordinator::settle_transaction(std::int64_t producer_id, bool commit, std::int32_t offsets_partition) {
+  const auto groups = _txn_groups.find(producer_id);
+  if (groups == _txn_groups.end()) return;
+  auto& ids = groups->second;
+  for (auto it = ids.begin(); it != ids.end();) {
+    group_state* g = find(*it);
+    if (g && partition_for_group(g->id, _log.partition_count()) != offsets_partition) {
+      ++it;  // the same producer's transaction in another partition: its own marker settles it
+      continue;
+    }
+    it = ids.erase(it);
+    if (!g) continue;  // deleted meanwhile, its offsets with it
+    auto pending = g->txn_offsets.extract(producer_id);
+    if (pending.empty() || !commit) continue;
+    for (auto& [tp, offset] : pending.mapped()) keep_newer(g->offsets, tp, std::move(offset));
+  }
+  if (ids.empty()) _txn_groups.erase(groups);
+}
+
 offset_fetch_result coordinator::fetch_offsets(const std::string& group_id,
                                                const std::optional<std::vector<topic_partition>>& partitions,
                                                bool require_stable) const {
@@ -837,14 +972,16 @@ offset_fetch_result coordinator::fetch_offsets(const std::string& group_id,
   auto describe = [&](const topic_partition& tp) {
     fetched_offset f{.partition = tp};
     if (!g) return f;
-    if (require_stable && g->pending_commits.contains(tp)) {
+    // KIP-447: a consumer that requires stable offsets waits while a commit is in flight or an
+    // open transaction has an offset for the partition.
+    if (require_stable && (g->pending_commits.contains(tp) || g->has_txn_offset(tp))) {
       f.error = error_code::unstable_offset_commit;
       return f;
     }
     if (auto it = g->offsets.find(tp); it != g->offsets.end()) {
-      f.offset = it->second.offset;
-      f.leader_epoch = it->second.leader_epoch;
-      f.metadata = it->second.metadata;
+      f.offset = it->second.value.offset;
+      f.leader_epoch = it->second.value.leader_epoch;
+      f.metadata = it->second.value.metadata;
     }
     return f;
   };
@@ -920,13 +1057,23 @@ void coordinator::delete_groups(std::vector<std::string> group_ids,
         for (const auto& [tp, offset] : g->offsets) {
           records.push_back({encode_key(offset_key{id, tp.topic, tp.partition}), std::nullopt});
         }
+        // As Kafka's deleteAllOffsets: offsets of open transactions go too. A tombstone for each
+        // partition they name (one per partition) drops them on replay whatever the marker says
+        // later; live, the group and its pending offsets are gone with it.
+        std::set<topic_partition> txn_only;
+        for (const auto& [producer, offsets] : g->txn_offsets) {
+          for (const auto& [tp, offset] : offsets) {
+            if (!g->offsets.contains(tp)) txn_only.insert(tp);
+          }
+        }
+        for (const auto& tp : txn_only) records.push_back({encode_key(offset_key{id, tp.topic, tp.partition}), std::nullopt});
         // As Kafka: a group that never completed a rebalance has no group record to delete.
         if (g->generation > 0) records.push_back({encode_key(group_key{id}), std::nullopt});
         g->phase = group_phase::dead;
         _groups.erase(id);
         ++shared->waiting;
         fx.appends.push_back({partition_for_group(id, _log.partition_count()), std::move(records),
-                              [shared, i](error_code e, effects& after) {
+                              [shared, i](error_code e, std::int64_t, effects& after) {
                                 shared->errors[i] = e;
                                 if (--shared->waiting == 0) {
                                   after.answers.push_back([shared] { shared->done(shared->errors); });
@@ -971,16 +1118,21 @@ void coordinator::delete_offsets(const std::string& group_id, std::vector<topic_
           }
           any_eligible = true;
           result.partition_errors.push_back(error_code::none);
-          if (g->offsets.erase(tp)) records.push_back({encode_key(offset_key{group_id, tp.topic, tp.partition}), std::nullopt});
+          // As Kafka: a tombstone when the partition has a committed offset or one of an open
+          // transaction (which the tombstone drops, live and on replay).
+          const bool had_committed = g->offsets.erase(tp) > 0;
+          if (g->drop_txn_offsets(tp) || had_committed) {
+            records.push_back({encode_key(offset_key{group_id, tp.topic, tp.partition}), std::nullopt});
+          }
         }
         // As Kafka's cleanupGroupMetadata: an Empty group left without offsets is gone.
-        if (any_eligible && g->is(group_phase::empty) && g->offsets.empty() && g->pending_commits.empty()) {
+        if (any_eligible && g->is(group_phase::empty) && !g->has_offsets()) {
           if (g->generation > 0) records.push_back({encode_key(group_key{group_id}), std::nullopt});
           _groups.erase(group_id);
         }
         if (!records.empty()) {
           fx.appends.push_back({partition_for_group(group_id, _log.partition_count()), std::move(records),
-                                [result, done = std::move(done)](error_code e, effects& after) mutable {
+                                [result, done = std::move(done)](error_code e, std::int64_t, effects& after) mutable {
                                   if (e != error_code::none) result = offset_delete_result{.error = e};
                                   after.answers.push_back([done = std::move(done), result = std::move(result)]() mutable {
                                     done(std::move(result));
@@ -1001,19 +1153,31 @@ std::size_t coordinator::remove_topic_offsets(const std::string& topic) {
   {
     std::lock_guard lock(_mutex);
     for (auto& [id, g] : _groups) {
-      std::vector<offsets_record> tombstones;
+      // Offsets of open transactions on the topic go too (Kafka's onTopicsDeleted): one
+      // tombstone per partition drops both, live and on replay.
+      std::set<topic_partition> gone;
       for (auto it = g->offsets.begin(); it != g->offsets.end();) {
         if (it->first.topic != topic) {
           ++it;
           continue;
         }
-        tombstones.push_back({encode_key(offset_key{id, topic, it->first.partition}), std::nullopt});
+        gone.insert(it->first);
         it = g->offsets.erase(it);
       }
-      if (tombstones.empty()) continue;
+      for (const auto& [producer, offsets] : g->txn_offsets) {
+        for (const auto& [tp, offset] : offsets) {
+          if (tp.topic == topic) gone.insert(tp);
+        }
+      }
+      if (gone.empty()) continue;
+      std::vector<offsets_record> tombstones;
+      for (const auto& tp : gone) {
+        g->drop_txn_offsets(tp);
+        tombstones.push_back({encode_key(offset_key{id, topic, tp.partition}), std::nullopt});
+      }
       removed += tombstones.size();
       fx.appends.push_back({partition_for_group(id, _log.partition_count()), std::move(tombstones),
-                            [](error_code, effects&) {}});
+                            [](error_code, std::int64_t, effects&) {}});
     }
   }
   run(fx);
@@ -1038,8 +1202,12 @@ void coordinator::expire_offsets(std::int64_t now, effects& fx) {
     std::vector<offsets_record> tombstones;
     if (base) {
       for (auto it = g.offsets.begin(); it != g.offsets.end();) {
-        const auto& [tp, o] = *it;
+        const auto& tp = it->first;
+        const auto& o = it->second.value;
+        // Not while a commit is in flight or an open transaction has an offset for the partition
+        // (Kafka: the transaction may still commit one, which must not outlive a tombstone).
         const bool expired = (!keep_topics || !keep_topics->contains(tp.topic)) && !g.pending_commits.contains(tp) &&
+                             !g.has_txn_offset(tp) &&
                              (o.expire_timestamp >= 0 ? now >= o.expire_timestamp
                                                       : now - base(o) >= _config.offsets_retention_ms);
         if (!expired) {
@@ -1050,14 +1218,16 @@ void coordinator::expire_offsets(std::int64_t now, effects& fx) {
         it = g.offsets.erase(it);
       }
     }
-    if (g.is(group_phase::empty) && g.offsets.empty() && g.pending_commits.empty()) {
+    // An Empty group with offsets of open transactions stays (Kafka: "we don't want to remove the
+    // group if there are ongoing transactions").
+    if (g.is(group_phase::empty) && !g.has_offsets()) {
       if (g.generation > 0) tombstones.push_back({encode_key(group_key{id}), std::nullopt});
       dead.push_back(id);
     }
     if (!tombstones.empty()) {
       SPATE_LOG_INFO("event=offsets_expired group={} records={}", id, tombstones.size());
       fx.appends.push_back({partition_for_group(id, _log.partition_count()), std::move(tombstones),
-                            [](error_code, effects&) {}});
+                            [](error_code, std::int64_t, effects&) {}});
     }
   }
   for (const auto& id : dead) _groups.erase(id);
@@ -1163,36 +1333,65 @@ std::size_t coordinator::group_count() const {
   return _groups.size();
 }
 
+void coordinator::load(const offsets_topic::replayed& entry) {
+  std::lock_guard lock(_mutex);
+  if (entry.marker_commit) {
+    settle_transaction(entry.producer_id, *entry.marker_commit, entry.partition);
+    return;
+  }
+  load_record_locked(entry.key, entry.value, entry.offset, entry.transactional ? entry.producer_id : -1);
+}
+
 void coordinator::load_record(base::byte_span key, std::optional<base::byte_span> value) {
+  std::lock_guard lock(_mutex);
+  load_record_locked(key, value, -1, -1);
+}
+
+void coordinator::load_record_locked(base::byte_span key, std::optional<base::byte_span> value,
+                                     std::int64_t record_offset, std::int64_t txn_producer) {
   const auto decoded = decode_key(key);
   if (!decoded) return;
-  std::lock_guard lock(_mutex);
   const std::int64_t now = _clock.now_ms();
   if (const auto* ok = std::get_if<offset_key>(&*decoded)) {
     const topic_partition tp{ok->topic, ok->partition};
     if (!value) {
-      if (group_state* g = find(ok->group)) g->offsets.erase(tp);
+      // As Kafka's replay: a tombstone also drops the partition's offsets of open transactions.
+      if (group_state* g = find(ok->group)) {
+        g->offsets.erase(tp);
+        g->drop_txn_offsets(tp);
+      }
       return;
     }
     const auto v = decode_offset_value(*value);
     if (!v) return;
-    get_or_create(ok->group).offsets[tp] = committed_offset{.offset = v->offset,
-                                                           .leader_epoch = v->leader_epoch,
-                                                           .metadata = v->metadata,
-                                                           .commit_timestamp = v->commit_timestamp,
-                                                           .expire_timestamp = v->expire_timestamp};
+    stored_offset loaded{committed_offset{.offset = v->offset,
+                                          .leader_epoch = v->leader_epoch,
+                                          .metadata = v->metadata,
+                                          .commit_timestamp = v->commit_timestamp,
+                                          .expire_timestamp = v->expire_timestamp},
+                         record_offset};
+    auto& g = get_or_create(ok->group);
+    if (txn_producer >= 0) {
+      // Pending until a marker of this producer settles it (here or, live, complete_transaction).
+      g.txn_offsets[txn_producer][tp] = std::move(loaded);
+      note_txn_offsets(txn_producer, ok->group);
+    } else {
+      g.offsets[tp] = std::move(loaded);  // log order: the later record wins
+    }
     return;
   }
   const auto& gk = std::get<group_key>(*decoded);
   if (!value) {
     if (group_state* g = find(gk.group)) {
-      if (g->offsets.empty()) {
+      if (g->offsets.empty() && g->txn_offsets.empty()) {
         _groups.erase(gk.group);
       } else {
         auto offsets = std::move(g->offsets);
+        auto txn_offsets = std::move(g->txn_offsets);
         *g = group_state{};
         g->id = gk.group;
         g->offsets = std::move(offsets);
+        g->txn_offsets = std::move(txn_offsets);
       }
     }
     return;

@@ -2,6 +2,8 @@
 // The group coordinator for Kafka's classic consumer-group protocol (Kafka's GroupCoordinator):
 // every group's state machine, membership with session and rebalance timeouts, static
 // membership, and committed offsets, written to and replayed from __consumer_offsets.
+// Transactional offset commits (TxnOffsetCommit) are held per producer id until the broker reports
+// the transaction's marker (complete_transaction), then committed or dropped.
 //
 // States (Kafka's names, which DescribeGroups and ListGroups report):
 //   Empty                no members; may hold committed offsets
@@ -30,6 +32,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -137,6 +140,21 @@ struct commit_result {
   error_code error = error_code::none;  // when the whole request failed (applies to every partition)
   std::vector<error_code> partition_errors;  // one per offset, in request order (when error == none)
 };
+// ---- TxnOffsetCommit ----
+// Offsets committed inside a transaction (KIP-98; KIP-447 adds the member fields, which
+// TxnOffsetCommit v3+ carries). Answered with a commit_result like OffsetCommit.
+struct txn_commit_request {
+  std::string group_id;
+  std::string transactional_id;  // for logs; the broker has authorized it
+  std::int64_t producer_id = -1;
+  std::int16_t producer_epoch = -1;
+  std::int32_t generation_id = -1;  // -1, "" and no instance id: not validated as a member
+  std::string member_id;
+  std::optional<std::string> group_instance_id;
+  // leader_epoch, metadata and (optionally) commit_timestamp are used; expire_timestamp is not.
+  std::vector<std::pair<topic_partition, committed_offset>> offsets;
+};
+
 struct fetched_offset {
   topic_partition partition;
   std::int64_t offset = -1;
@@ -185,9 +203,19 @@ class coordinator {
   coordinator(const coordinator&) = delete;
   coordinator& operator=(const coordinator&) = delete;
 
-  // Start-up: rebuilds groups and offsets from __consumer_offsets records, in log order per
-  // partition. Loaded groups with members are Stable and their members must heartbeat within
-  // their session timeout, as after a coordinator failover in Kafka.
+  // Start-up: rebuilds groups and offsets from __consumer_offsets, in log order per partition.
+  // Loaded groups with members are Stable and their members must heartbeat within their session
+  // timeout, as after a coordinator failover in Kafka.
+  //
+  // load() takes everything offsets_topic::replay() visits; the broker's visitor is
+  //   [&groups](const group::offsets_topic::replayed& r) { groups.load(r); }
+  // A transactional record becomes a pending offset of its producer; a commit marker of that
+  // producer in the same partition makes its pending offsets committed (where the committed
+  // record is not newer), an abort marker drops them. Pending offsets without a marker at the
+  // end of the log stay pending: the transaction coordinator finishes those transactions and the
+  // broker then calls complete_transaction().
+  void load(const offsets_topic::replayed& entry);
+  // One non-transactional record at an unknown log position (older than any appended later).
   void load_record(base::byte_span key, std::optional<base::byte_span> value);
   // Set before serving; called (outside the lock) when a new deadline may be earlier than the
   // one last returned by next_deadline().
@@ -198,8 +226,35 @@ class coordinator {
   error_code heartbeat(const heartbeat_request& request);
   leave_result leave(const std::string& group_id, const std::vector<leaving_member>& members);
   void commit(commit_request request, std::function<void(commit_result)> done);
+  // TxnOffsetCommit (Kafka's handleTxnCommitOffsets). Errors, for the whole request:
+  // INVALID_GROUP_ID (empty or overlong group id), INVALID_REQUEST (producer_id < 0),
+  // COORDINATOR_NOT_AVAILABLE (the group is Dead, or the append failed), and when the request
+  // names a member (generation_id >= 0, a member id or an instance id) UNKNOWN_MEMBER_ID,
+  // FENCED_INSTANCE_ID, ILLEGAL_GENERATION as for OffsetCommit (but no REBALANCE_IN_PROGRESS and
+  // no heartbeat, as in Kafka). A request naming no member is accepted whatever the group's state
+  // (a group that does not exist is created Empty), unlike OffsetCommit. Per partition:
+  // OFFSET_METADATA_TOO_LARGE; an append failure is reported on every written partition
+  // (COORDINATOR_NOT_AVAILABLE, INVALID_COMMIT_OFFSET_SIZE, PRODUCER_FENCED for a stale epoch,
+  // INVALID_TXN_STATE).
+  // The records (OffsetCommit key/value, as for plain commits) are appended as ONE transactional
+  // batch of the producer to the group's __consumer_offsets partition
+  // (partition_for_group(group_id, partition_count)); once durable they are the producer's
+  // pending offsets in the group, and `done` is called. They stay invisible to OffsetFetch
+  // (which answers UNSTABLE_OFFSET_COMMIT for them under require_stable) until
+  // complete_transaction().
+  void txn_commit(txn_commit_request request, std::function<void(commit_result)> done);
+  // The marker ending `producer_id`'s transaction is durable in __consumer_offsets partition
+  // `offsets_partition`: every group placed on that partition settles that producer's pending
+  // offsets, committed (each replaces the committed offset unless the committed one's record is
+  // later in the log, as Kafka does) or dropped. Writes nothing (the marker is the record).
+  // Call it after the TxnOffsetCommit answers of the transaction (the transaction protocol
+  // guarantees it: a producer ends its transaction only after those answers); an offset whose
+  // append completes after its marker stays pending until the producer's next marker.
+  void complete_transaction(std::int64_t producer_id, bool commit, std::int32_t offsets_partition);
   // `partitions` nullopt: every committed offset of the group. require_stable: partitions with
-  // commits not yet durable answer UNSTABLE_OFFSET_COMMIT instead of a possibly stale offset.
+  // commits not yet durable, or with offsets of open transactions, answer UNSTABLE_OFFSET_COMMIT
+  // (KIP-447) instead of a possibly stale offset. Offsets of open transactions are never
+  // returned; without require_stable the last committed offset is.
   offset_fetch_result fetch_offsets(const std::string& group_id,
                                     const std::optional<std::vector<topic_partition>>& partitions,
                                     bool require_stable) const;
@@ -235,6 +290,12 @@ class coordinator {
   group_state* find(const std::string& group_id) const;  // requires _mutex
   group_state& get_or_create(const std::string& group_id);  // requires _mutex
   void expire_offsets(std::int64_t now, effects& fx);  // requires _mutex
+  // requires _mutex: a record at `record_offset` (-1 unknown); `txn_producer` >= 0 for a
+  // transactional one.
+  void load_record_locked(base::byte_span key, std::optional<base::byte_span> value, std::int64_t record_offset,
+                          std::int64_t txn_producer);
+  void settle_transaction(std::int64_t producer_id, bool commit, std::int32_t offsets_partition);  // requires _mutex
+  void note_txn_offsets(std::int64_t producer_id, const std::string& group_id);  // requires _mutex
   std::int64_t next_deadline_locked() const;  // requires _mutex
 
   const coordinator_config _config;
@@ -244,6 +305,9 @@ class coordinator {
 
   mutable std::mutex _mutex;  // guards everything below
   std::map<std::string, std::unique_ptr<group_state>, std::less<>> _groups;
+  // Producer id -> groups that may hold its pending transactional offsets: a superset (entries
+  // of deleted groups or settled offsets are dropped when met), so a marker visits only these.
+  std::map<std::int64_t, std::set<std::string>> _txn_groups;
   std::int64_t _next_offset_expiry = 0;
   bool _shutting_down = false;
 };

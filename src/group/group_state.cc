@@ -30,6 +30,19 @@ bool group_state::all_members_joined() const {
          std::all_of(members.begin(), members.end(), [](const auto& m) { return bool(m.second.awaiting_join); });
 }
 
+bool group_state::has_txn_offset(const topic_partition& tp) const {
+  return std::any_of(txn_offsets.begin(), txn_offsets.end(), [&tp](const auto& p) { return p.second.contains(tp); });
+}
+
+bool group_state::drop_txn_offsets(const topic_partition& tp) {
+  bool dropped = false;
+  for (auto it = txn_offsets.begin(); it != txn_offsets.end();) {
+    dropped |= it->second.erase(tp) > 0;
+    it = it->second.empty() ? txn_offsets.erase(it) : std::next(it);
+  }
+  return dropped;
+}
+
 bool group_state::supports_protocols(std::string_view type, const std::vector<join_protocol>& protocols) const {
   // Kafka's GroupMetadata.supportsProtocols: an Empty group takes any type; otherwise the type
   // must match (even once every member has left during a rebalance).

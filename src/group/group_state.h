@@ -42,6 +42,18 @@ struct member_state {
   const base::byte_buffer* metadata_for(std::string_view protocol) const;
 };
 
+// A committed offset as the coordinator holds it, with the log offset of its record in
+// __consumer_offsets (-1: unknown, older than any). When two commits of a partition race (a plain
+// commit and a transaction's, or two plain ones completing out of order), the one whose record is
+// later in the log wins, which is also what replaying the log gives (Kafka keeps recordOffset for
+// the same reason).
+struct stored_offset {
+  committed_offset value;
+  std::int64_t record_offset = -1;
+  // Whether `other` may replace this one: its record is not older.
+  bool superseded_by(const stored_offset& other) const { return other.record_offset >= record_offset; }
+};
+
 struct group_state {
   std::string id;
   group_phase phase = group_phase::empty;
@@ -66,12 +78,25 @@ struct group_state {
   std::set<std::string> pending_sync;
   std::int64_t sync_deadline = 0;
 
-  std::map<topic_partition, committed_offset> offsets;
-  std::map<topic_partition, int> pending_commits;  // appended, not yet durable
+  std::map<topic_partition, stored_offset> offsets;  // committed: what OffsetFetch answers
+  // Records appended, not yet durable: OffsetCommit and TxnOffsetCommit alike.
+  std::map<topic_partition, int> pending_commits;
+  // TxnOffsetCommit (Kafka's pendingTransactionalOffsetCommits): durable offsets of open
+  // transactions, by producer id, invisible until the transaction's marker commits them into
+  // `offsets` (or drops them on abort).
+  std::map<std::int64_t, std::map<topic_partition, stored_offset>> txn_offsets;
 
   bool is(group_phase p) const { return phase == p; }
   bool has_member(const std::string& member_id) const { return members.contains(member_id); }
   bool all_members_joined() const;
+  // An open transaction has a (durable) offset for `tp`.
+  bool has_txn_offset(const topic_partition& tp) const;
+  // Kafka's hasOffsets: committed, in flight or in an open transaction. A group without members
+  // and without any of these may be removed.
+  bool has_offsets() const { return !offsets.empty() || !pending_commits.empty() || !txn_offsets.empty(); }
+  // Forgets `tp` in every open transaction (a tombstone for it was written or replayed, as
+  // Kafka's replay of an offset tombstone does). Returns whether any had it.
+  bool drop_txn_offsets(const topic_partition& tp);
   // Whether a member offering `protocols` of `type` may join: the group's protocol type, and at
   // least one protocol every current member supports.
   bool supports_protocols(std::string_view type, const std::vector<join_protocol>& protocols) const;

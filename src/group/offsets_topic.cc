@@ -65,35 +65,55 @@ storage::result<std::unique_ptr<offsets_topic>> offsets_topic::open(storage::log
 }
 
 void offsets_topic::append(std::int32_t partition, std::vector<offsets_record> records,
-                           std::function<void(storage::errc)> done) {
+                           std::optional<transactional_producer> producer, append_callback done) {
   if (partition < 0 || partition >= _partitions) {
-    done(storage::errc::unknown_topic_or_partition);
+    done(storage::errc::unknown_topic_or_partition, -1);
     return;
   }
   if (records.empty()) {
-    done(storage::errc::success);
+    done(storage::errc::success, -1);
     return;
   }
   auto log = _logs.get(topic_name, partition);
   if (!log) {
-    done(storage::errc::unknown_topic_or_partition);
+    done(storage::errc::unknown_topic_or_partition, -1);
     return;
   }
   const std::int64_t now = _clock.now_ms();
   model::record_batch_builder builder(model::compression_type::none, 0);
+  if (producer) {
+    // One batch per TxnOffsetCommit: sequences mean nothing here (coordinator-origin batches skip
+    // the sequence checks), so every batch starts at 0 as Kafka's coordinator writes it.
+    builder.set_producer(producer->producer_id, producer->producer_epoch, 0).set_transactional();
+  }
   for (const auto& r : records) {
     std::optional<base::byte_span> value;
     if (r.value) value = base::byte_span(*r.value);
     builder.append(now, base::byte_span(r.key), value);
   }
   base::byte_buffer batch = builder.build();
-  auto appended = log->append(batch);
+  auto appended = producer ? log->append(batch, storage::append_origin::coordinator) : log->append(batch);
   if (!appended) {
-    done(appended.error());
+    done(appended.error(), -1);
     return;
   }
-  log->on_durable(appended->last_offset, std::move(done));
+  const std::int64_t first_offset = appended->base_offset;
+  log->on_durable(appended->last_offset, [done = std::move(done), first_offset](storage::errc e) {
+    done(e, e == storage::errc::success ? first_offset : -1);
+  });
 }
+
+namespace {
+
+// A transaction marker's key: version int16 (>= 0), type int16 (0 abort, 1 commit). nullopt for
+// a malformed key; the type otherwise (other types are other control records).
+std::optional<std::int16_t> control_type(const std::optional<base::byte_buffer>& key) {
+  if (!key || key->size() < 4) return std::nullopt;
+  if (base::load_be<std::int16_t>(key->data()) < 0) return std::nullopt;
+  return base::load_be<std::int16_t>(key->data() + 2);
+}
+
+}  // namespace
 
 storage::result<void> offsets_topic::replay(
     const std::function<void(const replayed&)>& visit) const {
@@ -132,7 +152,6 @@ storage::result<void> offsets_topic::replay(
           skipped.note(p, header ? header->base_offset : next);
           continue;
         }
-        if (view->is_control()) continue;
         auto decoded = model::decode_records(*view, replay_max_uncompressed);
         if (!decoded) {
           ++skipped.batches;
@@ -142,6 +161,25 @@ storage::result<void> offsets_topic::replay(
         for (const auto& rec : *decoded) {
           // DeleteRecords may have put the log start inside a batch.
           if (rec.offset < start || rec.offset >= high_watermark) continue;
+          if (view->is_control()) {
+            const auto type = control_type(rec.key);
+            if (!type) {
+              ++skipped.records;
+              skipped.note(p, rec.offset);
+              continue;
+            }
+            const auto marker = static_cast<model::control_record_type>(*type);
+            if (marker != model::control_record_type::abort && marker != model::control_record_type::commit) continue;
+            replayed r;
+            r.partition = p;
+            r.offset = rec.offset;
+            r.timestamp = rec.timestamp;
+            r.transactional = view->is_transactional();
+            r.producer_id = view->producer_id();
+            r.marker_commit = marker == model::control_record_type::commit;
+            visit(r);
+            continue;
+          }
           if (!rec.key || !decode_key(*rec.key)) {
             ++skipped.records;
             skipped.note(p, rec.offset);

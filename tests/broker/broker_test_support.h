@@ -16,12 +16,15 @@
 #include <stdexcept>
 
 #include "broker/broker.h"
+#include "broker/txn_markers.h"
 #include "fake_offsets_log.h"
+#include "fake_transaction_log.h"
 #include "group/coordinator.h"
 #include "io/blocking_pool.h"
 #include "io/clock.h"
 #include "io/file.h"
 #include "storage/log_manager.h"
+#include "txn/transaction_coordinator.h"
 #include "broker/dispatcher.h"
 #include "protocol/messages/request_header.h"
 #include "protocol/messages/response_header.h"
@@ -41,7 +44,9 @@ inline broker_options test_options() {
 
 // A broker over a fresh data directory in the temp dir, removed afterwards. Its group
 // coordinator writes to an in-memory __consumer_offsets and reads time from a manual clock that
-// only dispatch_driving_groups() moves (no timer thread: deadlines fire only there).
+// only dispatch_driving_groups() moves (no timer thread: deadlines fire only there). Its
+// transaction coordinator writes to an in-memory __transaction_state and its markers to the
+// real logs.
 class test_broker {
  public:
   explicit test_broker(broker_options options = test_options(), group::coordinator_config groups = {})
@@ -53,10 +58,16 @@ class test_broker {
     if (!opened) throw std::runtime_error("cannot open test data dir");
     logs_ = std::move(opened.value());
     groups_.set_wakeup([] {});
-    broker_ = std::make_unique<broker>(std::move(options), *logs_, pool_, groups_);
+    markers_ = std::make_unique<txn_markers>(*logs_, groups_, waiters_);
+    transactions_ = std::make_unique<txn::transaction_coordinator>(txn::coordinator_config{}, transaction_log_,
+                                                                   *markers_, producer_ids_, group_clock_);
+    transactions_->set_wakeup([] {});
+    transactions_->resume_after_load();
+    broker_ = std::make_unique<broker>(std::move(options), *logs_, pool_, groups_, *transactions_, waiters_);
   }
   ~test_broker() {
     broker_.reset();
+    transactions_->shutdown();
     (void)logs_->close();
     pool_.drain();
     logs_.reset();
@@ -84,6 +95,11 @@ class test_broker {
   io::manual_clock group_clock_;
   fake_offsets_log offsets_;
   group::coordinator groups_;
+  std::shared_ptr<partition_waiters> waiters_ = std::make_shared<partition_waiters>();
+  fake_transaction_log transaction_log_;
+  counting_producer_ids producer_ids_;
+  std::unique_ptr<txn_markers> markers_;
+  std::unique_ptr<txn::transaction_coordinator> transactions_;
   std::unique_ptr<broker> broker_;
 };
 

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -35,8 +36,10 @@ namespace spate::group::test {
 using storage::errc;
 
 // An in-memory offsets_log. Every append is recorded; `mode` decides its completion: at once with
-// success, held until release_one()/release_all(), or at once with errc::io_error. Thread-safe;
-// `done` never runs under its lock.
+// success, held until release_one()/release_all(), or at once with errc::io_error. Records take
+// consecutive log offsets per partition in append order (whatever the completion order), as in a
+// real log; append_marker() adds a transaction marker as the broker would. Thread-safe; `done`
+// never runs under its lock.
 class fake_offsets_log final : public offsets_log {
  public:
   enum class mode { durable, hold, fail };
@@ -45,23 +48,45 @@ class fake_offsets_log final : public offsets_log {
     std::vector<offsets_record> records;
     bool completed = false;
     errc outcome = errc::success;
+    std::optional<transactional_producer> producer;  // a transactional batch's
+    std::int64_t first_offset = -1;  // log offset of the first record (or of the marker)
+    // A transaction marker of `marker_producer` (no records): true = commit, false = abort.
+    std::optional<bool> marker_commit;
+    std::int64_t marker_producer = -1;
   };
 
   std::int32_t partition_count() const override { return 4; }
 
   void append(std::int32_t partition, std::vector<offsets_record> records,
-              std::function<void(errc)> done) override {
+              std::optional<transactional_producer> producer, append_callback done) override {
     errc outcome = errc::success;
+    std::int64_t first_offset = -1;
     {
       std::lock_guard lock(_mutex);
-      _batches.push_back({partition, std::move(records), _mode != mode::hold, errc::success});
+      if (!records.empty()) {
+        first_offset = _next_offset[partition];
+        _next_offset[partition] += static_cast<std::int64_t>(records.size());
+      }
+      _batches.push_back({partition, std::move(records), _mode != mode::hold, errc::success, producer, first_offset});
       if (_mode == mode::hold) {
         _held.push_back({_batches.size() - 1, std::move(done)});
         return;
       }
       if (_mode == mode::fail) outcome = _batches.back().outcome = errc::io_error;
     }
-    done(outcome);
+    done(outcome, outcome == errc::success ? first_offset : -1);
+  }
+
+  // A durable transaction marker for `producer_id` in `partition`, after everything appended.
+  void append_marker(std::int32_t partition, std::int64_t producer_id, bool commit) {
+    std::lock_guard lock(_mutex);
+    batch b;
+    b.partition = partition;
+    b.completed = true;
+    b.first_offset = _next_offset[partition]++;
+    b.marker_commit = commit;
+    b.marker_producer = producer_id;
+    _batches.push_back(std::move(b));
   }
 
   void set_mode(mode m) {
@@ -74,7 +99,8 @@ class fake_offsets_log final : public offsets_log {
   }
   // Completes the oldest held append with `outcome`.
   void release_one(errc outcome = errc::success) {
-    std::function<void(errc)> done;
+    append_callback done;
+    std::int64_t first_offset = -1;
     {
       std::lock_guard lock(_mutex);
       if (_held.empty()) throw std::logic_error("no held append");
@@ -82,9 +108,10 @@ class fake_offsets_log final : public offsets_log {
       _held.pop_front();
       _batches[h.index].completed = true;
       _batches[h.index].outcome = outcome;
+      first_offset = _batches[h.index].first_offset;
       done = std::move(h.done);
     }
-    done(outcome);
+    done(outcome, outcome == errc::success ? first_offset : -1);
   }
   void release_all(errc outcome = errc::success) {
     while (held() > 0) release_one(outcome);
@@ -114,16 +141,47 @@ class fake_offsets_log final : public offsets_log {
     }
     return out;
   }
+  // What offsets_topic::replay() would visit after a restart: the records of the appends that
+  // completed successfully and the markers, in log order per partition (partition 0 first).
+  // `visit` gets spans into a copy that lives during the call.
+  void replay(const std::function<void(const offsets_topic::replayed&)>& visit) const {
+    const auto all = batches();
+    for (std::int32_t p = 0; p < partition_count(); ++p) {
+      for (const auto& b : all) {
+        if (b.partition != p || !b.completed || b.outcome != errc::success) continue;
+        offsets_topic::replayed r;
+        r.partition = p;
+        if (b.marker_commit) {
+          r.offset = b.first_offset;
+          r.transactional = true;
+          r.producer_id = b.marker_producer;
+          r.marker_commit = b.marker_commit;
+          visit(r);
+          continue;
+        }
+        for (std::size_t i = 0; i < b.records.size(); ++i) {
+          r.offset = b.first_offset + static_cast<std::int64_t>(i);
+          r.key = base::byte_span(b.records[i].key);
+          r.value.reset();
+          if (b.records[i].value) r.value = base::byte_span(*b.records[i].value);
+          r.transactional = b.producer.has_value();
+          r.producer_id = b.producer ? b.producer->producer_id : -1;
+          visit(r);
+        }
+      }
+    }
+  }
 
  private:
   struct held_append {
     std::size_t index;
-    std::function<void(errc)> done;
+    append_callback done;
   };
   mutable std::mutex _mutex;
   mode _mode = mode::durable;          // guarded by _mutex
   std::vector<batch> _batches;         // guarded by _mutex
   std::deque<held_append> _held;       // guarded by _mutex
+  std::map<std::int32_t, std::int64_t> _next_offset;  // guarded by _mutex; per partition
 };
 
 // An answer that may arrive later (or never). Fails the test if the callback runs twice.
@@ -213,15 +271,10 @@ struct coordinator_fixture : ::testing::Test {
   }
 
   // Replaces the coordinator by a new one (on replay_log) that replays every record the old one
-  // made durable, as a broker restart does.
+  // made durable and every marker, as a broker restart does.
   void replay_into_new_coordinator() {
-    const auto records = log.durable_records();
     coord = std::make_unique<coordinator>(config, replay_log, clock);
-    for (const auto& r : records) {
-      std::optional<base::byte_span> value;
-      if (r.value) value = base::byte_span(*r.value);
-      coord->load_record(r.key, value);
-    }
+    log.replay([this](const offsets_topic::replayed& r) { coord->load(r); });
   }
 
   std::int64_t now() const { return clock.now_ms(); }

@@ -22,6 +22,8 @@ struct seen {
   base::byte_buffer key;
   std::optional<base::byte_buffer> value;
   bool transactional;
+  std::int64_t producer_id = -1;
+  std::optional<bool> marker_commit;
   friend bool operator==(const seen&, const seen&) = default;
 };
 
@@ -58,11 +60,17 @@ struct offsets_topic_fixture : ::testing::Test {
   }
 
   // Appends and waits for the durability callback; returns what it reported.
-  errc append(offsets_log& log, std::int32_t partition, std::vector<offsets_record> records) {
-    std::promise<errc> result;
+  std::pair<errc, std::int64_t> append_reporting(offsets_log& log, std::int32_t partition,
+                                                 std::vector<offsets_record> records,
+                                                 std::optional<transactional_producer> producer) {
+    std::promise<std::pair<errc, std::int64_t>> result;
     auto future = result.get_future();
-    log.append(partition, std::move(records), [&result](errc e) { result.set_value(e); });
+    log.append(partition, std::move(records), producer,
+               [&result](errc e, std::int64_t first_offset) { result.set_value({e, first_offset}); });
     return future.get();
+  }
+  errc append(offsets_log& log, std::int32_t partition, std::vector<offsets_record> records) {
+    return append_reporting(log, partition, std::move(records), std::nullopt).first;
   }
 
   std::vector<seen> replay(const offsets_topic& t) {
@@ -72,7 +80,8 @@ struct offsets_topic_fixture : ::testing::Test {
       if (rec.value) value = base::byte_buffer(rec.value->begin(), rec.value->end());
       out.push_back(seen{rec.partition, rec.offset, rec.timestamp,
                          base::byte_buffer(rec.key.begin(), rec.key.end()), value,
-                         rec.transactional});
+                         rec.transactional, rec.transactional ? rec.producer_id : -1,
+                         rec.marker_commit});
     });
     EXPECT_TRUE(r) << (r ? "" : to_string(r.error()));
     return out;
@@ -125,8 +134,9 @@ TEST_F(offsets_topic_fixture, append_writes_one_batch_stamped_now_and_reports_du
                                       tombstone("g", "t", 2)};
   std::promise<std::int64_t> hw_at_callback;
   auto log = logs->get("__consumer_offsets", 1);
-  t->append(1, records, [&](errc e) {
+  t->append(1, records, std::nullopt, [&](errc e, std::int64_t first_offset) {
     EXPECT_EQ(e, errc::success);
+    EXPECT_EQ(first_offset, 0);
     hw_at_callback.set_value(log->high_watermark());
   });
   // Durable means below the high watermark when the callback runs.
@@ -141,6 +151,8 @@ TEST_F(offsets_topic_fixture, append_writes_one_batch_stamped_now_and_reports_du
   auto view = model::validate_batch(batches[0], model::validation_level::produce);
   ASSERT_TRUE(view);
   EXPECT_EQ(view->compression(), model::compression_type::none);
+  EXPECT_FALSE(view->is_transactional());
+  EXPECT_EQ(view->producer_id(), model::no_producer_id);
   auto decoded = model::decode_records(*view, 1 << 20);
   ASSERT_TRUE(decoded);
   ASSERT_EQ(decoded->size(), 3u);
@@ -155,7 +167,10 @@ TEST_F(offsets_topic_fixture, append_rejects_partitions_outside_the_topic_inline
   auto t = open_topic(2);
   for (std::int32_t p : {-1, 2, 100}) {
     std::optional<errc> got;
-    t->append(p, {commit("g", "t", 0, 1)}, [&got](errc e) { got = e; });
+    t->append(p, {commit("g", "t", 0, 1)}, std::nullopt, [&got](errc e, std::int64_t first_offset) {
+      got = e;
+      EXPECT_EQ(first_offset, -1);
+    });
     ASSERT_TRUE(got) << p;
     EXPECT_EQ(*got, errc::unknown_topic_or_partition);
   }
@@ -164,7 +179,7 @@ TEST_F(offsets_topic_fixture, append_rejects_partitions_outside_the_topic_inline
 TEST_F(offsets_topic_fixture, appending_nothing_succeeds_at_once) {
   auto t = open_topic(1);
   std::optional<errc> got;
-  t->append(0, {}, [&got](errc e) { got = e; });
+  t->append(0, {}, std::nullopt, [&got](errc e, std::int64_t) { got = e; });
   EXPECT_EQ(got, errc::success);
   EXPECT_EQ(logs->get("__consumer_offsets", 0)->log_end_offset(), 0);
 }
@@ -232,7 +247,7 @@ TEST_F(offsets_topic_fixture, replay_reads_past_many_batches_and_large_records) 
   EXPECT_EQ(decode_offset_value(*seen_records.back().value)->offset, 199);
 }
 
-TEST_F(offsets_topic_fixture, replay_skips_foreign_records_and_markers_and_reads_compressed_batches) {
+TEST_F(offsets_topic_fixture, replay_skips_foreign_records_and_reads_compressed_batches_and_markers) {
   auto t = open_topic(1);
   auto log = logs->get("__consumer_offsets", 0);
   const auto now = clock.now_ms();
@@ -248,23 +263,76 @@ TEST_F(offsets_topic_fixture, replay_skips_foreign_records_and_markers_and_reads
   auto b1 = gz.build();
   ASSERT_TRUE(log->append(b1));
   // A transactional offset commit, then its commit marker.
-  model::record_batch_builder txn;
-  txn.set_producer(42, 0, 0).set_transactional();
-  txn.append(now, base::byte_span(good_key), base::byte_span(good_value));
-  auto b2 = txn.build();
-  ASSERT_TRUE(log->append(b2));
-  model::record_batch_builder marker(model::compression_type::none, 4);
-  marker.set_producer(42, 0, -1).set_transactional().set_control();
-  marker.add(model::make_end_txn_marker(model::control_record_type::commit, 0, 4, now));
-  auto b3 = marker.build();
-  ASSERT_TRUE(log->append(b3));
+  ASSERT_EQ(append_reporting(*t, 0, {{good_key, good_value}}, transactional_producer{42, 0}),
+            std::make_pair(errc::success, std::int64_t{3}));
+  ASSERT_TRUE(log->append_marker(42, 0, 0, true));
   ASSERT_TRUE(log->flush());
 
   const std::vector<seen> expected{
       {0, 0, now, good_key, good_value, false},
-      {0, 3, now, good_key, good_value, true},
+      {0, 3, now, good_key, good_value, true, 42},
+      {0, 4, now, {}, std::nullopt, true, 42, true},
   };
   EXPECT_EQ(replay(*t), expected);
+}
+
+TEST_F(offsets_topic_fixture, a_transactional_append_writes_one_batch_of_the_producer) {
+  auto t = open_topic(2);
+  ASSERT_EQ(append(*t, 1, {commit("g", "t", 9, 1)}), errc::success);
+  const auto [e, first_offset] =
+      append_reporting(*t, 1, {commit("g", "t", 0, 10), commit("g", "t", 1, 20)}, transactional_producer{7, 3});
+  ASSERT_EQ(e, errc::success);
+  EXPECT_EQ(first_offset, 1);
+
+  auto log = logs->get("__consumer_offsets", 1);
+  base::byte_buffer buf;
+  auto read = log->read(1, 1 << 20, log->high_watermark(), &buf);
+  ASSERT_TRUE(read);
+  auto batches = storage::test::batches_of(read->records);
+  ASSERT_EQ(batches.size(), 1u);
+  auto view = model::validate_batch(batches[0], model::validation_level::stored);
+  ASSERT_TRUE(view);
+  EXPECT_TRUE(view->is_transactional());
+  EXPECT_FALSE(view->is_control());
+  EXPECT_EQ(view->producer_id(), 7);
+  EXPECT_EQ(view->producer_epoch(), 3);
+  EXPECT_EQ(view->base_sequence(), 0);
+  EXPECT_EQ(view->base_offset(), 1);
+  EXPECT_EQ(view->record_count(), 2);
+  // The transaction is open in the partition until its marker.
+  EXPECT_EQ(log->last_stable_offset(), 1);
+  ASSERT_TRUE(log->append_marker(7, 3, 0, false));
+  ASSERT_TRUE(log->flush());
+  EXPECT_EQ(log->last_stable_offset(), log->high_watermark());
+
+  const auto got = replay(*t);
+  ASSERT_EQ(got.size(), 4u);
+  EXPECT_FALSE(got[0].transactional);
+  EXPECT_EQ(got[1].producer_id, 7);
+  EXPECT_EQ(got[2].producer_id, 7);
+  EXPECT_TRUE(got[2].transactional);
+  EXPECT_EQ(got[3].offset, 3);
+  EXPECT_EQ(got[3].marker_commit, false);
+  EXPECT_TRUE(got[3].key.empty());
+}
+
+TEST_F(offsets_topic_fixture, replay_skips_control_records_that_are_not_transaction_markers) {
+  auto t = open_topic(1);
+  auto log = logs->get("__consumer_offsets", 0);
+  const auto now = clock.now_ms();
+  // A control batch whose record has a too short key, and one of another control type (2).
+  for (const auto& key : {base::byte_buffer{0x00, 0x00, 0x00}, base::byte_buffer{0x00, 0x00, 0x00, 0x02}}) {
+    model::record_batch_builder b(model::compression_type::none, 0);
+    b.set_control();
+    b.append(now, base::byte_span(key), std::nullopt);
+    auto bytes = b.build();
+    ASSERT_TRUE(log->append(bytes));
+  }
+  ASSERT_EQ(append(*t, 0, {commit("g", "t", 0, 1)}), errc::success);
+  const auto got = replay(*t);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].offset, 2);
+  EXPECT_FALSE(got[0].marker_commit);
 }
 
 TEST_F(offsets_topic_fixture, replay_starts_at_the_log_start_offset_even_inside_a_batch) {

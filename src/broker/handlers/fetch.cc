@@ -43,28 +43,40 @@ void set_error(partition_data& out, error_code error) {
 
 // Reads one partition into `out`. `limit` is what is left of the response's max_bytes; with
 // `min_one` the first batch comes back whole even when larger.
-void read_partition(const target& t, std::size_t limit, bool min_one, bool truncate_partial, partition_data& out) {
+// read_committed consumers read below the last stable offset and learn which transactions in
+// what they got were aborted.
+void read_partition(const target& t, std::size_t limit, bool min_one, bool truncate_partial, bool committed,
+                    partition_data& out) {
   auto& log = *t.log;
   const auto max_bytes = std::min<std::size_t>(static_cast<std::size_t>(std::max(0, t.wanted->max_bytes)), limit);
+  // The stable offset first: it never exceeds the high watermark read after it.
+  const auto lso = log.last_stable_offset();
   const auto hw = log.high_watermark();
   // The records are copied once, from the segment straight into the response's vector. Zero-copy
   // follow-up: let protocol::records hold a read_result (segment + file range) and have the
   // writer hand net/ a scatter list, so the bytes go from the page cache to the socket.
   auto& records = out.records.emplace();
   const bool copy = max_bytes > 0 || min_one;
-  auto read = log.read(t.wanted->fetch_offset, max_bytes, hw, copy ? &records : nullptr);
+  auto read = log.read(t.wanted->fetch_offset, max_bytes, committed ? lso : hw, copy ? &records : nullptr);
   if (!read) {
     set_error(out, to_wire(read.error()));
     return;
   }
   out.high_watermark = hw;
-  out.last_stable_offset = hw;
+  out.last_stable_offset = lso;
   out.log_start_offset = read->log_start_offset;
   records.resize(copy ? read->records.size() : 0);
   if (!min_one && records.size() > max_bytes) {
     // Kafka without minOneMessage: nothing (v3+), or the bytes that fit — a partial batch the
     // client reports as too large (v0-v2).
     records.resize(truncate_partial ? max_bytes : 0);
+  }
+  if (committed && out.aborted_transactions && !records.empty()) {
+    for (const auto& a : log.aborted_transactions(t.wanted->fetch_offset, read->next_offset)) {
+      auto& txn = out.aborted_transactions->emplace_back();
+      txn.producer_id = a.producer_id;
+      txn.first_offset = a.first_offset;
+    }
   }
 }
 
@@ -95,7 +107,7 @@ read_totals read_all(const std::vector<target>& targets, const fetch_handler::re
       totals.any_error = true;
       continue;
     }
-    read_partition(t, limit, min_one, hard_limit, part);
+    read_partition(t, limit, min_one, hard_limit, req.isolation_level == read_committed, part);
     if (part.error_code != 0) {
       totals.any_error = true;
       continue;

@@ -18,11 +18,9 @@ struct answer {
 };
 
 answer coordinator_for(const broker& b, std::int8_t key_type) {
-  if (key_type == group_key) {
+  // One broker coordinates every group and every transactional id.
+  if (key_type == group_key || key_type == transaction_key) {
     return {0, std::nullopt, b.options().node_id, b.options().advertised_host, b.options().advertised_port};
-  }
-  if (key_type == transaction_key) {
-    return {wire_code(protocol::error_code::coordinator_not_available), "transactions are not supported yet"};
   }
   return {wire_code(protocol::error_code::invalid_request), "unknown coordinator key type"};
 }

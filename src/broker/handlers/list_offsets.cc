@@ -16,10 +16,13 @@ constexpr std::int64_t max_timestamp = -3;
 constexpr std::int64_t earliest_local = -4;
 constexpr std::int64_t latest_tiered = -5;
 
-// The timestamp and offset a lookup found; offset -1 when none.
+constexpr std::int8_t read_committed = 1;
+
+// The timestamp and offset a lookup found; offset -1 when none. read_committed clients (v2+) see
+// the log only up to the last stable offset, as their fetches do.
 storage::result<storage::timestamp_offset> look_up(const storage::partition_log& log, std::int64_t target,
-                                                   bool follower) {
-  const auto hw = log.high_watermark();
+                                                   bool follower, bool committed) {
+  const auto hw = committed ? log.last_stable_offset() : log.high_watermark();
   switch (target) {
     case earliest:
     case earliest_local: return storage::timestamp_offset{-1, log.log_start_offset()};
@@ -38,8 +41,8 @@ storage::result<storage::timestamp_offset> look_up(const storage::partition_log&
   }
 }
 
-partition_response answer(const broker& b, std::int16_t version, std::int32_t replica_id, const std::string& topic,
-                          const protocol::list_offsets_request::list_offsets_partition& wanted) {
+partition_response answer(const broker& b, std::int16_t version, std::int32_t replica_id, bool committed,
+                          const std::string& topic, const protocol::list_offsets_request::list_offsets_partition& wanted) {
   partition_response out;
   out.partition_index = wanted.partition_index;
   const auto log = b.logs().get(topic, wanted.partition_index);
@@ -53,7 +56,7 @@ partition_response answer(const broker& b, std::int16_t version, std::int32_t re
       return out;
     }
   }
-  const auto found = look_up(*log, wanted.timestamp, replica_id >= 0);
+  const auto found = look_up(*log, wanted.timestamp, replica_id >= 0, committed);
   if (!found) {
     out.error_code = wire_code(found.error());
     return out;
@@ -80,7 +83,8 @@ boost::asio::awaitable<list_offsets_handler::response> list_offsets_handler::han
     out.name = topic.name;
     out.partitions.reserve(topic.partitions.size());
     for (const auto& partition : topic.partitions) {
-      out.partitions.push_back(answer(ctx.services, ctx.api_version, req.replica_id, topic.name, partition));
+      out.partitions.push_back(answer(ctx.services, ctx.api_version, req.replica_id,
+                                      req.isolation_level == read_committed, topic.name, partition));
     }
   }
   co_return resp;
