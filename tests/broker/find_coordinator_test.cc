@@ -37,13 +37,24 @@ TEST(find_coordinator, every_version_names_this_broker_for_a_group) {
   }
 }
 
-TEST(find_coordinator, transactions_are_not_coordinated_yet) {
+TEST(find_coordinator, transactional_ids_are_coordinated_by_this_broker) {
   test_broker services;
   find_coordinator_request request;
   request.key_type = 1;
   request.key_value = "tx";
   const auto response = read_response<find_coordinator_response>(*dispatch(services, request_frame(request, 3)), 3);
-  EXPECT_EQ(response.error_code, static_cast<std::int16_t>(protocol::error_code::coordinator_not_available));
+  EXPECT_EQ(response.error_code, 0);
+  EXPECT_EQ(response.node_id, 7);
+  EXPECT_EQ(response.port, 19092);
+}
+
+TEST(find_coordinator, an_unknown_key_type_is_an_invalid_request) {
+  test_broker services;
+  find_coordinator_request request;
+  request.key_type = 5;
+  request.key_value = "x";
+  const auto response = read_response<find_coordinator_response>(*dispatch(services, request_frame(request, 3)), 3);
+  EXPECT_EQ(response.error_code, static_cast<std::int16_t>(protocol::error_code::invalid_request));
 }
 
 }  // namespace
