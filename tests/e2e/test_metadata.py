@@ -6,9 +6,9 @@ from confluent_kafka.admin import AdminClient
 from kafka.admin import KafkaAdminClient
 
 CONFIGURED = {"orders": 3, "events": 1}
-# Kafka lists its internal topics too; spate creates __consumer_offsets at start-up with the
-# default offsets.topic.num.partitions.
-LISTED = {**CONFIGURED, "__consumer_offsets": 50}
+# Kafka lists its internal topics too; spate creates __consumer_offsets and __transaction_state at
+# start-up with the default offsets.topic.num.partitions / transaction.state.log.num.partitions.
+LISTED = {**CONFIGURED, "__consumer_offsets": 50, "__transaction_state": 50}
 
 
 def test_kcat_lists_broker_and_configured_topics(broker):
