@@ -47,8 +47,8 @@ TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/storage/storage_tests
 TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/group/group_tests
 TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/txn/txn_tests
 
-step "fuzz request decoding (${FUZZ_SECONDS}s per target, under ASan+UBSan)"
-for target in fuzz_request_frame fuzz_message_decode; do
+step "fuzz request decoding and stored-state decoding (${FUZZ_SECONDS}s per target, under ASan+UBSan)"
+for target in fuzz_request_frame fuzz_message_decode fuzz_state_files; do
   mkdir -p "build-sanitize/corpus/$target"
   seeds=()
   [ "$target" = fuzz_request_frame ] && seeds=(tests/fuzz/seeds)
