@@ -185,8 +185,10 @@ result<void> partition_log::roll(std::int64_t now_ms) {
   // Producer state as of the new segment's base: a restart replays only the batches after it.
   // Not synced here (a roll must not stall appends on an fsync): a lost or torn snapshot is
   // detected by its CRC at load and an older one used.
-  if (auto r = write_snapshot(_fs, _dir, base, _producers, false); !r)
+  if (auto r = write_snapshot(_fs, _dir, base, _producers); !r)
     SPATE_LOG_WARN("event=producer_snapshot_failed topic={} partition={} offset={}", _topic, _partition, base);
+  else
+    _snapshot_offset = base;
   prune_snapshots(_fs, _dir, 2);
   _sealed_unsynced.push_back(_active);
   _active = *s;
@@ -706,13 +708,18 @@ result<void> partition_log::close() {
       r = base::failure(errc::io_error);
     }
     if (r) {
-      // The state at the log end: a clean restart replays nothing.
+      // The state at the log end, so a clean restart replays nothing; skipped when the newest
+      // snapshot already is at the end (an idle partition). Not fsynced: a snapshot lost or torn
+      // by a later crash fails its CRC and an older one plus the log tail replaces it.
       std::lock_guard lock(_write_mutex);
-      if (!write_snapshot(_fs, _dir, _log_end_offset.load(), _producers, true)) {
-        SPATE_LOG_WARN("event=producer_snapshot_failed topic={} partition={} offset={}", _topic, _partition,
-                       _log_end_offset.load());
-      } else {
-        prune_snapshots(_fs, _dir, 2);
+      const auto end = _log_end_offset.load();
+      if (_snapshot_offset != end) {
+        if (!write_snapshot(_fs, _dir, end, _producers)) {
+          SPATE_LOG_WARN("event=producer_snapshot_failed topic={} partition={} offset={}", _topic, _partition, end);
+        } else {
+          _snapshot_offset = end;
+          prune_snapshots(_fs, _dir, 2);
+        }
       }
     }
     if (r) advance_high_watermark(_log_end_offset.load());

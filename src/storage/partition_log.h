@@ -288,6 +288,7 @@ class partition_log : public std::enable_shared_from_this<partition_log> {
   std::int64_t _first_unflushed_ms = -1;
   bool _closed = false;
   producer_state_table _producers;
+  std::int64_t _snapshot_offset = -1;  // of the newest snapshot written or loaded; -1: none
   // Segments (by base offset) whose .txnindex was appended to since the last flush round.
   std::vector<std::int64_t> _txn_index_unsynced;
 

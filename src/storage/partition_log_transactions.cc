@@ -155,6 +155,7 @@ result<void> partition_log::load_producer_state(bool clean_shutdown, std::int64_
   auto snapshot = load_snapshot(_fs, _dir, *names, limit, now);
   std::int64_t from = _log_start_offset.load();
   if (snapshot) {
+    _snapshot_offset = snapshot->offset;
     _producers = std::move(snapshot->table);
     from = std::max(from, snapshot->offset);
   }

@@ -17,13 +17,9 @@ std::vector<std::int64_t> snapshot_offsets(const std::vector<std::string>& names
 }
 
 result<void> write_snapshot(io::file_system& fs, const std::filesystem::path& dir, std::int64_t offset,
-                            const producer_state_table& table, bool sync) {
+                            const producer_state_table& table) {
   const auto path = dir / snapshot_file_name(offset);
   const auto bytes = table.encode_snapshot();
-  if (sync) {
-    if (!io::write_file_atomically(fs, path, bytes)) return base::failure(errc::io_error);
-    return {};
-  }
   auto tmp = path;
   tmp += ".tmp";
   auto f = fs.open(tmp, {.write = true, .create = true, .truncate = true});

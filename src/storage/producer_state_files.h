@@ -18,11 +18,11 @@ namespace spate::storage {
 std::vector<std::int64_t> snapshot_offsets(const std::vector<std::string>& names);
 
 // Writes `<dir>/<offset>.snapshot` through a temporary file and a rename, so a reader never
-// sees half a snapshot under the final name; `sync` also fdatasyncs it before the rename (clean
-// close). Without sync a crash may lose the file or leave it torn; loading then checks its CRC
-// and falls back to an older snapshot.
+// sees half a snapshot under the final name. Not fsynced (a roll must not stall appends on it): a
+// crash may lose the file or leave it torn; loading checks its CRC and falls back to an older
+// snapshot and a longer replay.
 result<void> write_snapshot(io::file_system& fs, const std::filesystem::path& dir, std::int64_t offset,
-                            const producer_state_table& table, bool sync);
+                            const producer_state_table& table);
 
 struct loaded_snapshot {
   std::int64_t offset = 0;
