@@ -9,13 +9,12 @@
 #include "broker/dispatcher.h"
 #include "broker/txn_markers.h"
 #include "group/coordinator.h"
-#include "group/coordinator_timer.h"
 #include "group/offsets_topic.h"
 #include "io/clock.h"
+#include "io/deadline_thread.h"
 #include "io/file.h"
 #include "net/server.h"
 #include "storage/log_manager.h"
-#include "txn/coordinator_timer.h"
 #include "txn/producer_id_manager.h"
 #include "txn/transaction_coordinator.h"
 #include "txn/transaction_topic.h"
@@ -119,10 +118,10 @@ int run_broker(const broker_config& config) {
           logs, {.retention = std::chrono::milliseconds(config.retention_check_interval_ms),
                  .producer_expiry_check = std::chrono::milliseconds(config.producer_id_expiration_check_interval_ms),
                  .producer_id_expiration_ms = config.producer_id_expiration_ms});
-      group::coordinator_timer group_deadlines(groups);
+      io::deadline_thread group_deadlines(groups);
       // Markers of transactions that were being completed when the broker stopped are written now.
       transactions.resume_after_load();
-      txn::coordinator_timer transaction_deadlines(transactions);
+      io::deadline_thread transaction_deadlines(transactions);
       net::server_config net_config;
       net_config.host = config.listener.host;
       net_config.port = config.listener.port;

@@ -19,7 +19,7 @@
 //
 // Time: the coordinator never sleeps and owns no thread. It reads `now` from an io::clock and
 // keeps deadlines (session expiry, rebalance timeouts, the initial rebalance delay, offset
-// expiry); whoever drives it calls expire_due() at next_deadline() (group/timer_thread.h in the
+// expiry); whoever drives it calls expire_due() at next_deadline() (io/deadline_thread.h in the
 // broker, by hand in tests with a manual clock). `wakeup` is called when a new, possibly earlier,
 // deadline appears.
 //

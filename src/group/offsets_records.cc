@@ -6,7 +6,7 @@
 #include "protocol/messages/group_metadata_value.h"
 #include "protocol/messages/offset_commit_key.h"
 #include "protocol/messages/offset_commit_value.h"
-#include "protocol/wire.h"
+#include "protocol/versioned_record.h"
 
 namespace spate::group {
 namespace {
@@ -15,39 +15,6 @@ constexpr std::int16_t offset_value_version = 3;
 constexpr std::int16_t offset_value_version_with_expiry = 1;
 constexpr std::int16_t group_value_version = 3;
 
-// The int16 version, then `msg` at that version.
-template <typename Message>
-base::byte_buffer encode_versioned(const Message& msg, std::int16_t version) {
-  base::byte_buffer out;
-  out.reserve(2 + msg.size(version));
-  protocol::writer w(out);
-  w.write_int16(version);
-  msg.encode(w, version);
-  return out;
-}
-
-// The version prefix of a record key or value; nullopt when the bytes are shorter than it.
-std::optional<std::int16_t> read_version(base::byte_span bytes) {
-  if (bytes.size() < 2) return std::nullopt;
-  return base::load_be<std::int16_t>(bytes.data());
-}
-
-// `Message` at `version` from the bytes after the version prefix. Every byte must belong to the
-// struct: trailing bytes mean the record is not what its version says.
-template <typename Message>
-std::optional<Message> decode_versioned(base::byte_span bytes, std::int16_t version) {
-  if (version < Message::min_version || version > Message::max_version) return std::nullopt;
-  try {
-    protocol::reader r(bytes.subspan(2));
-    Message msg;
-    msg.decode(r, version);
-    if (!r.empty()) return std::nullopt;
-    return msg;
-  } catch (const protocol::decode_error&) {
-    return std::nullopt;
-  }
-}
-
 }  // namespace
 
 base::byte_buffer encode_key(const offset_key& key) {
@@ -55,13 +22,13 @@ base::byte_buffer encode_key(const offset_key& key) {
   k.group = key.group;
   k.topic = key.topic;
   k.partition = key.partition;
-  return encode_versioned(k, offset_key_version);
+  return protocol::encode_versioned(k, offset_key_version);
 }
 
 base::byte_buffer encode_key(const group_key& key) {
   protocol::group_metadata_key k;
   k.group = key.group;
-  return encode_versioned(k, group_key_version);
+  return protocol::encode_versioned(k, group_key_version);
 }
 
 base::byte_buffer encode_value(const offset_value& value) {
@@ -71,8 +38,8 @@ base::byte_buffer encode_value(const offset_value& value) {
   v.metadata = value.metadata;
   v.commit_timestamp = value.commit_timestamp;
   v.expire_timestamp = value.expire_timestamp;  // ignorable: dropped by version 3
-  return encode_versioned(v, value.expire_timestamp != -1 ? offset_value_version_with_expiry
-                                                          : offset_value_version);
+  return protocol::encode_versioned(
+      v, value.expire_timestamp != -1 ? offset_value_version_with_expiry : offset_value_version);
 }
 
 base::byte_buffer encode_value(const group_value& value) {
@@ -94,19 +61,19 @@ base::byte_buffer encode_value(const group_value& value) {
     out.subscription = m.subscription;
     out.assignment = m.assignment;
   }
-  return encode_versioned(v, group_value_version);
+  return protocol::encode_versioned(v, group_value_version);
 }
 
 std::optional<record_key> decode_key(base::byte_span bytes) {
-  const auto version = read_version(bytes);
+  const auto version = protocol::read_version(bytes);
   if (!version) return std::nullopt;
   if (*version == 0 || *version == 1) {
-    auto k = decode_versioned<protocol::offset_commit_key>(bytes, *version);
+    auto k = protocol::decode_versioned<protocol::offset_commit_key>(bytes, *version);
     if (!k) return std::nullopt;
     return offset_key{std::move(k->group), std::move(k->topic), k->partition};
   }
   if (*version == group_key_version) {
-    auto k = decode_versioned<protocol::group_metadata_key>(bytes, *version);
+    auto k = protocol::decode_versioned<protocol::group_metadata_key>(bytes, *version);
     if (!k) return std::nullopt;
     return group_key{std::move(k->group)};
   }
@@ -114,18 +81,18 @@ std::optional<record_key> decode_key(base::byte_span bytes) {
 }
 
 std::optional<offset_value> decode_offset_value(base::byte_span bytes) {
-  const auto version = read_version(bytes);
+  const auto version = protocol::read_version(bytes);
   if (!version) return std::nullopt;
-  auto v = decode_versioned<protocol::offset_commit_value>(bytes, *version);
+  auto v = protocol::decode_versioned<protocol::offset_commit_value>(bytes, *version);
   if (!v) return std::nullopt;
   return offset_value{v->offset, v->leader_epoch, std::move(v->metadata), v->commit_timestamp,
                       v->expire_timestamp};
 }
 
 std::optional<group_value> decode_group_value(base::byte_span bytes) {
-  const auto version = read_version(bytes);
+  const auto version = protocol::read_version(bytes);
   if (!version) return std::nullopt;
-  auto v = decode_versioned<protocol::group_metadata_value>(bytes, *version);
+  auto v = protocol::decode_versioned<protocol::group_metadata_value>(bytes, *version);
   if (!v) return std::nullopt;
   group_value out;
   out.protocol_type = std::move(v->protocol_type);

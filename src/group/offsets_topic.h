@@ -8,16 +8,15 @@
 #include <memory>
 #include <optional>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/bytes.h"
 #include "storage/errc.h"
+#include "storage/internal_topic.h"
 
 namespace spate::io {
 class clock;
-}
-namespace spate::storage {
-class log_manager;
 }
 
 namespace spate::group {
@@ -27,10 +26,7 @@ inline constexpr std::string_view offsets_topic_name = "__consumer_offsets";
 inline constexpr std::int32_t offsets_topic_segment_bytes = 104857600;
 
 // One record to write: encoded key and value (offsets_records.h). nullopt value = tombstone.
-struct offsets_record {
-  base::byte_buffer key;
-  std::optional<base::byte_buffer> value;
-};
+using offsets_record = storage::internal_record;
 
 // The producer of a transactional offset commit (TxnOffsetCommit): its records are written as a
 // transactional batch of that producer, which the transaction's marker later commits or aborts.
@@ -75,14 +71,14 @@ class offsets_topic final : public offsets_log {
                                                               std::int32_t partitions,
                                                               io::clock& clock);
 
-  std::int32_t partition_count() const override { return _partitions; }
+  std::int32_t partition_count() const override { return _topic.partition_count(); }
 
-  // Builds the batch with model::record_batch_builder, appends it with partition_log::append (a
-  // page-cache write, possibly a segment roll: do not call it where blocking briefly on the file
-  // system is not acceptable) and waits with partition_log::on_durable. A transactional batch is
-  // appended with storage::append_origin::coordinator (no sequence checks; it opens or continues
-  // the producer's transaction in that partition). An empty `records` is durable at once (first
-  // offset -1). A partition outside [0, partition_count()) or a missing log gives
+  // storage::internal_topic::append: appended with partition_log::append (a page-cache write,
+  // possibly a segment roll: do not call it where blocking briefly on the file system is not
+  // acceptable) and awaited with partition_log::on_durable. A transactional batch is appended with
+  // storage::append_origin::coordinator (no sequence checks; it opens or continues the producer's
+  // transaction in that partition). An empty `records` is durable at once (first offset -1). A
+  // partition outside [0, partition_count()) or a missing log gives
   // errc::unknown_topic_or_partition; append errors (message_too_large, invalid_producer_epoch,
   // log_failed, io_error, shutting_down) are passed to `done` as they are.
   void append(std::int32_t partition, std::vector<offsets_record> records,
@@ -117,12 +113,9 @@ class offsets_topic final : public offsets_log {
   storage::result<void> replay(const std::function<void(const replayed&)>& visit) const;
 
  private:
-  offsets_topic(storage::log_manager& logs, std::int32_t partitions, io::clock& clock)
-      : _logs(logs), _partitions(partitions), _clock(clock) {}
+  explicit offsets_topic(storage::internal_topic topic) : _topic(std::move(topic)) {}
 
-  storage::log_manager& _logs;
-  const std::int32_t _partitions;
-  io::clock& _clock;
+  storage::internal_topic _topic;
 };
 
 }  // namespace spate::group

@@ -27,7 +27,7 @@
 // possibly inline, possibly later from another thread (broker/async.h resumes the handler on its
 // own executor). Time: the coordinator never sleeps and owns no thread; it reads `now` from an
 // io::clock and keeps deadlines (transaction timeouts, marker retries, id expiry checks);
-// whoever drives it calls expire_due() at next_deadline() (txn/coordinator_timer.h in the
+// whoever drives it calls expire_due() at next_deadline() (io/deadline_thread.h in the
 // broker, by hand in tests). `wakeup` is called when a new, possibly earlier, deadline appears.
 //
 // Thread-safety: every public method is thread-safe. One mutex guards all state; it is never held

@@ -10,14 +10,12 @@
 
 #include "base/bytes.h"
 #include "storage/errc.h"
+#include "storage/internal_topic.h"
 
 namespace spate::txn {
 
 // One record to write: encoded key and value (transaction_records.h). nullopt value = tombstone.
-struct transaction_record {
-  base::byte_buffer key;
-  std::optional<base::byte_buffer> value;
-};
+using transaction_record = storage::internal_record;
 
 // Implementations are thread-safe.
 class transaction_log {

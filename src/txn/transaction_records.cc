@@ -6,48 +6,14 @@
 #include "protocol/coordinator_placement.h"
 #include "protocol/messages/transaction_log_key.h"
 #include "protocol/messages/transaction_log_value.h"
-#include "protocol/wire.h"
+#include "protocol/versioned_record.h"
 
 namespace spate::txn {
-namespace {
-
-// The int16 version, then `msg` at that version.
-template <typename Message>
-base::byte_buffer encode_versioned(const Message& msg, std::int16_t version) {
-  base::byte_buffer out;
-  out.reserve(2 + msg.size(version));
-  protocol::writer w(out);
-  w.write_int16(version);
-  msg.encode(w, version);
-  return out;
-}
-
-std::optional<std::int16_t> read_version(base::byte_span bytes) {
-  if (bytes.size() < 2) return std::nullopt;
-  return base::load_be<std::int16_t>(bytes.data());
-}
-
-// `Message` at `version` from the bytes after the version prefix; every byte must belong to it.
-template <typename Message>
-std::optional<Message> decode_versioned(base::byte_span bytes, std::int16_t version) {
-  if (version < Message::min_version || version > Message::max_version) return std::nullopt;
-  try {
-    protocol::reader r(bytes.subspan(2));
-    Message msg;
-    msg.decode(r, version);
-    if (!r.empty()) return std::nullopt;
-    return msg;
-  } catch (const protocol::decode_error&) {
-    return std::nullopt;
-  }
-}
-
-}  // namespace
 
 base::byte_buffer encode_key(std::string_view transactional_id) {
   protocol::transaction_log_key k;
   k.transactional_id = std::string(transactional_id);
-  return encode_versioned(k, transaction_key_version);
+  return protocol::encode_versioned(k, transaction_key_version);
 }
 
 base::byte_buffer encode_value(const transaction_value& value, std::int16_t version) {
@@ -80,21 +46,21 @@ base::byte_buffer encode_value(const transaction_value& value, std::int16_t vers
     v.next_producer_id = value.next_producer_id;
     v.client_transaction_version = value.client_transaction_version;
   }
-  return encode_versioned(v, version);
+  return protocol::encode_versioned(v, version);
 }
 
 std::optional<std::string> decode_key(base::byte_span bytes) {
-  const auto version = read_version(bytes);
+  const auto version = protocol::read_version(bytes);
   if (!version || *version != transaction_key_version) return std::nullopt;
-  auto k = decode_versioned<protocol::transaction_log_key>(bytes, *version);
+  auto k = protocol::decode_versioned<protocol::transaction_log_key>(bytes, *version);
   if (!k) return std::nullopt;
   return std::move(k->transactional_id);
 }
 
 std::optional<transaction_value> decode_value(base::byte_span bytes) {
-  const auto version = read_version(bytes);
+  const auto version = protocol::read_version(bytes);
   if (!version) return std::nullopt;
-  auto v = decode_versioned<protocol::transaction_log_value>(bytes, *version);
+  auto v = protocol::decode_versioned<protocol::transaction_log_value>(bytes, *version);
   if (!v) return std::nullopt;
   const auto status = status_from_id(v->transaction_status);
   if (!status) return std::nullopt;

@@ -6,19 +6,17 @@
 #include <memory>
 #include <optional>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/bytes.h"
 #include "storage/errc.h"
+#include "storage/internal_topic.h"
 #include "txn/transaction_log.h"
 
 namespace spate::io {
 class clock;
 }
-namespace spate::storage {
-class log_manager;
-class partition_log;
-}  // namespace spate::storage
 
 namespace spate::txn {
 
@@ -40,9 +38,9 @@ class transaction_topic final : public transaction_log {
                                                                   std::int32_t partitions,
                                                                   io::clock& clock);
 
-  std::int32_t partition_count() const override { return _partitions; }
+  std::int32_t partition_count() const override { return _topic.partition_count(); }
 
-  // One batch built with model::record_batch_builder, appended with partition_log::append (a
+  // One batch (storage::internal_topic::append), appended with partition_log::append (a
   // page-cache write, possibly a segment roll) and awaited with partition_log::on_durable. An
   // empty `records` is durable at once. A partition outside [0, partition_count()) or a missing
   // log gives errc::unknown_topic_or_partition; append errors are passed on as they are.
@@ -68,16 +66,9 @@ class transaction_topic final : public transaction_log {
   storage::result<void> replay(const std::function<void(const replayed&)>& visit) const;
 
  private:
-  struct skipped;
-  transaction_topic(storage::log_manager& logs, std::int32_t partitions, io::clock& clock)
-      : _logs(logs), _partitions(partitions), _clock(clock) {}
-  storage::result<void> replay_partition(std::int32_t partition, const storage::partition_log& log,
-                                         const std::function<void(const replayed&)>& visit,
-                                         skipped& skips) const;
+  explicit transaction_topic(storage::internal_topic topic) : _topic(std::move(topic)) {}
 
-  storage::log_manager& _logs;
-  const std::int32_t _partitions;
-  io::clock& _clock;
+  storage::internal_topic _topic;
 };
 
 }  // namespace spate::txn

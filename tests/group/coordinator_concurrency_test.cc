@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "coordinator_test_support.h"
-#include "group/coordinator_timer.h"
+#include "io/deadline_thread.h"
 
 namespace spate::group::test {
 namespace {
@@ -95,7 +95,7 @@ TEST(coordinator_concurrency, members_on_threads_with_the_real_timer_end_in_an_e
   coordinator_config config;
   config.initial_rebalance_delay_ms = 0;
   coordinator c(config, log, io::default_clock());
-  coordinator_timer timer(c);
+  io::deadline_thread timer(c);
   constexpr int members = 4;
   constexpr int commits = 200;
   std::atomic<int> unexpected{0};

@@ -5,6 +5,7 @@
 #include <future>
 
 #include "../storage/helpers.h"
+#include "../support/log_manager_fixture.h"
 #include "model/record.h"
 #include "storage/log_manager.h"
 #include "txn/transaction_records.h"
@@ -34,31 +35,7 @@ transaction_record state(const std::string& id, std::int16_t epoch) {
 }
 transaction_record tombstone(const std::string& id) { return {encode_key(id), std::nullopt}; }
 
-struct transaction_topic_fixture : ::testing::Test {
-  storage::test::temp_dir tmp;
-  io::fault_injecting_file_system fs;
-  io::manual_clock clock;
-  io::blocking_pool pool{2, "test-txn"};
-  std::unique_ptr<storage::log_manager> logs;
-
-  void SetUp() override { open_logs(); }
-  void TearDown() override {
-    if (logs) (void)logs->close();
-    pool.drain();
-  }
-
-  void open_logs() {
-    storage::storage_config cfg;
-    cfg.data_dir = tmp.path() / "data";
-    auto m = storage::log_manager::open(cfg, {&fs, &clock, &pool});
-    ASSERT_TRUE(m) << to_string(m.error());
-    logs = std::move(*m);
-  }
-  void reopen_logs() {
-    ASSERT_TRUE(logs->close());
-    logs.reset();
-    open_logs();
-  }
+struct transaction_topic_fixture : storage::test::log_manager_fixture {
   std::unique_ptr<transaction_topic> open_topic(std::int32_t partitions) {
     auto t = transaction_topic::open(*logs, partitions, clock);
     EXPECT_TRUE(t) << (t ? "" : to_string(t.error()));

@@ -22,6 +22,7 @@ constexpr std::int8_t read_committed = 1;
 // the log only up to the last stable offset, as their fetches do.
 storage::result<storage::timestamp_offset> look_up(const storage::partition_log& log, std::int64_t target,
                                                    bool follower, bool committed) {
+  // The last fetchable offset: lookups never point at records a fetch could not return.
   const auto hw = committed ? log.last_stable_offset() : log.high_watermark();
   switch (target) {
     case earliest:
@@ -29,9 +30,11 @@ storage::result<storage::timestamp_offset> look_up(const storage::partition_log&
     case latest: return storage::timestamp_offset{-1, follower ? log.log_end_offset() : hw};
     case latest_tiered: return storage::timestamp_offset{};
     case max_timestamp: {
+      // Like every lookup, only among fetchable records (Kafka: below the last fetchable offset).
       auto found = log.max_timestamp();
       if (!found) return base::failure(found.error());
-      return found->value_or(storage::timestamp_offset{});
+      if (!*found || (*found)->offset >= hw) return storage::timestamp_offset{};
+      return **found;
     }
     default: {
       auto found = log.offset_for_timestamp(target, hw);

@@ -1,19 +1,17 @@
-#include "txn/coordinator_timer.h"
+#include "io/deadline_thread.h"
 
 #include <algorithm>
 #include <chrono>
 
-#include "txn/transaction_coordinator.h"
+namespace spate::io {
 
-namespace spate::txn {
-
-coordinator_timer::coordinator_timer(transaction_coordinator& c) : _coordinator(c) {
-  _coordinator.set_wakeup([this] { wake(); });
+deadline_thread::deadline_thread(operations ops) : _ops(std::move(ops)) {
+  _ops.set_wakeup([this] { wake(); });
   _thread = std::thread([this] { run(); });
 }
 
-coordinator_timer::~coordinator_timer() {
-  _coordinator.set_wakeup({});
+deadline_thread::~deadline_thread() {
+  _ops.set_wakeup({});
   {
     std::lock_guard lock(_mutex);
     _stopping = true;
@@ -22,7 +20,7 @@ coordinator_timer::~coordinator_timer() {
   _thread.join();
 }
 
-void coordinator_timer::wake() {
+void deadline_thread::wake() {
   {
     std::lock_guard lock(_mutex);
     _woken = true;
@@ -30,13 +28,13 @@ void coordinator_timer::wake() {
   _wake.notify_one();
 }
 
-void coordinator_timer::run() {
+void deadline_thread::run() {
   using namespace std::chrono;
   std::unique_lock lock(_mutex);
   while (!_stopping) {
     _woken = false;
     lock.unlock();
-    const std::int64_t next = _coordinator.expire_due();
+    const std::int64_t next = _ops.expire_due();
     lock.lock();
     // Deadlines are wall-clock milliseconds (io::system_clock); cap the wait so a far deadline
     // cannot overflow the time point.
@@ -46,4 +44,4 @@ void coordinator_timer::run() {
   }
 }
 
-}  // namespace spate::txn
+}  // namespace spate::io
