@@ -5,8 +5,11 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "broker/broker.h"
+#include "broker/error_mapping.h"
 
 namespace spate::broker {
 
@@ -35,6 +38,44 @@ struct response_slot {
 inline bool partition_exists(const broker& b, const std::string& topic, std::int32_t partition) {
   const auto info = b.logs().find_topic(topic);
   return info && partition >= 0 && partition < info->partitions;
+}
+
+// OffsetCommit and TxnOffsetCommit: the response skeleton (one entry per requested partition,
+// UNKNOWN_TOPIC_OR_PARTITION already set for partitions that do not exist) and, for the others,
+// the offset to commit, made by `to_offset(partition_request)`, with its slot in the response.
+template <typename Request, typename Response, typename ToOffset>
+std::vector<std::pair<group::topic_partition, group::committed_offset>> offsets_to_commit(
+    const broker& b, Request& req, Response& resp, std::vector<response_slot>& slots, ToOffset to_offset) {
+  std::vector<std::pair<group::topic_partition, group::committed_offset>> offsets;
+  resp.topics.reserve(req.topics.size());
+  for (auto& topic : req.topics) {
+    auto& topic_out = resp.topics.emplace_back();
+    topic_out.name = topic.name;
+    topic_out.partitions.reserve(topic.partitions.size());
+    for (auto& p : topic.partitions) {
+      auto& out = topic_out.partitions.emplace_back();
+      out.partition_index = p.partition_index;
+      if (!partition_exists(b, topic.name, p.partition_index)) {
+        out.error_code = wire_code(protocol::error_code::unknown_topic_or_partition);
+        continue;
+      }
+      offsets.push_back({group::topic_partition{topic.name, p.partition_index}, to_offset(p)});
+      slots.push_back({resp.topics.size() - 1, topic_out.partitions.size() - 1});
+    }
+  }
+  return offsets;
+}
+
+// Puts the coordinator's commit_result into the slots offsets_to_commit() returned, each error
+// passed through `for_version` (the API's version mapping).
+template <typename Response, typename ForVersion>
+void answer_commit(Response& resp, const std::vector<response_slot>& slots, const group::commit_result& result,
+                   ForVersion for_version) {
+  for (std::size_t i = 0; i < slots.size(); ++i) {
+    auto error = result.error;
+    if (error == protocol::error_code::none && i < result.partition_errors.size()) error = result.partition_errors[i];
+    resp.topics[slots[i].topic].partitions[slots[i].partition].error_code = wire_code(for_version(error));
+  }
 }
 
 }  // namespace spate::broker

@@ -19,39 +19,22 @@ boost::asio::awaitable<offset_commit_handler::response> offset_commit_handler::h
 
   response resp;
   std::vector<response_slot> slots;
-  resp.topics.reserve(req.topics.size());
-  for (auto& topic : req.topics) {
-    auto& topic_out = resp.topics.emplace_back();
-    topic_out.name = topic.name;
-    topic_out.partitions.reserve(topic.partitions.size());
-    for (auto& p : topic.partitions) {
-      auto& out = topic_out.partitions.emplace_back();
-      out.partition_index = p.partition_index;
-      if (!partition_exists(b, topic.name, p.partition_index)) {
-        out.error_code = wire_code(protocol::error_code::unknown_topic_or_partition);
-        continue;
-      }
-      group::committed_offset offset;
-      offset.offset = p.committed_offset;
-      offset.leader_epoch = p.committed_leader_epoch;  // v6+; -1 otherwise
-      // A null metadata is stored as "" (Kafka's OffsetAndMetadata.NoMetadata).
-      offset.metadata = p.committed_metadata.value_or("");
-      // v1 may name the commit time; otherwise (-1) the coordinator stamps it with its clock.
-      offset.commit_timestamp = p.commit_timestamp;
-      commit.offsets.push_back({group::topic_partition{topic.name, p.partition_index}, std::move(offset)});
-      slots.push_back({resp.topics.size() - 1, topic_out.partitions.size() - 1});
-    }
-  }
+  commit.offsets = offsets_to_commit(b, req, resp, slots, [](const auto& p) {
+    group::committed_offset offset;
+    offset.offset = p.committed_offset;
+    offset.leader_epoch = p.committed_leader_epoch;  // v6+; -1 otherwise
+    // A null metadata is stored as "" (Kafka's OffsetAndMetadata.NoMetadata).
+    offset.metadata = p.committed_metadata.value_or("");
+    // v1 may name the commit time; otherwise (-1) the coordinator stamps it with its clock.
+    offset.commit_timestamp = p.commit_timestamp;
+    return offset;
+  });
   if (slots.empty()) co_return resp;
 
   auto& groups = b.groups();
   const auto result = co_await await_completion<group::commit_result>(
       [&groups, &commit](auto complete) { groups.commit(std::move(commit), complete); });
-  for (std::size_t i = 0; i < slots.size(); ++i) {
-    auto error = result.error;
-    if (error == protocol::error_code::none && i < result.partition_errors.size()) error = result.partition_errors[i];
-    resp.topics[slots[i].topic].partitions[slots[i].partition].error_code = wire_code(error);
-  }
+  answer_commit(resp, slots, result, [](protocol::error_code e) { return e; });
   co_return resp;
 }
 
