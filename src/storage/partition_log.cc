@@ -204,7 +204,7 @@ result<void> partition_log::roll(std::int64_t now_ms) {
 result<append_result> partition_log::append(std::span<std::uint8_t> data, append_origin origin) {
   // Framing (outside the lock): whole batches, nothing trailing.
   std::vector<framed_batch> batches;
-  std::optional<model::batch_header> producer_batch;  // the batch with a producer id, if any
+  std::optional<model::batch_header> idempotent_batch;  // the batch with a producer id, if any
   {
     model::batch_splitter splitter(data);
     std::size_t at = 0;
@@ -214,21 +214,21 @@ result<append_result> partition_log::append(std::span<std::uint8_t> data, append
       if (b->empty()) break;
       auto h = model::parse_batch_header(*b);
       if (!h || h->last_offset_delta < 0) return base::failure(errc::corrupt_batch);
-      if (h->producer_id >= 0) producer_batch = *h;
+      if (h->producer_id >= 0) idempotent_batch = *h;
       batches.push_back({at, static_cast<std::uint32_t>(b->size()), h->last_offset_delta});
       at += b->size();
     }
     if (batches.empty() || splitter.trailing_bytes() != 0) return base::failure(errc::corrupt_batch);
     // Producer state is kept per batch; idempotent and transactional producers send one batch
     // per partition (Produce v3+), so a request mixing such a batch with others is not theirs.
-    if (producer_batch && batches.size() > 1) return base::failure(errc::corrupt_batch);
+    if (idempotent_batch && batches.size() > 1) return base::failure(errc::corrupt_batch);
   }
 
   std::unique_lock lock(_write_mutex);
-  if (producer_batch && origin == append_origin::client) {
+  if (idempotent_batch && origin == append_origin::client) {
     if (_failed.load()) return base::failure(errc::log_failed);
     if (_closed) return base::failure(errc::shutting_down);
-    const auto verdict = _producers.check(*producer_batch);
+    const auto verdict = _producers.check(*idempotent_batch);
     if (verdict.result == batch_check::outcome::reject) return base::failure(verdict.error);
     if (verdict.result == batch_check::outcome::duplicate) {
       append_result out;
@@ -243,10 +243,10 @@ result<append_result> partition_log::append(std::span<std::uint8_t> data, append
   bool need_flush = false;
   auto out = write_locked(lock, data, batches, need_flush);
   if (!out) return out;
-  if (producer_batch) {
-    producer_batch->base_offset = out->base_offset;
-    _producers.record_batch(*producer_batch, _clock.now_ms());
-    if (producer_batch->is_transactional()) publish_first_unstable_offset();
+  if (idempotent_batch) {
+    idempotent_batch->base_offset = out->base_offset;
+    _producers.record_batch(*idempotent_batch, _clock.now_ms());
+    if (idempotent_batch->is_transactional()) publish_first_unstable_offset();
   }
   finish_append(lock, need_flush);
   return out;

@@ -162,12 +162,14 @@ result<void> partition_log::load_producer_state(bool clean_shutdown, std::int64_
 
   // Aborted-transaction entries: those of markers before `from` come from the files; the rest
   // are rebuilt by the replay, and files that disagree are rewritten.
+  // The directory listing says which segments have one, so segments without aborts cost no I/O.
   std::map<std::int64_t, std::vector<aborted_txn>> on_disk;
-  for (const auto& seg : segments()) {
-    auto entries = read_txn_index(_fs, _dir, seg->base_offset());
+  for (const auto& name : *names) {
+    const auto base = parse_segment_file_name(name, txn_index_suffix);
+    if (!base) continue;
+    auto entries = read_txn_index(_fs, _dir, *base);
     if (!entries) {
-      SPATE_LOG_WARN("event=txn_index_unreadable topic={} partition={} base_offset={}", _topic, _partition,
-                     seg->base_offset());
+      SPATE_LOG_WARN("event=txn_index_unreadable topic={} partition={} base_offset={}", _topic, _partition, *base);
       entries = std::vector<aborted_txn>{};
     }
     {
@@ -175,7 +177,7 @@ result<void> partition_log::load_producer_state(bool clean_shutdown, std::int64_
       for (const auto& e : *entries)
         if (e.last_offset < from && e.last_offset >= _log_start_offset.load()) _aborted.add(e);
     }
-    on_disk.emplace(seg->base_offset(), std::move(*entries));
+    on_disk.emplace(*base, std::move(*entries));
   }
   if (from < leo) {
     if (auto r = replay_producer_state(from, now); !r) return r;

@@ -63,11 +63,7 @@ void prune_snapshots(io::file_system& fs, const std::filesystem::path& dir, std:
 
 result<std::vector<aborted_txn>> read_txn_index(io::file_system& fs, const std::filesystem::path& dir,
                                                 std::int64_t base_offset) {
-  const auto path = dir / txn_index_file_name(base_offset);
-  auto exists = fs.exists(path);
-  if (!exists) return base::failure(errc::io_error);
-  if (!*exists) return std::vector<aborted_txn>{};
-  auto bytes = io::read_whole_file(fs, path);
+  auto bytes = io::read_whole_file(fs, dir / txn_index_file_name(base_offset));
   if (!bytes) return base::failure(errc::io_error);
   return decode_txn_index(*bytes);
 }

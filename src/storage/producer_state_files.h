@@ -37,7 +37,7 @@ std::optional<loaded_snapshot> load_snapshot(io::file_system& fs, const std::fil
 // Deletes all but the newest `keep` snapshots.
 void prune_snapshots(io::file_system& fs, const std::filesystem::path& dir, std::size_t keep);
 
-// The entries of `<dir>/<base>.txnindex`; empty when the file does not exist.
+// The entries of `<dir>/<base>.txnindex` (the caller knows it exists: a directory listing).
 result<std::vector<aborted_txn>> read_txn_index(io::file_system& fs, const std::filesystem::path& dir,
                                                 std::int64_t base_offset);
 // Appends one entry to `<dir>/<base>.txnindex` (creating it); not synced (sync_txn_index does).
