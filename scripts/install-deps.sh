@@ -1,37 +1,30 @@
 #!/usr/bin/env bash
-# Installs every build, test and tooling dependency of spate from Debian 12's packages.
+# Installs every build, test and tooling dependency of spate from Debian 12's packages (the list is
+# scripts/prerequisites.txt, which scripts/preflight.sh checks) and the kafkajs client from npm.
 # Idempotent; run as root (or with sudo available).
 set -euo pipefail
+cd "$(dirname "$0")/.."
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
-packages=(
-  # build
-  build-essential cmake ninja-build ccache mold pkg-config python3
-  # libraries
-  libboost-dev libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
-  zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev librdkafka-dev libsqlite3-dev
-  # tests
-  libgtest-dev libgmock-dev clang-14 libclang-rt-14-dev lld-14
-  python3-pytest python3-confluent-kafka python3-kafka kcat
-  # benchmarks (bench/)
-  fio iperf3 linux-perf
-)
+
+mapfile -t packages < <(awk '!/^#/ && NF >= 3 { print $3 }' scripts/prerequisites.txt | sort -u)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# node may come from elsewhere (a newer release than Debian's); keep it rather than fight it.
+if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+  mapfile -t missing < <(printf '%s\n' "${missing[@]}" | grep -vxE 'nodejs|npm' || true)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# kafkajs end-to-end tests: Node (Debian's packages only when node is missing) and the pinned client.
-if ! command -v node >/dev/null 2>&1; then
-  $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq --no-install-recommends nodejs npm
-fi
-js_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/e2e/js"
-if [ ! -d "$js_dir/node_modules" ]; then
+# kafkajs end-to-end tests: the pinned client from npm.
+js_dir="tests/e2e/js"
+if [ ! -d "$js_dir/node_modules/kafkajs" ]; then
   npm ci --prefix "$js_dir" --no-audit --no-fund
 fi

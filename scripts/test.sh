@@ -12,6 +12,7 @@ step() { printf '\n==== %s (at %ss) ====\n' "$*" "$SECONDS"; }
 
 step "dependencies"
 bash scripts/install-deps.sh
+bash scripts/preflight.sh
 
 step "module dependency check"
 /usr/bin/python3 tools/check_includes.py
