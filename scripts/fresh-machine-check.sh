@@ -71,7 +71,18 @@ debootstrap --variant=minbase --cache-dir=/var/cache/spate-fresh-debootstrap boo
   echo "deb $mirror bookworm-updates main"
   [ -n "$security" ] && echo "deb $security bookworm-security main"
 } > "$root/etc/apt/sources.list"
+# The network as this machine sees it: its resolver, and the local certificate authorities it
+# trusts (picked up when install-deps installs ca-certificates), with the environment that points
+# clients at them. These belong to the machine, not to the project.
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+if compgen -G "/usr/local/share/ca-certificates/*" >/dev/null; then
+  mkdir -p "$root/usr/local/share/ca-certificates"
+  cp -r /usr/local/share/ca-certificates/. "$root/usr/local/share/ca-certificates/"
+fi
+machine_env=()
+for v in $(compgen -e); do
+  case "$v" in *_proxy|*_PROXY|SSL_CERT_*|NODE_EXTRA_CA_CERTS|REQUESTS_CA_BUNDLE|CURL_CA_BUNDLE) machine_env+=("$v=${!v}") ;; esac
+done
 mount -t proc proc "$root/proc"
 mount -t sysfs sysfs "$root/sys"
 mount --rbind /dev "$root/dev"
@@ -82,7 +93,7 @@ git clone --quiet --no-hardlinks "$repo" "$root/root/spate"
 # Runs a command line in the root as a new root login would: clean environment, in the clone.
 in_root() {
   printf 'cd /root/spate && %s\n' "$1" > "$root/root/command.sh"
-  chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
+  chroot "$root" /usr/bin/env -i "${machine_env[@]}" HOME=/root LANG=C.UTF-8 TERM=dumb \
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin bash /root/command.sh
 }
 

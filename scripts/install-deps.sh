@@ -9,14 +9,14 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 
 mapfile -t packages < <(awk '!/^#/ && NF >= 3 { print $3 }' scripts/prerequisites.txt | sort -u)
+# node may come from elsewhere (a newer release than Debian's); keep it rather than fight it.
+have_node=0
+if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then have_node=1; fi
 missing=()
 for p in "${packages[@]}"; do
+  if [ "$have_node" = 1 ] && { [ "$p" = nodejs ] || [ "$p" = npm ]; }; then continue; fi
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-# node may come from elsewhere (a newer release than Debian's); keep it rather than fight it.
-if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
-  mapfile -t missing < <(printf '%s\n' "${missing[@]}" | grep -vxE 'nodejs|npm' || true)
-fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"
   $SUDO apt-get update -qq
