@@ -21,6 +21,9 @@ step "build (RelWithDebInfo)"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j "$JOBS"
 
+step "lint: clang-format and clang-tidy on the changes (scripts/lint.sh)"
+bash scripts/lint.sh
+
 step "generated docs are current"
 build/spate docs compatibility | diff -u docs/compatibility.md - || {
   echo "docs/compatibility.md is stale: run 'build/spate docs compatibility > docs/compatibility.md'"; exit 1; }

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "base/assert.h"
 #include "broker/error_mapping.h"
 #include "broker/leader_epoch.h"
 #include "model/record_batch.h"
@@ -19,7 +20,7 @@ produce_validation fail(error_code error, std::string message) {
 
 }  // namespace
 
-produce_validation validate_produce_records(std::span<std::uint8_t> records, std::int16_t version,
+produce_validation validate_produce_records(std::span<const std::uint8_t> records, std::int16_t version,
                                             std::int32_t max_message_bytes) {
   namespace L = model::batch_layout;
   if (records.empty()) return fail(error_code::invalid_record, "produce request without a record batch");
@@ -63,14 +64,19 @@ produce_validation validate_produce_records(std::span<std::uint8_t> records, std
       return fail(error_code::invalid_record,
                   fmt::format("batch {}: idempotent or transactional batches must be alone in a partition's records", i));
   }
-  // Every batch is whole and valid: stamp the leader epoch (outside the CRC) in place.
-  for (const auto batch : batches) {
-    const auto at = static_cast<std::size_t>(batch.data() - records.data());
-    model::set_partition_leader_epoch(records.subspan(at, batch.size()), partition_leader_epoch);
-  }
   // Bytes of a partial batch after complete ones are dropped (Kafka's UnifiedLog.trimInvalidBytes).
   return produce_validation{error_code::none, {}, static_cast<std::int32_t>(batches.size()),
                             records.size() - splitter.trailing_bytes()};
+}
+
+void stamp_partition_leader_epoch(std::span<std::uint8_t> batches) {
+  model::batch_splitter splitter(base::byte_span(batches.data(), batches.size()));
+  for (auto batch = splitter.next(); batch && !batch->empty(); batch = splitter.next()) {
+    const auto at = static_cast<std::size_t>(batch->data() - batches.data());
+    model::set_partition_leader_epoch(batches.subspan(at, batch->size()), partition_leader_epoch);
+  }
+  // Invariant: validated bytes split into whole batches with nothing left over.
+  SPATE_ASSERT(splitter.trailing_bytes() == 0, "leader epoch stamped on records that were not validated");
 }
 
 }  // namespace spate::broker

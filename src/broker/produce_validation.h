@@ -1,6 +1,6 @@
 #pragma once
 // Checks a produce request's records for one partition as Kafka's ProduceRequest.validateRecords and
-// UnifiedLog.analyzeAndValidateRecords do, and prepares them for append.
+// UnifiedLog.analyzeAndValidateRecords do, and then, separately, prepares them for append.
 #include <cstdint>
 #include <span>
 #include <string>
@@ -25,8 +25,13 @@ struct produce_validation {
 //   a batch larger than `max_message_bytes` (checked before the CRC, as Kafka does) MESSAGE_TOO_LARGE
 //   an unknown codec, or zstd below v7 ...................................... UNSUPPORTED_COMPRESSION_TYPE
 // A partial batch after complete ones is ignored, as Kafka trims it: only `valid_bytes` are to be
-// appended. On success stamps every batch with this broker's partition leader epoch (outside the CRC).
-produce_validation validate_produce_records(std::span<std::uint8_t> records, std::int16_t version,
-                                           std::int32_t max_message_bytes);
+// appended. Reads `records` only.
+produce_validation validate_produce_records(std::span<const std::uint8_t> records, std::int16_t version,
+                                            std::int32_t max_message_bytes);
+
+// Stamps every batch of `batches` with this broker's partition leader epoch, in place (outside the
+// CRC, which stays valid). Precondition: `batches` is the first `valid_bytes` of records that
+// validate_produce_records accepted.
+void stamp_partition_leader_epoch(std::span<std::uint8_t> batches);
 
 }  // namespace spate::broker

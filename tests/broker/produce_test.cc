@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "broker/dispatcher.h"
 #include "broker/handlers/produce.h"
 #include "data_path_support.h"
 #include "protocol/error_code.h"
@@ -43,7 +44,7 @@ TEST_F(produce_test, acks_zero_gets_no_response_but_appends) {
 }
 
 TEST_F(produce_test, acks_zero_to_an_unknown_partition_closes_the_connection) {
-  EXPECT_THROW(dispatch(services_, request_frame(produce_request_for("t", 9, make_batch(2), 0), 9)), std::exception);
+  EXPECT_THROW(dispatch(services_, request_frame(produce_request_for("t", 9, make_batch(2), 0), 9)), request_rejected);
 }
 
 TEST_F(produce_test, acks_other_than_minus_one_zero_one_are_invalid_required_acks) {
@@ -163,7 +164,24 @@ TEST_F(produce_test, producer_ids_are_accepted_and_stored) {
   builder.set_producer(1000, 0, 0);
   const std::string v = "idempotent";
   builder.append(1, std::nullopt, base::byte_span(reinterpret_cast<const std::uint8_t*>(v.data()), v.size()));
-  EXPECT_EQ(produce(services_, "t", 0, builder.build()).error_code, 0);
+  const auto batch = builder.build();
+  ASSERT_EQ(produce(services_, "t", 0, batch).error_code, 0);
+
+  const auto stored = fetch_one(services_, "t", 0, 0);
+  ASSERT_EQ(stored.error_code, 0);
+  ASSERT_TRUE(stored.records.has_value());
+  EXPECT_EQ(*stored.records, as_stored(batch, 0));  // the producer's bytes, offset and epoch stamped
+  const auto header = model::parse_batch_header(*stored.records);
+  ASSERT_TRUE(header.has_value());
+  EXPECT_EQ(header->producer_id, 1000);
+  EXPECT_EQ(header->producer_epoch, 0);
+  EXPECT_EQ(header->base_sequence, 0);
+  EXPECT_EQ(header->partition_leader_epoch, 0);
+  // The log knows the producer now: a retry of the same batch is answered with the original offset.
+  const auto retry = produce(services_, "t", 0, batch);
+  EXPECT_EQ(retry.error_code, 0);
+  EXPECT_EQ(retry.base_offset, 0);
+  EXPECT_EQ(services_.logs().get("t", 0)->log_end_offset(), 1);
 }
 
 }  // namespace

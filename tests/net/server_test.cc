@@ -53,6 +53,32 @@ asio::awaitable<void> sleep_on(const request_context& ctx, std::chrono::microsec
   co_await timer.async_wait(asio::use_awaitable);
 }
 
+// Holds the handlers of requests 0..n-1 of one connection and lets them finish strictly in reverse,
+// whatever the machine's speed: once all n are parked the last is released, and each handler
+// releases the one before it when it is done (release_previous). The connection's in-flight limit
+// must be at least n. Touched only on the connection's thread.
+class reverse_release {
+ public:
+  explicit reverse_release(std::uint32_t n) : _gates(n, nullptr) {}
+
+  asio::awaitable<void> park(const request_context& ctx, std::uint32_t i) {
+    asio::steady_timer gate(ctx.executor, asio::steady_timer::time_point::max());
+    _gates.at(i) = &gate;
+    // Posted, so the release runs once this handler's wait below has begun.
+    if (++_parked == _gates.size()) asio::post(ctx.executor, [this] { _gates.back()->cancel(); });
+    boost::system::error_code released;
+    co_await gate.async_wait(asio::redirect_error(asio::use_awaitable, released));
+  }
+
+  void release_previous(std::uint32_t i) {
+    if (i > 0) _gates.at(i - 1)->cancel();
+  }
+
+ private:
+  std::vector<asio::steady_timer*> _gates;
+  std::size_t _parked = 0;
+};
+
 // Polls a condition that the server reports only through a counter. Not a synchronisation sleep:
 // it returns as soon as the condition holds and fails the test after `timeout`.
 template <typename Pred>
@@ -113,15 +139,17 @@ TEST(net_server, answers_pipelined_requests_in_request_order_when_handlers_finis
   constexpr std::uint32_t n = 1000;
   auto config = local_config();
   config.max_in_flight_per_connection = n;
-  std::mutex mu;
+  reverse_release gates(n);
+  std::mutex mu;  // the test thread reads completion_order at the end
   std::vector<std::uint32_t> completion_order;
   server s(config, [&](const request_context& ctx, byte_buffer frame) -> asio::awaitable<response> {
     const auto i = frame_u32(frame);
-    co_await sleep_on(ctx, std::chrono::microseconds((n - i) * 20));  // later requests finish first
+    co_await gates.park(ctx, i);
     {
       std::lock_guard lock(mu);
       completion_order.push_back(i);
     }
+    gates.release_previous(i);
     co_return std::move(frame);
   });
   s.start();
@@ -134,9 +162,10 @@ TEST(net_server, answers_pipelined_requests_in_request_order_when_handlers_finis
     ASSERT_TRUE(r.has_value()) << "response " << i;
     ASSERT_EQ(frame_u32(*r), i);
   }
+  std::vector<std::uint32_t> reversed(n);
+  for (std::uint32_t i = 0; i < n; ++i) reversed[i] = n - 1 - i;
   std::lock_guard lock(mu);
-  ASSERT_EQ(completion_order.size(), n);
-  EXPECT_FALSE(std::is_sorted(completion_order.begin(), completion_order.end()));
+  EXPECT_EQ(completion_order, reversed);
 }
 
 TEST(net_server, answers_pipelined_requests_in_order_with_random_completion_and_bounded_in_flight) {
@@ -272,18 +301,25 @@ TEST(net_server, a_throwing_handler_closes_only_its_connection) {
 }
 
 TEST(net_server, a_request_without_response_writes_nothing_and_later_responses_keep_order) {
-  server s(local_config(), [](const request_context& ctx, byte_buffer frame) -> asio::awaitable<response> {
+  constexpr std::uint32_t n = 100;
+  auto config = local_config();
+  config.max_in_flight_per_connection = n;
+  reverse_release gates(n);
+  server s(config, [&](const request_context& ctx, byte_buffer frame) -> asio::awaitable<response> {
     const auto i = frame_u32(frame);
-    co_await sleep_on(ctx, std::chrono::microseconds((100 - std::min(i, 100u)) * 30));
+    if (i < n) {
+      co_await gates.park(ctx, i);
+      gates.release_previous(i);
+    }
     if (i % 2 == 0) co_return std::nullopt;  // like produce with acks=0
     co_return std::move(frame);
   });
   s.start();
   test_client c(s.bound_port());
   byte_buffer all;
-  for (std::uint32_t i = 0; i < 100; ++i) append_frame(all, u32_frame(i));
+  for (std::uint32_t i = 0; i < n; ++i) append_frame(all, u32_frame(i));
   c.send_raw(all);
-  for (std::uint32_t i = 1; i < 100; i += 2) {
+  for (std::uint32_t i = 1; i < n; i += 2) {
     const auto r = c.read_frame();
     ASSERT_TRUE(r.has_value());
     ASSERT_EQ(frame_u32(*r), i);

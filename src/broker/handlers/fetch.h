@@ -20,8 +20,10 @@ namespace spate::broker {
 // enough data readable or max_wait_ms passes. Any partition error answers at once.
 //
 // Incremental fetch sessions (v7+): fetch_sessions.h. Topics by id from v13 (UNKNOWN_TOPIC_ID).
-// read_committed reads to the high watermark too (no transactions yet: LSO == HW), and
-// aborted_transactions is empty for it, null for read_uncommitted, as Kafka sends them.
+// read_committed reads below the last stable offset and gets the aborted transactions among the
+// batches returned (v4+); aborted_transactions is null for read_uncommitted, as Kafka sends it.
+//
+// The steps live in handlers/fetch/: session.h, partition_reads.h, long_poll.h, response.h.
 struct fetch_handler {
   using request = protocol::fetch_request;
   using response = protocol::fetch_response;

@@ -57,7 +57,9 @@ std::shared_ptr<storage::partition_log> append_partition(broker& b, std::int16_t
     set_error(out, validation.error, validation.message);
     return nullptr;
   }
-  auto result = log->append(std::span<std::uint8_t>(records.data(), validation.valid_bytes));
+  const auto batches = std::span<std::uint8_t>(records.data(), validation.valid_bytes);
+  stamp_partition_leader_epoch(batches);
+  auto result = log->append(batches);
   if (!result) {
     set_error(out, to_wire(result.error()));
     return nullptr;

@@ -20,8 +20,8 @@ namespace spate::broker {
 // acks=0 gets no response (std::nullopt); if a partition failed, the connection is closed instead,
 // as Kafka does, so the producer notices and refreshes its metadata. Other acks values:
 // INVALID_REQUIRED_ACKS. Clients may not write to internal topics: INVALID_TOPIC_EXCEPTION.
-// timeout_ms is not enforced: the only wait is the local fsync. transactional_id and producer ids
-// are accepted and stored as sent (idempotence and transactions come later).
+// timeout_ms is not enforced: the only wait is the local fsync. Producer ids, epochs and sequences
+// are checked by the partition log as it appends (storage/producer_state.h) and stored as sent.
 struct produce_handler {
   using request = protocol::produce_request;
   using response = protocol::produce_response;

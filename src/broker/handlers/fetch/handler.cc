@@ -1,0 +1,38 @@
+// Fetch: decode (by the adapter), open the session, resolve and read the partitions, wait for
+// min_bytes, settle the session, assemble the response. The steps live beside this file.
+#include "broker/handlers/fetch.h"
+
+#include <vector>
+
+#include "broker/error_mapping.h"
+#include "broker/handlers/fetch/long_poll.h"
+#include "broker/handlers/fetch/partition_reads.h"
+#include "broker/handlers/fetch/response.h"
+#include "broker/handlers/fetch/session.h"
+
+namespace spate::broker {
+
+boost::asio::awaitable<fetch_handler::response> fetch_handler::handle(request_context& ctx, request req) {
+  auto& b = ctx.services;
+  const auto version = ctx.api_version;
+  const bool uses_topic_ids = version >= 13;
+  response resp;
+
+  const auto session = fetch::open_session(b, req, version);
+  if (session.error != protocol::error_code::none) {
+    resp.error_code = wire_code(session.error);
+    co_return resp;
+  }
+
+  const auto targets = fetch::resolve(b, session.partitions, uses_topic_ids);
+  std::vector<fetch::partition_data> parts;
+  const auto totals = fetch::read_all(targets, req, version, parts);
+  if (fetch::should_wait(req, targets, totals)) co_await fetch::wait_for_min_bytes(ctx, targets, req, parts);
+
+  auto answer = fetch::close_session(b, session, targets, parts, uses_topic_ids);
+  resp.session_id = answer.session_id;
+  fetch::add_partitions(targets, answer.include, parts, uses_topic_ids, resp);
+  co_return resp;
+}
+
+}  // namespace spate::broker

@@ -1,0 +1,134 @@
+#include "broker/handlers/fetch/partition_reads.h"
+
+#include <algorithm>
+#include <array>
+#include <limits>
+#include <map>
+
+#include "broker/error_mapping.h"
+#include "broker/leader_epoch.h"
+
+namespace spate::broker::fetch {
+namespace {
+
+using protocol::error_code;
+constexpr std::int8_t read_committed = 1;
+
+void set_error(partition_data& out, error_code error) {
+  out.error_code = wire_code(error);
+  out.high_watermark = -1;
+  out.last_stable_offset = -1;
+  out.log_start_offset = -1;
+  out.records.emplace();
+}
+
+// Reads one partition into `out`. `limit` is what is left of the response's max_bytes; with
+// `min_one` the first batch comes back whole even when larger.
+// read_committed consumers read below the last stable offset and learn which transactions in
+// what they got were aborted.
+void read_partition(const target& t, std::size_t limit, bool min_one, bool truncate_partial, bool committed,
+                    partition_data& out) {
+  auto& log = *t.log;
+  const auto max_bytes = std::min<std::size_t>(static_cast<std::size_t>(std::max(0, t.wanted->max_bytes)), limit);
+  // The stable offset first: it never exceeds the high watermark read after it.
+  const auto lso = log.last_stable_offset();
+  const auto hw = log.high_watermark();
+  // The records are copied twice on their way to the socket: here, from the segment (pread) into
+  // this partition's vector, and again when the response is encoded into its frame. Zero-copy
+  // follow-up: let protocol::records hold a read_result (segment + file range) and have the
+  // writer hand net/ a scatter list, so the bytes go from the page cache to the socket.
+  auto& records = out.records.emplace();
+  const bool copy = max_bytes > 0 || min_one;
+  auto read = log.read(t.wanted->fetch_offset, max_bytes, committed ? lso : hw, copy ? &records : nullptr);
+  if (!read) {
+    set_error(out, to_wire(read.error()));
+    return;
+  }
+  out.high_watermark = hw;
+  out.last_stable_offset = lso;
+  out.log_start_offset = read->log_start_offset;
+  records.resize(copy ? read->records.size() : 0);
+  if (!min_one && records.size() > max_bytes) {
+    // Kafka without minOneMessage: nothing (v3+), or the bytes that fit — a partial batch the
+    // client reports as too large (v0-v2).
+    records.resize(truncate_partial ? max_bytes : 0);
+  }
+  if (committed && out.aborted_transactions && !records.empty()) {
+    for (const auto& a : log.aborted_transactions(t.wanted->fetch_offset, read->next_offset)) {
+      auto& txn = out.aborted_transactions->emplace_back();
+      txn.producer_id = a.producer_id;
+      txn.first_offset = a.first_offset;
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<target> resolve(const broker& b, const std::vector<fetch_session_partition>& partitions,
+                            bool uses_topic_ids) {
+  std::map<std::array<std::uint8_t, 16>, std::string> names_by_id;
+  if (uses_topic_ids) {
+    for (auto& topic : b.logs().list_topics()) names_by_id.emplace(topic.id, topic.name);
+  }
+  std::vector<target> out;
+  out.reserve(partitions.size());
+  for (const auto& p : partitions) {
+    auto& t = out.emplace_back();
+    t.wanted = &p;
+    if (uses_topic_ids) {
+      auto it = names_by_id.find(p.key.topic_id.value);
+      if (it == names_by_id.end()) {
+        t.error = error_code::unknown_topic_id;
+        continue;
+      }
+      t.topic = it->second;
+    } else {
+      t.topic = p.key.topic;
+    }
+    t.log = b.logs().get(t.topic, p.key.partition);
+    if (!t.log) {
+      t.error = error_code::unknown_topic_or_partition;
+      continue;
+    }
+    t.error = check_current_leader_epoch(p.current_leader_epoch);
+  }
+  return out;
+}
+
+read_totals read_all(const std::vector<target>& targets, const fetch_handler::request& req, std::int16_t version,
+                     std::vector<partition_data>& out) {
+  read_totals totals;
+  const bool hard_limit = version <= 2;
+  std::size_t limit =
+      hard_limit ? std::numeric_limits<std::size_t>::max() : static_cast<std::size_t>(std::max(0, req.max_bytes));
+  bool min_one = !hard_limit;
+  out.assign(targets.size(), partition_data{});
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    const auto& t = targets[i];
+    auto& part = out[i];
+    part.partition_index = t.wanted->key.partition;
+    if (version >= 4) {
+      part.aborted_transactions =
+          req.isolation_level == read_committed
+              ? std::optional<std::vector<protocol::fetch_response::aborted_transaction>>(std::in_place)
+              : std::nullopt;
+    }
+    if (t.error != error_code::none) {
+      set_error(part, t.error);
+      totals.any_error = true;
+      continue;
+    }
+    read_partition(t, limit, min_one, hard_limit, req.isolation_level == read_committed, part);
+    if (part.error_code != 0) {
+      totals.any_error = true;
+      continue;
+    }
+    const auto n = part.records->size();
+    if (n > 0) min_one = false;
+    limit = n >= limit ? 0 : limit - n;
+    totals.bytes += n;
+  }
+  return totals;
+}
+
+}  // namespace spate::broker::fetch
