@@ -12,6 +12,13 @@
 namespace spate::group {
 namespace {
 
+// An OffsetCommit or TxnOffsetCommit from a group member, to be validated as one (a simple
+// commit names no generation, member or instance).
+bool names_member(std::int32_t generation_id, const std::string& member_id,
+                  const std::optional<std::string>& instance_id) {
+  return generation_id >= 0 || !member_id.empty() || instance_id;
+}
+
 std::size_t metadata_limit(const coordinator_config& config) {
   return std::min(static_cast<std::size_t>(config.max_metadata_bytes), max_record_string_bytes);
 }
@@ -85,7 +92,7 @@ void coordinator::commit(commit_request req, std::function<void(commit_result)> 
     machine mc(*this, fx, now);
     auto fail = [&](error_code e) { mc.answer(std::move(done), commit_result{.error = e}); };
     group_state* g = find(req.group_id);
-    const bool from_member = req.generation_id >= 0 || !req.member_id.empty() || req.group_instance_id;
+    const bool from_member = names_member(req.generation_id, req.member_id, req.group_instance_id);
     // Kafka accepts the empty group id here (OffsetCommit, OffsetFetch, DescribeGroups and
     // DeleteGroups do, for compatibility).
     if (req.group_id.size() > max_record_string_bytes) {
@@ -124,13 +131,10 @@ void coordinator::txn_commit(txn_commit_request req, std::function<void(commit_r
   effects fx;
   {
     std::lock_guard lock(_mutex);
-    const std::int64_t now = _clock.now_ms();
-    machine mc(*this, fx, now);
-    auto fail = [&](error_code e) { mc.answer(std::move(done), commit_result{.error = e}); };
     group_state* g = find(req.group_id);
     // Kafka's validateOffsetCommit with isTransactional: members are validated only when the
     // request names one (TxnOffsetCommit v3+, KIP-447); otherwise any group state accepts it.
-    const bool from_member = req.generation_id >= 0 || !req.member_id.empty() || req.group_instance_id;
+    const bool from_member = names_member(req.generation_id, req.member_id, req.group_instance_id);
     error_code e = error_code::none;
     if (req.group_id.empty() || req.group_id.size() > max_record_string_bytes) {
       e = error_code::invalid_group_id;  // unlike OffsetCommit, Kafka refuses the empty id here
@@ -147,10 +151,10 @@ void coordinator::txn_commit(txn_commit_request req, std::function<void(commit_r
       if (e == error_code::none && req.generation_id != g->generation) e = error_code::illegal_generation;
     }
     if (e != error_code::none) {
-      fail(e);
+      answer(fx, std::move(done), commit_result{.error = e});
     } else {
       if (!g) g = &get_or_create(req.group_id);
-      store_offsets(*g, req.offsets, now, -1, transactional_producer{req.producer_id, req.producer_epoch},
+      store_offsets(*g, req.offsets, _clock.now_ms(), -1, transactional_producer{req.producer_id, req.producer_epoch},
                     std::move(done), fx);
     }
   }
