@@ -4,6 +4,9 @@ namespace spate::broker {
 
 using protocol::error_code;
 
+// As Kafka's ReplicaManager answers Produce and Fetch: a failed disk is KAFKA_STORAGE_ERROR (the
+// client retries and refreshes metadata). No default branch: a new storage::errc must be decided
+// here (-Wswitch).
 error_code to_wire(storage::errc e) {
   using storage::errc;
   switch (e) {

@@ -1,6 +1,8 @@
 #pragma once
-// The one mapping from module errors to Kafka wire error codes (tests/broker/error_mapping_test.cc
-// checks it table by table).
+// The data path's mapping from module errors to Kafka wire error codes (Produce, Fetch,
+// ListOffsets, the admin APIs). The coordinators answer their own clients differently
+// (group/append_error.h, txn/append_error.h); tests/broker/error_mapping_test.cc checks all three
+// in one table, one row per storage::errc.
 #include "model/errc.h"
 #include "protocol/error_code.h"
 #include "storage/errc.h"

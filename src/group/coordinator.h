@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "base/bytes.h"
+#include "base/effect_runner.h"
 #include "group/coordinator_config.h"
 #include "group/offsets_topic.h"
 #include "io/clock.h"
@@ -228,14 +229,14 @@ class coordinator {
   void commit(commit_request request, std::function<void(commit_result)> done);
   // TxnOffsetCommit (Kafka's handleTxnCommitOffsets). Errors, for the whole request:
   // INVALID_GROUP_ID (empty or overlong group id), INVALID_REQUEST (producer_id < 0),
-  // COORDINATOR_NOT_AVAILABLE (the group is Dead, or the append failed), and when the request
+  // COORDINATOR_NOT_AVAILABLE (the group is Dead), and when the request
   // names a member (generation_id >= 0, a member id or an instance id) UNKNOWN_MEMBER_ID,
   // FENCED_INSTANCE_ID, ILLEGAL_GENERATION as for OffsetCommit (but no REBALANCE_IN_PROGRESS and
   // no heartbeat, as in Kafka). A request naming no member is accepted whatever the group's state
   // (a group that does not exist is created Empty), unlike OffsetCommit. Per partition:
   // OFFSET_METADATA_TOO_LARGE; an append failure is reported on every written partition
-  // (COORDINATOR_NOT_AVAILABLE, INVALID_COMMIT_OFFSET_SIZE, PRODUCER_FENCED for a stale epoch,
-  // INVALID_TXN_STATE).
+  // (group/append_error.h: e.g. NOT_COORDINATOR for a storage error, INVALID_COMMIT_OFFSET_SIZE,
+  // PRODUCER_FENCED for a stale epoch, INVALID_TXN_STATE).
   // The records (OffsetCommit key/value, as for plain commits) are appended as ONE transactional
   // batch of the producer to the group's __consumer_offsets partition
   // (partition_for_group(group_id, partition_count)); once durable they are the producer's
@@ -285,8 +286,18 @@ class coordinator {
  private:
   struct effects;
   class machine;
-  // Performs the appends and delivers the answers an operation collected; without the lock.
-  void run(effects& fx);
+  using append_then = std::function<void(error_code, std::int64_t first_offset, effects&)>;
+  // The I/O stage of _runner.run(), without the lock: starts the appends an operation collected.
+  void start_appends(effects& fx);
+  // requires _mutex: `records` go to the group's __consumer_offsets partition once the lock is
+  // released; `then` runs under the lock with the outcome and the log offset of the first record.
+  void append(const std::string& group_id, std::vector<offsets_record> records, effects& fx, append_then then = {},
+              std::optional<transactional_producer> producer = std::nullopt);
+  // requires _mutex: OffsetCommit (no producer) and TxnOffsetCommit, once the request is accepted
+  // (coordinator_offsets.cc).
+  void store_offsets(group_state& g, std::vector<std::pair<topic_partition, committed_offset>>& offsets,
+                     std::int64_t now, std::int64_t retention_time_ms, std::optional<transactional_producer> producer,
+                     std::function<void(commit_result)> done, effects& fx);
   group_state* find(const std::string& group_id) const;  // requires _mutex
   group_state& get_or_create(const std::string& group_id);  // requires _mutex
   void expire_offsets(std::int64_t now, effects& fx);  // requires _mutex
@@ -301,9 +312,9 @@ class coordinator {
   const coordinator_config _config;
   offsets_log& _log;
   io::clock& _clock;
-  std::function<void()> _wakeup;
 
   mutable std::mutex _mutex;  // guards everything below
+  base::effect_runner<effects> _runner;  // runs collected effects after _mutex is released
   std::map<std::string, std::unique_ptr<group_state>, std::less<>> _groups;
   // Producer id -> groups that may hold its pending transactional offsets: a superset (entries
   // of deleted groups or settled offsets are dropped when met), so a marker visits only these.

@@ -9,6 +9,8 @@
 #include "base/assert.h"
 #include "base/log.h"
 #include "io/clock.h"
+#include "txn/append_error.h"
+#include "txn/epoch_bump.h"
 #include "txn/marker_writer.h"
 #include "txn/producer_id_manager.h"
 #include "txn/transaction_coordinator_internal.h"
@@ -17,19 +19,6 @@
 
 namespace spate::txn {
 namespace {
-
-// Kafka's appendTransactionToLog mapping of append errors (NOT_LEADER_OR_FOLLOWER and
-// KAFKA_STORAGE_ERROR become NOT_COORDINATOR; an unknown partition COORDINATOR_NOT_AVAILABLE).
-error_code append_error(storage::errc e) {
-  switch (e) {
-    case storage::errc::success: return error_code::none;
-    case storage::errc::unknown_topic_or_partition: return error_code::coordinator_not_available;
-    case storage::errc::io_error:
-    case storage::errc::log_failed:
-    case storage::errc::shutting_down: return error_code::not_coordinator;
-    default: return error_code::unknown_server_error;
-  }
-}
 
 transaction_value to_value(const transaction_metadata& m) {
   transaction_value v;
@@ -62,14 +51,12 @@ transaction_coordinator::transaction_coordinator(coordinator_config config, tran
       _markers(markers),
       _producer_ids(producer_ids),
       _clock(clock),
+      _runner(_mutex, [this](effects& fx) { start_appends(fx); }, [this](effects& fx) { start_marker_writes(fx); }),
       _next_expiry_check(clock.now_ms() + config.expired_id_check_interval_ms) {}
 
 transaction_coordinator::~transaction_coordinator() = default;
 
-void transaction_coordinator::set_wakeup(std::function<void()> wakeup) {
-  std::lock_guard lock(_mutex);
-  _wakeup = std::move(wakeup);
-}
+void transaction_coordinator::set_wakeup(std::function<void()> wakeup) { _runner.set_wakeup(std::move(wakeup)); }
 
 std::int32_t transaction_coordinator::partition_for(std::string_view transactional_id) const {
   return partition_for_transactional_id(transactional_id, _log.partition_count());
@@ -91,42 +78,21 @@ error_code transaction_coordinator::serving_error() const {
   return error_code::none;
 }
 
-void transaction_coordinator::run(effects& fx) {
+void transaction_coordinator::start_appends(effects& fx) {
   for (auto& a : fx.appends) {
-    auto then = std::move(a.then);
-    _log.append(a.partition, std::move(a.records), [this, then = std::move(then)](storage::errc e) mutable {
-      effects after;
-      {
-        std::lock_guard lock(_mutex);
-        then(e, after);
-      }
-      run(after);
-    });
+    _log.append(a.partition, std::move(a.records), _runner.resume(std::move(a.then)));
   }
-  // Answers before marker writes: Kafka answers EndTxn as soon as PrepareCommit is durable and
-  // writes the markers after.
-  for (auto& a : fx.answers) a();
+}
+
+void transaction_coordinator::start_marker_writes(effects& fx) {
   for (auto& m : fx.marker_writes) {
-    auto partitions = m.partitions;
-    auto done = [this, id = std::move(m.transactional_id), producer_id = m.producer_id, epoch = m.producer_epoch,
-                 partitions](std::vector<storage::errc> outcomes) {
-      effects after;
-      {
-        std::lock_guard lock(_mutex);
-        on_markers_written(id, producer_id, epoch, partitions, outcomes, after);
-      }
-      run(after);
-    };
+    auto done = _runner.resume([this, id = std::move(m.transactional_id), producer_id = m.producer_id,
+                                epoch = m.producer_epoch, partitions = m.partitions](
+                                   std::vector<storage::errc> outcomes, effects& after) {
+      on_markers_written(id, producer_id, epoch, partitions, outcomes, after);
+    });
     _markers.write_markers(m.producer_id, m.producer_epoch, _config.coordinator_epoch, m.commit,
                            std::move(m.partitions), std::move(done));
-  }
-  if (fx.new_deadline) {
-    std::function<void()> wakeup;
-    {
-      std::lock_guard lock(_mutex);
-      wakeup = _wakeup;
-    }
-    if (wakeup) wakeup();
   }
 }
 
@@ -176,7 +142,7 @@ void transaction_coordinator::init_producer_id(init_producer_id_request req,
       init_transactional(req, done, _clock.now_ms(), fx);
     }
   }
-  run(fx);
+  _runner.run(fx);
 }
 
 void transaction_coordinator::init_transactional(init_producer_id_request& req,
@@ -207,12 +173,8 @@ void transaction_coordinator::init_transactional(init_producer_id_request& req,
   if (e->pending) return fail(error_code::concurrent_transactions);
 
   const transaction_metadata& m = e->meta;
-  if (has_producer_id) {
-    // Kafka's isValidProducerId: a just-created id, the current producer id, or the previous one
-    // when its epoch was exhausted (a retry of the rotation whose answer was lost).
-    const bool valid = m.producer_epoch == no_producer_epoch || req.producer_id == m.producer_id ||
-                       (req.producer_id == m.last_producer_id && is_epoch_exhausted(req.producer_epoch));
-    if (!valid) return fail(error_code::producer_fenced);
+  if (has_producer_id && !is_valid_producer_id(m, req.producer_id, req.producer_epoch)) {
+    return fail(error_code::producer_fenced);
   }
   switch (m.status) {
     case transaction_status::prepare_commit:
@@ -235,21 +197,15 @@ void transaction_coordinator::init_transactional(init_producer_id_request& req,
   target.last_update_timestamp_ms = now;
   target.timeout_ms = req.transaction_timeout_ms;
   target.last_producer_id = m.producer_id;
-  const bool expected_current = !has_producer_id || req.producer_epoch == m.producer_epoch;
-  if (is_epoch_exhausted(m.producer_epoch) && expected_current) {
+  const epoch_bump bump = next_epoch(m, has_producer_id, req.producer_epoch);
+  if (bump.kind == epoch_bump_kind::fenced) return fail(error_code::producer_fenced);
+  if (bump.kind == epoch_bump_kind::rotate_producer_id) {
     auto producer_id = _producer_ids.allocate();
     if (!producer_id) return fail(error_code::coordinator_load_in_progress);
     target.producer_id = *producer_id;
-    target.producer_epoch = 0;
-    target.last_producer_epoch = has_producer_id ? m.producer_epoch : no_producer_epoch;
-  } else if (has_producer_id && m.producer_epoch != no_producer_epoch && req.producer_epoch == m.last_producer_epoch) {
-    // KIP-360: a retry of a bump that succeeded; the same answer again.
-  } else if (!is_epoch_exhausted(m.producer_epoch) && (expected_current || m.producer_epoch == no_producer_epoch)) {
-    target.producer_epoch = static_cast<std::int16_t>(m.producer_epoch + 1);
-    target.last_producer_epoch = has_producer_id ? m.producer_epoch : no_producer_epoch;
-  } else {
-    return fail(error_code::producer_fenced);
   }
+  target.producer_epoch = bump.producer_epoch;
+  target.last_producer_epoch = bump.last_producer_epoch;
 
   write_state(*e, std::move(target), fx,
               [this, done = std::move(done)](error_code ec, entry& current, effects& after) {
@@ -303,7 +259,7 @@ void transaction_coordinator::add_partitions(add_partitions_request req,
       });
     }
   }
-  run(fx);
+  _runner.run(fx);
 }
 
 // ---- EndTxn ----
@@ -351,7 +307,7 @@ void transaction_coordinator::end_transaction(end_transaction_request req, std::
       }
     }
   }
-  run(fx);
+  _runner.run(fx);
 }
 
 void transaction_coordinator::fence_and_abort(entry& e, std::int64_t now, effects& fx,

@@ -18,8 +18,8 @@
 //
 // Errors are those of the newest Kafka (PRODUCER_FENCED, not INVALID_PRODUCER_EPOCH); handlers
 // map them for old request versions with txn::response_error (txn/api_errors.h). A failed append
-// answers as Kafka: COORDINATOR_NOT_AVAILABLE (partition unknown), NOT_COORDINATOR (storage
-// error, log failed or closing), UNKNOWN_SERVER_ERROR (anything else). Before
+// answers as Kafka (txn/append_error.h): COORDINATOR_NOT_AVAILABLE (partition unknown),
+// NOT_COORDINATOR (storage error, log failed or closing), UNKNOWN_SERVER_ERROR (anything else). Before
 // resume_after_load() every operation answers COORDINATOR_LOAD_IN_PROGRESS; after shutdown()
 // COORDINATOR_NOT_AVAILABLE.
 //
@@ -46,6 +46,7 @@
 #include <vector>
 
 #include "base/bytes.h"
+#include "base/effect_runner.h"
 #include "protocol/error_code.h"
 #include "storage/errc.h"
 #include "txn/coordinator_config.h"
@@ -194,8 +195,10 @@ class transaction_coordinator {
   struct effects;
   using then_fn = std::function<void(error_code, entry&, effects&)>;
 
-  // Performs what an operation collected, without the lock: appends, answers, marker writes.
-  void run(effects& fx);
+  // The I/O stages of _runner.run(), without the lock: the appends an operation collected (before
+  // its answers) and the marker writes (after them).
+  void start_appends(effects& fx);
+  void start_marker_writes(effects& fx);
   // Requires _mutex.
   entry* find(std::string_view transactional_id) const;
   error_code serving_error() const;
@@ -222,7 +225,7 @@ class transaction_coordinator {
   io::clock& _clock;
 
   mutable std::mutex _mutex;  // guards everything below
-  std::function<void()> _wakeup;
+  base::effect_runner<effects> _runner;  // runs collected effects after _mutex is released
   std::map<std::string, std::unique_ptr<entry>, std::less<>> _entries;
   std::int64_t _next_expiry_check = 0;
   bool _loading = true;

@@ -145,7 +145,7 @@ std::int64_t transaction_coordinator::expire_due() {
     next = next_deadline_locked();
   }
   fx.new_deadline = false;  // the caller waits for the deadline returned
-  run(fx);
+  _runner.run(fx);
   return next;
 }
 
@@ -231,7 +231,7 @@ void transaction_coordinator::resume_after_load() {
                    resumed);
     fx.new_deadline = true;
   }
-  run(fx);
+  _runner.run(fx);
 }
 
 // ---- DescribeTransactions / ListTransactions ----

@@ -139,12 +139,12 @@ TEST_F(coordinator_commit, a_commit_is_visible_only_once_durable) {
   EXPECT_EQ(stable.offset, 3);
 }
 
-TEST_F(coordinator_commit, a_failed_append_is_coordinator_not_available_and_changes_nothing) {
+TEST_F(coordinator_commit, a_failed_append_is_not_coordinator_and_changes_nothing) {
   EXPECT_EQ(commit(commit_req("s", -1, "", {{t0, 10}}))->partition_errors, errors({error_code::none}));
   log.set_mode(fake_offsets_log::mode::fail);
   const auto c = commit(commit_req("s", -1, "", {{t0, 20}}));
   ASSERT_TRUE(c.ready());
-  EXPECT_EQ(c->partition_errors, errors({error_code::coordinator_not_available}));
+  EXPECT_EQ(c->partition_errors, errors({error_code::not_coordinator}));
   const auto f = fetch("s", t0, true);
   EXPECT_EQ(f.error, error_code::none);
   EXPECT_EQ(f.offset, 10);

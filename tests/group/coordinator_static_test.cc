@@ -70,7 +70,7 @@ TEST_F(coordinator_static, a_failed_record_undoes_the_replacement) {
   log.set_mode(fake_offsets_log::mode::fail);
   const auto rejoin = join(join_req("", "instance-1"));
   ASSERT_TRUE(rejoin.ready());
-  EXPECT_EQ(rejoin->error, error_code::coordinator_not_available);
+  EXPECT_EQ(rejoin->error, error_code::not_coordinator);
   EXPECT_EQ(rejoin->member_id, "");
   EXPECT_EQ(heartbeat(g.ids[0], 1, "instance-1"), error_code::none);
   EXPECT_EQ(member_ids(coord->describe("g")), sorted(g.ids));

@@ -510,8 +510,8 @@ TEST_F(coordinator_sync, a_failed_group_record_fails_the_syncs_and_the_group_reb
   const auto l = sync(leader, 1, {{leader, bytes("x")}, {follower, bytes("y")}});
   log.release_one(errc::io_error);
   ASSERT_TRUE(f.ready() && l.ready());
-  EXPECT_EQ(l->error, error_code::coordinator_not_available);
-  EXPECT_EQ(f->error, error_code::coordinator_not_available);
+  EXPECT_EQ(l->error, error_code::not_coordinator);
+  EXPECT_EQ(f->error, error_code::not_coordinator);
   EXPECT_TRUE(f->assignment.empty());
   EXPECT_EQ(state(), "PreparingRebalance");
 

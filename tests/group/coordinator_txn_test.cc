@@ -109,7 +109,7 @@ TEST_F(coordinator_txn, a_failed_append_fails_the_written_partitions_and_leaves_
   log.set_mode(fake_offsets_log::mode::fail);
   const auto c = txn_commit(txn_req("s", producer_a, {{t0, 10}}));
   ASSERT_TRUE(c.ready());
-  EXPECT_EQ(c->partition_errors, std::vector<error_code>{error_code::coordinator_not_available});
+  EXPECT_EQ(c->partition_errors, std::vector<error_code>{error_code::not_coordinator});
   EXPECT_EQ(fetch("s", t0, true).error, error_code::none);
   coord->complete_transaction(producer_a, true, partition_of("s"));
   EXPECT_EQ(offset_of("s", t0), -1);

@@ -1,0 +1,42 @@
+#include "group/append_error.h"
+
+namespace spate::group {
+
+using protocol::error_code;
+
+// Kafka's GroupMetadataManager (storeOffsets, and storeGroup for the group record) maps the log's
+// append errors: UNKNOWN_TOPIC_OR_PARTITION / NOT_ENOUGH_REPLICAS / REQUEST_TIMED_OUT ->
+// COORDINATOR_NOT_AVAILABLE; NOT_LEADER_OR_FOLLOWER / KAFKA_STORAGE_ERROR -> NOT_COORDINATOR;
+// MESSAGE_TOO_LARGE / RECORD_LIST_TOO_LARGE / INVALID_FETCH_SIZE -> INVALID_COMMIT_OFFSET_SIZE
+// (storeGroup answers UNKNOWN_SERVER_ERROR there; one mapping serves both here). No default
+// branch: a new storage::errc must be decided here (-Wswitch).
+error_code append_error(storage::errc e) {
+  using storage::errc;
+  switch (e) {
+    case errc::success: return error_code::none;
+    case errc::unknown_topic_or_partition: return error_code::coordinator_not_available;
+    // KAFKA_STORAGE_ERROR on the data path, and a closing log (NOT_LEADER_OR_FOLLOWER there).
+    case errc::io_error:
+    case errc::log_failed:
+    case errc::corrupt_log:
+    case errc::data_dir_locked:
+    case errc::shutting_down: return error_code::not_coordinator;
+    case errc::message_too_large: return error_code::invalid_commit_offset_size;
+    // A transactional offset commit of a producer whose epoch is stale (Kafka's coordinator
+    // answers a fenced producer PRODUCER_FENCED), or out of its transaction.
+    case errc::invalid_producer_epoch: return error_code::producer_fenced;
+    case errc::invalid_txn_state: return error_code::invalid_txn_state;
+    // Never from an append of the coordinator's own records (reads, log-manager requests,
+    // sequence checks of idempotent batches): a bug if one shows up.
+    case errc::offset_out_of_range:
+    case errc::corrupt_batch:
+    case errc::topic_exists:
+    case errc::invalid_topic:
+    case errc::invalid_partitions:
+    case errc::invalid_config:
+    case errc::out_of_order_sequence: return error_code::unknown_server_error;
+  }
+  return error_code::unknown_server_error;
+}
+
+}  // namespace spate::group
