@@ -5,30 +5,30 @@
 namespace spate::app {
 
 maintenance::maintenance(storage::log_manager& logs, maintenance_intervals intervals)
-    : logs_(logs), intervals_(intervals), thread_([this] { run(); }) {}
+    : _logs(logs), _intervals(intervals), _thread([this] { run(); }) {}
 
 maintenance::~maintenance() {
   {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
+    std::lock_guard lock(_mutex);
+    _stopping = true;
   }
-  wake_.notify_all();
-  thread_.join();
+  _wake.notify_all();
+  _thread.join();
 }
 
 void maintenance::run() {
   using clock = std::chrono::steady_clock;
-  auto next_checkpoint = clock::now() + intervals_.checkpoint;
-  auto next_retention = clock::now() + intervals_.retention;
-  auto next_producer_expiry = clock::now() + intervals_.producer_expiry_check;
-  std::unique_lock lock(mutex_);
-  while (!wake_.wait_for(lock, intervals_.flush_check, [this] { return stopping_; })) {
+  auto next_checkpoint = clock::now() + _intervals.checkpoint;
+  auto next_retention = clock::now() + _intervals.retention;
+  auto next_producer_expiry = clock::now() + _intervals.producer_expiry_check;
+  std::unique_lock lock(_mutex);
+  while (!_wake.wait_for(lock, _intervals.flush_check, [this] { return _stopping; })) {
     lock.unlock();
-    logs_.flush_if_due();
+    _logs.flush_if_due();
     const auto now = clock::now();
     if (now >= next_retention) {
-      next_retention = now + intervals_.retention;
-      if (auto r = logs_.enforce_retention(); !r) {
+      next_retention = now + _intervals.retention;
+      if (auto r = _logs.enforce_retention(); !r) {
         SPATE_LOG_WARN("event=retention_failed error={}", storage::to_string(r.error()));
       } else if (r.value().segments_deleted > 0) {
         SPATE_LOG_INFO("event=retention segments_deleted={} bytes_deleted={}", r.value().segments_deleted,
@@ -36,13 +36,13 @@ void maintenance::run() {
       }
     }
     if (now >= next_producer_expiry) {
-      next_producer_expiry = now + intervals_.producer_expiry_check;
-      if (const auto n = logs_.expire_producers(intervals_.producer_id_expiration_ms); n > 0)
+      next_producer_expiry = now + _intervals.producer_expiry_check;
+      if (const auto n = _logs.expire_producers(_intervals.producer_id_expiration_ms); n > 0)
         SPATE_LOG_INFO("event=producers_expired count={}", n);
     }
     if (now >= next_checkpoint) {
-      next_checkpoint = now + intervals_.checkpoint;
-      if (auto r = logs_.checkpoint(); !r) {
+      next_checkpoint = now + _intervals.checkpoint;
+      if (auto r = _logs.checkpoint(); !r) {
         SPATE_LOG_WARN("event=checkpoint_failed error={}", storage::to_string(r.error()));
       }
     }

@@ -33,12 +33,12 @@ class maintenance {
  private:
   void run();
 
-  storage::log_manager& logs_;
-  const maintenance_intervals intervals_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;  // guarded by mutex_
-  std::thread thread_;
+  storage::log_manager& _logs;
+  const maintenance_intervals _intervals;
+  std::mutex _mutex;
+  std::condition_variable _wake;
+  bool _stopping = false;  // guarded by _mutex
+  std::thread _thread;
 };
 
 }  // namespace spate::app

@@ -4,6 +4,7 @@
 
 #include "app/data_dir.h"
 #include "app/maintenance.h"
+#include "app/signal.h"
 #include "base/log.h"
 #include "broker/broker.h"
 #include "broker/dispatcher.h"
@@ -13,6 +14,7 @@
 #include "io/clock.h"
 #include "io/deadline_thread.h"
 #include "io/file.h"
+#include "model/topic_name.h"
 #include "net/server.h"
 #include "storage/log_manager.h"
 #include "txn/producer_id_manager.h"
@@ -78,13 +80,13 @@ int run_broker(const broker_config& config) {
     auto offsets = group::offsets_topic::open(logs, config.offsets_topic_partitions, clock);
     if (!offsets) {
       throw std::runtime_error(
-          fmt::format("cannot open {}: {}", group::offsets_topic_name, storage::to_string(offsets.error())));
+          fmt::format("cannot open {}: {}", model::consumer_offsets_topic, storage::to_string(offsets.error())));
     }
     group::coordinator groups(config.groups, *offsets.value(), clock);
     if (auto replayed = offsets.value()->replay([&groups](const group::offsets_topic::replayed& r) { groups.load(r); });
         !replayed) {
       throw std::runtime_error(
-          fmt::format("cannot replay {}: {}", group::offsets_topic_name, storage::to_string(replayed.error())));
+          fmt::format("cannot replay {}: {}", model::consumer_offsets_topic, storage::to_string(replayed.error())));
     }
     SPATE_LOG_INFO("event=groups_loaded groups={}", groups.group_count());
     // Transactions: producer ids never reused, and the coordinator's state replayed likewise.
@@ -96,7 +98,7 @@ int run_broker(const broker_config& config) {
     }
     auto transaction_log = txn::transaction_topic::open(logs, config.transactions.log_partitions, clock);
     if (!transaction_log) {
-      throw std::runtime_error(fmt::format("cannot open {}: {}", txn::transaction_topic_name,
+      throw std::runtime_error(fmt::format("cannot open {}: {}", model::transaction_state_topic,
                                            storage::to_string(transaction_log.error())));
     }
     auto waiters = std::make_shared<broker::partition_waiters>();
@@ -106,7 +108,7 @@ int run_broker(const broker_config& config) {
     if (auto replayed = transaction_log.value()->replay(
             [&transactions](const txn::transaction_topic::replayed& r) { transactions.load_record(r.key, r.value); });
         !replayed) {
-      throw std::runtime_error(fmt::format("cannot replay {}: {}", txn::transaction_topic_name,
+      throw std::runtime_error(fmt::format("cannot replay {}: {}", model::transaction_state_topic,
                                            storage::to_string(replayed.error())));
     }
     SPATE_LOG_INFO("event=transactions_loaded transactional_ids={}", transactions.transaction_count());
@@ -127,11 +129,11 @@ int run_broker(const broker_config& config) {
       net_config.port = config.listener.port;
       net_config.max_frame_bytes = static_cast<std::size_t>(config.socket_request_max_bytes);
       net_config.threads = config.num_network_threads;
-      net::server server(net_config, [&dispatcher](const net::request_context& ctx, base::byte_buffer frame) {
-        return dispatcher.handle(std::move(frame), ctx.peer, ctx.executor);
+      net::server server(net_config, [&dispatcher](const net::connection_info& connection, base::byte_buffer frame) {
+        return dispatcher.handle(std::move(frame), connection.peer, connection.executor);
       });
       server.start();
-      signal = net::run_until_signal(server, [&] {
+      signal = run_until_signal(server, [&] {
         SPATE_LOG_INFO("spate ready listener={}:{} advertised={}:{} node_id={} cluster_id={} data_dir={} clean_start={}",
                        config.listener.host, server.bound_port(), config.advertised().host,
                        config.advertised().port, config.node_id, identity.cluster_id, config.data_dir.string(),

@@ -26,13 +26,13 @@ std::string unknown_topic_message(std::string_view name) {
   return fmt::format("The topic '{}' does not exist.", name);
 }
 
-std::optional<admin_error> alter_configs_resource_error(const broker& b, std::int8_t resource_type,
+std::optional<admin_error> alter_configs_resource_error(const broker& services, std::int8_t resource_type,
                                                          const std::string& resource_name, bool has_changes) {
   using protocol::error_code;
   const auto& name = resource_name;
   if (resource_type == resource_type_topic) {
     if (auto problem = topic_name_problem(name)) return admin_error{error_code::invalid_topic_exception, *problem};
-    if (!b.logs().find_topic(name)) return admin_error{error_code::unknown_topic_or_partition, unknown_topic_message(name)};
+    if (!services.logs().find_topic(name)) return admin_error{error_code::unknown_topic_or_partition, unknown_topic_message(name)};
     return std::nullopt;
   }
   if (resource_type == resource_type_broker) {
@@ -42,10 +42,10 @@ std::optional<admin_error> alter_configs_resource_error(const broker& b, std::in
       if (ec != std::errc{} || ptr != name.data() + name.size()) {
         return admin_error{error_code::invalid_request, fmt::format("Broker id must be an integer, but it is: {}", name)};
       }
-      if (id != b.options().node_id) {
+      if (id != services.options().node_id) {
         return admin_error{error_code::invalid_request,
                            fmt::format("Unexpected broker id, expected {} or empty string, but received {}",
-                                       b.options().node_id, name)};
+                                       services.options().node_id, name)};
       }
     }
     if (!has_changes) return admin_error{error_code::none, ""};
@@ -57,14 +57,14 @@ std::optional<admin_error> alter_configs_resource_error(const broker& b, std::in
                      fmt::format("Unsupported resource type: {}", static_cast<int>(resource_type))};
 }
 
-std::optional<std::string> topic_collision(const broker& b, std::string_view name) {
+std::optional<std::string> topic_collision(const broker& services, std::string_view name) {
   auto metric_name = [](std::string_view n) {
     std::string unified(n);
     std::replace(unified.begin(), unified.end(), '.', '_');
     return unified;
   };
   const auto unified = metric_name(name);
-  for (const auto& existing : b.logs().list_topics()) {
+  for (const auto& existing : services.logs().list_topics()) {
     if (metric_name(existing.name) == unified) {
       return fmt::format("Topic '{}' collides with existing topic: {}", name, existing.name);
     }

@@ -21,7 +21,7 @@ class broker;
 
 // Kafka's rule: '.' and '_' collide in metric names, so "a.b" and "a_b" cannot both exist. The
 // message naming the existing topic that `name` collides with, or nullopt.
-std::optional<std::string> topic_collision(const broker& b, std::string_view name);
+std::optional<std::string> topic_collision(const broker& services, std::string_view name);
 
 // Kafka's message for a topic that does not exist.
 std::string unknown_topic_message(std::string_view name);
@@ -35,7 +35,7 @@ struct admin_error {
 // error to answer. BROKER resources of this broker with changes are INVALID_REQUEST (spate's
 // broker settings are static: set in its configuration, read at start-up); other brokers' ids,
 // other resource types and unknown or invalid topic names get Kafka's errors.
-std::optional<admin_error> alter_configs_resource_error(const broker& b, std::int8_t resource_type,
+std::optional<admin_error> alter_configs_resource_error(const broker& services, std::int8_t resource_type,
                                                          const std::string& resource_name, bool has_changes);
 
 }  // namespace spate::broker

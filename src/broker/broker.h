@@ -45,41 +45,37 @@ class broker {
   // `waiters` is shared with whoever else appends (the transaction markers).
   broker(broker_options options, storage::log_manager& logs, io::blocking_pool& pool, group::coordinator& groups,
          txn::transaction_coordinator& transactions, std::shared_ptr<partition_waiters> waiters)
-      : options_(std::move(options)),
-        logs_(logs),
-        pool_(pool),
-        groups_(groups),
-        transactions_(transactions),
-        waiters_(std::move(waiters)) {}
+      : _options(std::move(options)),
+        _logs(logs),
+        _pool(pool),
+        _groups(groups),
+        _transactions(transactions),
+        _waiters(std::move(waiters)) {}
   broker(const broker&) = delete;
   broker& operator=(const broker&) = delete;
 
-  const broker_options& options() const { return options_; }
-  storage::log_manager& logs() const { return logs_; }
-  io::blocking_pool& pool() const { return pool_; }
+  const broker_options& options() const { return _options; }
+  storage::log_manager& logs() const { return _logs; }
+  io::blocking_pool& pool() const { return _pool; }
   // Consumer groups and their committed offsets.
-  group::coordinator& groups() const { return groups_; }
+  group::coordinator& groups() const { return _groups; }
   // Producer ids and transactions.
-  txn::transaction_coordinator& transactions() const { return transactions_; }
+  txn::transaction_coordinator& transactions() const { return _transactions; }
   // Fetches parked in a long poll; appends wake them. Shared: durability callbacks hold it and may
   // run after their request is gone.
-  const std::shared_ptr<partition_waiters>& waiters() const { return waiters_; }
+  const std::shared_ptr<partition_waiters>& waiters() const { return _waiters; }
   // Incremental fetch sessions (KIP-227).
-  fetch_session_cache& fetch_sessions() { return fetch_sessions_; }
+  fetch_session_cache& fetch_sessions() { return _fetch_sessions; }
 
-  // Kafka's internal topics: shown with is_internal in Metadata, not writable by clients.
-  static bool is_internal_topic(std::string_view name) {
-    return name == "__consumer_offsets" || name == "__transaction_state";
-  }
 
  private:
-  const broker_options options_;
-  storage::log_manager& logs_;
-  io::blocking_pool& pool_;
-  group::coordinator& groups_;
-  txn::transaction_coordinator& transactions_;
-  const std::shared_ptr<partition_waiters> waiters_;
-  fetch_session_cache fetch_sessions_;
+  const broker_options _options;
+  storage::log_manager& _logs;
+  io::blocking_pool& _pool;
+  group::coordinator& _groups;
+  txn::transaction_coordinator& _transactions;
+  const std::shared_ptr<partition_waiters> _waiters;
+  fetch_session_cache _fetch_sessions;
 };
 
 }  // namespace spate::broker

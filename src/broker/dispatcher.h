@@ -29,13 +29,13 @@ class request_rejected : public std::runtime_error {
 
 class dispatcher {
  public:
-  explicit dispatcher(broker& services) : services_(services) {}
+  explicit dispatcher(broker& services) : _services(services) {}
 
   boost::asio::awaitable<response_frame> handle(base::byte_buffer frame, std::string_view peer,
                                                 boost::asio::any_io_executor executor);
 
  private:
-  broker& services_;
+  broker& _services;
 };
 
 }  // namespace spate::broker

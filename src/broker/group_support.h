@@ -35,8 +35,8 @@ struct response_slot {
 
 // Whether the partition exists: OffsetCommit and OffsetDelete answer UNKNOWN_TOPIC_OR_PARTITION
 // for others without asking the coordinator (Kafka's metadataCache.contains check).
-inline bool partition_exists(const broker& b, const std::string& topic, std::int32_t partition) {
-  const auto info = b.logs().find_topic(topic);
+inline bool partition_exists(const broker& services, const std::string& topic, std::int32_t partition) {
+  const auto info = services.logs().find_topic(topic);
   return info && partition >= 0 && partition < info->partitions;
 }
 
@@ -45,7 +45,7 @@ inline bool partition_exists(const broker& b, const std::string& topic, std::int
 // the offset to commit, made by `to_offset(partition_request)`, with its slot in the response.
 template <typename Request, typename Response, typename ToOffset>
 std::vector<std::pair<group::topic_partition, group::committed_offset>> offsets_to_commit(
-    const broker& b, Request& req, Response& resp, std::vector<response_slot>& slots, ToOffset to_offset) {
+    const broker& services, Request& req, Response& resp, std::vector<response_slot>& slots, ToOffset to_offset) {
   std::vector<std::pair<group::topic_partition, group::committed_offset>> offsets;
   resp.topics.reserve(req.topics.size());
   for (auto& topic : req.topics) {
@@ -55,7 +55,7 @@ std::vector<std::pair<group::topic_partition, group::committed_offset>> offsets_
     for (auto& p : topic.partitions) {
       auto& out = topic_out.partitions.emplace_back();
       out.partition_index = p.partition_index;
-      if (!partition_exists(b, topic.name, p.partition_index)) {
+      if (!partition_exists(services, topic.name, p.partition_index)) {
         out.error_code = wire_code(protocol::error_code::unknown_topic_or_partition);
         continue;
       }

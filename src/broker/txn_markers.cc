@@ -4,6 +4,7 @@
 
 #include "base/log.h"
 #include "group/offsets_topic.h"
+#include "model/topic_name.h"
 
 namespace spate::broker {
 namespace {
@@ -45,7 +46,7 @@ void txn_markers::write_markers(std::int64_t producer_id, std::int16_t producer_
       pending->finish(i, appended.error());
       continue;
     }
-    const bool offsets = tp.topic == group::offsets_topic_name;
+    const bool offsets = tp.topic == model::consumer_offsets_topic;
     log->on_durable(appended->last_offset, [this, pending, i, key = log.get(), offsets, producer_id, commit,
                                             partition = tp.partition](storage::errc e) {
       if (e == storage::errc::success) {

@@ -41,6 +41,7 @@
 #include "group/coordinator_config.h"
 #include "group/offsets_topic.h"
 #include "io/clock.h"
+#include "model/topic_partition.h"
 #include "protocol/error_code.h"
 
 namespace spate::group {
@@ -117,11 +118,7 @@ struct leave_result {
 };
 
 // ---- OffsetCommit / OffsetFetch ----
-struct topic_partition {
-  std::string topic;
-  std::int32_t partition = 0;
-  friend auto operator<=>(const topic_partition&, const topic_partition&) = default;
-};
+using model::topic_partition;
 struct committed_offset {
   std::int64_t offset = -1;
   std::int32_t leader_epoch = -1;

@@ -6,6 +6,7 @@
 #include "model/record.h"
 #include "model/record_batch.h"
 #include "model/record_batch_builder.h"
+#include "model/topic_name.h"
 
 namespace spate::group {
 namespace {
@@ -25,7 +26,7 @@ storage::result<std::unique_ptr<offsets_topic>> offsets_topic::open(storage::log
                                                                     io::clock& clock) {
   auto topic = storage::internal_topic::open(
       logs,
-      {.name = std::string(offsets_topic_name),
+      {.name = std::string(model::consumer_offsets_topic),
        .event_prefix = "offsets",
        .partitions = partitions,
        .configs = {{"cleanup.policy", "compact"},

@@ -21,7 +21,6 @@ class clock;
 
 namespace spate::group {
 
-inline constexpr std::string_view offsets_topic_name = "__consumer_offsets";
 // Kafka's offsets.topic.segment.bytes default.
 inline constexpr std::int32_t offsets_topic_segment_bytes = 104857600;
 

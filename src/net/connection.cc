@@ -45,7 +45,7 @@ connection::connection(asio::ip::tcp::socket socket, std::uint64_t id, std::stri
                        std::shared_ptr<const connection_settings> settings,
                        connection_observer& observer)
     : _socket(std::move(socket)),
-      _context{id, std::move(peer), _socket.get_executor()},
+      _info{id, std::move(peer), _socket.get_executor()},
       _settings(std::move(settings)),
       _observer(observer),
       _reader_wakeup(_socket.get_executor()),
@@ -79,16 +79,16 @@ void connection::close() {
   _writer_wakeup.cancel();
   _grace_timer.cancel();
   _pending.clear();  // handlers still running find _closed set and drop their response
-  _observer.connection_closed(_context.connection_id);
+  _observer.connection_closed(_info.connection_id);
 }
 
 void connection::fail(bool warn, std::string_view detail) {
   if (_closed) return;
   if (warn) {
-    SPATE_LOG_WARN("closing connection id={} peer={} {}", _context.connection_id, _context.peer,
+    SPATE_LOG_WARN("closing connection id={} peer={} {}", _info.connection_id, _info.peer,
                    detail);
   } else {
-    SPATE_LOG_DEBUG("closing connection id={} peer={} {}", _context.connection_id, _context.peer,
+    SPATE_LOG_DEBUG("closing connection id={} peer={} {}", _info.connection_id, _info.peer,
                     detail);
   }
   close();
@@ -181,7 +181,7 @@ asio::awaitable<void> connection::run_handler(std::shared_ptr<connection> self, 
   bool failed = false;
   std::string error;
   try {
-    response = co_await self->_settings->handler(self->_context, std::move(frame));
+    response = co_await self->_settings->handler(self->_info, std::move(frame));
   } catch (const std::exception& e) {
     failed = true;
     error = e.what();

@@ -81,7 +81,7 @@ class connection : public std::enable_shared_from_this<connection> {
   bool reading_stopped() const { return _closed || _draining || _end_of_requests; }
 
   boost::asio::ip::tcp::socket _socket;
-  request_context _context;
+  connection_info _info;
   std::shared_ptr<const connection_settings> _settings;
   connection_observer& _observer;
 

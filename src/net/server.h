@@ -42,7 +42,7 @@ struct server_config {
 
 // What a handler knows about the request's connection. Owned by the connection; a reference to it
 // stays valid until the handler's coroutine has completed.
-struct request_context {
+struct connection_info {
   std::uint64_t connection_id = 0;  // unique per server, never reused
   std::string peer;                 // "ip:port" of the client (IPv6 as "[ip]:port")
   // The connection's executor: its event-loop thread. The handler's coroutine runs here; create
@@ -61,7 +61,7 @@ struct request_context {
 //  - The std::function itself lives as long as the server: a coroutine lambda may use its captures.
 //  - After stop()'s grace period, handlers still suspended are destroyed without being resumed.
 using frame_handler = std::function<boost::asio::awaitable<std::optional<base::byte_buffer>>(
-    const request_context& context, base::byte_buffer frame)>;
+    const connection_info& context, base::byte_buffer frame)>;
 
 // A pipelined framing server: N event-loop threads, each with its own io_context; connections are
 // handed out round-robin and live on one thread for their whole life, so per-connection state needs
@@ -101,12 +101,5 @@ class server {
  private:
   std::unique_ptr<impl> _impl;
 };
-
-// Blocks the calling thread until SIGINT or SIGTERM arrives, then stops `s` and returns the signal
-// number. `on_ready`, if given, is called once the signal handlers are installed (tests use it to
-// raise the signal without a race); `before_stop`, if given, runs after the signal and before the
-// server stops (to release requests held by long waits). Only one caller per process at a time.
-int run_until_signal(server& s, const std::function<void()>& on_ready = {},
-                     const std::function<void()>& before_stop = {});
 
 }  // namespace spate::net

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "model/uuid.h"
+
 namespace spate::protocol {
 
 // Kafka `bytes`: same type as base::byte_buffer (checked in wire.h).
@@ -16,19 +18,8 @@ using bytes = std::vector<std::uint8_t>;
 // every user of `bytes`.
 using records = bytes;
 
-// Kafka `uuid` (topic ids, directory ids): 16 raw bytes; the all-zero value is Kafka's ZERO_UUID.
-struct uuid {
-  std::array<std::uint8_t, 16> value{};
-
-  static constexpr uuid nil() { return uuid{}; }
-  constexpr bool is_nil() const {
-    for (auto b : value) {
-      if (b != 0) return false;
-    }
-    return true;
-  }
-  bool operator==(const uuid&) const = default;
-};
+// Kafka `uuid` (topic ids, directory ids): model's type, so storage and the wire share it.
+using uuid = model::uuid;
 
 // A tagged field this build does not know (a newer peer's addition). Kept as the raw value bytes so
 // that decode followed by encode is lossless.

@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "model/topic_partition.h"
+
 namespace spate::txn {
 
 // Kafka's TransactionState, with the int8 id stored in TransactionLogValue.transaction_status.
@@ -46,11 +48,7 @@ inline bool is_complete(transaction_status s) {
   return s == transaction_status::complete_commit || s == transaction_status::complete_abort;
 }
 
-struct topic_partition {
-  std::string topic;
-  std::int32_t partition = 0;
-  friend auto operator<=>(const topic_partition&, const topic_partition&) = default;
-};
+using model::topic_partition;
 
 // Kafka's RecordBatch.NO_PRODUCER_ID / NO_PRODUCER_EPOCH.
 inline constexpr std::int64_t no_producer_id = -1;

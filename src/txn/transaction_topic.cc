@@ -1,3 +1,4 @@
+#include "model/topic_name.h"
 #include "txn/transaction_topic.h"
 
 #include <string>
@@ -11,7 +12,7 @@ storage::result<std::unique_ptr<transaction_topic>> transaction_topic::open(
     storage::log_manager& logs, std::int32_t partitions, io::clock& clock) {
   auto topic = storage::internal_topic::open(
       logs,
-      {.name = std::string(transaction_topic_name),
+      {.name = std::string(model::transaction_state_topic),
        .event_prefix = "transaction",
        .partitions = partitions,
        .configs = {{"cleanup.policy", "compact"},

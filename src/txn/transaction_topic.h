@@ -20,7 +20,6 @@ class clock;
 
 namespace spate::txn {
 
-inline constexpr std::string_view transaction_topic_name = "__transaction_state";
 // Kafka's transaction.state.log.segment.bytes default.
 inline constexpr std::int32_t transaction_topic_segment_bytes = 104857600;
 

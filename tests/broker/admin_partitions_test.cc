@@ -23,7 +23,7 @@ class admin_partitions_test : public ::testing::Test {
  protected:
   // Appends `n` one-record batches and makes them durable (the high watermark moves).
   void produce(const std::string& topic, std::int32_t partition, int n) {
-    auto log = services_.logs().get(topic, partition);
+    auto log = services.logs().get(topic, partition);
     ASSERT_TRUE(log);
     for (int i = 0; i < n; ++i) {
       model::record_batch_builder builder;
@@ -51,7 +51,7 @@ class admin_partitions_test : public ::testing::Test {
       t.assignments = std::nullopt;
     }
     request.validate_only = validate_only;
-    return ask<protocol::create_partitions_response>(services_, request, version);
+    return ask<protocol::create_partitions_response>(services, request, version);
   }
 
   protocol::delete_records_response delete_records(const std::string& topic, std::int32_t partition,
@@ -61,14 +61,14 @@ class admin_partitions_test : public ::testing::Test {
     t.name = topic;
     t.partitions.push_back({.partition_index = partition, .offset = offset});
     request.timeout_ms = 1000;
-    return ask<protocol::delete_records_response>(services_, request, version);
+    return ask<protocol::delete_records_response>(services, request, version);
   }
 
-  test_broker services_;
+  test_broker services;
 };
 
 TEST_F(admin_partitions_test, every_create_partitions_version_grows_the_topic) {
-  services_.create_topic("grow", 1);
+  services.create_topic("grow", 1);
   for (std::int16_t v = create_partitions_handler::min_version; v <= create_partitions_handler::max_version; ++v) {
     SCOPED_TRACE(v);
     const auto response = grow("grow", v + 2, v);
@@ -76,13 +76,13 @@ TEST_F(admin_partitions_test, every_create_partitions_version_grows_the_topic) {
     EXPECT_EQ(response.results[0].name, "grow");
     EXPECT_EQ(response.results[0].error_code, 0);
     EXPECT_EQ(response.results[0].error_message, std::nullopt);
-    EXPECT_EQ(services_.logs().find_topic("grow")->partitions, v + 2);
-    EXPECT_TRUE(services_.logs().get("grow", v + 1));
+    EXPECT_EQ(services.logs().find_topic("grow")->partitions, v + 2);
+    EXPECT_TRUE(services.logs().get("grow", v + 1));
   }
 }
 
 TEST_F(admin_partitions_test, create_partitions_refuses_what_is_not_an_increase) {
-  services_.create_topic("grow", 3);
+  services.create_topic("grow", 3);
   EXPECT_EQ(grow("grow", 3).results[0].error_code, code(error_code::invalid_partitions));
   EXPECT_EQ(grow("grow", 2).results[0].error_code, code(error_code::invalid_partitions));
   EXPECT_EQ(grow("absent", 2).results[0].error_code, code(error_code::unknown_topic_or_partition));
@@ -90,19 +90,19 @@ TEST_F(admin_partitions_test, create_partitions_refuses_what_is_not_an_increase)
             code(error_code::invalid_replica_assignment));
   EXPECT_EQ(grow("grow", 4, 3, false, std::vector<std::vector<std::int32_t>>{{8}}).results[0].error_code,
             code(error_code::invalid_replica_assignment));
-  EXPECT_EQ(services_.logs().find_topic("grow")->partitions, 3);
+  EXPECT_EQ(services.logs().find_topic("grow")->partitions, 3);
 }
 
 TEST_F(admin_partitions_test, validate_only_does_not_grow_and_assignments_to_this_broker_do) {
-  services_.create_topic("grow", 1);
+  services.create_topic("grow", 1);
   EXPECT_EQ(grow("grow", 4, 3, true).results[0].error_code, 0);
-  EXPECT_EQ(services_.logs().find_topic("grow")->partitions, 1);
+  EXPECT_EQ(services.logs().find_topic("grow")->partitions, 1);
   EXPECT_EQ(grow("grow", 3, 3, false, std::vector<std::vector<std::int32_t>>{{7}, {7}}).results[0].error_code, 0);
-  EXPECT_EQ(services_.logs().find_topic("grow")->partitions, 3);
+  EXPECT_EQ(services.logs().find_topic("grow")->partitions, 3);
 }
 
 TEST_F(admin_partitions_test, every_delete_records_version_moves_the_log_start_offset) {
-  services_.create_topic("trim", 2);
+  services.create_topic("trim", 2);
   produce("trim", 0, 10);
   for (std::int16_t v = delete_records_handler::min_version; v <= delete_records_handler::max_version; ++v) {
     SCOPED_TRACE(v);
@@ -111,12 +111,12 @@ TEST_F(admin_partitions_test, every_delete_records_version_moves_the_log_start_o
     ASSERT_EQ(response.topics[0].partitions.size(), 1u);
     EXPECT_EQ(response.topics[0].partitions[0].error_code, 0);
     EXPECT_EQ(response.topics[0].partitions[0].low_watermark, v + 2);
-    EXPECT_EQ(services_.logs().get("trim", 0)->log_start_offset(), v + 2);
+    EXPECT_EQ(services.logs().get("trim", 0)->log_start_offset(), v + 2);
   }
 }
 
 TEST_F(admin_partitions_test, delete_records_to_minus_one_means_the_high_watermark_and_beyond_it_is_out_of_range) {
-  services_.create_topic("trim", 2);
+  services.create_topic("trim", 2);
   produce("trim", 0, 10);
   EXPECT_EQ(delete_records("trim", 0, 5).topics[0].partitions[0].low_watermark, 5);
   // Below the current start: nothing moves.
@@ -126,8 +126,8 @@ TEST_F(admin_partitions_test, delete_records_to_minus_one_means_the_high_waterma
   EXPECT_EQ(beyond.low_watermark, -1);
   EXPECT_EQ(delete_records("trim", 0, -5).topics[0].partitions[0].error_code, code(error_code::offset_out_of_range));
   EXPECT_EQ(delete_records("trim", 0, -1).topics[0].partitions[0].low_watermark, 10);
-  EXPECT_EQ(services_.logs().get("trim", 0)->log_start_offset(), 10);
-  EXPECT_EQ(services_.logs().get("trim", 1)->log_start_offset(), 0);
+  EXPECT_EQ(services.logs().get("trim", 0)->log_start_offset(), 10);
+  EXPECT_EQ(services.logs().get("trim", 1)->log_start_offset(), 0);
   EXPECT_EQ(delete_records("trim", 7, 1).topics[0].partitions[0].error_code,
             code(error_code::unknown_topic_or_partition));
   EXPECT_EQ(delete_records("absent", 0, 1).topics[0].partitions[0].error_code,
@@ -135,21 +135,21 @@ TEST_F(admin_partitions_test, delete_records_to_minus_one_means_the_high_waterma
 }
 
 TEST_F(admin_partitions_test, every_describe_log_dirs_version_reports_partition_sizes) {
-  services_.create_topic("sized", 2);
-  services_.create_topic("other", 1);
+  services.create_topic("sized", 2);
+  services.create_topic("other", 1);
   produce("sized", 1, 20);
-  const auto expected_size = static_cast<std::int64_t>(services_.logs().get("sized", 1)->size_bytes());
+  const auto expected_size = static_cast<std::int64_t>(services.logs().get("sized", 1)->size_bytes());
   ASSERT_GT(expected_size, 0);
   for (std::int16_t v = describe_log_dirs_handler::min_version; v <= describe_log_dirs_handler::max_version; ++v) {
     SCOPED_TRACE(v);
     protocol::describe_log_dirs_request request;
     request.topics = std::nullopt;
-    const auto response = ask<protocol::describe_log_dirs_response>(services_, request, v);
+    const auto response = ask<protocol::describe_log_dirs_response>(services, request, v);
     EXPECT_EQ(response.error_code, 0);
     ASSERT_EQ(response.results.size(), 1u);
     const auto& dir = response.results[0];
     EXPECT_EQ(dir.error_code, 0);
-    EXPECT_EQ(std::filesystem::path(dir.log_dir), std::filesystem::absolute(services_.logs().data_dir()));
+    EXPECT_EQ(std::filesystem::path(dir.log_dir), std::filesystem::absolute(services.logs().data_dir()));
     std::map<std::string, std::map<std::int32_t, std::int64_t>> sizes;
     for (const auto& t : dir.topics) {
       for (const auto& p : t.partitions) {
@@ -169,12 +169,12 @@ TEST_F(admin_partitions_test, every_describe_log_dirs_version_reports_partition_
 }
 
 TEST_F(admin_partitions_test, describe_log_dirs_reports_only_the_partitions_asked_for) {
-  services_.create_topic("sized", 3);
+  services.create_topic("sized", 3);
   protocol::describe_log_dirs_request request;
   request.topics.emplace();
   request.topics->push_back({.topic = "sized", .partitions = {2}});
   request.topics->push_back({.topic = "absent", .partitions = {0}});
-  const auto response = ask<protocol::describe_log_dirs_response>(services_, request, 4);
+  const auto response = ask<protocol::describe_log_dirs_response>(services, request, 4);
   ASSERT_EQ(response.results[0].topics.size(), 1u);
   EXPECT_EQ(response.results[0].topics[0].name, "sized");
   ASSERT_EQ(response.results[0].topics[0].partitions.size(), 1u);
@@ -186,7 +186,7 @@ TEST_F(admin_partitions_test, every_describe_cluster_version_describes_this_brok
     SCOPED_TRACE(v);
     protocol::describe_cluster_request request;
     request.include_cluster_authorized_operations = true;
-    const auto response = ask<protocol::describe_cluster_response>(services_, request, v);
+    const auto response = ask<protocol::describe_cluster_response>(services, request, v);
     EXPECT_EQ(response.error_code, 0);
     EXPECT_EQ(response.cluster_id, "AAAAAAAAAAAAAAAAAAAAAA");
     EXPECT_EQ(response.controller_id, 7);
@@ -198,17 +198,17 @@ TEST_F(admin_partitions_test, every_describe_cluster_version_describes_this_brok
     EXPECT_EQ(response.cluster_authorized_operations, all_cluster_operations);
   }
   protocol::describe_cluster_request request;
-  EXPECT_EQ(ask<protocol::describe_cluster_response>(services_, request, 0).cluster_authorized_operations,
+  EXPECT_EQ(ask<protocol::describe_cluster_response>(services, request, 0).cluster_authorized_operations,
             authorized_operations_omitted);
 }
 
 TEST_F(admin_partitions_test, describe_cluster_v1_refuses_controller_endpoints) {
   protocol::describe_cluster_request request;
   request.endpoint_type = 2;
-  EXPECT_EQ(ask<protocol::describe_cluster_response>(services_, request, 1).error_code,
+  EXPECT_EQ(ask<protocol::describe_cluster_response>(services, request, 1).error_code,
             code(error_code::mismatched_endpoint_type));
   request.endpoint_type = 9;
-  EXPECT_EQ(ask<protocol::describe_cluster_response>(services_, request, 1).error_code,
+  EXPECT_EQ(ask<protocol::describe_cluster_response>(services, request, 1).error_code,
             code(error_code::unsupported_endpoint_type));
 }
 

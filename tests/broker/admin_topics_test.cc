@@ -41,7 +41,7 @@ class admin_topics_test : public ::testing::Test {
     create_topics_request request;
     request.topics = std::move(topics);
     request.validate_only = validate_only;
-    return ask<create_topics_response>(services_, request, version);
+    return ask<create_topics_response>(services, request, version);
   }
 
   delete_topics_response remove(std::vector<std::string> names, std::int16_t version = 6) {
@@ -52,18 +52,18 @@ class admin_topics_test : public ::testing::Test {
       request.topic_names = std::move(names);
     }
     request.timeout_ms = 1000;
-    return ask<delete_topics_response>(services_, request, version);
+    return ask<delete_topics_response>(services, request, version);
   }
 
   std::vector<std::string> listed_topics() {
     protocol::metadata_request request;
     request.topics = std::nullopt;
     std::vector<std::string> names;
-    for (auto& t : ask<protocol::metadata_response>(services_, request, 12).topics) names.push_back(*t.name);
+    for (auto& t : ask<protocol::metadata_response>(services, request, 12).topics) names.push_back(*t.name);
     return names;
   }
 
-  test_broker services_;
+  test_broker services;
 };
 
 TEST_F(admin_topics_test, every_create_topics_version_creates_a_topic) {
@@ -75,7 +75,7 @@ TEST_F(admin_topics_test, every_create_topics_version_creates_a_topic) {
     const auto& result = response.topics[0];
     EXPECT_EQ(result.name, name);
     EXPECT_EQ(result.error_code, 0);
-    const auto info = services_.logs().find_topic(name);
+    const auto info = services.logs().find_topic(name);
     ASSERT_TRUE(info);
     EXPECT_EQ(info->partitions, 2);
     if (v >= 5) {
@@ -95,32 +95,32 @@ TEST_F(admin_topics_test, minus_one_partitions_and_replication_factor_use_the_br
   ASSERT_EQ(response.topics[0].error_code, 0);
   EXPECT_EQ(response.topics[0].num_partitions, 2);  // test_options().num_partitions
   EXPECT_EQ(response.topics[0].replication_factor, 1);
-  EXPECT_EQ(services_.logs().find_topic("defaults")->partitions, 2);
+  EXPECT_EQ(services.logs().find_topic("defaults")->partitions, 2);
 }
 
 TEST_F(admin_topics_test, created_configs_are_stored_and_returned_with_their_source) {
   const auto response = create({new_topic("configured", 1, 1, {{"retention.ms", "3600000"}, {"cleanup.policy", "compact"}})});
   ASSERT_EQ(response.topics[0].error_code, 0);
-  EXPECT_EQ(services_.logs().find_topic("configured")->configs,
+  EXPECT_EQ(services.logs().find_topic("configured")->configs,
             (storage::config_overrides{{"cleanup.policy", "compact"}, {"retention.ms", "3600000"}}));
   std::map<std::string, std::pair<std::string, std::int8_t>> configs;
   for (const auto& c : *response.topics[0].configs) configs[c.name] = {c.value.value_or("<null>"), c.config_source};
   EXPECT_EQ(configs["retention.ms"], (std::pair<std::string, std::int8_t>{"3600000", 1}));
   EXPECT_EQ(configs["segment.bytes"], (std::pair<std::string, std::int8_t>{"1073741824", 5}));
-  EXPECT_EQ(services_.logs().topic_config("configured")->retention_ms, 3600000);
+  EXPECT_EQ(services.logs().topic_config("configured")->retention_ms, 3600000);
 }
 
 TEST_F(admin_topics_test, validate_only_checks_but_creates_nothing) {
   const auto response = create({new_topic("dry", 4)}, 7, true);
   EXPECT_EQ(response.topics[0].error_code, 0);
   EXPECT_EQ(response.topics[0].num_partitions, 4);
-  EXPECT_FALSE(services_.logs().find_topic("dry"));
+  EXPECT_FALSE(services.logs().find_topic("dry"));
   const auto bad = create({new_topic("dry", 4, 3)}, 7, true);
   EXPECT_EQ(bad.topics[0].error_code, code(error_code::invalid_replication_factor));
 }
 
 TEST_F(admin_topics_test, create_topics_refuses_as_kafka_does) {
-  services_.create_topic("exists", 1);
+  services.create_topic("exists", 1);
   create_topics_request::creatable_topic assigned_elsewhere = new_topic("assigned", -1, -1);
   assigned_elsewhere.assignments.push_back({.partition_index = 0, .broker_ids = {8}});
   create_topics_request::creatable_topic assigned_with_count = new_topic("assigned2", 1, -1);
@@ -167,7 +167,7 @@ TEST_F(admin_topics_test, create_topics_refuses_as_kafka_does) {
 }
 
 TEST_F(admin_topics_test, names_differing_only_in_dot_and_underscore_collide) {
-  services_.create_topic("a.b", 1);
+  services.create_topic("a.b", 1);
   const auto response = create({new_topic("a_b")});
   EXPECT_EQ(response.topics[0].error_code, code(error_code::invalid_topic_exception));
   EXPECT_EQ(response.topics[0].error_message, "Topic 'a_b' collides with existing topic: a.b");
@@ -178,19 +178,19 @@ TEST_F(admin_topics_test, a_manual_assignment_to_this_broker_is_accepted) {
   for (std::int32_t p = 0; p < 3; ++p) topic.assignments.push_back({.partition_index = p, .broker_ids = {7}});
   const auto response = create({topic});
   EXPECT_EQ(response.topics[0].error_code, 0);
-  EXPECT_EQ(services_.logs().find_topic("manual")->partitions, 3);
+  EXPECT_EQ(services.logs().find_topic("manual")->partitions, 3);
 }
 
 TEST_F(admin_topics_test, every_delete_topics_version_deletes_and_metadata_no_longer_lists_it) {
   for (std::int16_t v = delete_topics_handler::min_version; v <= delete_topics_handler::max_version; ++v) {
     SCOPED_TRACE(v);
     const auto name = "d" + std::to_string(v);
-    services_.create_topic(name, 2);
+    services.create_topic(name, 2);
     const auto response = remove({name}, v);
     ASSERT_EQ(response.responses.size(), 1u);
     EXPECT_EQ(response.responses[0].name, name);
     EXPECT_EQ(response.responses[0].error_code, 0);
-    EXPECT_FALSE(services_.logs().find_topic(name));
+    EXPECT_FALSE(services.logs().find_topic(name));
     EXPECT_TRUE(listed_topics().empty());
   }
 }
@@ -203,27 +203,27 @@ TEST_F(admin_topics_test, deleting_an_unknown_topic_is_unknown_topic_or_partitio
 }
 
 TEST_F(admin_topics_test, v6_deletes_by_topic_id_and_reports_unknown_ids) {
-  services_.create_topic("by-id", 1);
-  const auto id = protocol::uuid{services_.logs().find_topic("by-id")->id};
+  services.create_topic("by-id", 1);
+  const auto id = protocol::uuid{services.logs().find_topic("by-id")->id};
   delete_topics_request request;
   request.topics.push_back({.name = std::nullopt, .topic_id = id});
   protocol::uuid unknown;
   unknown.value[0] = 1;
   request.topics.push_back({.name = std::nullopt, .topic_id = unknown});
-  const auto response = ask<delete_topics_response>(services_, request, 6);
+  const auto response = ask<delete_topics_response>(services, request, 6);
   ASSERT_EQ(response.responses.size(), 2u);
   EXPECT_EQ(response.responses[0].error_code, 0);
   EXPECT_EQ(response.responses[0].name, "by-id");
   EXPECT_EQ(response.responses[1].error_code, code(error_code::unknown_topic_id));
   EXPECT_FALSE(response.responses[1].name);
-  EXPECT_FALSE(services_.logs().find_topic("by-id"));
+  EXPECT_FALSE(services.logs().find_topic("by-id"));
 }
 
 TEST_F(admin_topics_test, internal_topics_are_not_deleted) {
-  services_.create_topic("__consumer_offsets", 1);
+  services.create_topic("__consumer_offsets", 1);
   const auto response = remove({"__consumer_offsets"});
   EXPECT_EQ(response.responses[0].error_code, code(error_code::invalid_topic_exception));
-  EXPECT_TRUE(services_.logs().find_topic("__consumer_offsets"));
+  EXPECT_TRUE(services.logs().find_topic("__consumer_offsets"));
 }
 
 TEST_F(admin_topics_test, a_deleted_name_can_be_created_again) {
@@ -231,7 +231,7 @@ TEST_F(admin_topics_test, a_deleted_name_can_be_created_again) {
   ASSERT_EQ(remove({"again"}).responses[0].error_code, 0);
   const auto response = create({new_topic("again", 4)});
   EXPECT_EQ(response.topics[0].error_code, 0);
-  EXPECT_EQ(services_.logs().find_topic("again")->partitions, 4);
+  EXPECT_EQ(services.logs().find_topic("again")->partitions, 4);
 }
 
 }  // namespace

@@ -30,7 +30,7 @@ struct change {
 class alter_configs_test : public ::testing::Test {
  protected:
   alter_configs_test() {
-    if (!services_.logs().create_topic("alt", 1, {{"retention.ms", "3600000"}, {"segment.bytes", "1048576"}})) {
+    if (!services.logs().create_topic("alt", 1, {{"retention.ms", "3600000"}, {"segment.bytes", "1048576"}})) {
       throw std::runtime_error("create alt");
     }
   }
@@ -44,7 +44,7 @@ class alter_configs_test : public ::testing::Test {
     r.resource_name = name;
     for (const auto& [k, v] : configs) r.configs.push_back({.name = k, .value = v});
     request.validate_only = validate_only;
-    const auto response = ask<alter_configs_response>(services_, request, version);
+    const auto response = ask<alter_configs_response>(services, request, version);
     return response.responses.at(0);
   }
 
@@ -57,12 +57,12 @@ class alter_configs_test : public ::testing::Test {
     r.resource_name = name;
     for (const auto& c : changes) r.configs.push_back({.name = c.name, .config_operation = c.op, .value = c.value});
     request.validate_only = validate_only;
-    return ask<incremental_alter_configs_response>(services_, request, version).responses.at(0);
+    return ask<incremental_alter_configs_response>(services, request, version).responses.at(0);
   }
 
-  storage::config_overrides overrides() { return services_.logs().find_topic("alt")->configs; }
+  storage::config_overrides overrides() { return services.logs().find_topic("alt")->configs; }
 
-  test_broker services_;
+  test_broker services;
 };
 
 TEST_F(alter_configs_test, every_alter_configs_version_replaces_the_whole_set) {
@@ -74,8 +74,8 @@ TEST_F(alter_configs_test, every_alter_configs_version_replaces_the_whole_set) {
     EXPECT_EQ(result.error_message, std::nullopt);
     EXPECT_EQ(result.resource_name, "alt");
     EXPECT_EQ(overrides(), (storage::config_overrides{{"max.message.bytes", max}}));
-    EXPECT_EQ(services_.logs().get("alt", 0)->config().max_message_bytes, 2048 + v);
-    EXPECT_EQ(services_.logs().get("alt", 0)->config().retention_ms, storage::log_config{}.retention_ms);
+    EXPECT_EQ(services.logs().get("alt", 0)->config().max_message_bytes, 2048 + v);
+    EXPECT_EQ(services.logs().get("alt", 0)->config().retention_ms, storage::log_config{}.retention_ms);
   }
 }
 
@@ -122,7 +122,7 @@ TEST_F(alter_configs_test, append_and_subtract_work_on_list_configs_from_their_c
   EXPECT_EQ(overrides().at("cleanup.policy"), "delete,compact");
   ASSERT_EQ(incremental(topic_type, "alt", {{"cleanup.policy", subtract, "delete"}}).error_code, 0);
   EXPECT_EQ(overrides().at("cleanup.policy"), "compact");
-  EXPECT_EQ(services_.logs().get("alt", 0)->config().cleanup_policy, "compact");
+  EXPECT_EQ(services.logs().get("alt", 0)->config().cleanup_policy, "compact");
   EXPECT_EQ(incremental(topic_type, "alt", {{"retention.ms", append, "5"}}).error_code,
             code(error_code::invalid_config));
 }

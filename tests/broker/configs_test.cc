@@ -19,8 +19,8 @@ constexpr std::int8_t broker_type = 4;
 class configs_test : public ::testing::Test {
  protected:
   configs_test() {
-    services_.create_topic("plain", 1);
-    if (!services_.logs().create_topic("tuned", 1, {{"retention.ms", "3600000"}, {"cleanup.policy", "compact"}})) {
+    services.create_topic("plain", 1);
+    if (!services.logs().create_topic("tuned", 1, {{"retention.ms", "3600000"}, {"cleanup.policy", "compact"}})) {
       throw std::runtime_error("create tuned");
     }
   }
@@ -32,7 +32,7 @@ class configs_test : public ::testing::Test {
     request.resources.push_back({.resource_type = type, .resource_name = std::move(name), .configuration_keys = keys});
     request.include_synonyms = synonyms;
     request.include_documentation = documentation;
-    return ask<describe_configs_response>(services_, request, version);
+    return ask<describe_configs_response>(services, request, version);
   }
 
   static std::map<std::string, describe_configs_response::describe_configs_resource_result> by_name(
@@ -42,7 +42,7 @@ class configs_test : public ::testing::Test {
     return out;
   }
 
-  test_broker services_;
+  test_broker services;
 };
 
 TEST_F(configs_test, every_version_describes_overrides_as_topic_config_and_the_rest_as_defaults) {

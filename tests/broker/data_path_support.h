@@ -50,10 +50,10 @@ inline protocol::produce_request produce_request_for(const std::string& topic, s
   return req;
 }
 
-inline protocol::produce_response::partition_produce_response produce(broker& b, const std::string& topic,
+inline protocol::produce_response::partition_produce_response produce(broker& services, const std::string& topic,
                                                                       std::int32_t partition, base::byte_buffer records,
                                                                       std::int16_t version = 9) {
-  auto frame = dispatch(b, request_frame(produce_request_for(topic, partition, std::move(records)), version));
+  auto frame = dispatch(services, request_frame(produce_request_for(topic, partition, std::move(records)), version));
   auto resp = read_response<protocol::produce_response>(*frame, version);
   return resp.responses.at(0).partition_responses.at(0);
 }
@@ -72,18 +72,18 @@ inline protocol::fetch_request fetch_request_for(const std::string& topic, std::
   return req;
 }
 
-inline protocol::fetch_response fetch(broker& b, const protocol::fetch_request& req, std::int16_t version = 11) {
-  return read_response<protocol::fetch_response>(*dispatch(b, request_frame(req, version)), version);
+inline protocol::fetch_response fetch(broker& services, const protocol::fetch_request& req, std::int16_t version = 11) {
+  return read_response<protocol::fetch_response>(*dispatch(services, request_frame(req, version)), version);
 }
 
-inline protocol::fetch_response::partition_data fetch_one(broker& b, const std::string& topic, std::int32_t partition,
+inline protocol::fetch_response::partition_data fetch_one(broker& services, const std::string& topic, std::int32_t partition,
                                                           std::int64_t offset, std::int16_t version = 11) {
-  auto resp = fetch(b, fetch_request_for(topic, partition, offset), version);
+  auto resp = fetch(services, fetch_request_for(topic, partition, offset), version);
   return resp.responses.at(0).partitions.at(0);
 }
 
 inline protocol::list_offsets_response::list_offsets_partition_response list_offsets(
-    broker& b, const std::string& topic, std::int32_t partition, std::int64_t timestamp, std::int16_t version = 7) {
+    broker& services, const std::string& topic, std::int32_t partition, std::int64_t timestamp, std::int16_t version = 7) {
   protocol::list_offsets_request req;
   req.replica_id = -1;
   auto& t = req.topics.emplace_back();
@@ -91,7 +91,7 @@ inline protocol::list_offsets_response::list_offsets_partition_response list_off
   auto& p = t.partitions.emplace_back();
   p.partition_index = partition;
   p.timestamp = timestamp;
-  auto resp = read_response<protocol::list_offsets_response>(*dispatch(b, request_frame(req, version)), version);
+  auto resp = read_response<protocol::list_offsets_response>(*dispatch(services, request_frame(req, version)), version);
   return resp.topics.at(0).partitions.at(0);
 }
 

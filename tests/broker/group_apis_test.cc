@@ -36,8 +36,8 @@ group::coordinator_config no_initial_delay() {
 }
 
 template <typename Response, typename Request>
-Response round_trip(test_broker& b, const Request& request, std::int16_t version) {
-  return read_response<Response>(*dispatch_driving_groups(b, request_frame(request, version)), version);
+Response round_trip(test_broker& services, const Request& request, std::int16_t version) {
+  return read_response<Response>(*dispatch_driving_groups(services, request_frame(request, version)), version);
 }
 
 protocol::join_group_request join_request(const std::string& group, const std::string& member_id) {
@@ -52,11 +52,11 @@ protocol::join_group_request join_request(const std::string& group, const std::s
 }
 
 // Joins `group` as its only member at `version` (answering MEMBER_ID_REQUIRED on v4+); the answer.
-protocol::join_group_response join_alone(test_broker& b, const std::string& group, std::int16_t version) {
-  auto first = round_trip<protocol::join_group_response>(b, join_request(group, ""), version);
+protocol::join_group_response join_alone(test_broker& services, const std::string& group, std::int16_t version) {
+  auto first = round_trip<protocol::join_group_response>(services, join_request(group, ""), version);
   if (version < 4) return first;
   EXPECT_EQ(first.error_code, code(error_code::member_id_required));
-  return round_trip<protocol::join_group_response>(b, join_request(group, first.member_id), version);
+  return round_trip<protocol::join_group_response>(services, join_request(group, first.member_id), version);
 }
 
 protocol::offset_commit_request commit_request(const std::string& group, std::int32_t generation,
@@ -392,11 +392,11 @@ TEST_F(group_apis, offset_delete_removes_offsets_of_an_empty_group) {
 }
 
 TEST(find_coordinator_for_groups, the_empty_group_id_is_coordinated_here_too) {
-  test_broker b;
+  test_broker services;
   protocol::find_coordinator_request request;
   request.key_type = 0;
   request.key_value = "";
-  const auto response = read_response<protocol::find_coordinator_response>(*dispatch(b, request_frame(request, 3)), 3);
+  const auto response = read_response<protocol::find_coordinator_response>(*dispatch(services, request_frame(request, 3)), 3);
   EXPECT_EQ(response.error_code, 0);
   EXPECT_EQ(response.node_id, 7);
 }

@@ -19,12 +19,12 @@ std::int16_t code(error_code e) { return static_cast<std::int16_t>(e); }
 class metadata_test : public ::testing::Test {
  protected:
   metadata_test() {
-    services_.create_topic("orders", 3);
-    services_.create_topic("events", 1);
+    services.create_topic("orders", 3);
+    services.create_topic("events", 1);
   }
 
   metadata_response ask(const metadata_request& request, std::int16_t version) {
-    return read_response<metadata_response>(*dispatch(services_, request_frame(request, version)), version);
+    return read_response<metadata_response>(*dispatch(services, request_frame(request, version)), version);
   }
 
   static metadata_request for_topics(std::initializer_list<const char*> names) {
@@ -34,7 +34,7 @@ class metadata_test : public ::testing::Test {
     return request;
   }
 
-  test_broker services_;
+  test_broker services;
 };
 
 TEST_F(metadata_test, every_version_describes_this_broker_and_all_topics) {
@@ -75,7 +75,7 @@ TEST_F(metadata_test, every_version_describes_this_broker_and_all_topics) {
       }
     }
     if (v >= 10) {
-      EXPECT_EQ(orders.topic_id, protocol::uuid{services_.logs().find_topic("orders")->id});
+      EXPECT_EQ(orders.topic_id, protocol::uuid{services.logs().find_topic("orders")->id});
     }
   }
 }
@@ -92,8 +92,8 @@ TEST_F(metadata_test, a_missing_topic_is_created_with_num_partitions) {
   ASSERT_EQ(response.topics.size(), 1u);
   EXPECT_EQ(response.topics[0].error_code, 0);
   EXPECT_EQ(response.topics[0].partitions.size(), 2u);
-  ASSERT_TRUE(services_.logs().find_topic("fresh").has_value());
-  EXPECT_EQ(services_.logs().find_topic("fresh")->partitions, 2);
+  ASSERT_TRUE(services.logs().find_topic("fresh").has_value());
+  EXPECT_EQ(services.logs().find_topic("fresh")->partitions, 2);
 }
 
 TEST_F(metadata_test, client_can_forbid_auto_creation_from_v4) {
@@ -101,7 +101,7 @@ TEST_F(metadata_test, client_can_forbid_auto_creation_from_v4) {
   request.allow_auto_topic_creation = false;
   const auto response = ask(request, 4);
   EXPECT_EQ(response.topics[0].error_code, code(error_code::unknown_topic_or_partition));
-  EXPECT_FALSE(services_.logs().find_topic("absent").has_value());
+  EXPECT_FALSE(services.logs().find_topic("absent").has_value());
 }
 
 TEST(metadata, broker_can_forbid_auto_creation) {
@@ -120,14 +120,14 @@ TEST_F(metadata_test, an_invalid_name_is_invalid_topic_exception) {
   const auto response = ask(for_topics({"no/slashes", ".."}), 9);
   ASSERT_EQ(response.topics.size(), 2u);
   for (const auto& topic : response.topics) EXPECT_EQ(topic.error_code, code(error_code::invalid_topic_exception));
-  EXPECT_EQ(services_.logs().list_topics().size(), 2u);
+  EXPECT_EQ(services.logs().list_topics().size(), 2u);
 }
 
 TEST_F(metadata_test, auto_creation_refuses_a_name_colliding_in_dots_and_underscores) {
-  services_.create_topic("a.b", 1);
+  services.create_topic("a.b", 1);
   const auto response = ask(for_topics({"a_b"}), 12);
   EXPECT_EQ(response.topics[0].error_code, code(error_code::invalid_topic_exception));
-  EXPECT_FALSE(services_.logs().find_topic("a_b").has_value());
+  EXPECT_FALSE(services.logs().find_topic("a_b").has_value());
 }
 
 TEST_F(metadata_test, topics_can_be_asked_for_by_id_from_v10) {
@@ -135,7 +135,7 @@ TEST_F(metadata_test, topics_can_be_asked_for_by_id_from_v10) {
   request.topics.emplace();
   auto& by_id = request.topics->emplace_back();
   by_id.name = std::nullopt;
-  by_id.topic_id = protocol::uuid{services_.logs().find_topic("events")->id};
+  by_id.topic_id = protocol::uuid{services.logs().find_topic("events")->id};
   auto response = ask(request, 12);
   ASSERT_EQ(response.topics.size(), 1u);
   EXPECT_EQ(response.topics[0].name, "events");

@@ -15,15 +15,15 @@ std::int16_t code(error_code e) { return static_cast<std::int16_t>(e); }
 
 class produce_test : public ::testing::Test {
  protected:
-  produce_test() { services_.create_topic("t", 2); }
-  test_broker services_;
+  produce_test() { services.create_topic("t", 2); }
+  test_broker services;
 };
 
 TEST_F(produce_test, every_version_appends_and_answers_base_offset_and_log_start) {
   std::int64_t next = 0;
   for (std::int16_t v = produce_handler::min_version; v <= produce_handler::max_version; ++v) {
     SCOPED_TRACE(v);
-    const auto p = produce(services_, "t", 0, make_batch(3), v);
+    const auto p = produce(services, "t", 0, make_batch(3), v);
     EXPECT_EQ(p.error_code, 0);
     EXPECT_EQ(p.base_offset, next);
     if (v >= 2) {
@@ -34,33 +34,33 @@ TEST_F(produce_test, every_version_appends_and_answers_base_offset_and_log_start
     }
     next += 3;
   }
-  EXPECT_EQ(services_.logs().get("t", 0)->high_watermark(), next);
+  EXPECT_EQ(services.logs().get("t", 0)->high_watermark(), next);
 }
 
 TEST_F(produce_test, acks_zero_gets_no_response_but_appends) {
-  auto frame = dispatch(services_, request_frame(produce_request_for("t", 0, make_batch(2), 0), 9));
+  auto frame = dispatch(services, request_frame(produce_request_for("t", 0, make_batch(2), 0), 9));
   EXPECT_FALSE(frame.has_value());
-  EXPECT_EQ(services_.logs().get("t", 0)->log_end_offset(), 2);
+  EXPECT_EQ(services.logs().get("t", 0)->log_end_offset(), 2);
 }
 
 TEST_F(produce_test, acks_zero_to_an_unknown_partition_closes_the_connection) {
-  EXPECT_THROW(dispatch(services_, request_frame(produce_request_for("t", 9, make_batch(2), 0), 9)), request_rejected);
+  EXPECT_THROW(dispatch(services, request_frame(produce_request_for("t", 9, make_batch(2), 0), 9)), request_rejected);
 }
 
 TEST_F(produce_test, acks_other_than_minus_one_zero_one_are_invalid_required_acks) {
-  auto frame = dispatch(services_, request_frame(produce_request_for("t", 0, make_batch(2), 2), 9));
+  auto frame = dispatch(services, request_frame(produce_request_for("t", 0, make_batch(2), 2), 9));
   const auto resp = read_response<protocol::produce_response>(*frame, 9);
   EXPECT_EQ(resp.responses[0].partition_responses[0].error_code, code(error_code::invalid_required_acks));
-  EXPECT_EQ(services_.logs().get("t", 0)->log_end_offset(), 0);
+  EXPECT_EQ(services.logs().get("t", 0)->log_end_offset(), 0);
 }
 
 TEST_F(produce_test, a_crc_mismatch_is_corrupt_message_and_leaves_the_log_unchanged) {
   auto batch = make_batch(5);
   batch[model::batch_layout::crc] ^= 0x01;
-  const auto p = produce(services_, "t", 0, batch);
+  const auto p = produce(services, "t", 0, batch);
   EXPECT_EQ(p.error_code, code(error_code::corrupt_message));
   EXPECT_EQ(p.base_offset, -1);
-  EXPECT_EQ(services_.logs().get("t", 0)->log_end_offset(), 0);
+  EXPECT_EQ(services.logs().get("t", 0)->log_end_offset(), 0);
 }
 
 TEST_F(produce_test, every_flipped_byte_of_the_crc_covered_part_is_rejected) {
@@ -68,16 +68,16 @@ TEST_F(produce_test, every_flipped_byte_of_the_crc_covered_part_is_rejected) {
   for (std::size_t i = model::batch_layout::crc; i < good.size(); ++i) {
     auto bad = good;
     bad[i] ^= 0x40;
-    EXPECT_NE(produce(services_, "t", 0, bad).error_code, 0) << "byte " << i;
+    EXPECT_NE(produce(services, "t", 0, bad).error_code, 0) << "byte " << i;
   }
-  EXPECT_EQ(services_.logs().get("t", 0)->log_end_offset(), 0);
+  EXPECT_EQ(services.logs().get("t", 0)->log_end_offset(), 0);
 }
 
 TEST_F(produce_test, a_truncated_batch_alone_is_invalid_record) {
   auto batch = make_batch(5);
   batch.resize(batch.size() - 10);
-  EXPECT_EQ(produce(services_, "t", 0, batch).error_code, code(error_code::invalid_record));
-  EXPECT_EQ(services_.logs().get("t", 0)->log_end_offset(), 0);
+  EXPECT_EQ(produce(services, "t", 0, batch).error_code, code(error_code::invalid_record));
+  EXPECT_EQ(services.logs().get("t", 0)->log_end_offset(), 0);
 }
 
 TEST_F(produce_test, a_partial_batch_after_a_complete_one_is_dropped_as_kafka_trims_it) {
@@ -85,57 +85,57 @@ TEST_F(produce_test, a_partial_batch_after_a_complete_one_is_dropped_as_kafka_tr
   auto records = batch;
   const auto tail = make_batch(2);
   records.insert(records.end(), tail.begin(), tail.begin() + 30);
-  EXPECT_EQ(produce(services_, "t", 0, records).error_code, 0);
-  EXPECT_EQ(services_.logs().get("t", 0)->log_end_offset(), 5);
-  EXPECT_EQ(*fetch_one(services_, "t", 0, 0).records, as_stored(batch, 0));
+  EXPECT_EQ(produce(services, "t", 0, records).error_code, 0);
+  EXPECT_EQ(services.logs().get("t", 0)->log_end_offset(), 5);
+  EXPECT_EQ(*fetch_one(services, "t", 0, 0).records, as_stored(batch, 0));
 }
 
 TEST_F(produce_test, old_message_set_magic_is_invalid_record) {
   auto batch = make_batch(1);
   batch[model::batch_layout::magic] = 1;
-  EXPECT_EQ(produce(services_, "t", 0, batch, 2).error_code, code(error_code::invalid_record));
+  EXPECT_EQ(produce(services, "t", 0, batch, 2).error_code, code(error_code::invalid_record));
 }
 
 TEST_F(produce_test, empty_records_are_invalid_record) {
-  EXPECT_EQ(produce(services_, "t", 0, {}).error_code, code(error_code::invalid_record));
+  EXPECT_EQ(produce(services, "t", 0, {}).error_code, code(error_code::invalid_record));
 }
 
 TEST_F(produce_test, two_batches_in_one_partition_are_invalid_record_from_v3) {
   auto records = make_batch(1);
   const auto second = make_batch(1);
   records.insert(records.end(), second.begin(), second.end());
-  EXPECT_EQ(produce(services_, "t", 0, records, 3).error_code, code(error_code::invalid_record));
-  const auto old = produce(services_, "t", 0, records, 2);
+  EXPECT_EQ(produce(services, "t", 0, records, 3).error_code, code(error_code::invalid_record));
+  const auto old = produce(services, "t", 0, records, 2);
   EXPECT_EQ(old.error_code, 0);
-  EXPECT_EQ(services_.logs().get("t", 0)->log_end_offset(), 2);
+  EXPECT_EQ(services.logs().get("t", 0)->log_end_offset(), 2);
 }
 
 TEST_F(produce_test, zstd_below_v7_is_unsupported_compression_type) {
-  EXPECT_EQ(produce(services_, "t", 0, make_batch(3, "z", model::compression_type::zstd), 6).error_code,
+  EXPECT_EQ(produce(services, "t", 0, make_batch(3, "z", model::compression_type::zstd), 6).error_code,
             code(error_code::unsupported_compression_type));
-  EXPECT_EQ(produce(services_, "t", 0, make_batch(3, "z", model::compression_type::zstd), 7).error_code, 0);
+  EXPECT_EQ(produce(services, "t", 0, make_batch(3, "z", model::compression_type::zstd), 7).error_code, 0);
   // The request-level check comes first, as in Kafka: even a corrupt zstd batch gets this error.
   auto corrupt = make_batch(3, "z", model::compression_type::zstd);
   corrupt.back() ^= 1;
-  EXPECT_EQ(produce(services_, "t", 0, corrupt, 5).error_code, code(error_code::unsupported_compression_type));
+  EXPECT_EQ(produce(services, "t", 0, corrupt, 5).error_code, code(error_code::unsupported_compression_type));
 }
 
 TEST_F(produce_test, a_batch_over_max_message_bytes_is_message_too_large) {
   const auto big = make_batch(1, std::string(1100 * 1000, 'x'));
   EXPECT_GT(big.size(), 1048588u);
-  EXPECT_EQ(produce(services_, "t", 1, big).error_code, code(error_code::message_too_large));
-  EXPECT_EQ(services_.logs().get("t", 1)->log_end_offset(), 0);
+  EXPECT_EQ(produce(services, "t", 1, big).error_code, code(error_code::message_too_large));
+  EXPECT_EQ(services.logs().get("t", 1)->log_end_offset(), 0);
 }
 
 TEST_F(produce_test, unknown_topic_or_partition) {
-  EXPECT_EQ(produce(services_, "missing", 0, make_batch(1)).error_code, code(error_code::unknown_topic_or_partition));
-  EXPECT_EQ(produce(services_, "t", 2, make_batch(1)).error_code, code(error_code::unknown_topic_or_partition));
-  EXPECT_FALSE(services_.logs().find_topic("missing"));
+  EXPECT_EQ(produce(services, "missing", 0, make_batch(1)).error_code, code(error_code::unknown_topic_or_partition));
+  EXPECT_EQ(produce(services, "t", 2, make_batch(1)).error_code, code(error_code::unknown_topic_or_partition));
+  EXPECT_FALSE(services.logs().find_topic("missing"));
 }
 
 TEST_F(produce_test, clients_cannot_write_internal_topics) {
-  services_.create_topic("__consumer_offsets", 1);
-  EXPECT_EQ(produce(services_, "__consumer_offsets", 0, make_batch(1)).error_code,
+  services.create_topic("__consumer_offsets", 1);
+  EXPECT_EQ(produce(services, "__consumer_offsets", 0, make_batch(1)).error_code,
             code(error_code::invalid_topic_exception));
 }
 
@@ -147,7 +147,7 @@ TEST_F(produce_test, several_partitions_of_one_request_are_answered_in_request_o
   auto& bad = req.topic_data[0].partition_data.emplace_back();
   bad.index = 5;
   bad.records = make_batch(2);
-  const auto resp = read_response<protocol::produce_response>(*dispatch(services_, request_frame(req, 11)), 11);
+  const auto resp = read_response<protocol::produce_response>(*dispatch(services, request_frame(req, 11)), 11);
   const auto& parts = resp.responses.at(0).partition_responses;
   ASSERT_EQ(parts.size(), 3u);
   EXPECT_EQ(parts[0].index, 1);
@@ -155,8 +155,8 @@ TEST_F(produce_test, several_partitions_of_one_request_are_answered_in_request_o
   EXPECT_EQ(parts[1].index, 0);
   EXPECT_EQ(parts[1].error_code, 0);
   EXPECT_EQ(parts[2].error_code, code(error_code::unknown_topic_or_partition));
-  EXPECT_EQ(services_.logs().get("t", 1)->high_watermark(), 4);
-  EXPECT_EQ(services_.logs().get("t", 0)->high_watermark(), 2);
+  EXPECT_EQ(services.logs().get("t", 1)->high_watermark(), 4);
+  EXPECT_EQ(services.logs().get("t", 0)->high_watermark(), 2);
 }
 
 TEST_F(produce_test, producer_ids_are_accepted_and_stored) {
@@ -165,9 +165,9 @@ TEST_F(produce_test, producer_ids_are_accepted_and_stored) {
   const std::string v = "idempotent";
   builder.append(1, std::nullopt, base::byte_span(reinterpret_cast<const std::uint8_t*>(v.data()), v.size()));
   const auto batch = builder.build();
-  ASSERT_EQ(produce(services_, "t", 0, batch).error_code, 0);
+  ASSERT_EQ(produce(services, "t", 0, batch).error_code, 0);
 
-  const auto stored = fetch_one(services_, "t", 0, 0);
+  const auto stored = fetch_one(services, "t", 0, 0);
   ASSERT_EQ(stored.error_code, 0);
   ASSERT_TRUE(stored.records.has_value());
   EXPECT_EQ(*stored.records, as_stored(batch, 0));  // the producer's bytes, offset and epoch stamped
@@ -178,10 +178,10 @@ TEST_F(produce_test, producer_ids_are_accepted_and_stored) {
   EXPECT_EQ(header->base_sequence, 0);
   EXPECT_EQ(header->partition_leader_epoch, 0);
   // The log knows the producer now: a retry of the same batch is answered with the original offset.
-  const auto retry = produce(services_, "t", 0, batch);
+  const auto retry = produce(services, "t", 0, batch);
   EXPECT_EQ(retry.error_code, 0);
   EXPECT_EQ(retry.base_offset, 0);
-  EXPECT_EQ(services_.logs().get("t", 0)->log_end_offset(), 1);
+  EXPECT_EQ(services.logs().get("t", 0)->log_end_offset(), 1);
 }
 
 }  // namespace

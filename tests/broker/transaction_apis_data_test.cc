@@ -25,18 +25,18 @@ constexpr std::int16_t first_isolated_list_offsets = 2;
 
 class transaction_apis_data : public ::testing::Test {
  protected:
-  transaction_apis_data() { services_.create_topic("t", 2); }
+  transaction_apis_data() { services.create_topic("t", 2); }
 
-  std::int64_t log_end() { return services_.logs().get("t", 0)->log_end_offset(); }
+  std::int64_t log_end() { return services.logs().get("t", 0)->log_end_offset(); }
 
   // Opens a transaction on t/0 after a plain two-record batch: offsets 0-1 plain (timestamps
   // t0, t0 + 1), 2-4 the producer's transactional batch (t0 + 1000 ...), so the LSO (2) lags the
   // high watermark (5).
   producer_identity open_transaction(const std::string& tx) {
-    EXPECT_EQ(produce(services_, "t", 0, make_batch(2, "plain", model::compression_type::none, t0_)).base_offset, 0);
-    const auto p = init_ok(services_, tx);
-    EXPECT_EQ(add_partitions(services_, tx, p, {{"t", {0}}}), (std::vector<std::int16_t>{0}));
-    const auto appended = produce(services_, "t", 0, producer_batch(p, 0, 3, true, "txn", t0_ + 1000));
+    EXPECT_EQ(produce(services, "t", 0, make_batch(2, "plain", model::compression_type::none, t0_)).base_offset, 0);
+    const auto p = init_ok(services, tx);
+    EXPECT_EQ(add_partitions(services, tx, p, {{"t", {0}}}), (std::vector<std::int16_t>{0}));
+    const auto appended = produce(services, "t", 0, producer_batch(p, 0, 3, true, "txn", t0_ + 1000));
     EXPECT_EQ(appended.error_code, 0);
     EXPECT_EQ(appended.base_offset, 2);
     return p;
@@ -44,7 +44,7 @@ class transaction_apis_data : public ::testing::Test {
 
   // Waits until the marker at offset 5 is below the last stable offset.
   bool marker_is_stable() {
-    return eventually([&] { return fetch_isolated(services_, "t", 0, 0, read_committed).last_stable_offset == 6; });
+    return eventually([&] { return fetch_isolated(services, "t", 0, 0, read_committed).last_stable_offset == 6; });
   }
 
   protocol::describe_producers_response::partition_response describe_producers(std::int32_t partition) {
@@ -52,11 +52,11 @@ class transaction_apis_data : public ::testing::Test {
     auto& t = req.topics.emplace_back();
     t.name = "t";
     t.partition_indexes = {partition};
-    return call<protocol::describe_producers_response>(services_, req, 0).topics.at(0).partitions.at(0);
+    return call<protocol::describe_producers_response>(services, req, 0).topics.at(0).partitions.at(0);
   }
 
   const std::int64_t t0_ = wall_clock_ms();
-  test_broker services_;
+  test_broker services;
 };
 
 // ---- Idempotent Produce ----
@@ -64,20 +64,20 @@ class transaction_apis_data : public ::testing::Test {
 TEST_F(transaction_apis_data, a_retried_batch_is_answered_with_its_original_offsets_and_stored_once) {
   for (const std::int16_t v : {3, 5, 7, 9, 11}) {
     SCOPED_TRACE(v);
-    const auto p = init_ok(services_, std::nullopt);
+    const auto p = init_ok(services, std::nullopt);
     const auto first_batch = producer_batch(p, 0, 3, false, "a");
     const auto second_batch = producer_batch(p, 3, 2, false, "b");
-    const auto first = produce(services_, "t", 0, first_batch, v);
+    const auto first = produce(services, "t", 0, first_batch, v);
     ASSERT_EQ(first.error_code, 0);
-    const auto second = produce(services_, "t", 0, second_batch, v);
+    const auto second = produce(services, "t", 0, second_batch, v);
     ASSERT_EQ(second.error_code, 0);
     const auto end = log_end();
 
-    const auto retry_last = produce(services_, "t", 0, second_batch, v);
+    const auto retry_last = produce(services, "t", 0, second_batch, v);
     EXPECT_EQ(retry_last.error_code, 0);
     EXPECT_EQ(retry_last.base_offset, second.base_offset);
     // An older batch still among the five the log remembers.
-    const auto retry_older = produce(services_, "t", 0, first_batch, v);
+    const auto retry_older = produce(services, "t", 0, first_batch, v);
     EXPECT_EQ(retry_older.error_code, 0);
     EXPECT_EQ(retry_older.base_offset, first.base_offset);
     EXPECT_EQ(log_end(), end) << "a retry writes nothing";
@@ -85,32 +85,32 @@ TEST_F(transaction_apis_data, a_retried_batch_is_answered_with_its_original_offs
     auto expected = as_stored(first_batch, first.base_offset);
     const auto stored_second = as_stored(second_batch, second.base_offset);
     expected.insert(expected.end(), stored_second.begin(), stored_second.end());
-    EXPECT_EQ(*fetch_one(services_, "t", 0, first.base_offset).records, expected) << "one copy of each batch";
+    EXPECT_EQ(*fetch_one(services, "t", 0, first.base_offset).records, expected) << "one copy of each batch";
   }
 }
 
 TEST_F(transaction_apis_data, a_sequence_gap_is_out_of_order_sequence_number) {
   for (const std::int16_t v : {3, 9}) {
     SCOPED_TRACE(v);
-    const auto p = init_ok(services_, std::nullopt);
-    ASSERT_EQ(produce(services_, "t", 0, producer_batch(p, 0, 3, false), v).error_code, 0);
+    const auto p = init_ok(services, std::nullopt);
+    ASSERT_EQ(produce(services, "t", 0, producer_batch(p, 0, 3, false), v).error_code, 0);
     const auto end = log_end();
-    const auto gap = produce(services_, "t", 0, producer_batch(p, 5, 1, false), v);
+    const auto gap = produce(services, "t", 0, producer_batch(p, 5, 1, false), v);
     EXPECT_EQ(gap.error_code, code(error_code::out_of_order_sequence_number));
     EXPECT_EQ(gap.base_offset, -1);
     EXPECT_EQ(log_end(), end);
-    EXPECT_EQ(produce(services_, "t", 0, producer_batch(p, 3, 1, false), v).error_code, 0) << "the next sequence";
+    EXPECT_EQ(produce(services, "t", 0, producer_batch(p, 3, 1, false), v).error_code, 0) << "the next sequence";
   }
 }
 
 TEST_F(transaction_apis_data, a_batch_of_an_older_epoch_is_invalid_producer_epoch) {
-  const auto p = init_ok(services_, std::nullopt);
-  ASSERT_EQ(produce(services_, "t", 0, producer_batch(p, 0, 2, false)).error_code, 0);
+  const auto p = init_ok(services, std::nullopt);
+  ASSERT_EQ(produce(services, "t", 0, producer_batch(p, 0, 2, false)).error_code, 0);
   const producer_identity bumped{p.id, static_cast<std::int16_t>(p.epoch + 1)};
-  ASSERT_EQ(produce(services_, "t", 0, producer_batch(bumped, 0, 1, false)).error_code, 0);
+  ASSERT_EQ(produce(services, "t", 0, producer_batch(bumped, 0, 1, false)).error_code, 0);
   const auto end = log_end();
   for (const std::int16_t v : {3, 9}) {
-    EXPECT_EQ(produce(services_, "t", 0, producer_batch(p, 2, 1, false), v).error_code,
+    EXPECT_EQ(produce(services, "t", 0, producer_batch(p, 2, 1, false), v).error_code,
               code(error_code::invalid_producer_epoch))
         << v;
   }
@@ -118,22 +118,22 @@ TEST_F(transaction_apis_data, a_batch_of_an_older_epoch_is_invalid_producer_epoc
 }
 
 TEST_F(transaction_apis_data, control_batches_from_clients_are_invalid_record) {
-  const auto p = init_ok(services_, "tx");
+  const auto p = init_ok(services, "tx");
   model::record_batch_builder builder;
   builder.set_producer(p.id, p.epoch, -1).set_transactional().set_control();
   builder.add(model::make_end_txn_marker(model::control_record_type::commit, 0, 0, 1'700'000'000'000));
   for (const std::int16_t v : {2, 3, 9}) {
-    EXPECT_EQ(produce(services_, "t", 0, builder.build(), v).error_code, code(error_code::invalid_record)) << v;
+    EXPECT_EQ(produce(services, "t", 0, builder.build(), v).error_code, code(error_code::invalid_record)) << v;
   }
   EXPECT_EQ(log_end(), 0);
 }
 
 TEST_F(transaction_apis_data, a_producer_batch_among_other_batches_is_invalid_record) {
-  const auto p = init_ok(services_, std::nullopt);
+  const auto p = init_ok(services, std::nullopt);
   auto records = make_batch(1);
   const auto idempotent = producer_batch(p, 0, 1, false);
   records.insert(records.end(), idempotent.begin(), idempotent.end());
-  EXPECT_EQ(produce(services_, "t", 0, records, 2).error_code, code(error_code::invalid_record));
+  EXPECT_EQ(produce(services, "t", 0, records, 2).error_code, code(error_code::invalid_record));
   EXPECT_EQ(log_end(), 0);
 }
 
@@ -143,7 +143,7 @@ TEST_F(transaction_apis_data, an_open_transaction_holds_read_committed_fetches_a
   const auto p = open_transaction("tx");
   for (std::int16_t v = first_isolated_fetch; v <= last_named_fetch; ++v) {
     SCOPED_TRACE(v);
-    const auto committed = fetch_isolated(services_, "t", 0, 0, read_committed, v);
+    const auto committed = fetch_isolated(services, "t", 0, 0, read_committed, v);
     EXPECT_EQ(committed.error_code, 0);
     EXPECT_EQ(committed.high_watermark, 5);
     EXPECT_EQ(committed.last_stable_offset, 2);
@@ -152,19 +152,19 @@ TEST_F(transaction_apis_data, an_open_transaction_holds_read_committed_fetches_a
     EXPECT_EQ(seen[0].last_offset, 1);
     ASSERT_TRUE(committed.aborted_transactions.has_value());
     EXPECT_TRUE(committed.aborted_transactions->empty());
-    EXPECT_TRUE(batches_of(fetch_isolated(services_, "t", 0, 2, read_committed, v).records).empty());
+    EXPECT_TRUE(batches_of(fetch_isolated(services, "t", 0, 2, read_committed, v).records).empty());
 
-    const auto uncommitted = fetch_isolated(services_, "t", 0, 0, read_uncommitted, v);
+    const auto uncommitted = fetch_isolated(services, "t", 0, 0, read_uncommitted, v);
     EXPECT_EQ(uncommitted.last_stable_offset, 2);
     ASSERT_EQ(batches_of(uncommitted.records).size(), 2u);
     EXPECT_TRUE(batches_of(uncommitted.records)[1].transactional);
   }
   for (std::int16_t v = first_isolated_list_offsets; v <= list_offsets_handler::max_version; ++v) {
-    EXPECT_EQ(latest_offset(services_, "t", 0, read_committed, v), 2) << v;
-    EXPECT_EQ(latest_offset(services_, "t", 0, read_uncommitted, v), 5) << v;
+    EXPECT_EQ(latest_offset(services, "t", 0, read_committed, v), 2) << v;
+    EXPECT_EQ(latest_offset(services, "t", 0, read_uncommitted, v), 5) << v;
   }
   // The producer may not mix non-transactional batches into its open transaction.
-  EXPECT_EQ(produce(services_, "t", 0, producer_batch(p, 3, 1, false)).error_code, code(error_code::invalid_txn_state));
+  EXPECT_EQ(produce(services, "t", 0, producer_batch(p, 3, 1, false)).error_code, code(error_code::invalid_txn_state));
 }
 
 // Kafka bounds every timestamp lookup but EARLIEST by the isolation level's last fetchable offset
@@ -172,18 +172,18 @@ TEST_F(transaction_apis_data, an_open_transaction_holds_read_committed_fetches_a
 // included: a read_committed client must not learn offsets of an open transaction.
 TEST_F(transaction_apis_data, read_committed_timestamp_lookups_stop_at_the_lso) {
   open_transaction("tx");
-  EXPECT_EQ(list_offset(services_, "t", 0, t0_ + 1000, read_uncommitted).offset, 2);
-  const auto by_time = list_offset(services_, "t", 0, t0_ + 1000, read_committed);
+  EXPECT_EQ(list_offset(services, "t", 0, t0_ + 1000, read_uncommitted).offset, 2);
+  const auto by_time = list_offset(services, "t", 0, t0_ + 1000, read_committed);
   EXPECT_EQ(by_time.error_code, 0);
   EXPECT_EQ(by_time.offset, -1);
   EXPECT_EQ(by_time.timestamp, -1);
   constexpr std::int64_t max_timestamp = -3;  // v7+
   for (std::int16_t v = 7; v <= list_offsets_handler::max_version; ++v) {
     SCOPED_TRACE(v);
-    const auto uncommitted = list_offset(services_, "t", 0, max_timestamp, read_uncommitted, v);
+    const auto uncommitted = list_offset(services, "t", 0, max_timestamp, read_uncommitted, v);
     EXPECT_EQ(uncommitted.offset, 4);
     EXPECT_EQ(uncommitted.timestamp, t0_ + 1002);
-    const auto committed = list_offset(services_, "t", 0, max_timestamp, read_committed, v);
+    const auto committed = list_offset(services, "t", 0, max_timestamp, read_committed, v);
     EXPECT_EQ(committed.error_code, 0);
     EXPECT_EQ(committed.offset, -1) << "the newest record is in the open transaction";
     EXPECT_EQ(committed.timestamp, -1);
@@ -192,11 +192,11 @@ TEST_F(transaction_apis_data, read_committed_timestamp_lookups_stop_at_the_lso) 
 
 TEST_F(transaction_apis_data, a_committed_transaction_becomes_readable_without_aborted_transactions) {
   const auto p = open_transaction("tx");
-  ASSERT_EQ(end_txn(services_, "tx", p, true), 0);
+  ASSERT_EQ(end_txn(services, "tx", p, true), 0);
   ASSERT_TRUE(marker_is_stable());
   for (std::int16_t v = first_isolated_fetch; v <= last_named_fetch; ++v) {
     SCOPED_TRACE(v);
-    const auto committed = fetch_isolated(services_, "t", 0, 0, read_committed, v);
+    const auto committed = fetch_isolated(services, "t", 0, 0, read_committed, v);
     EXPECT_EQ(committed.high_watermark, 6);
     EXPECT_EQ(committed.last_stable_offset, 6);
     const auto seen = batches_of(committed.records);
@@ -210,19 +210,19 @@ TEST_F(transaction_apis_data, a_committed_transaction_becomes_readable_without_a
     EXPECT_TRUE(committed.aborted_transactions->empty());
   }
   for (std::int16_t v = first_isolated_list_offsets; v <= list_offsets_handler::max_version; ++v) {
-    EXPECT_EQ(latest_offset(services_, "t", 0, read_committed, v), 6) << v;
-    EXPECT_EQ(latest_offset(services_, "t", 0, read_uncommitted, v), 6) << v;
+    EXPECT_EQ(latest_offset(services, "t", 0, read_committed, v), 6) << v;
+    EXPECT_EQ(latest_offset(services, "t", 0, read_uncommitted, v), 6) << v;
   }
 }
 
 TEST_F(transaction_apis_data, an_aborted_transaction_is_returned_with_its_aborted_transactions_entry) {
   const auto p = open_transaction("tx");
-  ASSERT_EQ(end_txn(services_, "tx", p, false), 0);
+  ASSERT_EQ(end_txn(services, "tx", p, false), 0);
   ASSERT_TRUE(marker_is_stable());
   for (std::int16_t v = first_isolated_fetch; v <= last_named_fetch; ++v) {
     SCOPED_TRACE(v);
     for (const std::int64_t from : {0, 2}) {
-      const auto committed = fetch_isolated(services_, "t", 0, from, read_committed, v);
+      const auto committed = fetch_isolated(services, "t", 0, from, read_committed, v);
       EXPECT_EQ(committed.last_stable_offset, 6);
       const auto seen = batches_of(committed.records);
       ASSERT_FALSE(seen.empty());
@@ -234,11 +234,11 @@ TEST_F(transaction_apis_data, an_aborted_transaction_is_returned_with_its_aborte
       EXPECT_EQ(committed.aborted_transactions->at(0).first_offset, 2);
     }
     // Past the aborted batch there is nothing to report.
-    const auto after = fetch_isolated(services_, "t", 0, 6, read_committed, v);
+    const auto after = fetch_isolated(services, "t", 0, 6, read_committed, v);
     ASSERT_TRUE(after.aborted_transactions.has_value());
     EXPECT_TRUE(after.aborted_transactions->empty());
 
-    const auto uncommitted = fetch_isolated(services_, "t", 0, 0, read_uncommitted, v);
+    const auto uncommitted = fetch_isolated(services, "t", 0, 0, read_uncommitted, v);
     EXPECT_EQ(batches_of(uncommitted.records).size(), 3u);
     EXPECT_FALSE(uncommitted.aborted_transactions.has_value()) << "read_uncommitted: a null list";
   }
@@ -259,7 +259,7 @@ TEST_F(transaction_apis_data, a_read_committed_long_poll_at_the_lso_is_woken_by_
   end.committed = true;
 
   boost::asio::io_context io;
-  dispatcher d(services_);
+  dispatcher d(services);
   auto fetch_frame = request_frame(req, 11);
   auto end_frame = request_frame(end, 3);
   const auto start = std::chrono::steady_clock::now();
@@ -300,28 +300,28 @@ TEST_F(transaction_apis_data, a_read_committed_long_poll_at_the_lso_is_woken_by_
 
 TEST_F(transaction_apis_data, a_new_init_while_a_transaction_is_open_fences_the_producer_and_aborts_it) {
   const auto old = open_transaction("tx");
-  EXPECT_EQ(init_producer_id(services_, "tx").error_code, code(error_code::concurrent_transactions));
-  ASSERT_TRUE(reaches_state(services_, "tx", "CompleteAbort"));
+  EXPECT_EQ(init_producer_id(services, "tx").error_code, code(error_code::concurrent_transactions));
+  ASSERT_TRUE(reaches_state(services, "tx", "CompleteAbort"));
   ASSERT_TRUE(marker_is_stable());
-  const auto committed = fetch_isolated(services_, "t", 0, 0, read_committed);
+  const auto committed = fetch_isolated(services, "t", 0, 0, read_committed);
   ASSERT_TRUE(committed.aborted_transactions.has_value());
   ASSERT_EQ(committed.aborted_transactions->size(), 1u);
   EXPECT_EQ(committed.aborted_transactions->at(0).producer_id, old.id);
 
   // The abort marker carries the bumped epoch: the old producer's batches are refused.
-  EXPECT_EQ(produce(services_, "t", 0, producer_batch(old, 3, 1, false)).error_code,
+  EXPECT_EQ(produce(services, "t", 0, producer_batch(old, 3, 1, false)).error_code,
             code(error_code::invalid_producer_epoch));
-  EXPECT_EQ(end_txn(services_, "tx", old, true), code(error_code::producer_fenced));
-  const auto retried = init_producer_id(services_, "tx");
+  EXPECT_EQ(end_txn(services, "tx", old, true), code(error_code::producer_fenced));
+  const auto retried = init_producer_id(services, "tx");
   EXPECT_EQ(retried.error_code, 0);
   EXPECT_EQ(retried.producer_id, old.id);
   EXPECT_EQ(retried.producer_epoch, old.epoch + 2) << "one bump for the fence, one for the new session";
 }
 
 TEST_F(transaction_apis_data, describe_producers_shows_the_open_transaction_and_then_its_end) {
-  const auto idempotent = init_ok(services_, std::nullopt);
+  const auto idempotent = init_ok(services, std::nullopt);
   const std::int64_t t0 = wall_clock_ms();
-  ASSERT_EQ(produce(services_, "t", 1, producer_batch(idempotent, 0, 4, false, "v", t0)).error_code, 0);
+  ASSERT_EQ(produce(services, "t", 1, producer_batch(idempotent, 0, 4, false, "v", t0)).error_code, 0);
   auto part = describe_producers(1);
   EXPECT_EQ(part.error_code, 0);
   ASSERT_EQ(part.active_producers.size(), 1u);
@@ -340,7 +340,7 @@ TEST_F(transaction_apis_data, describe_producers_shows_the_open_transaction_and_
   EXPECT_EQ(part.active_producers[0].last_sequence, 2);
   EXPECT_EQ(part.active_producers[0].current_txn_start_offset, 2);
 
-  ASSERT_EQ(end_txn(services_, "tx", p, true), 0);
+  ASSERT_EQ(end_txn(services, "tx", p, true), 0);
   ASSERT_TRUE(marker_is_stable());
   part = describe_producers(0);
   ASSERT_EQ(part.active_producers.size(), 1u);

@@ -24,8 +24,8 @@ namespace spate::broker::testing {
 inline std::int16_t code(protocol::error_code e) { return static_cast<std::int16_t>(e); }
 
 template <typename Response, typename Request>
-Response call(broker& b, const Request& request, std::int16_t version) {
-  return read_response<Response>(*dispatch(b, request_frame(request, version)), version);
+Response call(broker& services, const Request& request, std::int16_t version) {
+  return read_response<Response>(*dispatch(services, request_frame(request, version)), version);
 }
 
 // A producer id and epoch as InitProducerId handed them out.
@@ -34,7 +34,7 @@ struct producer_identity {
   std::int16_t epoch = -1;
 };
 
-inline protocol::init_producer_id_response init_producer_id(broker& b, std::optional<std::string> transactional_id,
+inline protocol::init_producer_id_response init_producer_id(broker& services, std::optional<std::string> transactional_id,
                                                             std::int16_t version = 4,
                                                             std::int32_t timeout_ms = 60000,
                                                             producer_identity current = {}) {
@@ -43,12 +43,12 @@ inline protocol::init_producer_id_response init_producer_id(broker& b, std::opti
   req.transaction_timeout_ms = timeout_ms;
   req.producer_id = current.id;
   req.producer_epoch = current.epoch;
-  return call<protocol::init_producer_id_response>(b, req, version);
+  return call<protocol::init_producer_id_response>(services, req, version);
 }
 
 // InitProducerId that must succeed.
-inline producer_identity init_ok(broker& b, std::optional<std::string> transactional_id, std::int16_t version = 4) {
-  const auto resp = init_producer_id(b, std::move(transactional_id), version);
+inline producer_identity init_ok(broker& services, std::optional<std::string> transactional_id, std::int16_t version = 4) {
+  const auto resp = init_producer_id(services, std::move(transactional_id), version);
   if (resp.error_code != 0) throw std::runtime_error("InitProducerId failed: " + std::to_string(resp.error_code));
   return {resp.producer_id, resp.producer_epoch};
 }
@@ -56,7 +56,7 @@ inline producer_identity init_ok(broker& b, std::optional<std::string> transacti
 using topic_partitions = std::vector<std::pair<std::string, std::vector<std::int32_t>>>;
 
 // AddPartitionsToTxn (v0-v3 layout): the error of every partition, in request order.
-inline std::vector<std::int16_t> add_partitions(broker& b, const std::string& transactional_id, producer_identity p,
+inline std::vector<std::int16_t> add_partitions(broker& services, const std::string& transactional_id, producer_identity p,
                                                 const topic_partitions& topics, std::int16_t version = 3) {
   protocol::add_partitions_to_txn_request req;
   req.v3_and_below_transactional_id = transactional_id;
@@ -67,7 +67,7 @@ inline std::vector<std::int16_t> add_partitions(broker& b, const std::string& tr
     t.name = name;
     t.partitions = partitions;
   }
-  const auto resp = call<protocol::add_partitions_to_txn_response>(b, req, version);
+  const auto resp = call<protocol::add_partitions_to_txn_response>(services, req, version);
   std::vector<std::int16_t> errors;
   for (const auto& t : resp.results_by_topic_v3_and_below) {
     for (const auto& part : t.results_by_partition) errors.push_back(part.partition_error_code);
@@ -75,21 +75,21 @@ inline std::vector<std::int16_t> add_partitions(broker& b, const std::string& tr
   return errors;
 }
 
-inline std::int16_t end_txn(broker& b, const std::string& transactional_id, producer_identity p, bool commit,
+inline std::int16_t end_txn(broker& services, const std::string& transactional_id, producer_identity p, bool commit,
                             std::int16_t version = 3) {
   protocol::end_txn_request req;
   req.transactional_id = transactional_id;
   req.producer_id = p.id;
   req.producer_epoch = p.epoch;
   req.committed = commit;
-  return call<protocol::end_txn_response>(b, req, version).error_code;
+  return call<protocol::end_txn_response>(services, req, version).error_code;
 }
 
 inline protocol::describe_transactions_response::transaction_state_data describe_transaction(
-    broker& b, const std::string& transactional_id) {
+    broker& services, const std::string& transactional_id) {
   protocol::describe_transactions_request req;
   req.transactional_ids = {transactional_id};
-  auto resp = call<protocol::describe_transactions_response>(b, req, 0);
+  auto resp = call<protocol::describe_transactions_response>(services, req, 0);
   return resp.transaction_states.at(0);
 }
 
@@ -121,17 +121,17 @@ inline base::byte_buffer producer_batch(producer_identity p, std::int32_t base_s
 constexpr std::int8_t read_uncommitted = 0;
 constexpr std::int8_t read_committed = 1;
 
-inline protocol::fetch_response::partition_data fetch_isolated(broker& b, const std::string& topic,
+inline protocol::fetch_response::partition_data fetch_isolated(broker& services, const std::string& topic,
                                                                std::int32_t partition, std::int64_t offset,
                                                                std::int8_t isolation, std::int16_t version = 11) {
   auto req = fetch_request_for(topic, partition, offset);
   req.isolation_level = isolation;
-  return fetch(b, req, version).responses.at(0).partitions.at(0);
+  return fetch(services, req, version).responses.at(0).partitions.at(0);
 }
 
 // ListOffsets of one partition for `timestamp` (or -1 LATEST, -3 MAX_TIMESTAMP) at `isolation`.
 inline protocol::list_offsets_response::list_offsets_partition_response list_offset(
-    broker& b, const std::string& topic, std::int32_t partition, std::int64_t timestamp, std::int8_t isolation,
+    broker& services, const std::string& topic, std::int32_t partition, std::int64_t timestamp, std::int8_t isolation,
     std::int16_t version = 7) {
   protocol::list_offsets_request req;
   req.replica_id = -1;
@@ -141,13 +141,13 @@ inline protocol::list_offsets_response::list_offsets_partition_response list_off
   auto& p = t.partitions.emplace_back();
   p.partition_index = partition;
   p.timestamp = timestamp;
-  return call<protocol::list_offsets_response>(b, req, version).topics.at(0).partitions.at(0);
+  return call<protocol::list_offsets_response>(services, req, version).topics.at(0).partitions.at(0);
 }
 
 // ListOffsets LATEST at `isolation`: the offset answered.
-inline std::int64_t latest_offset(broker& b, const std::string& topic, std::int32_t partition, std::int8_t isolation,
+inline std::int64_t latest_offset(broker& services, const std::string& topic, std::int32_t partition, std::int8_t isolation,
                                   std::int16_t version = 7) {
-  const auto out = list_offset(b, topic, partition, -1, isolation, version);
+  const auto out = list_offset(services, topic, partition, -1, isolation, version);
   if (out.error_code != 0) throw std::runtime_error("ListOffsets failed: " + std::to_string(out.error_code));
   return out.offset;
 }
@@ -188,8 +188,8 @@ bool eventually(Done done) {
 }
 
 // Waits until DescribeTransactions reports `state` for `transactional_id`.
-inline bool reaches_state(broker& b, const std::string& transactional_id, const std::string& state) {
-  return eventually([&] { return describe_transaction(b, transactional_id).transaction_state == state; });
+inline bool reaches_state(broker& services, const std::string& transactional_id, const std::string& state) {
+  return eventually([&] { return describe_transaction(services, transactional_id).transaction_state == state; });
 }
 
 }  // namespace spate::broker::testing

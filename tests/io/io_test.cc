@@ -5,7 +5,6 @@
 #include <filesystem>
 
 #include "io/blocking_pool.h"
-#include "io/buffer_pool.h"
 #include "io/clock.h"
 #include "io/fault_injection.h"
 #include "io/file.h"
@@ -122,20 +121,6 @@ TEST(clock, the_manual_clock_moves_only_when_told) {
   c.set(7);
   EXPECT_EQ(c.now_ms(), 7);
   EXPECT_GT(default_clock().now_ms(), 1'600'000'000'000);
-}
-
-TEST(buffer_pool, returned_buffers_are_reused_with_their_pages) {
-  buffer_pool pool(2);
-  const std::uint8_t* data = nullptr;
-  {
-    auto l = pool.acquire();
-    l->resize(1 << 20);
-    data = l->data();
-  }
-  EXPECT_EQ(pool.idle_count(), 1u);
-  auto again = pool.acquire();
-  EXPECT_EQ(again->data(), data);
-  EXPECT_EQ(again->size(), 1u << 20);
 }
 
 }  // namespace

@@ -10,7 +10,6 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <csignal>
 #include <future>
 #include <latch>
 #include <mutex>
@@ -43,12 +42,12 @@ server_config local_config() {
 }
 
 frame_handler echo_handler() {
-  return [](const request_context&, byte_buffer frame) -> asio::awaitable<response> {
+  return [](const connection_info&, byte_buffer frame) -> asio::awaitable<response> {
     co_return std::move(frame);
   };
 }
 
-asio::awaitable<void> sleep_on(const request_context& ctx, std::chrono::microseconds d) {
+asio::awaitable<void> sleep_on(const connection_info& ctx, std::chrono::microseconds d) {
   asio::steady_timer timer(ctx.executor, d);
   co_await timer.async_wait(asio::use_awaitable);
 }
@@ -61,7 +60,7 @@ class reverse_release {
  public:
   explicit reverse_release(std::uint32_t n) : _gates(n, nullptr) {}
 
-  asio::awaitable<void> park(const request_context& ctx, std::uint32_t i) {
+  asio::awaitable<void> park(const connection_info& ctx, std::uint32_t i) {
     asio::steady_timer gate(ctx.executor, asio::steady_timer::time_point::max());
     _gates.at(i) = &gate;
     // Posted, so the release runs once this handler's wait below has begun.
@@ -121,7 +120,7 @@ TEST(net_server, echoes_frames_of_many_sizes) {
 
 TEST(net_server, gives_the_handler_connection_details) {
   std::promise<std::pair<std::uint64_t, std::string>> seen;
-  server s(local_config(), [&](const request_context& ctx, byte_buffer) -> asio::awaitable<response> {
+  server s(local_config(), [&](const connection_info& ctx, byte_buffer) -> asio::awaitable<response> {
     seen.set_value({ctx.connection_id, ctx.peer});
     co_return byte_buffer{1};
   });
@@ -142,7 +141,7 @@ TEST(net_server, answers_pipelined_requests_in_request_order_when_handlers_finis
   reverse_release gates(n);
   std::mutex mu;  // the test thread reads completion_order at the end
   std::vector<std::uint32_t> completion_order;
-  server s(config, [&](const request_context& ctx, byte_buffer frame) -> asio::awaitable<response> {
+  server s(config, [&](const connection_info& ctx, byte_buffer frame) -> asio::awaitable<response> {
     const auto i = frame_u32(frame);
     co_await gates.park(ctx, i);
     {
@@ -174,7 +173,7 @@ TEST(net_server, answers_pipelined_requests_in_order_with_random_completion_and_
   config.max_in_flight_per_connection = 16;
   std::atomic<int> running{0};
   std::atomic<int> peak{0};
-  server s(config, [&](const request_context& ctx, byte_buffer frame) -> asio::awaitable<response> {
+  server s(config, [&](const connection_info& ctx, byte_buffer frame) -> asio::awaitable<response> {
     const int now = ++running;
     int prev = peak.load();
     while (now > prev && !peak.compare_exchange_weak(prev, now)) {
@@ -206,7 +205,7 @@ TEST(net_server, stops_reading_at_the_in_flight_limit) {
   // Touched only on the connection's thread: handlers park on their own timer until released.
   std::vector<asio::steady_timer*> parked;
   bool released = false;
-  server s(config, [&](const request_context& ctx, byte_buffer frame) -> asio::awaitable<response> {
+  server s(config, [&](const connection_info& ctx, byte_buffer frame) -> asio::awaitable<response> {
     if (++started == 4) four_started.set_value(ctx.executor);
     if (!released) {
       asio::steady_timer gate(ctx.executor, asio::steady_timer::time_point::max());
@@ -286,7 +285,7 @@ TEST(net_server, closes_connections_sending_negative_zero_or_garbage_sizes) {
 }
 
 TEST(net_server, a_throwing_handler_closes_only_its_connection) {
-  server s(local_config(), [](const request_context&, byte_buffer frame) -> asio::awaitable<response> {
+  server s(local_config(), [](const connection_info&, byte_buffer frame) -> asio::awaitable<response> {
     if (frame_u32(frame) == 666) throw std::runtime_error("cannot decode request");
     co_return std::move(frame);
   });
@@ -305,7 +304,7 @@ TEST(net_server, a_request_without_response_writes_nothing_and_later_responses_k
   auto config = local_config();
   config.max_in_flight_per_connection = n;
   reverse_release gates(n);
-  server s(config, [&](const request_context& ctx, byte_buffer frame) -> asio::awaitable<response> {
+  server s(config, [&](const connection_info& ctx, byte_buffer frame) -> asio::awaitable<response> {
     const auto i = frame_u32(frame);
     if (i < n) {
       co_await gates.park(ctx, i);
@@ -336,7 +335,7 @@ TEST(net_server, serves_many_connections_across_event_loop_threads) {
   std::mutex mu;
   std::set<std::thread::id> loop_threads;
   std::set<std::uint64_t> connection_ids;
-  server s(config, [&](const request_context& ctx, byte_buffer frame) -> asio::awaitable<response> {
+  server s(config, [&](const connection_info& ctx, byte_buffer frame) -> asio::awaitable<response> {
     {
       std::lock_guard lock(mu);
       loop_threads.insert(std::this_thread::get_id());
@@ -379,7 +378,7 @@ TEST(net_server, serves_many_connections_across_event_loop_threads) {
 }
 
 TEST(net_server, a_half_closed_peer_still_gets_its_responses) {
-  server s(local_config(), [](const request_context& ctx, byte_buffer frame) -> asio::awaitable<response> {
+  server s(local_config(), [](const connection_info& ctx, byte_buffer frame) -> asio::awaitable<response> {
     co_await sleep_on(ctx, 2ms);
     co_return std::move(frame);
   });
@@ -399,7 +398,7 @@ TEST(net_server, a_half_closed_peer_still_gets_its_responses) {
 
 TEST(net_server, stop_writes_in_flight_responses_then_closes) {
   std::promise<void> started;
-  server s(local_config(), [&](const request_context& ctx, byte_buffer frame) -> asio::awaitable<response> {
+  server s(local_config(), [&](const connection_info& ctx, byte_buffer frame) -> asio::awaitable<response> {
     started.set_value();
     co_await sleep_on(ctx, 50ms);
     co_return std::move(frame);
@@ -421,7 +420,7 @@ TEST(net_server, stop_with_open_connections_and_a_stuck_handler_is_prompt) {
   auto config = local_config();
   config.stop_grace = 200ms;
   std::promise<void> stuck;
-  server s(config, [&](const request_context& ctx, byte_buffer frame) -> asio::awaitable<response> {
+  server s(config, [&](const connection_info& ctx, byte_buffer frame) -> asio::awaitable<response> {
     if (frame_u32(frame) == 0) {
       stuck.set_value();
       co_await sleep_on(ctx, std::chrono::hours(1));  // a long poll that never ends
@@ -457,17 +456,6 @@ TEST(net_server, reports_an_ephemeral_port_and_refuses_a_busy_one) {
   EXPECT_THROW(second.start(), std::system_error);
   test_client c(first.bound_port());
   expect_echo(c, 3);
-}
-
-TEST(net_server, run_until_signal_stops_the_server_on_sigterm) {
-  server s(local_config(), echo_handler());
-  s.start();
-  test_client c(s.bound_port());
-  expect_echo(c, 4);
-  const int sig = run_until_signal(s, [] { std::raise(SIGTERM); });
-  EXPECT_EQ(sig, SIGTERM);
-  EXPECT_TRUE(c.wait_closed());
-  EXPECT_EQ(s.open_connections(), 0u);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include "broker/broker.h"
 #include "broker/error_mapping.h"
 #include "group/offsets_topic.h"
+#include "model/topic_name.h"
 #include "protocol/coordinator_placement.h"
 #include "txn/api_errors.h"
 #include "txn/transaction_coordinator.h"
@@ -12,9 +13,9 @@ namespace spate::broker {
 
 boost::asio::awaitable<add_offsets_to_txn_handler::response> add_offsets_to_txn_handler::handle(request_context& ctx,
                                                                                                 request req) {
-  auto& b = ctx.services;
+  auto& services = ctx.services;
   response resp;
-  const auto offsets = b.logs().find_topic(std::string(group::offsets_topic_name));
+  const auto offsets = services.logs().find_topic(std::string(model::consumer_offsets_topic));
   if (!offsets) {
     resp.error_code = wire_code(protocol::error_code::coordinator_not_available);
     co_return resp;
@@ -23,9 +24,9 @@ boost::asio::awaitable<add_offsets_to_txn_handler::response> add_offsets_to_txn_
   add.transactional_id = std::move(req.transactional_id);
   add.producer_id = req.producer_id;
   add.producer_epoch = req.producer_epoch;
-  add.partitions.push_back({std::string(group::offsets_topic_name),
+  add.partitions.push_back({std::string(model::consumer_offsets_topic),
                             protocol::coordinator_partition(req.group_id, offsets->partitions)});
-  auto& transactions = b.transactions();
+  auto& transactions = services.transactions();
   const auto result = co_await await_completion<txn::add_partitions_result>(
       [&transactions, &add](auto complete) { transactions.add_partitions(std::move(add), complete); });
   auto error = result.error;

@@ -6,6 +6,7 @@
 #include "broker/broker.h"
 #include "broker/error_mapping.h"
 #include "broker/group_support.h"
+#include "model/topic_name.h"
 #include "txn/api_errors.h"
 #include "txn/transaction_coordinator.h"
 
@@ -13,7 +14,7 @@ namespace spate::broker {
 
 boost::asio::awaitable<add_partitions_to_txn_handler::response> add_partitions_to_txn_handler::handle(
     request_context& ctx, request req) {
-  auto& b = ctx.services;
+  auto& services = ctx.services;
   txn::add_partitions_request add;
   add.transactional_id = std::move(req.v3_and_below_transactional_id);
   add.producer_id = req.v3_and_below_producer_id;
@@ -24,7 +25,7 @@ boost::asio::awaitable<add_partitions_to_txn_handler::response> add_partitions_t
   for (const auto& topic : req.v3_and_below_topics) {
     for (const auto p : topic.partitions) {
       auto e = protocol::error_code::none;
-      if (broker::is_internal_topic(topic.name) || !partition_exists(b, topic.name, p))
+      if (model::is_internal_topic(topic.name) || !partition_exists(services, topic.name, p))
         e = protocol::error_code::unknown_topic_or_partition;
       any_failed |= e != protocol::error_code::none;
       precheck.push_back(e);
@@ -35,7 +36,7 @@ boost::asio::awaitable<add_partitions_to_txn_handler::response> add_partitions_t
   if (any_failed) {
     errors = txn::not_attempted_except_failed(std::move(precheck));
   } else {
-    auto& transactions = b.transactions();
+    auto& transactions = services.transactions();
     const auto result = co_await await_completion<txn::add_partitions_result>(
         [&transactions, &add](auto complete) { transactions.add_partitions(std::move(add), complete); });
     errors = result.partition_errors;

@@ -15,7 +15,7 @@ using protocol::error_code;
 
 boost::asio::awaitable<alter_configs_handler::response> alter_configs_handler::handle(request_context& ctx,
                                                                                       request req) {
-  auto& b = ctx.services;
+  auto& services = ctx.services;
   response resp;
   for (const auto& resource : req.resources) {
     auto& result = resp.responses.emplace_back();
@@ -26,7 +26,7 @@ boost::asio::awaitable<alter_configs_handler::response> alter_configs_handler::h
       result.error_code = wire_code(code);
       if (code != error_code::none) result.error_message = std::move(message);
     };
-    if (auto error = alter_configs_resource_error(b, resource.resource_type, resource.resource_name,
+    if (auto error = alter_configs_resource_error(services, resource.resource_type, resource.resource_name,
                                                   !resource.configs.empty())) {
       reject(error->code, std::move(error->message));
       continue;
@@ -44,15 +44,15 @@ boost::asio::awaitable<alter_configs_handler::response> alter_configs_handler::h
       reject(error_code::invalid_request, fmt::format("Null value not supported for : {}", null_values));
       continue;
     }
-    if (auto problem = check_topic_configs(overrides, b.logs().defaults())) {
+    if (auto problem = check_topic_configs(overrides, services.logs().defaults())) {
       reject(error_code::invalid_config, *problem);
       continue;
     }
     if (req.validate_only) continue;
     const auto name = resource.resource_name;
     // Named, not a temporary: GCC 12 destroys lambda temporaries of a co_await expression twice.
-    auto alter = [&b, name, overrides] { return b.logs().alter_topic_config(name, overrides); };
-    auto altered = co_await run_blocking(b.pool(), std::move(alter));
+    auto alter = [&services, name, overrides] { return services.logs().alter_topic_config(name, overrides); };
+    auto altered = co_await run_blocking(services.pool(), std::move(alter));
     if (altered) {
       SPATE_LOG_INFO("event=topic_config_replaced topic={} overrides={} client={}", name, overrides.size(),
                      ctx.header.client_id.value_or(""));

@@ -26,8 +26,8 @@ struct rejection {
 };
 
 // Kafka's controller checks (ReplicationControlManager.createPartitions), in its order.
-std::optional<rejection> validate(const broker& b, const wanted_topic& topic) {
-  const auto info = b.logs().find_topic(topic.name);
+std::optional<rejection> validate(const broker& services, const wanted_topic& topic) {
+  const auto info = services.logs().find_topic(topic.name);
   if (!info) return rejection{error_code::unknown_topic_or_partition, unknown_topic_message(topic.name)};
   if (topic.count == info->partitions) {
     return rejection{error_code::invalid_partitions,
@@ -57,7 +57,7 @@ std::optional<rejection> validate(const broker& b, const wanted_topic& topic) {
                          "The manual partition assignment includes an empty replica list."};
       }
       for (std::size_t i = 0; i < a.broker_ids.size(); ++i) {
-        if (a.broker_ids[i] != b.options().node_id) {
+        if (a.broker_ids[i] != services.options().node_id) {
           return rejection{error_code::invalid_replica_assignment,
                            fmt::format("The manual partition assignment includes broker {}, but no such broker is "
                                        "registered.",
@@ -78,7 +78,7 @@ std::optional<rejection> validate(const broker& b, const wanted_topic& topic) {
 
 boost::asio::awaitable<create_partitions_handler::response> create_partitions_handler::handle(request_context& ctx,
                                                                                               request req) {
-  auto& b = ctx.services;
+  auto& services = ctx.services;
   response resp;
   std::map<std::string, int> seen;
   for (const auto& topic : req.topics) ++seen[topic.name];
@@ -92,14 +92,14 @@ boost::asio::awaitable<create_partitions_handler::response> create_partitions_ha
     };
     if (seen[topic.name] > 1) {
       reject(error_code::invalid_request, "Duplicate topic name.");
-    } else if (auto problem = validate(b, topic)) {
+    } else if (auto problem = validate(services, topic)) {
       reject(problem->code, std::move(problem->message));
     } else if (!req.validate_only) {
       const auto name = topic.name;
       const auto total = topic.count;
       // Named, not a temporary: GCC 12 destroys lambda temporaries of a co_await expression twice.
-      auto grow = [&b, name, total] { return b.logs().add_partitions(name, total); };
-      auto grown = co_await run_blocking(b.pool(), std::move(grow));
+      auto grow = [&services, name, total] { return services.logs().add_partitions(name, total); };
+      auto grown = co_await run_blocking(services.pool(), std::move(grow));
       if (grown) {
         SPATE_LOG_INFO("event=partitions_created topic={} partitions={} client={}", name, total,
                        ctx.header.client_id.value_or(""));

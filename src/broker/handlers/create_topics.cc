@@ -35,13 +35,13 @@ struct rejection {
 };
 
 // Kafka's controller checks, in its order. On success fills `out`.
-std::optional<rejection> validate(const broker& b, const wanted_topic& topic, plan& out) {
-  const auto node = b.options().node_id;
+std::optional<rejection> validate(const broker& services, const wanted_topic& topic, plan& out) {
+  const auto node = services.options().node_id;
   if (auto problem = topic_name_problem(topic.name)) return rejection{error_code::invalid_topic_exception, *problem};
-  if (b.logs().find_topic(topic.name)) {
+  if (services.logs().find_topic(topic.name)) {
     return rejection{error_code::topic_already_exists, fmt::format("Topic '{}' already exists.", topic.name)};
   }
-  if (auto message = topic_collision(b, topic.name)) return rejection{error_code::invalid_topic_exception, *message};
+  if (auto message = topic_collision(services, topic.name)) return rejection{error_code::invalid_topic_exception, *message};
   if (!topic.assignments.empty()) {
     if (topic.num_partitions != -1) {
       return rejection{error_code::invalid_request,
@@ -80,7 +80,7 @@ std::optional<rejection> validate(const broker& b, const wanted_topic& topic, pl
     out.partitions = static_cast<std::int32_t>(by_partition.size());
     out.replication_factor = 1;
   } else {
-    out.partitions = topic.num_partitions == -1 ? b.options().num_partitions : topic.num_partitions;
+    out.partitions = topic.num_partitions == -1 ? services.options().num_partitions : topic.num_partitions;
     if (out.partitions <= 0) {
       return rejection{error_code::invalid_partitions, "Number of partitions was set to an invalid non-positive value."};
     }
@@ -108,17 +108,17 @@ std::optional<rejection> validate(const broker& b, const wanted_topic& topic, pl
     }
     out.configs[c.name] = *c.value;
   }
-  if (auto problem = check_topic_configs(out.configs, b.logs().defaults())) {
+  if (auto problem = check_topic_configs(out.configs, services.logs().defaults())) {
     return rejection{error_code::invalid_config, *problem};
   }
   return std::nullopt;
 }
 
-void describe_created(const broker& b, const plan& p, topic_result& result) {
+void describe_created(const broker& services, const plan& p, topic_result& result) {
   result.num_partitions = p.partitions;
   result.replication_factor = p.replication_factor;
   result.configs.emplace();
-  for (auto& c : describe_topic_configs(p.configs, b.logs().defaults())) {
+  for (auto& c : describe_topic_configs(p.configs, services.logs().defaults())) {
     protocol::create_topics_response::creatable_topic_configs entry;
     entry.name = std::move(c.name);
     entry.value = std::move(c.value);
@@ -133,7 +133,7 @@ void describe_created(const broker& b, const plan& p, topic_result& result) {
 
 boost::asio::awaitable<create_topics_handler::response> create_topics_handler::handle(request_context& ctx,
                                                                                       request req) {
-  auto& b = ctx.services;
+  auto& services = ctx.services;
   response resp;
   std::map<std::string, int> seen;
   for (const auto& topic : req.topics) ++seen[topic.name];
@@ -151,22 +151,22 @@ boost::asio::awaitable<create_topics_handler::response> create_topics_handler::h
     plan p;
     if (seen[topic.name] > 1) {
       reject(error_code::invalid_request, "Duplicate topic name.");
-    } else if (auto problem = validate(b, topic, p)) {
+    } else if (auto problem = validate(services, topic, p)) {
       reject(problem->code, std::move(problem->message));
     } else if (req.validate_only) {
-      describe_created(b, p, result);
+      describe_created(services, p, result);
     } else {
       const auto name = topic.name;
       const auto partitions = p.partitions;
       const auto configs = p.configs;
       // Named, not a temporary: GCC 12 destroys lambda temporaries of a co_await expression twice.
-      auto create = [&b, name, partitions, configs] { return b.logs().create_topic(name, partitions, configs); };
-      auto created = co_await run_blocking(b.pool(), std::move(create));
+      auto create = [&services, name, partitions, configs] { return services.logs().create_topic(name, partitions, configs); };
+      auto created = co_await run_blocking(services.pool(), std::move(create));
       if (created) {
         SPATE_LOG_INFO("event=topic_created_by_client topic={} partitions={} configs={} client={}", name, partitions,
                        configs.size(), ctx.header.client_id.value_or(""));
         result.topic_id = protocol::uuid{created->id};
-        describe_created(b, p, result);
+        describe_created(services, p, result);
       } else if (created.error() == storage::errc::topic_exists) {
         reject(error_code::topic_already_exists, fmt::format("Topic '{}' already exists.", name));
       } else {

@@ -4,6 +4,7 @@
 #include "broker/async.h"
 #include "broker/broker.h"
 #include "broker/error_mapping.h"
+#include "model/topic_name.h"
 
 namespace spate::broker {
 namespace {
@@ -24,7 +25,7 @@ partition_result delete_one(storage::log_manager& logs, const std::string& topic
     return result;
   };
   // Kafka refuses DeleteRecords on internal topics the same way (ReplicaManager).
-  if (broker::is_internal_topic(topic)) return fail(error_code::invalid_topic_exception);
+  if (model::is_internal_topic(topic)) return fail(error_code::invalid_topic_exception);
   auto log = logs.get(topic, partition);
   if (!log) return fail(error_code::unknown_topic_or_partition);
   if (offset == high_watermark_offset) offset = log->high_watermark();
@@ -39,8 +40,8 @@ partition_result delete_one(storage::log_manager& logs, const std::string& topic
 
 boost::asio::awaitable<delete_records_handler::response> delete_records_handler::handle(request_context& ctx,
                                                                                         request req) {
-  auto& b = ctx.services;
-  auto& logs = b.logs();
+  auto& services = ctx.services;
+  auto& logs = services.logs();
   // One trip to the blocking pool for the whole request: each partition's move is persisted there.
   auto work = [&logs, topics = std::move(req.topics)] {
     response resp;
@@ -51,7 +52,7 @@ boost::asio::awaitable<delete_records_handler::response> delete_records_handler:
     }
     return resp;
   };
-  auto resp = co_await run_blocking(b.pool(), std::move(work));
+  auto resp = co_await run_blocking(services.pool(), std::move(work));
   for (const auto& topic : resp.topics) {
     for (const auto& p : topic.partitions) {
       if (p.error_code == 0) {

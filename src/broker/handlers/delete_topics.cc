@@ -8,6 +8,7 @@
 #include "broker/async.h"
 #include "broker/broker.h"
 #include "broker/error_mapping.h"
+#include "model/topic_name.h"
 
 namespace spate::broker {
 namespace {
@@ -20,8 +21,8 @@ struct wanted {
   protocol::uuid id;
 };
 
-std::optional<storage::topic_info> find_by_id(const broker& b, const protocol::uuid& id) {
-  for (auto& topic : b.logs().list_topics()) {
+std::optional<storage::topic_info> find_by_id(const broker& services, const protocol::uuid& id) {
+  for (auto& topic : services.logs().list_topics()) {
     if (topic.id == id.value) return topic;
   }
   return std::nullopt;
@@ -31,7 +32,7 @@ std::optional<storage::topic_info> find_by_id(const broker& b, const protocol::u
 
 boost::asio::awaitable<delete_topics_handler::response> delete_topics_handler::handle(request_context& ctx,
                                                                                       request req) {
-  auto& b = ctx.services;
+  auto& services = ctx.services;
   response resp;
   std::vector<wanted> topics;
   if (ctx.api_version >= 6) {
@@ -63,17 +64,17 @@ boost::asio::awaitable<delete_topics_handler::response> delete_topics_handler::h
     } else if ((t.name && names_seen[*t.name] > 1) || (!t.id.is_nil() && ids_seen[t.id.value] > 1)) {
       reject(error_code::invalid_request, t.name ? "Duplicate topic name." : "Duplicate topic id.");
     } else if (!t.id.is_nil()) {
-      topic = find_by_id(b, t.id);
+      topic = find_by_id(services, t.id);
       if (!topic) reject(error_code::unknown_topic_id, "This server does not host this topic ID.");
     } else {
-      topic = b.logs().find_topic(*t.name);
+      topic = services.logs().find_topic(*t.name);
       if (!topic) reject(error_code::unknown_topic_or_partition, "This server does not host this topic-partition.");
     }
     if (topic) {
       // Kafka answers v6 results for a topic asked by id with its name, and by name with its id.
       result.name = topic->name;
       result.topic_id = protocol::uuid{topic->id};
-      if (broker::is_internal_topic(topic->name)) {
+      if (model::is_internal_topic(topic->name)) {
         // Our choice: internal topics are owned by the broker's coordinators (committed offsets,
         // transactions) and are refused with INVALID_TOPIC_EXCEPTION, the code Kafka uses for client
         // writes and DeleteRecords on internal topics, rather than deleted from under them.
@@ -81,10 +82,10 @@ boost::asio::awaitable<delete_topics_handler::response> delete_topics_handler::h
       } else {
         const auto name = topic->name;
         // Named, not a temporary: GCC 12 destroys lambda temporaries of a co_await expression twice.
-        auto remove = [&b, name] { return b.logs().delete_topic(name); };
-        auto deleted = co_await run_blocking(b.pool(), std::move(remove));
+        auto remove = [&services, name] { return services.logs().delete_topic(name); };
+        auto deleted = co_await run_blocking(services.pool(), std::move(remove));
         if (deleted) {
-          const auto offsets_removed = b.groups().remove_topic_offsets(name);
+          const auto offsets_removed = services.groups().remove_topic_offsets(name);
           SPATE_LOG_INFO("event=topic_deleted_by_client topic={} client={} group_offsets_removed={}", name,
                          ctx.header.client_id.value_or(""), offsets_removed);
         } else if (deleted.error() == storage::errc::unknown_topic_or_partition) {

@@ -56,8 +56,8 @@ described_config broker_entry(std::string name, std::string value, bool is_defau
   return c;
 }
 
-std::vector<described_config> describe_broker(const broker& b) {
-  const auto& o = b.options();
+std::vector<described_config> describe_broker(const broker& services) {
+  const auto& o = services.options();
   const broker_options built_in;
   std::vector<described_config> out;
   const auto node = std::to_string(o.node_id);
@@ -74,7 +74,7 @@ std::vector<described_config> describe_broker(const broker& b) {
     std::erase_if(out, same);
     out.push_back(broker_entry(s.name, s.value, s.is_default));
   }
-  for (auto& c : describe_broker_log_configs(b.logs().defaults())) out.push_back(std::move(c));
+  for (auto& c : describe_broker_log_configs(services.logs().defaults())) out.push_back(std::move(c));
   std::sort(out.begin(), out.end(), [](const auto& x, const auto& y) { return x.name < y.name; });
   return out;
 }
@@ -118,7 +118,7 @@ void fill(result_entry& result, std::vector<described_config> configs,
 
 boost::asio::awaitable<describe_configs_handler::response> describe_configs_handler::handle(request_context& ctx,
                                                                                             request req) {
-  auto& b = ctx.services;
+  auto& services = ctx.services;
   const auto version = ctx.api_version;
   const bool synonyms = version >= 1 && req.include_synonyms;
   const bool documentation = version >= 3 && req.include_documentation;
@@ -136,8 +136,8 @@ boost::asio::awaitable<describe_configs_handler::response> describe_configs_hand
     if (resource.resource_type == resource_type_topic) {
       if (auto problem = topic_name_problem(name)) {
         reject(error_code::invalid_topic_exception, *problem);
-      } else if (auto topic = b.logs().find_topic(name)) {
-        fill(result, describe_topic_configs(topic->configs, b.logs().defaults()), resource.configuration_keys,
+      } else if (auto topic = services.logs().find_topic(name)) {
+        fill(result, describe_topic_configs(topic->configs, services.logs().defaults()), resource.configuration_keys,
              version, synonyms, documentation);
       } else {
         reject(error_code::unknown_topic_or_partition, unknown_topic_message(name));
@@ -149,12 +149,12 @@ boost::asio::awaitable<describe_configs_handler::response> describe_configs_hand
         // Kafka: the empty name means the cluster-wide dynamic defaults; spate has none.
       } else if (ec != std::errc{} || ptr != name.data() + name.size()) {
         reject(error_code::invalid_request, fmt::format("Broker id must be an integer, but it is: {}", name));
-      } else if (id != b.options().node_id) {
+      } else if (id != services.options().node_id) {
         reject(error_code::invalid_request,
-               fmt::format("Unexpected broker id, expected {} or empty string, but received {}", b.options().node_id,
+               fmt::format("Unexpected broker id, expected {} or empty string, but received {}", services.options().node_id,
                            name));
       } else {
-        fill(result, describe_broker(b), resource.configuration_keys, version, synonyms, documentation);
+        fill(result, describe_broker(services), resource.configuration_keys, version, synonyms, documentation);
       }
     } else {
       reject(error_code::invalid_request, fmt::format("Unsupported resource type: {}", static_cast<int>(resource.resource_type)));

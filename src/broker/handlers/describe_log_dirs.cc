@@ -57,16 +57,16 @@ result_entry describe(const storage::log_manager& logs,
 
 boost::asio::awaitable<describe_log_dirs_handler::response> describe_log_dirs_handler::handle(request_context& ctx,
                                                                                               request req) {
-  auto& b = ctx.services;
+  auto& services = ctx.services;
   std::optional<std::map<std::string, std::set<std::int32_t>>> wanted;
   if (req.topics) {
     wanted.emplace();
     for (const auto& t : *req.topics) (*wanted)[t.topic].insert(t.partitions.begin(), t.partitions.end());
   }
-  const auto& logs = b.logs();
+  const auto& logs = services.logs();
   // Named, not a temporary: GCC 12 destroys lambda temporaries of a co_await expression twice.
   auto work = [&logs, wanted = std::move(wanted)] { return describe(logs, wanted); };
-  auto dir = co_await run_blocking(b.pool(), std::move(work));
+  auto dir = co_await run_blocking(services.pool(), std::move(work));
   response resp;
   resp.results.push_back(std::move(dir));
   co_return resp;

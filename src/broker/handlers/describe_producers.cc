@@ -7,7 +7,7 @@ namespace spate::broker {
 
 boost::asio::awaitable<describe_producers_handler::response> describe_producers_handler::handle(
     request_context& ctx, request req) {
-  auto& b = ctx.services;
+  auto& services = ctx.services;
   response resp;
   resp.topics.reserve(req.topics.size());
   for (const auto& topic : req.topics) {
@@ -16,7 +16,7 @@ boost::asio::awaitable<describe_producers_handler::response> describe_producers_
     for (const auto index : topic.partition_indexes) {
       auto& out = topic_out.partitions.emplace_back();
       out.partition_index = index;
-      auto log = b.logs().get(topic.name, index);
+      auto log = services.logs().get(topic.name, index);
       if (!log) {
         out.error_code = wire_code(protocol::error_code::unknown_topic_or_partition);
         continue;

@@ -17,10 +17,10 @@ struct answer {
   std::int32_t port = -1;
 };
 
-answer coordinator_for(const broker& b, std::int8_t key_type) {
+answer coordinator_for(const broker& services, std::int8_t key_type) {
   // One broker coordinates every group and every transactional id.
   if (key_type == group_key || key_type == transaction_key) {
-    return {0, std::nullopt, b.options().node_id, b.options().advertised_host, b.options().advertised_port};
+    return {0, std::nullopt, services.options().node_id, services.options().advertised_host, services.options().advertised_port};
   }
   return {wire_code(protocol::error_code::invalid_request), "unknown coordinator key type"};
 }

@@ -96,7 +96,7 @@ std::optional<admin_error> apply(const std::vector<alterable_config>& changes, c
 
 boost::asio::awaitable<incremental_alter_configs_handler::response> incremental_alter_configs_handler::handle(
     request_context& ctx, request req) {
-  auto& b = ctx.services;
+  auto& services = ctx.services;
   response resp;
   for (const auto& resource : req.resources) {
     auto& result = resp.responses.emplace_back();
@@ -107,13 +107,13 @@ boost::asio::awaitable<incremental_alter_configs_handler::response> incremental_
       result.error_code = wire_code(code);
       if (code != error_code::none) result.error_message = std::move(message);
     };
-    if (auto error = alter_configs_resource_error(b, resource.resource_type, resource.resource_name,
+    if (auto error = alter_configs_resource_error(services, resource.resource_type, resource.resource_name,
                                                   !resource.configs.empty())) {
       reject(error->code, std::move(error->message));
       continue;
     }
     const auto name = resource.resource_name;
-    auto topic = b.logs().find_topic(name);
+    auto topic = services.logs().find_topic(name);
     if (!topic) {
       reject(error_code::unknown_topic_or_partition, unknown_topic_message(name));
       continue;
@@ -121,18 +121,18 @@ boost::asio::awaitable<incremental_alter_configs_handler::response> incremental_
     // Read-modify-write of the overrides: two concurrent alters of one topic may race (the last
     // write wins), as with Kafka's legacy ZooKeeper path; admin changes are rare.
     auto overrides = topic->configs;
-    if (auto error = apply(resource.configs, b.logs().defaults(), overrides)) {
+    if (auto error = apply(resource.configs, services.logs().defaults(), overrides)) {
       reject(error->code, std::move(error->message));
       continue;
     }
-    if (auto problem = check_topic_configs(overrides, b.logs().defaults())) {
+    if (auto problem = check_topic_configs(overrides, services.logs().defaults())) {
       reject(error_code::invalid_config, *problem);
       continue;
     }
     if (req.validate_only) continue;
     // Named, not a temporary: GCC 12 destroys lambda temporaries of a co_await expression twice.
-    auto alter = [&b, name, overrides] { return b.logs().alter_topic_config(name, overrides); };
-    auto altered = co_await run_blocking(b.pool(), std::move(alter));
+    auto alter = [&services, name, overrides] { return services.logs().alter_topic_config(name, overrides); };
+    auto altered = co_await run_blocking(services.pool(), std::move(alter));
     if (altered) {
       SPATE_LOG_INFO("event=topic_config_altered topic={} changes={} client={}", name, resource.configs.size(),
                      ctx.header.client_id.value_or(""));

@@ -44,11 +44,11 @@ storage::result<storage::timestamp_offset> look_up(const storage::partition_log&
   }
 }
 
-partition_response answer(const broker& b, std::int16_t version, std::int32_t replica_id, bool committed,
+partition_response answer(const broker& services, std::int16_t version, std::int32_t replica_id, bool committed,
                           const std::string& topic, const protocol::list_offsets_request::list_offsets_partition& wanted) {
   partition_response out;
   out.partition_index = wanted.partition_index;
-  const auto log = b.logs().get(topic, wanted.partition_index);
+  const auto log = services.logs().get(topic, wanted.partition_index);
   if (!log) {
     out.error_code = wire_code(error_code::unknown_topic_or_partition);
     return out;

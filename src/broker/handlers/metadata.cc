@@ -6,6 +6,7 @@
 #include "broker/authorized_operations.h"
 #include "broker/broker.h"
 #include "broker/error_mapping.h"
+#include "model/topic_name.h"
 #include "storage/file_names.h"
 
 namespace spate::broker {
@@ -16,13 +17,13 @@ using protocol::error_code;
 
 protocol::uuid to_uuid(const storage::topic_id& id) { return protocol::uuid{id}; }
 
-topic_entry describe_topic(const broker& b, const storage::topic_info& topic, bool include_operations) {
+topic_entry describe_topic(const broker& services, const storage::topic_info& topic, bool include_operations) {
   topic_entry entry;
   entry.name = topic.name;
   entry.topic_id = to_uuid(topic.id);
-  entry.is_internal = broker::is_internal_topic(topic.name);
+  entry.is_internal = model::is_internal_topic(topic.name);
   entry.topic_authorized_operations = include_operations ? all_topic_operations : authorized_operations_omitted;
-  const auto node = b.options().node_id;
+  const auto node = services.options().node_id;
   entry.partitions.reserve(static_cast<std::size_t>(topic.partitions));
   for (std::int32_t p = 0; p < topic.partitions; ++p) {
     protocol::metadata_response::metadata_response_partition partition;
@@ -44,8 +45,8 @@ topic_entry topic_error(std::optional<std::string> name, const protocol::uuid& i
   return entry;
 }
 
-std::optional<storage::topic_info> find_by_id(const broker& b, const protocol::uuid& id) {
-  for (auto& topic : b.logs().list_topics()) {
+std::optional<storage::topic_info> find_by_id(const broker& services, const protocol::uuid& id) {
+  for (auto& topic : services.logs().list_topics()) {
     if (topic.id == id.value) return topic;
   }
   return std::nullopt;
@@ -55,40 +56,40 @@ std::optional<storage::topic_info> find_by_id(const broker& b, const protocol::u
 boost::asio::awaitable<topic_entry> resolve_topic(request_context& ctx,
                                                   const metadata_handler::request::metadata_request_topic& wanted,
                                                   bool may_create, bool include_operations) {
-  auto& b = ctx.services;
+  auto& services = ctx.services;
   // Names became nullable in v12; before that an unknown id is answered with an empty name.
   const std::optional<std::string> no_name = ctx.api_version >= 12 ? std::nullopt : std::optional<std::string>("");
   if (!wanted.topic_id.is_nil()) {
-    const auto topic = find_by_id(b, wanted.topic_id);
+    const auto topic = find_by_id(services, wanted.topic_id);
     if (!topic) co_return topic_error(no_name, wanted.topic_id, error_code::unknown_topic_id);
-    co_return describe_topic(b, *topic, include_operations);
+    co_return describe_topic(services, *topic, include_operations);
   }
   if (!wanted.name) co_return topic_error(no_name, {}, error_code::invalid_request);
   const auto& name = *wanted.name;
-  if (auto topic = b.logs().find_topic(name)) co_return describe_topic(b, *topic, include_operations);
+  if (auto topic = services.logs().find_topic(name)) co_return describe_topic(services, *topic, include_operations);
   if (!storage::is_valid_topic_name(name)) co_return topic_error(name, {}, error_code::invalid_topic_exception);
   if (!may_create) co_return topic_error(name, {}, error_code::unknown_topic_or_partition);
-  if (topic_collision(b, name)) co_return topic_error(name, {}, error_code::invalid_topic_exception);
+  if (topic_collision(services, name)) co_return topic_error(name, {}, error_code::invalid_topic_exception);
 
-  const auto partitions = b.options().num_partitions;
+  const auto partitions = services.options().num_partitions;
   // Named, not a temporary: GCC 12 destroys lambda temporaries of a co_await expression twice.
-  auto create = [&b, name, partitions] { return b.logs().create_topic(name, partitions); };
-  auto created = co_await run_blocking(b.pool(), std::move(create));
+  auto create = [&services, name, partitions] { return services.logs().create_topic(name, partitions); };
+  auto created = co_await run_blocking(services.pool(), std::move(create));
   if (created) {
     SPATE_LOG_INFO("event=topic_auto_created topic={} partitions={} client={}", name, partitions,
                    ctx.header.client_id.value_or(""));
-    co_return describe_topic(b, created.value(), include_operations);
+    co_return describe_topic(services, created.value(), include_operations);
   }
   // Another request created it first.
-  if (auto topic = b.logs().find_topic(name)) co_return describe_topic(b, *topic, include_operations);
+  if (auto topic = services.logs().find_topic(name)) co_return describe_topic(services, *topic, include_operations);
   co_return topic_error(name, {}, to_wire(created.error()));
 }
 
 }  // namespace
 
 boost::asio::awaitable<metadata_handler::response> metadata_handler::handle(request_context& ctx, request req) {
-  auto& b = ctx.services;
-  const auto& options = b.options();
+  auto& services = ctx.services;
+  const auto& options = services.options();
   response resp;
 
   protocol::metadata_response::metadata_response_broker self;
@@ -106,7 +107,7 @@ boost::asio::awaitable<metadata_handler::response> metadata_handler::handle(requ
   // v0 asks for every topic with an empty list; v1+ with a null one.
   const bool all_topics = !req.topics || (ctx.api_version == 0 && req.topics->empty());
   if (all_topics) {
-    for (const auto& topic : b.logs().list_topics()) resp.topics.push_back(describe_topic(b, topic, include_operations));
+    for (const auto& topic : services.logs().list_topics()) resp.topics.push_back(describe_topic(services, topic, include_operations));
   } else {
     const bool may_create = options.auto_create_topics && (ctx.api_version < 4 || req.allow_auto_topic_creation);
     for (const auto& wanted : *req.topics) {

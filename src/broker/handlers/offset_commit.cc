@@ -9,7 +9,7 @@
 namespace spate::broker {
 boost::asio::awaitable<offset_commit_handler::response> offset_commit_handler::handle(request_context& ctx,
                                                                                       request req) {
-  auto& b = ctx.services;
+  auto& services = ctx.services;
   group::commit_request commit;
   commit.group_id = std::move(req.group_id);
   commit.generation_id = req.generation_id_or_member_epoch;  // v0: -1, a simple commit
@@ -19,7 +19,7 @@ boost::asio::awaitable<offset_commit_handler::response> offset_commit_handler::h
 
   response resp;
   std::vector<response_slot> slots;
-  commit.offsets = offsets_to_commit(b, req, resp, slots, [](const auto& p) {
+  commit.offsets = offsets_to_commit(services, req, resp, slots, [](const auto& p) {
     group::committed_offset offset;
     offset.offset = p.committed_offset;
     offset.leader_epoch = p.committed_leader_epoch;  // v6+; -1 otherwise
@@ -31,7 +31,7 @@ boost::asio::awaitable<offset_commit_handler::response> offset_commit_handler::h
   });
   if (slots.empty()) co_return resp;
 
-  auto& groups = b.groups();
+  auto& groups = services.groups();
   const auto result = co_await await_completion<group::commit_result>(
       [&groups, &commit](auto complete) { groups.commit(std::move(commit), complete); });
   answer_commit(resp, slots, result, [](protocol::error_code e) { return e; });

@@ -9,7 +9,7 @@
 namespace spate::broker {
 boost::asio::awaitable<offset_delete_handler::response> offset_delete_handler::handle(request_context& ctx,
                                                                                       request req) {
-  auto& b = ctx.services;
+  auto& services = ctx.services;
   response resp;
   std::vector<group::topic_partition> partitions;
   std::vector<response_slot> slots;
@@ -21,7 +21,7 @@ boost::asio::awaitable<offset_delete_handler::response> offset_delete_handler::h
     for (const auto& p : topic.partitions) {
       auto& out = topic_out.partitions.emplace_back();
       out.partition_index = p.partition_index;
-      if (!partition_exists(b, topic.name, p.partition_index)) {
+      if (!partition_exists(services, topic.name, p.partition_index)) {
         out.error_code = wire_code(protocol::error_code::unknown_topic_or_partition);
         continue;
       }
@@ -31,7 +31,7 @@ boost::asio::awaitable<offset_delete_handler::response> offset_delete_handler::h
   }
 
   // Asked even with no partition left, so that an unknown group is reported.
-  auto& groups = b.groups();
+  auto& groups = services.groups();
   const auto result = co_await await_completion<group::offset_delete_result>(
       [&groups, &req, &partitions](auto complete) {
         groups.delete_offsets(req.group_id, std::move(partitions), complete);

@@ -12,6 +12,7 @@
 #include "broker/error_mapping.h"
 #include "broker/partition_waiters.h"
 #include "broker/produce_validation.h"
+#include "model/topic_name.h"
 
 namespace spate::broker {
 namespace {
@@ -34,15 +35,15 @@ void set_error(partition_response& out, error_code error, std::string message = 
 }
 
 // Validates and appends one partition's records; fills `out` and returns the log on success.
-std::shared_ptr<storage::partition_log> append_partition(broker& b, std::int16_t version, const std::string& topic,
+std::shared_ptr<storage::partition_log> append_partition(broker& services, std::int16_t version, const std::string& topic,
                                                          protocol::produce_request::partition_produce_data& data,
                                                          partition_response& out, std::int64_t& last_offset) {
   out.index = data.index;
-  if (broker::is_internal_topic(topic)) {
+  if (model::is_internal_topic(topic)) {
     set_error(out, error_code::invalid_topic_exception, "cannot append to internal topic " + topic);
     return nullptr;
   }
-  auto log = b.logs().get(topic, data.index);
+  auto log = services.logs().get(topic, data.index);
   if (!log) {
     set_error(out, error_code::unknown_topic_or_partition);
     return nullptr;
@@ -82,7 +83,7 @@ struct durability_wait {
 
 boost::asio::awaitable<std::optional<produce_handler::response>> produce_handler::handle(request_context& ctx,
                                                                                          request req) {
-  auto& b = ctx.services;
+  auto& services = ctx.services;
   response resp;
   const bool acks_valid = req.acks == -1 || req.acks == 0 || req.acks == 1;
   std::vector<appended> pending;
@@ -101,7 +102,7 @@ boost::asio::awaitable<std::optional<produce_handler::response>> produce_handler
         continue;
       }
       std::int64_t last_offset = -1;
-      auto log = append_partition(b, ctx.api_version, topic.name, data, out, last_offset);
+      auto log = append_partition(services, ctx.api_version, topic.name, data, out, last_offset);
       if (log) {
         pending.push_back({&out, std::move(log), last_offset});
       } else {
@@ -113,7 +114,7 @@ boost::asio::awaitable<std::optional<produce_handler::response>> produce_handler
   // The partitions' durability, awaited together. Every callback also wakes the fetches parked on
   // its partition: by then the high watermark covers the batch. The registry is held by shared_ptr
   // because an acks=0 callback may outlive this request.
-  auto waiters = b.waiters();
+  auto waiters = services.waiters();
   auto wait = std::make_shared<durability_wait>(pending.size());
   auto start = [&pending, waiters, wait](auto complete) {
     for (std::size_t i = 0; i < pending.size(); ++i) {

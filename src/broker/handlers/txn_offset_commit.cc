@@ -11,7 +11,7 @@ namespace spate::broker {
 
 boost::asio::awaitable<txn_offset_commit_handler::response> txn_offset_commit_handler::handle(request_context& ctx,
                                                                                               request req) {
-  auto& b = ctx.services;
+  auto& services = ctx.services;
   group::txn_commit_request commit;
   commit.group_id = std::move(req.group_id);
   commit.transactional_id = std::move(req.transactional_id);
@@ -23,7 +23,7 @@ boost::asio::awaitable<txn_offset_commit_handler::response> txn_offset_commit_ha
 
   response resp;
   std::vector<response_slot> slots;
-  commit.offsets = offsets_to_commit(b, req, resp, slots, [](const auto& p) {
+  commit.offsets = offsets_to_commit(services, req, resp, slots, [](const auto& p) {
     group::committed_offset offset;
     offset.offset = p.committed_offset;
     offset.leader_epoch = p.committed_leader_epoch;  // v2+; -1 otherwise
@@ -32,7 +32,7 @@ boost::asio::awaitable<txn_offset_commit_handler::response> txn_offset_commit_ha
   });
   if (slots.empty()) co_return resp;
 
-  auto& groups = b.groups();
+  auto& groups = services.groups();
   const auto result = co_await await_completion<group::commit_result>(
       [&groups, &commit](auto complete) { groups.txn_commit(std::move(commit), complete); });
   const auto version = ctx.api_version;

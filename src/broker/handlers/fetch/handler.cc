@@ -13,23 +13,23 @@
 namespace spate::broker {
 
 boost::asio::awaitable<fetch_handler::response> fetch_handler::handle(request_context& ctx, request req) {
-  auto& b = ctx.services;
+  auto& services = ctx.services;
   const auto version = ctx.api_version;
   const bool uses_topic_ids = version >= 13;
   response resp;
 
-  const auto session = fetch::open_session(b, req, version);
+  const auto session = fetch::open_session(services, req, version);
   if (session.error != protocol::error_code::none) {
     resp.error_code = wire_code(session.error);
     co_return resp;
   }
 
-  const auto targets = fetch::resolve(b, session.partitions, uses_topic_ids);
+  const auto targets = fetch::resolve(services, session.partitions, uses_topic_ids);
   std::vector<fetch::partition_data> parts;
   const auto totals = fetch::read_all(targets, req, version, parts);
   if (fetch::should_wait(req, targets, totals)) co_await fetch::wait_for_min_bytes(ctx, targets, req, parts);
 
-  auto answer = fetch::close_session(b, session, targets, parts, uses_topic_ids);
+  auto answer = fetch::close_session(services, session, targets, parts, uses_topic_ids);
   resp.session_id = answer.session_id;
   fetch::add_partitions(targets, answer.include, parts, uses_topic_ids, resp);
   co_return resp;

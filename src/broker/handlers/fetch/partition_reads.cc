@@ -64,11 +64,11 @@ void read_partition(const target& t, std::size_t limit, bool min_one, bool trunc
 
 }  // namespace
 
-std::vector<target> resolve(const broker& b, const std::vector<fetch_session_partition>& partitions,
+std::vector<target> resolve(const broker& services, const std::vector<fetch_session_partition>& partitions,
                             bool uses_topic_ids) {
   std::map<std::array<std::uint8_t, 16>, std::string> names_by_id;
   if (uses_topic_ids) {
-    for (auto& topic : b.logs().list_topics()) names_by_id.emplace(topic.id, topic.name);
+    for (auto& topic : services.logs().list_topics()) names_by_id.emplace(topic.id, topic.name);
   }
   std::vector<target> out;
   out.reserve(partitions.size());
@@ -85,7 +85,7 @@ std::vector<target> resolve(const broker& b, const std::vector<fetch_session_par
     } else {
       t.topic = p.key.topic;
     }
-    t.log = b.logs().get(t.topic, p.key.partition);
+    t.log = services.logs().get(t.topic, p.key.partition);
     if (!t.log) {
       t.error = error_code::unknown_topic_or_partition;
       continue;

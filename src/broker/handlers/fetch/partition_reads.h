@@ -27,7 +27,7 @@ struct target {
 // Resolves `partitions` (by topic id from v13) to their logs, in the same order: unknown topic id,
 // unknown topic or partition, or a leader epoch we do not have become the target's error.
 // `partitions` must outlive the targets.
-std::vector<target> resolve(const broker& b, const std::vector<fetch_session_partition>& partitions,
+std::vector<target> resolve(const broker& services, const std::vector<fetch_session_partition>& partitions,
                             bool uses_topic_ids);
 
 struct read_totals {

@@ -44,12 +44,12 @@ std::vector<fetch_partition_key> forgotten_partitions(const fetch_handler::reque
 
 }  // namespace
 
-fetch_session_cache::context open_session(broker& b, const fetch_handler::request& req, std::int16_t version) {
+fetch_session_cache::context open_session(broker& services, const fetch_handler::request& req, std::int16_t version) {
   const bool uses_topic_ids = version >= 13;
   auto requested = requested_partitions(req, uses_topic_ids);
   fetch_session_cache::context session;
   if (version >= 7) {
-    session = b.fetch_sessions().begin(req.session_id, req.session_epoch, uses_topic_ids, std::move(requested),
+    session = services.fetch_sessions().begin(req.session_id, req.session_epoch, uses_topic_ids, std::move(requested),
                                        forgotten_partitions(req, uses_topic_ids));
   } else {
     session.partitions = std::move(requested);
@@ -57,7 +57,7 @@ fetch_session_cache::context open_session(broker& b, const fetch_handler::reques
   return session;
 }
 
-session_answer close_session(broker& b, const fetch_session_cache::context& session, const std::vector<target>& targets,
+session_answer close_session(broker& services, const fetch_session_cache::context& session, const std::vector<target>& targets,
                              const std::vector<partition_data>& parts, bool uses_topic_ids) {
   session_answer answer;
   answer.include.assign(targets.size(), true);
@@ -69,7 +69,7 @@ session_answer close_session(broker& b, const fetch_session_cache::context& sess
       outcomes.push_back(
           {!parts[i].records->empty(), parts[i].error_code, parts[i].high_watermark, parts[i].log_start_offset});
     }
-    answer.include = b.fetch_sessions().select(session.session_id, keys, outcomes);
+    answer.include = services.fetch_sessions().select(session.session_id, keys, outcomes);
     answer.session_id = session.session_id;
   } else if (session.type == fetch_session_cache::kind::full) {
     auto cached = session.partitions;
@@ -78,7 +78,7 @@ session_answer close_session(broker& b, const fetch_session_cache::context& sess
       cached[i].high_watermark = parts[i].error_code != 0 ? -1 : parts[i].high_watermark;
       cached[i].log_start_offset = parts[i].log_start_offset;
     }
-    answer.session_id = b.fetch_sessions().create(uses_topic_ids, std::move(cached));
+    answer.session_id = services.fetch_sessions().create(uses_topic_ids, std::move(cached));
   }
   return answer;
 }

@@ -14,7 +14,7 @@ namespace spate::broker::fetch {
 
 // The partitions to read: the request's own (v0-v6, sessionless), or from v7 the session's as the
 // request updates it. A context with an error is answered with that error alone.
-fetch_session_cache::context open_session(broker& b, const fetch_handler::request& req, std::int16_t version);
+fetch_session_cache::context open_session(broker& services, const fetch_handler::request& req, std::int16_t version);
 
 struct session_answer {
   std::int32_t session_id = 0;  // for the response
@@ -24,7 +24,7 @@ struct session_answer {
 // After the reads (`parts`, one per target): an incremental session answers only the partitions
 // that changed and records what it sends; a full fetch opens a session over what it sends (id 0
 // when the cache has no room); a sessionless fetch answers everything.
-session_answer close_session(broker& b, const fetch_session_cache::context& session, const std::vector<target>& targets,
+session_answer close_session(broker& services, const fetch_session_cache::context& session, const std::vector<target>& targets,
                              const std::vector<partition_data>& parts, bool uses_topic_ids);
 
 }  // namespace spate::broker::fetch

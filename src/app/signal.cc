@@ -1,3 +1,5 @@
+#include "app/signal.h"
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <csignal>
@@ -5,9 +7,9 @@
 #include "base/log.h"
 #include "net/server.h"
 
-namespace spate::net {
+namespace spate::app {
 
-int run_until_signal(server& s, const std::function<void()>& on_ready, const std::function<void()>& before_stop) {
+int run_until_signal(net::server& s, const std::function<void()>& on_ready, const std::function<void()>& before_stop) {
   boost::asio::io_context ctx(1);
   boost::asio::signal_set signals(ctx, SIGINT, SIGTERM);
   int received = 0;
@@ -22,4 +24,4 @@ int run_until_signal(server& s, const std::function<void()>& on_ready, const std
   return received;
 }
 
-}  // namespace spate::net
+}  // namespace spate::app
