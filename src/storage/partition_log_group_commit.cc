@@ -6,7 +6,6 @@
 
 namespace spate::storage {
 
-
 void partition_log::advance_high_watermark(std::int64_t hw) {
   std::vector<durable_callback> ready;
   {
