@@ -16,22 +16,24 @@
 // checkpoint, close) are serialised by `_admin_mutex`, which is held across their file I/O —
 // they are rare and nothing on the produce/fetch path waits for that mutex. Every method that
 // touches files blocks: the broker calls them from the blocking pool.
-#include <array>
+//
+// Files: log_manager.cc (topics, checkpoints, close), log_loader.cc (open), topic_metadata.h.
 #include <cstdint>
 #include <filesystem>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "base/mutex.h"
 #include "io/blocking_pool.h"
 #include "io/clock.h"
 #include "io/file.h"
 #include "storage/errc.h"
 #include "storage/log_config.h"
 #include "storage/partition_log.h"
+#include "storage/topic_metadata.h"
 
 namespace spate::storage {
 
@@ -40,20 +42,6 @@ struct storage_config {
   std::filesystem::path data_dir;
   log_config log_defaults;  // Kafka's log.* broker settings; topics override them
 };
-
-using topic_id = std::array<std::uint8_t, 16>;
-
-struct topic_info {
-  std::string name;
-  topic_id id{};
-  std::int32_t partitions = 0;
-  config_overrides configs;  // the topic's overrides only, as given
-  friend bool operator==(const topic_info&, const topic_info&) = default;
-};
-
-// Kafka's textual topic id: base64url without padding (22 characters).
-std::string topic_id_to_string(const topic_id& id);
-std::optional<topic_id> topic_id_from_string(std::string_view s);
 
 class log_manager {
  public:
@@ -121,26 +109,49 @@ class log_manager {
 
  private:
   log_manager(storage_config cfg, dependencies deps);
-  result<void> load();
-  result<void> write_topics();  // requires _admin_mutex
+
+  // ---- Loading (log_loader.cc). open() holds _admin_mutex throughout (uncontended: nobody
+  // else has the manager yet), so loading is checked like any admin operation.
+  result<void> load() REQUIRES(_admin_mutex) EXCLUDES(_mutex);
+  result<void> lock_data_dir();
+  // The partition directories of the data dir; queues removal of those a deletion left.
+  result<std::vector<std::string>> scan_data_dir();
+  result<void> load_topics(const std::vector<std::string>& partition_dirs) EXCLUDES(_mutex);
+  result<void> open_logs() REQUIRES(_admin_mutex) EXCLUDES(_mutex);
+  // Retires directories of topics or partitions the metadata does not know.
+  void retire_stray_dirs(const std::vector<std::string>& partition_dirs) EXCLUDES(_mutex);
+
+  result<void> write_topics() REQUIRES(_admin_mutex) EXCLUDES(_mutex);
+  // The options of every partition log this manager opens; the caller adds the recovery inputs.
+  partition_log::options partition_options(const std::string& topic, std::int32_t p,
+                                           const log_config& cfg) const;
   result<std::shared_ptr<partition_log>> create_partition(const topic_info& t, std::int32_t p,
-                                                          const log_config& cfg);
-  result<void> write_checkpoints();  // requires _admin_mutex
+                                                          const log_config& cfg) REQUIRES(_admin_mutex);
+  // Renames a partition directory `dir` out of the way (`<topic>-<p>.<unique>-delete`) and removes
+  // it on the blocking pool; a crash in between leaves it for the next start. False (logged)
+  // when the rename fails.
+  bool retire_dir(const std::filesystem::path& dir, const std::string& topic, std::int32_t p);
+  result<void> write_checkpoints() REQUIRES(_admin_mutex) EXCLUDES(_mutex);
   void remove_async(std::filesystem::path dir);
+  std::vector<std::shared_ptr<partition_log>> all_logs() const EXCLUDES(_mutex);
 
   storage_config _cfg;
   io::file_system& _fs;
   io::clock& _clock;
   io::blocking_pool& _pool;
+  // Set by load(), before the manager is shared; constant afterwards.
   std::unique_ptr<io::file_lock> _lock;
   bool _opened_clean = false;
 
-  std::mutex _admin_mutex;  // serialises admin operations and checkpoint writes (held across I/O)
-  bool _closed = false;     // guarded by _admin_mutex
+  // Lock order: _admin_mutex -> _mutex.
+  // Serialises admin operations and checkpoint writes (held across I/O).
+  base::mutex _admin_mutex ACQUIRED_BEFORE(_mutex);
+  bool _closed GUARDED_BY(_admin_mutex) = false;
 
-  mutable std::mutex _mutex;  // guards the two maps; never held across I/O
-  std::map<std::string, topic_info> _topics;
-  std::map<std::pair<std::string, std::int32_t>, std::shared_ptr<partition_log>> _logs;
+  // Guards the two maps; never held across I/O. Written only with _admin_mutex held too.
+  mutable base::mutex _mutex;
+  topic_map _topics GUARDED_BY(_mutex);
+  std::map<std::pair<std::string, std::int32_t>, std::shared_ptr<partition_log>> _logs GUARDED_BY(_mutex);
 };
 
 }  // namespace spate::storage

@@ -30,18 +30,23 @@
 //     get errc::io_error/log_failed and every later append fails (LevelDB's rule).
 //   - read() and the lookups run concurrently with appends: they snapshot the segment list under
 //     `_segments_mutex` (short, no I/O) and each segment's size, and never look past max_offset.
+//   - The lock order is written beside the mutexes below and checked by clang (-Wthread-safety).
+//
+// Files: partition_log.cc (append, roll, config, close), partition_log_load.cc,
+// partition_log_group_commit.cc (flush rounds, durability waiters), partition_log_read.cc,
+// partition_log_retention.cc (DeleteRecords, retention), partition_log_transactions.cc.
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "base/mutex.h"
 #include "io/blocking_pool.h"
 #include "io/clock.h"
 #include "io/file.h"
@@ -228,38 +233,61 @@ class partition_log : public std::enable_shared_from_this<partition_log> {
 
  private:
   explicit partition_log(options opts);
-  result<void> load();
+
+  // ---- Loading (partition_log_load.cc). open() holds the write lock throughout: uncontended,
+  // as nobody else has the log yet, and it lets the analysis check loading like any writer.
+  result<void> load() REQUIRES(_write_mutex);
+  // The base offsets of the directory's segments, sorted; unlinks leftovers of crashed renames,
+  // deletions and rolls on the way.
+  result<std::vector<std::int64_t>> list_segment_bases();
+  // Opens (and, where needed, recovers) the segments; drops those after a corrupt one.
+  result<std::vector<std::shared_ptr<segment>>> load_segments(std::vector<std::int64_t> bases, std::int64_t now_ms)
+      REQUIRES(_write_mutex);
   // Rebuilds producer state and the aborted-transaction index after the segments loaded.
-  result<void> load_producer_state(bool clean_shutdown, std::int64_t recovery_point);
-  result<void> replay_producer_state(std::int64_t from, std::int64_t now_ms);  // loading only
-  // Records what a marker batch at `offset` ended (replay and append_marker). requires _write_mutex
+  result<void> load_producer_state(bool clean_shutdown, std::int64_t recovery_point) REQUIRES(_write_mutex);
+  result<void> replay_producer_state(std::int64_t from, std::int64_t now_ms) REQUIRES(_write_mutex);
+
+  // ---- Appending (partition_log.cc, partition_log_transactions.cc).
+  // Records what a marker batch at `offset` ended (replay and append_marker).
   std::optional<aborted_txn> apply_marker(std::int64_t producer_id, std::int16_t epoch,
                                           std::int32_t coordinator_epoch, bool commit, std::int64_t offset,
-                                          std::int64_t now_ms);
-  void publish_first_unstable_offset();  // requires _write_mutex
-  result<void> roll(std::int64_t now_ms);  // requires _write_mutex
-  // The common write path of append() and append_marker(): assigns offsets, rolls, writes.
-  // Releases `lock` only on failure (failing the log). requires _write_mutex
+                                          std::int64_t now_ms) REQUIRES(_write_mutex) EXCLUDES(_aborted_mutex);
+  void publish_first_unstable_offset() REQUIRES(_write_mutex);
+  result<void> roll(std::int64_t now_ms) REQUIRES(_write_mutex) EXCLUDES(_segments_mutex);
   struct framed_batch {
     std::size_t at;
     std::uint32_t size;
     std::int32_t last_offset_delta;
   };
-  result<append_result> write_locked(std::unique_lock<std::mutex>& lock, std::span<std::uint8_t> data,
-                                     const std::vector<framed_batch>& batches, bool& need_flush);
-  // After a successful write_locked: releases the lock, advances the high watermark of page-cache
-  // logs, schedules the flush.
-  void finish_append(std::unique_lock<std::mutex>& lock, bool need_flush);
+  // What a write leaves to do once the write lock is released (finish_append).
+  struct after_write {
+    bool written = false;
+    bool need_flush = false;
+    bool sync_before_ack = false;
+    std::int64_t log_end_offset = 0;
+    // A write error failed the log: these waiters are told io_error.
+    std::multimap<std::int64_t, durable_callback> failed_waiters;
+  };
+  // The common write path of append() and append_marker(): assigns offsets, rolls, writes.
+  result<append_result> write_locked(std::span<std::uint8_t> data, const std::vector<framed_batch>& batches,
+                                     after_write& after) REQUIRES(_write_mutex);
+  // After write_locked, with the write lock released: tells the waiters of a failed log, or
+  // advances the high watermark of page-cache logs and schedules the flush.
+  void finish_append(after_write after) EXCLUDES(_write_mutex, _waiters_mutex);
   bool should_roll(const segment& active, std::uint64_t bytes, std::int64_t last_offset,
-                   std::int64_t max_timestamp, std::int64_t now_ms) const;  // requires _write_mutex
-  void schedule_flush();
-  void run_flush_task();
-  result<void> flush_round();  // requires _flush_mutex
-  void advance_high_watermark(std::int64_t hw);
-  void fail(errc reason);
+                   std::int64_t max_timestamp, std::int64_t now_ms) const REQUIRES(_write_mutex);
+
+  // ---- Group commit and durability waiters (partition_log_group_commit.cc).
+  void schedule_flush() EXCLUDES(_waiters_mutex);
+  void run_flush_task() EXCLUDES(_flush_mutex, _write_mutex, _waiters_mutex);
+  result<void> flush_round() REQUIRES(_flush_mutex) EXCLUDES(_write_mutex, _waiters_mutex);
+  void advance_high_watermark(std::int64_t hw) EXCLUDES(_waiters_mutex);
+  void fail(errc reason) EXCLUDES(_waiters_mutex);
   // Sets the failed state; returns the waiters the caller must call (outside any lock).
-  std::multimap<std::int64_t, durable_callback> mark_failed(errc reason);
-  std::vector<std::shared_ptr<segment>> segments_from(std::int64_t offset) const;
+  std::multimap<std::int64_t, durable_callback> mark_failed(errc reason) EXCLUDES(_waiters_mutex);
+
+  // ---- Segment list (partition_log_read.cc) and deletion (partition_log_retention.cc).
+  std::vector<std::shared_ptr<segment>> segments_from(std::int64_t offset) const EXCLUDES(_segments_mutex);
   void delete_segments(std::vector<std::shared_ptr<segment>> doomed);
 
   const std::string _topic;
@@ -277,40 +305,47 @@ class partition_log : public std::enable_shared_from_this<partition_log> {
   std::atomic<std::int64_t> _recovery_point{0};
   std::atomic<bool> _failed{false};
 
+  // Lock order: a thread holding one of these takes only mutexes to its right:
+  //   _flush_mutex -> _write_mutex -> { _segments_mutex | _aborted_mutex | _waiters_mutex }
+  // The last three are leaves, held only to copy or edit their data (no I/O, no callbacks), never
+  // two at once. Callbacks run with no lock of this log held except possibly _flush_mutex.
+
+  // Serialises flush rounds; the only lock held across fdatasync.
+  base::mutex _flush_mutex ACQUIRED_BEFORE(_write_mutex);
+
   // The write lock: appends, rolls, config, deletions. Guards the fields below until the next
   // mutex. Never held across an fsync.
-  mutable std::mutex _write_mutex;
-  log_config _config;
-  std::shared_ptr<segment> _active;
+  mutable base::mutex _write_mutex ACQUIRED_BEFORE(_segments_mutex, _aborted_mutex, _waiters_mutex);
+  log_config _config GUARDED_BY(_write_mutex);
+  std::shared_ptr<segment> _active GUARDED_BY(_write_mutex);
   // Sealed (rolled) segments whose log and indexes the next flush round must sync.
-  std::vector<std::shared_ptr<segment>> _sealed_unsynced;
-  bool _dir_dirty = false;  // a file was created since the directory was last synced
-  std::int64_t _first_unflushed_ms = -1;
-  bool _closed = false;
-  producer_state_table _producers;
-  std::int64_t _snapshot_offset = -1;  // of the newest snapshot written or loaded; -1: none
+  std::vector<std::shared_ptr<segment>> _sealed_unsynced GUARDED_BY(_write_mutex);
+  // A file was created since the directory was last synced.
+  bool _dir_dirty GUARDED_BY(_write_mutex) = false;
+  std::int64_t _first_unflushed_ms GUARDED_BY(_write_mutex) = -1;
+  bool _closed GUARDED_BY(_write_mutex) = false;
+  producer_state_table _producers GUARDED_BY(_write_mutex);
+  // Of the newest snapshot written or loaded; -1: none.
+  std::int64_t _snapshot_offset GUARDED_BY(_write_mutex) = -1;
   // Segments (by base offset) whose .txnindex was appended to since the last flush round.
-  std::vector<std::int64_t> _txn_index_unsynced;
+  std::vector<std::int64_t> _txn_index_unsynced GUARDED_BY(_write_mutex);
 
   // Written under the write lock, read anywhere: the first offset of the oldest open transaction
   // (INT64_MAX: none).
   std::atomic<std::int64_t> _first_unstable_offset{INT64_MAX};
-  // Guards the aborted-transaction list (appended under the write lock, read by fetches).
-  mutable std::mutex _aborted_mutex;
-  aborted_txn_list _aborted;
+  // The aborted-transaction list: appended under the write lock, read by fetches.
+  mutable base::mutex _aborted_mutex;
+  aborted_txn_list _aborted GUARDED_BY(_aborted_mutex);
 
-  // Guards the segment list (base offset -> segment). Held only to copy or edit the map.
-  mutable std::mutex _segments_mutex;
-  std::map<std::int64_t, std::shared_ptr<segment>> _segments;
+  // The segment list (base offset -> segment). Held only to copy or edit the map.
+  mutable base::mutex _segments_mutex;
+  std::map<std::int64_t, std::shared_ptr<segment>> _segments GUARDED_BY(_segments_mutex);
 
-  // Serialises flush rounds; the only lock held across fdatasync.
-  std::mutex _flush_mutex;
-
-  // Guards the durability waiters, the high watermark's updates and the flush-task flags.
-  std::mutex _waiters_mutex;
-  std::multimap<std::int64_t, durable_callback> _waiters;
-  bool _flush_scheduled = false;
-  bool _flush_again = false;
+  // The durability waiters, the high watermark's updates and the flush-task flags.
+  base::mutex _waiters_mutex;
+  std::multimap<std::int64_t, durable_callback> _waiters GUARDED_BY(_waiters_mutex);
+  bool _flush_scheduled GUARDED_BY(_waiters_mutex) = false;
+  bool _flush_again GUARDED_BY(_waiters_mutex) = false;
 };
 
 }  // namespace spate::storage

@@ -49,17 +49,17 @@ std::int64_t partition_log::last_stable_offset() const {
 
 std::vector<aborted_txn> partition_log::aborted_transactions(std::int64_t fetch_offset,
                                                              std::int64_t upper_bound_offset) const {
-  std::lock_guard lock(_aborted_mutex);
+  base::mutex_lock lock(_aborted_mutex);
   return _aborted.collect(fetch_offset, upper_bound_offset);
 }
 
 std::vector<producer_entry> partition_log::producers() const {
-  std::lock_guard lock(_write_mutex);
+  base::mutex_lock lock(_write_mutex);
   return _producers.entries();
 }
 
 std::size_t partition_log::expire_producers(std::int64_t expiration_ms) {
-  std::lock_guard lock(_write_mutex);
+  base::mutex_lock lock(_write_mutex);
   return _producers.expire(_clock.now_ms(), expiration_ms);
 }
 
@@ -75,7 +75,7 @@ std::optional<aborted_txn> partition_log::apply_marker(std::int64_t producer_id,
   (void)_producers.record_marker(producer_id, epoch, coordinator_epoch, commit, offset, now_ms);
   publish_first_unstable_offset();
   if (aborted) {
-    std::lock_guard lock(_aborted_mutex);
+    base::mutex_lock lock(_aborted_mutex);
     _aborted.add(*aborted);
   }
   return aborted;
@@ -84,7 +84,7 @@ std::optional<aborted_txn> partition_log::apply_marker(std::int64_t producer_id,
 result<append_result> partition_log::append_marker(std::int64_t producer_id, std::int16_t epoch,
                                                    std::int32_t coordinator_epoch, bool commit) {
   const auto type = commit ? model::control_record_type::commit : model::control_record_type::abort;
-  std::unique_lock lock(_write_mutex);
+  base::mutex_lock lock(_write_mutex);
   if (auto e = _producers.check_marker(producer_id, epoch); e != errc::success) return base::failure(e);
   const std::int64_t now = _clock.now_ms();
   // Built under the lock: the marker's record carries its own offset.
@@ -93,10 +93,14 @@ result<append_result> partition_log::append_marker(std::int64_t producer_id, std
   builder.set_producer(producer_id, epoch, model::no_sequence).set_transactional().set_control();
   builder.add(model::make_end_txn_marker(type, coordinator_epoch, offset, now));
   auto bytes = builder.build();
-  bool need_flush = false;
   const std::vector<framed_batch> batches{{0, static_cast<std::uint32_t>(bytes.size()), 0}};
-  auto out = write_locked(lock, bytes, batches, need_flush);
-  if (!out) return out;
+  after_write after;
+  auto out = write_locked(bytes, batches, after);
+  if (!out) {
+    lock.unlock();
+    finish_append(std::move(after));
+    return out;
+  }
   if (auto aborted = apply_marker(producer_id, epoch, coordinator_epoch, commit, out->base_offset, now)) {
     const auto segment_base = _active->base_offset();
     if (!append_txn_index(_fs, _dir, segment_base, *aborted)) {
@@ -108,7 +112,8 @@ result<append_result> partition_log::append_marker(std::int64_t producer_id, std
       _txn_index_unsynced.push_back(segment_base);
     }
   }
-  finish_append(lock, need_flush);
+  lock.unlock();
+  finish_append(std::move(after));
   return out;
 }
 
@@ -173,7 +178,7 @@ result<void> partition_log::load_producer_state(bool clean_shutdown, std::int64_
       entries = std::vector<aborted_txn>{};
     }
     {
-      std::lock_guard lock(_aborted_mutex);
+      base::mutex_lock lock(_aborted_mutex);
       for (const auto& e : *entries)
         if (e.last_offset < from && e.last_offset >= _log_start_offset.load()) _aborted.add(e);
     }
@@ -185,7 +190,7 @@ result<void> partition_log::load_producer_state(bool clean_shutdown, std::int64_
     publish_first_unstable_offset();
   }
   const auto segs = segments();
-  std::lock_guard lock(_aborted_mutex);
+  base::mutex_lock lock(_aborted_mutex);
   for (std::size_t i = 0; i < segs.size(); ++i) {
     const auto base = segs[i]->base_offset();
     const auto end = i + 1 < segs.size() ? segs[i + 1]->base_offset() : INT64_MAX;

@@ -76,7 +76,6 @@ result<void> segment::open_files(bool create) {
 
   auto log_size = _log->size();
   if (!log_size) return base::failure(to_errc(log_size.error()));
-  _size = *log_size;
   auto load = [](io::file& f, base::byte_buffer& out) -> result<void> {
     auto size = f.size();
     if (!size) return base::failure(to_errc(size.error()));
@@ -86,11 +85,14 @@ result<void> segment::open_files(bool create) {
     out.resize(*n);
     return {};
   };
-  base::byte_buffer bytes;
-  if (auto r = load(*_index_file, bytes); !r) return r;
-  const bool index_ok = _offset_index.load(bytes, _size);
-  if (auto r = load(*_time_index_file, bytes); !r) return r;
-  const bool time_index_ok = _time_index.load(bytes);
+  base::byte_buffer index_bytes;
+  if (auto r = load(*_index_file, index_bytes); !r) return r;
+  base::byte_buffer time_index_bytes;
+  if (auto r = load(*_time_index_file, time_index_bytes); !r) return r;
+  base::mutex_lock lock(_mutex);  // uncontended (the segment is not shared yet); no I/O under it
+  _size = *log_size;
+  const bool index_ok = _offset_index.load(index_bytes, _size);
+  const bool time_index_ok = _time_index.load(time_index_bytes);
   // An empty index is only believable for a log shorter than one index interval.
   const bool index_plausible =
       _offset_index.entries() > 0 || _size <= static_cast<std::uint64_t>(_index_interval_bytes) + (1 << 20);
@@ -104,43 +106,43 @@ result<void> segment::open_files(bool create) {
 }
 
 std::uint64_t segment::size() const {
-  std::lock_guard lock(_mutex);
+  base::mutex_lock lock(_mutex);
   return _size;
 }
 std::int64_t segment::next_offset() const {
-  std::lock_guard lock(_mutex);
+  base::mutex_lock lock(_mutex);
   return _next_offset;
 }
 std::int64_t segment::max_timestamp() const {
-  std::lock_guard lock(_mutex);
+  base::mutex_lock lock(_mutex);
   return _max_timestamp;
 }
 std::int64_t segment::offset_of_max_timestamp() const {
-  std::lock_guard lock(_mutex);
+  base::mutex_lock lock(_mutex);
   return _offset_of_max_timestamp;
 }
 std::optional<std::int64_t> segment::first_batch_timestamp() const {
-  std::lock_guard lock(_mutex);
+  base::mutex_lock lock(_mutex);
   return _first_batch_timestamp;
 }
 std::int64_t segment::rolling_base_timestamp() const {
-  std::lock_guard lock(_mutex);
+  base::mutex_lock lock(_mutex);
   return _first_batch_timestamp.value_or(_created_ms);
 }
 bool segment::offset_index_full() const {
-  std::lock_guard lock(_mutex);
+  base::mutex_lock lock(_mutex);
   return _offset_index.is_full();
 }
 bool segment::time_index_full() const {
-  std::lock_guard lock(_mutex);
+  base::mutex_lock lock(_mutex);
   return _time_index.is_full();
 }
 std::size_t segment::offset_index_entries() const {
-  std::lock_guard lock(_mutex);
+  base::mutex_lock lock(_mutex);
   return _offset_index.entries();
 }
 std::size_t segment::time_index_entries() const {
-  std::lock_guard lock(_mutex);
+  base::mutex_lock lock(_mutex);
   return _time_index.entries();
 }
 
@@ -194,7 +196,7 @@ void segment::index_batch(std::uint64_t position, std::uint32_t size, std::int64
 result<void> segment::append(base::byte_span bytes, std::span<const append_batch> batches) {
   std::uint64_t start;
   {
-    std::lock_guard lock(_mutex);
+    base::mutex_lock lock(_mutex);
     start = _size;
   }
   // Invariant: positions fit the index's i32 (segment.bytes is capped at INT32_MAX).
@@ -205,7 +207,7 @@ result<void> segment::append(base::byte_span bytes, std::span<const append_batch
   std::size_t new_offset_entries = 0;
   std::size_t new_time_entries = 0;
   {
-    std::lock_guard lock(_mutex);
+    base::mutex_lock lock(_mutex);
     first_offset_entry = _offset_index.entries();
     first_time_entry = _time_index.entries();
     for (const auto& b : batches)
@@ -222,7 +224,7 @@ result<void> segment::write_new_index_entries(std::size_t first_offset_entry, st
   base::byte_buffer obuf;
   base::byte_buffer tbuf;
   {
-    std::lock_guard lock(_mutex);
+    base::mutex_lock lock(_mutex);
     obuf.resize((_offset_index.entries() - first_offset_entry) * offset_index::entry_size);
     for (std::size_t i = first_offset_entry; i < _offset_index.entries(); ++i)
       _offset_index.encode_entry(i, obuf.data() + (i - first_offset_entry) * offset_index::entry_size);
@@ -245,7 +247,7 @@ result<void> segment::seal() {
   std::size_t first_time_entry;
   bool appended;
   {
-    std::lock_guard lock(_mutex);
+    base::mutex_lock lock(_mutex);
     first_time_entry = _time_index.entries();
     appended = _max_timestamp >= 0 &&
                _time_index.maybe_append(_max_timestamp, _offset_of_max_timestamp, /*allow_full=*/true);
@@ -253,7 +255,7 @@ result<void> segment::seal() {
   if (!appended) return {};
   std::size_t offset_entries;
   {
-    std::lock_guard lock(_mutex);
+    base::mutex_lock lock(_mutex);
     offset_entries = _offset_index.entries();
   }
   return write_new_index_entries(offset_entries, first_time_entry);
@@ -285,7 +287,7 @@ result<void> segment::load_tail() {
   std::uint64_t pos = 0;
   std::uint64_t size;
   {
-    std::lock_guard lock(_mutex);
+    base::mutex_lock lock(_mutex);
     size = _size;
     if (auto e = _offset_index.last()) {
       pos = e->position;
@@ -300,7 +302,7 @@ result<void> segment::load_tail() {
     auto first = read_location(0, size);
     if (!first) return base::failure(first.error());
     if (!*first) return base::failure(errc::corrupt_log);
-    std::lock_guard lock(_mutex);
+    base::mutex_lock lock(_mutex);
     if ((*first)->max_timestamp >= 0) _first_batch_timestamp = (*first)->max_timestamp;
   }
   _bytes_since_last_index_entry = static_cast<std::uint32_t>(size - pos);
@@ -308,7 +310,7 @@ result<void> segment::load_tail() {
     auto loc = read_location(pos, size);
     if (!loc) return base::failure(loc.error());
     if (!*loc || (*loc)->base_offset < _base_offset) return base::failure(errc::corrupt_log);
-    std::lock_guard lock(_mutex);
+    base::mutex_lock lock(_mutex);
     _next_offset = (*loc)->last_offset + 1;
     if ((*loc)->max_timestamp > _max_timestamp) {
       _max_timestamp = (*loc)->max_timestamp;
@@ -316,14 +318,14 @@ result<void> segment::load_tail() {
     }
     pos += (*loc)->size;
   }
-  std::lock_guard lock(_mutex);
+  base::mutex_lock lock(_mutex);
   // The time index may not point past the log.
   if (auto t = _time_index.last(); t && t->offset >= _next_offset) return base::failure(errc::corrupt_log);
   return {};
 }
 
 void segment::reset_state() {
-  std::lock_guard lock(_mutex);
+  base::mutex_lock lock(_mutex);
   _offset_index.clear();
   _time_index.clear();
   _size = 0;
@@ -339,7 +341,7 @@ result<std::optional<std::uint64_t>> segment::skip_trusted_prefix(std::int64_t o
   using opt = std::optional<std::uint64_t>;
   std::uint64_t pos = 0;
   {
-    std::lock_guard lock(_mutex);
+    base::mutex_lock lock(_mutex);
     const auto e = _offset_index.lookup(offset - 1);
     // The first batch of a segment never gets an entry, so position 0 means "no entry".
     pos = e.position;
@@ -365,14 +367,14 @@ result<std::optional<std::uint64_t>> segment::skip_trusted_prefix(std::int64_t o
   if (file_size > 0) {
     auto first = read_location(0, file_size);
     if (!first || !*first) return opt();
-    std::lock_guard lock(_mutex);
+    base::mutex_lock lock(_mutex);
     if ((*first)->max_timestamp >= 0) _first_batch_timestamp = (*first)->max_timestamp;
   }
   for (;;) {
     auto loc = read_location(pos, file_size);
     if (!loc || !*loc) break;
     if ((*loc)->base_offset >= offset) break;
-    std::lock_guard lock(_mutex);
+    base::mutex_lock lock(_mutex);
     _next_offset = (*loc)->last_offset + 1;
     if ((*loc)->max_timestamp > _max_timestamp) {
       _max_timestamp = (*loc)->max_timestamp;
@@ -386,6 +388,8 @@ result<std::optional<std::uint64_t>> segment::skip_trusted_prefix(std::int64_t o
   return opt(pos);
 }
 
+// Over 80 lines on purpose: one scan whose state (the read window, the position, the stop reason)
+// every step shares; split up, each piece would take most of it by reference.
 result<std::uint64_t> segment::recover(std::int64_t trusted_below) {
   auto file_size = _log->size();
   if (!file_size) return base::failure(to_errc(file_size.error()));
@@ -447,7 +451,7 @@ result<std::uint64_t> segment::recover(std::int64_t trusted_below) {
       stop_reason = "invalid_batch";
       break;
     }
-    std::lock_guard lock(_mutex);
+    base::mutex_lock lock(_mutex);
     if (view->base_offset() < _next_offset || !can_hold_offset(view->last_offset())) {
       stop_reason = "offset_out_of_order";
       break;
@@ -475,7 +479,7 @@ result<void> segment::rewrite_indexes() {
   base::byte_buffer obuf;
   base::byte_buffer tbuf;
   {
-    std::lock_guard lock(_mutex);
+    base::mutex_lock lock(_mutex);
     obuf = _offset_index.encode();
     tbuf = _time_index.encode();
   }
@@ -490,7 +494,7 @@ result<std::optional<batch_location>> segment::find_batch(std::int64_t offset,
                                                           std::uint64_t size_limit) const {
   std::uint64_t pos;
   {
-    std::lock_guard lock(_mutex);
+    base::mutex_lock lock(_mutex);
     pos = _offset_index.lookup(offset, size_limit).position;
   }
   for (;;) {
@@ -505,7 +509,7 @@ result<std::optional<batch_location>> segment::find_batch_by_timestamp(std::int6
                                                                        std::uint64_t size_limit) const {
   std::uint64_t pos;
   {
-    std::lock_guard lock(_mutex);
+    base::mutex_lock lock(_mutex);
     const auto t = _time_index.lookup(timestamp);
     pos = _offset_index.lookup(t.offset, size_limit).position;
   }

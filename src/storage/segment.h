@@ -16,10 +16,10 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <span>
 
+#include "base/mutex.h"
 #include "io/file.h"
 #include "model/record_batch.h"
 #include "storage/errc.h"
@@ -141,7 +141,7 @@ class segment {
   result<std::optional<std::uint64_t>> skip_trusted_prefix(std::int64_t offset, std::uint64_t file_size);
   void index_batch(std::uint64_t position, std::uint32_t size, std::int64_t last_offset,
                    std::int64_t max_timestamp, std::size_t& new_offset_entries,
-                   std::size_t& new_time_entries);  // requires _mutex
+                   std::size_t& new_time_entries) REQUIRES(_mutex);
   result<void> write_new_index_entries(std::size_t first_offset_entry, std::size_t first_time_entry);
 
   io::file_system& _fs;
@@ -158,14 +158,14 @@ class segment {
   // Writer-only state (the log's write lock).
   std::uint32_t _bytes_since_last_index_entry = 0;
 
-  mutable std::mutex _mutex;  // guards everything below; held briefly, never across I/O
-  std::uint64_t _size = 0;
-  std::int64_t _next_offset;
-  std::int64_t _max_timestamp = -1;
-  std::int64_t _offset_of_max_timestamp;
-  std::optional<std::int64_t> _first_batch_timestamp;
-  offset_index _offset_index;
-  time_index _time_index;
+  mutable base::mutex _mutex;  // guards everything below; held briefly, never across I/O
+  std::uint64_t _size GUARDED_BY(_mutex) = 0;
+  std::int64_t _next_offset GUARDED_BY(_mutex);
+  std::int64_t _max_timestamp GUARDED_BY(_mutex) = -1;
+  std::int64_t _offset_of_max_timestamp GUARDED_BY(_mutex);
+  std::optional<std::int64_t> _first_batch_timestamp GUARDED_BY(_mutex);
+  offset_index _offset_index GUARDED_BY(_mutex);
+  time_index _time_index GUARDED_BY(_mutex);
 };
 
 }  // namespace spate::storage
