@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-#include "storage/log_manager.h"
+#include "model/uuid.h"
 
 namespace spate::app {
 namespace {
@@ -45,9 +45,9 @@ void write_meta(const std::filesystem::path& dir, const data_dir_identity& id) {
 std::string random_cluster_id() {
   // The same text form as topic ids: 16 random bytes in unpadded base64url.
   std::random_device rd;
-  storage::topic_id bytes;
-  for (auto& b : bytes) b = static_cast<std::uint8_t>(rd());
-  return storage::topic_id_to_string(bytes);
+  model::uuid bytes;
+  for (auto& b : bytes.value) b = static_cast<std::uint8_t>(rd());
+  return model::to_string(bytes);
 }
 
 data_dir_identity open_data_dir(const std::filesystem::path& dir, std::int32_t node_id) {

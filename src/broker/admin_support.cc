@@ -7,12 +7,13 @@
 
 #include "broker/broker.h"
 
+#include "model/topic_name.h"
 #include "storage/file_names.h"
 
 namespace spate::broker {
 
 std::optional<std::string> topic_name_problem(std::string_view name) {
-  if (storage::is_valid_topic_name(name)) return std::nullopt;
+  if (model::is_valid_topic_name(name)) return std::nullopt;
   if (name.empty()) return std::string("Topic name is illegal, it can't be empty");
   if (name == "." || name == "..") return std::string("Topic name cannot be \".\" or \"..\"");
   if (name.size() > 249) {

@@ -1,5 +1,7 @@
 #include "storage/file_names.h"
 
+#include "model/topic_name.h"
+
 #include <charconv>
 
 #include <fmt/format.h>
@@ -47,18 +49,8 @@ std::optional<topic_partition_name> parse_partition_dir_name(std::string_view na
   std::int32_t partition = 0;
   auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), partition);
   if (ec != std::errc() || ptr != digits.data() + digits.size() || partition < 0) return std::nullopt;
-  if (!is_valid_topic_name(topic)) return std::nullopt;
+  if (!model::is_valid_topic_name(topic)) return std::nullopt;
   return topic_partition_name{std::string(topic), partition};
-}
-
-bool is_valid_topic_name(std::string_view name) {
-  if (name.empty() || name.size() > 249 || name == "." || name == "..") return false;
-  for (char c : name) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '.' || c == '_' || c == '-';
-    if (!ok) return false;
-  }
-  return true;
 }
 
 }  // namespace spate::storage

@@ -57,7 +57,4 @@ struct topic_partition_name {
 std::optional<topic_partition_name> parse_partition_dir_name(std::string_view name);
 bool is_delete_dir_name(std::string_view name);
 
-// Kafka's topic name rule: 1..249 characters of [a-zA-Z0-9._-], not "." or "..".
-bool is_valid_topic_name(std::string_view name);
-
 }  // namespace spate::storage

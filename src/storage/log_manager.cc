@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "base/log.h"
+#include "model/topic_name.h"
 #include "storage/checkpoint.h"
 #include "storage/file_names.h"
 
@@ -10,9 +11,9 @@ namespace spate::storage {
 namespace {
 
 std::string random_hex() {
-  const auto id = random_topic_id();
+  const auto id = model::random_uuid();
   std::string out;
-  for (auto b : id) out += fmt::format("{:02x}", b);
+  for (auto b : id.value) out += fmt::format("{:02x}", b);
   return out;
 }
 
@@ -95,7 +96,7 @@ result<std::shared_ptr<partition_log>> log_manager::create_partition(const topic
     if (!retire_dir(pdir, t.name, p)) return base::failure(errc::io_error);
   }
   if (!_fs.create_directory(pdir)) return base::failure(errc::io_error);
-  const auto meta = fmt::format("version: 0\ntopic_id: {}\n", topic_id_to_string(t.id));
+  const auto meta = fmt::format("version: 0\ntopic_id: {}\n", model::to_string(t.id));
   if (!io::write_file_atomically(_fs, pdir / partition_metadata_file, as_bytes(meta)))
     return base::failure(errc::io_error);
   auto o = partition_options(t.name, p, cfg);
@@ -109,7 +110,7 @@ result<std::shared_ptr<partition_log>> log_manager::create_partition(const topic
 
 result<topic_info> log_manager::create_topic(const std::string& name, std::int32_t partitions,
                                              const config_overrides& configs, std::optional<topic_id> id) {
-  if (!is_valid_topic_name(name)) return base::failure(errc::invalid_topic);
+  if (!model::is_valid_topic_name(name)) return base::failure(errc::invalid_topic);
   if (partitions <= 0) return base::failure(errc::invalid_partitions);
   auto cfg = apply_overrides(_cfg.log_defaults, configs);
   if (!cfg) return base::failure(cfg.error());
@@ -119,7 +120,7 @@ result<topic_info> log_manager::create_topic(const std::string& name, std::int32
     base::mutex_lock lock(_mutex);
     if (_topics.contains(name)) return base::failure(errc::topic_exists);
   }
-  topic_info info{name, id.value_or(random_topic_id()), partitions, configs};
+  topic_info info{name, id.value_or(model::random_uuid()), partitions, configs};
   std::vector<std::shared_ptr<partition_log>> logs;
   auto undo = [&] {
     for (auto& l : logs) {
@@ -151,7 +152,7 @@ result<topic_info> log_manager::create_topic(const std::string& name, std::int32
     base::mutex_lock lock(_mutex);
     for (auto& l : logs) _logs[{name, l->partition()}] = l;
   }
-  SPATE_LOG_INFO("event=topic_created topic={} topic_id={} partitions={}", name, topic_id_to_string(info.id),
+  SPATE_LOG_INFO("event=topic_created topic={} topic_id={} partitions={}", name, model::to_string(info.id),
                  partitions);
   return info;
 }

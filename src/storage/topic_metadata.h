@@ -1,9 +1,7 @@
 #pragma once
 // Topics as the data directory records them: ids, and `spate-topics.json` (name, topic id,
 // partition count, config overrides; docs/storage-format.md). Pure encoding and decoding plus
-// one read; log_manager decides when to read and write the file. Thread-safe (no shared state
-// except random_topic_id's generator, which has its own lock).
-#include <array>
+// one read; log_manager decides when to read and write the file. Thread-safe (no shared state).
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -12,12 +10,13 @@
 #include <string_view>
 
 #include "io/file.h"
+#include "model/uuid.h"
 #include "storage/errc.h"
 #include "storage/log_config.h"
 
 namespace spate::storage {
 
-using topic_id = std::array<std::uint8_t, 16>;
+using model::topic_id;
 
 struct topic_info {
   std::string name;
@@ -28,12 +27,6 @@ struct topic_info {
 };
 
 using topic_map = std::map<std::string, topic_info>;  // by name
-
-// Kafka's textual topic id: base64url without padding (22 characters).
-std::string topic_id_to_string(const topic_id& id);
-std::optional<topic_id> topic_id_from_string(std::string_view s);
-// A random id, never one of the two Kafka reserves.
-topic_id random_topic_id();
 
 // The contents of spate-topics.json for `topics`.
 std::string encode_topic_metadata(const topic_map& topics);

@@ -85,7 +85,7 @@ TEST_F(admin_topics_test, every_create_topics_version_creates_a_topic) {
       EXPECT_FALSE(result.configs->empty());
     }
     if (v >= 7) {
-      EXPECT_EQ(result.topic_id, protocol::uuid{info->id});
+      EXPECT_EQ(result.topic_id, info->id);
     }
   }
 }
@@ -204,7 +204,7 @@ TEST_F(admin_topics_test, deleting_an_unknown_topic_is_unknown_topic_or_partitio
 
 TEST_F(admin_topics_test, v6_deletes_by_topic_id_and_reports_unknown_ids) {
   services.create_topic("by-id", 1);
-  const auto id = protocol::uuid{services.logs().find_topic("by-id")->id};
+  const auto id = services.logs().find_topic("by-id")->id;
   delete_topics_request request;
   request.topics.push_back({.name = std::nullopt, .topic_id = id});
   protocol::uuid unknown;

@@ -59,7 +59,7 @@ TEST_F(fetch_test, produced_batches_come_back_byte_for_byte_for_every_codec) {
 TEST_F(fetch_test, every_version_is_answered) {
   const auto batch = make_batch(3);
   ASSERT_EQ(produce(services, "t", 0, batch).error_code, 0);
-  const auto topic_id = protocol::uuid{services.logs().find_topic("t")->id};
+  const auto topic_id = services.logs().find_topic("t")->id;
   for (std::int16_t v = fetch_handler::min_version; v <= fetch_handler::max_version; ++v) {
     SCOPED_TRACE(v);
     auto req = fetch_request_for("t", 0, 0);

@@ -75,7 +75,7 @@ TEST_F(metadata_test, every_version_describes_this_broker_and_all_topics) {
       }
     }
     if (v >= 10) {
-      EXPECT_EQ(orders.topic_id, protocol::uuid{services.logs().find_topic("orders")->id});
+      EXPECT_EQ(orders.topic_id, services.logs().find_topic("orders")->id);
     }
   }
 }
@@ -135,7 +135,7 @@ TEST_F(metadata_test, topics_can_be_asked_for_by_id_from_v10) {
   request.topics.emplace();
   auto& by_id = request.topics->emplace_back();
   by_id.name = std::nullopt;
-  by_id.topic_id = protocol::uuid{services.logs().find_topic("events")->id};
+  by_id.topic_id = services.logs().find_topic("events")->id;
   auto response = ask(request, 12);
   ASSERT_EQ(response.topics.size(), 1u);
   EXPECT_EQ(response.topics[0].name, "events");

@@ -29,13 +29,5 @@ TEST(file_names, partition_directories_split_at_the_last_dash) {
   EXPECT_TRUE(is_delete_dir_name(delete_dir_name("my-topic", 3, "abc")));
 }
 
-TEST(file_names, topic_names_follow_kafkas_rule) {
-  EXPECT_TRUE(is_valid_topic_name("orders.v1_eu-west"));
-  EXPECT_FALSE(is_valid_topic_name(""));
-  EXPECT_FALSE(is_valid_topic_name(".."));
-  EXPECT_FALSE(is_valid_topic_name("a/b"));
-  EXPECT_FALSE(is_valid_topic_name(std::string(250, 'a')));
-}
-
 }  // namespace
 }  // namespace spate::storage

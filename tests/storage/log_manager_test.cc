@@ -72,8 +72,8 @@ TEST_F(manager, topics_and_data_survive_a_clean_restart_without_recovery) {
   auto t = m->find_topic("orders");
   ASSERT_TRUE(t);
   EXPECT_EQ(*t, created);
-  EXPECT_EQ(topic_id_from_string(topic_id_to_string(t->id)), t->id);
-  EXPECT_EQ(topic_id_to_string(t->id).size(), 22u);
+  EXPECT_EQ(model::uuid_from_string(model::to_string(t->id)), t->id);
+  EXPECT_EQ(model::to_string(t->id).size(), 22u);
   EXPECT_EQ(m->get("orders", 1)->log_end_offset(), 3);
   EXPECT_EQ(m->get("orders", 1)->high_watermark(), 3);
   EXPECT_EQ(m->get("orders", 1)->load_stats().segments_recovered, 0u);

@@ -18,8 +18,8 @@ TEST(topic_metadata, what_is_encoded_reads_back_the_same) {
   temp_dir tmp;
   io::fault_injecting_file_system fs;
   topic_map topics;
-  topics["orders"] = {"orders", random_topic_id(), 3, {{"retention.ms", "1000"}}};
-  topics["empty"] = {"empty", random_topic_id(), 1, {}};
+  topics["orders"] = {"orders", model::random_uuid(), 3, {{"retention.ms", "1000"}}};
+  topics["empty"] = {"empty", model::random_uuid(), 1, {}};
   write_text(tmp.path() / "t.json", encode_topic_metadata(topics));
   auto back = read_topic_metadata(fs, tmp.path() / "t.json");
   ASSERT_TRUE(back);
@@ -34,16 +34,6 @@ TEST(topic_metadata, an_unknown_version_or_bad_json_is_corrupt_and_a_missing_fil
   EXPECT_EQ(read_topic_metadata(fs, tmp.path() / "v2.json").error(), errc::corrupt_log);
   EXPECT_EQ(read_topic_metadata(fs, tmp.path() / "bad.json").error(), errc::corrupt_log);
   EXPECT_EQ(read_topic_metadata(fs, tmp.path() / "missing.json").error(), errc::io_error);
-}
-
-TEST(topic_metadata, random_ids_avoid_the_two_kafka_reserves) {
-  topic_id one{};
-  one[15] = 1;
-  for (int i = 0; i < 100; ++i) {
-    const auto id = random_topic_id();
-    EXPECT_NE(id, topic_id{});
-    EXPECT_NE(id, one);
-  }
 }
 
 }  // namespace

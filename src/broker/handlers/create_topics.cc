@@ -165,7 +165,7 @@ boost::asio::awaitable<create_topics_handler::response> create_topics_handler::h
       if (created) {
         SPATE_LOG_INFO("event=topic_created_by_client topic={} partitions={} configs={} client={}", name, partitions,
                        configs.size(), ctx.header.client_id.value_or(""));
-        result.topic_id = protocol::uuid{created->id};
+        result.topic_id = created->id;
         describe_created(services, p, result);
       } else if (created.error() == storage::errc::topic_exists) {
         reject(error_code::topic_already_exists, fmt::format("Topic '{}' already exists.", name));

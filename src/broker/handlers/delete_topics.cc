@@ -23,7 +23,7 @@ struct wanted {
 
 std::optional<storage::topic_info> find_by_id(const broker& services, const protocol::uuid& id) {
   for (auto& topic : services.logs().list_topics()) {
-    if (topic.id == id.value) return topic;
+    if (topic.id == id) return topic;
   }
   return std::nullopt;
 }
@@ -73,7 +73,7 @@ boost::asio::awaitable<delete_topics_handler::response> delete_topics_handler::h
     if (topic) {
       // Kafka answers v6 results for a topic asked by id with its name, and by name with its id.
       result.name = topic->name;
-      result.topic_id = protocol::uuid{topic->id};
+      result.topic_id = topic->id;
       if (model::is_internal_topic(topic->name)) {
         // Our choice: internal topics are owned by the broker's coordinators (committed offsets,
         // transactions) and are refused with INVALID_TOPIC_EXCEPTION, the code Kafka uses for client

@@ -15,12 +15,10 @@ namespace {
 using topic_entry = protocol::metadata_response::metadata_response_topic;
 using protocol::error_code;
 
-protocol::uuid to_uuid(const storage::topic_id& id) { return protocol::uuid{id}; }
-
 topic_entry describe_topic(const broker& services, const storage::topic_info& topic, bool include_operations) {
   topic_entry entry;
   entry.name = topic.name;
-  entry.topic_id = to_uuid(topic.id);
+  entry.topic_id = topic.id;
   entry.is_internal = model::is_internal_topic(topic.name);
   entry.topic_authorized_operations = include_operations ? all_topic_operations : authorized_operations_omitted;
   const auto node = services.options().node_id;
@@ -47,7 +45,7 @@ topic_entry topic_error(std::optional<std::string> name, const protocol::uuid& i
 
 std::optional<storage::topic_info> find_by_id(const broker& services, const protocol::uuid& id) {
   for (auto& topic : services.logs().list_topics()) {
-    if (topic.id == id.value) return topic;
+    if (topic.id == id) return topic;
   }
   return std::nullopt;
 }
@@ -67,7 +65,7 @@ boost::asio::awaitable<topic_entry> resolve_topic(request_context& ctx,
   if (!wanted.name) co_return topic_error(no_name, {}, error_code::invalid_request);
   const auto& name = *wanted.name;
   if (auto topic = services.logs().find_topic(name)) co_return describe_topic(services, *topic, include_operations);
-  if (!storage::is_valid_topic_name(name)) co_return topic_error(name, {}, error_code::invalid_topic_exception);
+  if (!model::is_valid_topic_name(name)) co_return topic_error(name, {}, error_code::invalid_topic_exception);
   if (!may_create) co_return topic_error(name, {}, error_code::unknown_topic_or_partition);
   if (topic_collision(services, name)) co_return topic_error(name, {}, error_code::invalid_topic_exception);
 

@@ -66,7 +66,7 @@ void read_partition(const target& t, std::size_t limit, bool min_one, bool trunc
 
 std::vector<target> resolve(const broker& services, const std::vector<fetch_session_partition>& partitions,
                             bool uses_topic_ids) {
-  std::map<std::array<std::uint8_t, 16>, std::string> names_by_id;
+  std::map<model::topic_id, std::string> names_by_id;
   if (uses_topic_ids) {
     for (auto& topic : services.logs().list_topics()) names_by_id.emplace(topic.id, topic.name);
   }
@@ -76,7 +76,7 @@ std::vector<target> resolve(const broker& services, const std::vector<fetch_sess
     auto& t = out.emplace_back();
     t.wanted = &p;
     if (uses_topic_ids) {
-      auto it = names_by_id.find(p.key.topic_id.value);
+      auto it = names_by_id.find(p.key.topic_id);
       if (it == names_by_id.end()) {
         t.error = error_code::unknown_topic_id;
         continue;
