@@ -27,6 +27,8 @@ bash scripts/lint.sh
 step "generated docs are current"
 build/spate docs compatibility | diff -u docs/compatibility.md - || {
   echo "docs/compatibility.md is stale: run 'build/spate docs compatibility > docs/compatibility.md'"; exit 1; }
+build/spate docs configuration | diff -u docs/configuration.md - || {
+  echo "docs/configuration.md is stale: run 'build/spate docs configuration > docs/configuration.md'"; exit 1; }
 
 step "unit tests"
 ctest --test-dir build --output-on-failure -j "$JOBS"

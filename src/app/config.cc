@@ -8,7 +8,8 @@
 
 #include <fmt/format.h>
 
-#include "storage/file_names.h"
+#include "model/topic_name.h"
+#include "storage/topic_config_table.h"
 
 namespace spate::app {
 namespace {
@@ -54,7 +55,7 @@ std::vector<declared_topic> parse_topics(std::string_view key, std::string_view 
     if (colon != std::string_view::npos) {
       topic.partitions = parse_int<std::int32_t>(key, item.substr(colon + 1), 1, 100000);
     }
-    if (!storage::is_valid_topic_name(topic.name)) {
+    if (!model::is_valid_topic_name(topic.name)) {
       throw config_error(fmt::format("config key '{}': '{}' is not a valid topic name", key, topic.name));
     }
     topics.push_back(std::move(topic));
@@ -62,6 +63,28 @@ std::vector<declared_topic> parse_topics(std::string_view key, std::string_view 
   return topics;
 }
 
+// The row of a broker-level topic default (log.retention.ms...) the broker can be started with:
+// one whose value storage acts on. nullptr for any other key.
+const storage::topic_config_row* topic_default(std::string_view key) {
+  const auto* row = storage::find_topic_config_by_broker_name(key);
+  return row && row->storage_acts_on_it() ? row : nullptr;
+}
+
+// Validates and sets a topic default by its row of the topic config table; errors name `key`.
+void set_topic_default(broker_config& config, const storage::topic_config_row& row, std::string_view key,
+                       std::string_view value) {
+  if (auto why = storage::value_problem(row, value)) {
+    throw config_error(fmt::format("config key '{}': invalid value '{}': {}", key, value, *why));
+  }
+  if (!row.field.set(config.log_defaults, value)) {
+    throw config_error(fmt::format("config key '{}': '{}' is not supported by this broker", key, value));
+  }
+}
+
+// Kafka's *.hours keys: a negative time means "no limit", as -1 ms does.
+std::string hours_as_ms(std::int64_t hours) { return std::to_string(hours < 0 ? -1 : hours * 3600 * 1000); }
+
+// Broker settings that are not topic defaults; those come from the topic config table.
 struct setting {
   std::string_view key;
   std::string_view default_text;
@@ -88,60 +111,19 @@ const std::vector<setting>& settings() {
        [](broker_config& c, auto k, auto v) { c.num_partitions = parse_int<std::int32_t>(k, v, 1, 100000); }},
       {"auto.create.topics.enable", "true", "Create a topic when a client asks for metadata of a missing one.",
        [](broker_config& c, auto k, auto v) { c.auto_create_topics = parse_bool(k, v); }},
-      {"log.segment.bytes", "1073741824", "Size at which a partition's active segment is rolled.",
-       [](broker_config& c, auto k, auto v) {
-         c.log_defaults.segment_bytes = parse_int<std::int64_t>(k, v, 14, std::numeric_limits<std::int32_t>::max());
-       }},
-      {"log.roll.ms", "604800000", "Age (by record timestamps) at which the active segment is rolled.",
-       [](broker_config& c, auto k, auto v) {
-         c.log_defaults.segment_ms = parse_int<std::int64_t>(k, v, 1, std::numeric_limits<std::int64_t>::max());
-       }},
       {"log.roll.hours", "168", "log.roll.ms in hours (whichever of the two is set last applies).",
        [](broker_config& c, auto k, auto v) {
-         c.log_defaults.segment_ms = parse_int<std::int64_t>(k, v, 1, 24LL * 365 * 1000) * 3600 * 1000;
-       }},
-      {"log.retention.ms", "604800000", "Delete closed segments older than this; -1 keeps them forever.",
-       [](broker_config& c, auto k, auto v) {
-         c.log_defaults.retention_ms = parse_int<std::int64_t>(k, v, -1, std::numeric_limits<std::int64_t>::max());
+         set_topic_default(c, *topic_default("log.roll.ms"), k,
+                           hours_as_ms(parse_int<std::int64_t>(k, v, 1, 24LL * 365 * 1000)));
        }},
       {"log.retention.hours", "168", "log.retention.ms in hours (whichever of the two is set last applies).",
        [](broker_config& c, auto k, auto v) {
-         c.log_defaults.retention_ms = parse_int<std::int64_t>(k, v, -1, 24LL * 365 * 1000) * 3600 * 1000;
-       }},
-      {"log.retention.bytes", "-1", "Delete the oldest closed segments beyond this size per partition; -1: no limit.",
-       [](broker_config& c, auto k, auto v) {
-         c.log_defaults.retention_bytes = parse_int<std::int64_t>(k, v, -1, std::numeric_limits<std::int64_t>::max());
+         set_topic_default(c, *topic_default("log.retention.ms"), k,
+                           hours_as_ms(parse_int<std::int64_t>(k, v, -1, 24LL * 365 * 1000)));
        }},
       {"log.retention.check.interval.ms", "300000", "How often retention runs.",
        [](broker_config& c, auto k, auto v) {
          c.retention_check_interval_ms = parse_int<std::int64_t>(k, v, 10, std::numeric_limits<std::int32_t>::max());
-       }},
-      {"log.flush.interval.messages", "1",
-       "Appends between fsyncs. 1 (default): every acknowledged batch is on disk first; larger values "
-       "acknowledge from the page cache (Kafka's default trade).",
-       [](broker_config& c, auto k, auto v) {
-         c.log_defaults.flush_messages = parse_int<std::int64_t>(k, v, 1, std::numeric_limits<std::int64_t>::max());
-       }},
-      {"log.flush.interval.ms", "(none)", "Longest time data may stay unsynced when log.flush.interval.messages > 1.",
-       [](broker_config& c, auto k, auto v) {
-         c.log_defaults.flush_ms = parse_int<std::int64_t>(k, v, 0, std::numeric_limits<std::int64_t>::max());
-       }},
-      {"message.max.bytes", "1048588", "Largest record batch a producer may send (topic: max.message.bytes).",
-       [](broker_config& c, auto k, auto v) {
-         c.log_defaults.max_message_bytes = parse_int<std::int32_t>(k, v, 0, std::numeric_limits<std::int32_t>::max());
-       }},
-      {"log.message.timestamp.type", "CreateTime", "CreateTime or LogAppendTime.",
-       [](broker_config& c, auto k, auto v) {
-         auto applied = storage::apply_overrides(c.log_defaults, {{"message.timestamp.type", std::string(v)}});
-         if (!applied) throw config_error(fmt::format("config key '{}': '{}' is not CreateTime or LogAppendTime", k, v));
-         c.log_defaults = applied.value();
-       }},
-      {"log.cleanup.policy", "delete", "delete or compact (compaction is not implemented yet).",
-       [](broker_config& c, auto k, auto v) {
-         if (v != "delete" && v != "compact" && v != "compact,delete" && v != "delete,compact") {
-           throw config_error(fmt::format("config key '{}': '{}' is not delete or compact", k, v));
-         }
-         c.log_defaults.cleanup_policy = std::string(v);
        }},
       {"socket.request.max.bytes", "104857600", "Largest request frame accepted; a larger one closes the connection.",
        [](broker_config& c, auto k, auto v) {
@@ -263,6 +245,10 @@ void apply_setting(broker_config& config, std::string_view key, std::string_view
       return;
     }
   }
+  if (const auto* row = topic_default(key)) {
+    set_topic_default(config, *row, key, trim(value));
+    return;
+  }
   throw config_error(fmt::format("unknown config key '{}' (see spate serve --help)", key));
 }
 
@@ -288,6 +274,65 @@ std::string describe_settings() {
   out << "Config keys (in --config FILE as key=value, or --set key=value):\n";
   for (const auto& s : settings()) {
     out << fmt::format("  {:<28} {} (default: {})\n", s.key, s.help, s.default_text);
+  }
+  out << "Topic defaults (a topic's own config overrides them; docs/configuration.md lists every topic config):\n";
+  for (const auto& row : storage::topic_config_table()) {
+    if (!topic_default(row.broker_name)) continue;
+    out << fmt::format("  {:<28} {} (topic: {}; default: {})\n", row.broker_name, row.documentation, row.name,
+                       storage::built_in_default(row));
+  }
+  return out.str();
+}
+
+namespace {
+
+// Kafka's documentation style: [min,...], [min,...,max] or the list of valid values.
+std::string valid_values_text(const storage::topic_config_row& row) {
+  if (!row.valid_values.empty()) {
+    std::string out;
+    for (auto v : row.valid_values) out += (out.empty() ? "" : ", ") + std::string(v);
+    return "[" + out + "]";
+  }
+  const bool int32 = row.type == storage::config_type::int32;
+  const auto type_max = int32 ? std::numeric_limits<std::int32_t>::max() : std::numeric_limits<std::int64_t>::max();
+  const auto type_min = int32 ? std::numeric_limits<std::int32_t>::min() : std::numeric_limits<std::int64_t>::min();
+  if (row.min == type_min && row.max == type_max) return "";
+  if (row.max == type_max) return fmt::format("[{},...]", row.min);
+  return fmt::format("[{},...,{}]", row.min, row.max);
+}
+
+std::string code(std::string_view text) { return text.empty() ? "`\"\"`" : fmt::format("`{}`", text); }
+
+}  // namespace
+
+std::string configuration_markdown() {
+  std::ostringstream out;
+  out << "# Configuration\n\n"
+         "Generated by `spate docs configuration` from the broker's settings table (`src/app/config.cc`) and the\n"
+         "topic config table (`src/storage/topic_config_table.cc`); CI fails if this page differs from its output.\n\n"
+         "## Broker settings\n\n"
+         "Kafka-style `key=value` lines in `spate serve --config FILE`, or `--set key=value` (which wins). They\n"
+         "are read at start-up; none changes while the broker runs, and DescribeConfigs reports them read-only.\n"
+         "The broker-level topic defaults (`log.retention.ms`, `message.max.bytes`, ...) are listed with their\n"
+         "topic configs below.\n\n"
+         "| key | default | description |\n"
+         "|---|---|---|\n";
+  for (const auto& s : settings()) {
+    out << fmt::format("| `{}` | {} | {} |\n", s.key, code(s.default_text), s.help);
+  }
+  out << "\n## Topic configs\n\n"
+         "A topic's config (CreateTopics, AlterConfigs, IncrementalAlterConfigs) overrides the broker-level\n"
+         "default beside it, which is Kafka's pair of names. Storage acts on the configs marked \"yes\", and their\n"
+         "broker-level defaults can be set at start-up; the others are validated as Kafka validates them, stored\n"
+         "and reported by DescribeConfigs with their Kafka defaults. Dynamic configs may be altered on an existing\n"
+         "topic.\n\n"
+         "| topic config | broker default | type | default | valid values | dynamic | storage acts on it | description |\n"
+         "|---|---|---|---|---|---|---|---|\n";
+  for (const auto& row : storage::topic_config_table()) {
+    out << fmt::format("| `{}` | {} | {} | {} | {} | {} | {} | {} |\n", row.name,
+                       row.broker_name.empty() ? "" : fmt::format("`{}`", row.broker_name),
+                       storage::type_name(row.type), code(storage::built_in_default(row)), valid_values_text(row),
+                       row.dynamic ? "yes" : "no", row.storage_acts_on_it() ? "yes" : "no", row.documentation);
   }
   return out.str();
 }

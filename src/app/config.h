@@ -1,7 +1,9 @@
 #pragma once
 // Broker configuration: Kafka-style `key=value` properties from a file, overridden by flags.
-// Every key is declared once in the table in config.cc, which also produces `spate serve --help`'s
-// list of keys and their defaults; an unknown key or a bad value is an error naming the key.
+// Every key is declared once: broker settings in the table in config.cc, broker-level topic
+// defaults (log.retention.ms...) as rows of storage/topic_config_table.cc. Both tables produce
+// `spate serve --help`'s list of keys and docs/configuration.md; an unknown key or a bad value is
+// an error naming the key.
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -71,5 +73,8 @@ host_port parse_listener(std::string_view key, std::string_view text);
 
 // Human-readable list of every key with its default and meaning, for --help.
 std::string describe_settings();
+
+// docs/configuration.md: every broker setting and every topic config.
+std::string configuration_markdown();
 
 }  // namespace spate::app

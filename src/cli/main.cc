@@ -60,6 +60,8 @@ int main(int argc, char** argv) {
   docs_cmd->require_subcommand(1);
   docs_cmd->add_subcommand("compatibility", "docs/compatibility.md: the Kafka APIs and versions served")
       ->callback([] { std::fputs(spate::broker::compatibility_markdown().c_str(), stdout); });
+  docs_cmd->add_subcommand("configuration", "docs/configuration.md: every broker setting and topic config")
+      ->callback([] { std::fputs(spate::app::configuration_markdown().c_str(), stdout); });
 
   CLI11_PARSE(app, argc, argv);
   return 0;

@@ -1,7 +1,8 @@
 #pragma once
 // Per-log configuration: Kafka's topic-level settings that storage honours. Broker defaults come
 // from storage_config::log_defaults; a topic's overrides (Kafka's names and string values, as
-// CreateTopics/AlterConfigs carry them) are applied with apply_overrides().
+// CreateTopics/AlterConfigs carry them) are applied with apply_overrides(). Names, bounds and
+// defaults of the configs, and which field each sets, are rows of topic_config_table.h.
 //
 // Flush policy — the choice we made, stated once:
 //   flush_messages == 1 (our default, unlike Kafka's Long.MAX): "durable by default". Every
@@ -43,8 +44,9 @@ struct log_config {
 
 using config_overrides = std::map<std::string, std::string>;
 
-// `base` with `overrides` applied. Unknown names are ignored here (other layers may own them);
-// a known name with an unparsable or out-of-range value is errc::invalid_config.
+// `base` with `overrides` applied. Names without a log_config field are ignored here (they are
+// stored, or other layers own them); a value the table refuses, or one storage cannot act on, is
+// errc::invalid_config.
 result<log_config> apply_overrides(const log_config& base, const config_overrides& overrides);
 
 }  // namespace spate::storage

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "app/config.h"
+#include "storage/topic_config_table.h"
 
 namespace spate::app {
 namespace {
@@ -88,6 +89,47 @@ TEST(config, help_lists_every_key) {
   for (auto key : {"listeners", "advertised.listeners", "log.dirs", "node.id", "num.partitions",
                    "auto.create.topics.enable", "log.segment.bytes", "socket.request.max.bytes", "topics"}) {
     EXPECT_NE(help.find(key), std::string::npos) << key;
+  }
+}
+
+TEST(config, help_lists_every_topic_default_the_broker_accepts) {
+  const auto help = describe_settings();
+  for (const auto& row : storage::topic_config_table()) {
+    if (!row.storage_acts_on_it() || row.broker_name.empty()) continue;
+    EXPECT_NE(help.find(row.broker_name), std::string::npos) << row.broker_name;
+    EXPECT_EQ(error_of(row.broker_name, storage::built_in_default(row)), "") << row.broker_name;
+  }
+}
+
+TEST(config, topic_defaults_are_set_and_checked_by_their_topic_config_row) {
+  broker_config config;
+  apply_setting(config, "log.retention.ms", "1000");
+  apply_setting(config, "message.max.bytes", "2048");
+  apply_setting(config, "log.message.timestamp.type", "LogAppendTime");
+  EXPECT_EQ(config.log_defaults.retention_ms, 1000);
+  EXPECT_EQ(config.log_defaults.max_message_bytes, 2048);
+  EXPECT_EQ(config.log_defaults.message_timestamp_type, model::timestamp_type::log_append_time);
+  EXPECT_EQ(error_of("log.segment.bytes", "13"),
+            "config key 'log.segment.bytes': invalid value '13': Value must be at least 14");
+  EXPECT_NE(error_of("log.cleanup.policy", "shred").find("log.cleanup.policy"), std::string::npos);
+  EXPECT_NE(error_of("log.preallocate", "true").find("unknown config key"), std::string::npos);  // only stored
+}
+
+TEST(config, hours_keys_set_the_milliseconds_and_negative_means_forever) {
+  broker_config config;
+  apply_setting(config, "log.roll.hours", "2");
+  EXPECT_EQ(config.log_defaults.segment_ms, 2 * 3600 * 1000);
+  apply_setting(config, "log.retention.hours", "-1");
+  EXPECT_EQ(config.log_defaults.retention_ms, -1);
+}
+
+TEST(config, configuration_docs_list_every_key_and_topic_config) {
+  const auto docs = configuration_markdown();
+  for (auto key : {"`listeners`", "`node.id`", "`group.max.size`", "`topics`"}) {
+    EXPECT_NE(docs.find(key), std::string::npos) << key;
+  }
+  for (const auto& row : storage::topic_config_table()) {
+    EXPECT_NE(docs.find("`" + std::string(row.name) + "`"), std::string::npos) << row.name;
   }
 }
 

@@ -1,3 +1,5 @@
+#include <set>
+
 #include <gtest/gtest.h>
 
 #include "admin_test_support.h"
@@ -53,7 +55,7 @@ TEST_F(configs_test, every_version_describes_overrides_as_topic_config_and_the_r
     EXPECT_EQ(response.results[0].error_code, 0);
     EXPECT_EQ(response.results[0].resource_name, "tuned");
     auto configs = by_name(response);
-    EXPECT_EQ(configs.size(), topic_config_catalogue().size());
+    EXPECT_EQ(configs.size(), storage::topic_config_table().size());
     EXPECT_EQ(configs["retention.ms"].value, "3600000");
     EXPECT_EQ(configs["cleanup.policy"].value, "compact");
     EXPECT_EQ(configs["segment.bytes"].value, "1073741824");
@@ -168,10 +170,27 @@ TEST(topic_config_catalogue_test, every_config_storage_honours_is_in_the_catalog
   for (const auto* name : {"segment.bytes", "segment.ms", "retention.ms", "retention.bytes", "cleanup.policy",
                            "max.message.bytes", "message.timestamp.type", "flush.messages", "flush.ms",
                            "index.interval.bytes", "segment.index.bytes"}) {
-    const auto* spec = find_topic_config(name);
-    ASSERT_NE(spec, nullptr) << name;
-    EXPECT_NE(spec->from_log_defaults, nullptr) << name;
+    const auto* row = storage::find_topic_config(name);
+    ASSERT_NE(row, nullptr) << name;
+    EXPECT_TRUE(row->storage_acts_on_it()) << name;
   }
+}
+
+TEST(topic_config_catalogue_test, every_row_accepts_its_own_default_and_broker_names_are_unique) {
+  std::set<std::string_view> broker_names;
+  for (const auto& row : storage::topic_config_table()) {
+    EXPECT_EQ(check_topic_config(row.name, storage::built_in_default(row)), std::nullopt) << row.name;
+    if (!row.broker_name.empty()) {
+      EXPECT_TRUE(broker_names.insert(row.broker_name).second) << row.broker_name;
+    }
+  }
+  EXPECT_EQ(storage::find_topic_config_by_broker_name("message.max.bytes")->name, "max.message.bytes");
+}
+
+TEST(topic_config_catalogue_test, storage_refusing_a_valid_kafka_value_is_invalid_config) {
+  EXPECT_EQ(check_topic_config("cleanup.policy", "compact, delete"), std::nullopt);
+  EXPECT_EQ(check_topic_configs({{"cleanup.policy", "compact, delete"}}, {}),
+            "Invalid topic configuration: a value is outside what this broker's storage accepts");
 }
 
 }  // namespace

@@ -49,8 +49,8 @@ std::optional<admin_error> apply(const std::vector<alterable_config>& changes, c
     if (!names.insert(c.name).second) return admin_error{error_code::invalid_request, "Error due to duplicate config keys"};
   }
   for (const auto& c : changes) {
-    const auto* spec = find_topic_config(c.name);
-    if (!spec) return admin_error{error_code::invalid_config, fmt::format("Unknown topic config name: {}", c.name)};
+    const auto* row = storage::find_topic_config(c.name);
+    if (!row) return admin_error{error_code::invalid_config, fmt::format("Unknown topic config name: {}", c.name)};
     switch (static_cast<op>(c.config_operation)) {
       case op::set:
         if (c.value) {
@@ -65,7 +65,7 @@ std::optional<admin_error> apply(const std::vector<alterable_config>& changes, c
       case op::append:
       case op::subtract: {
         const bool append = static_cast<op>(c.config_operation) == op::append;
-        if (spec->type != config_type::list) {
+        if (row->type != storage::config_type::list) {
           return admin_error{error_code::invalid_config,
                              fmt::format("Config value {} is not allowed for config key: {}",
                                          append ? "append" : "subtract", c.name)};
@@ -74,7 +74,7 @@ std::optional<admin_error> apply(const std::vector<alterable_config>& changes, c
           return admin_error{error_code::invalid_request, fmt::format("Null value not supported for : {}", c.name)};
         }
         const auto it = overrides.find(c.name);
-        auto items = split(it != overrides.end() ? it->second : default_value(*spec, defaults));
+        auto items = split(it != overrides.end() ? it->second : storage::default_value(*row, defaults));
         for (const auto& item : split(*c.value)) {
           const auto found = std::find(items.begin(), items.end(), item);
           if (append && found == items.end()) items.push_back(item);
