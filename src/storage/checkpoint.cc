@@ -11,7 +11,7 @@ namespace spate::storage {
 
 std::string encode_checkpoint(const offset_checkpoint& offsets) {
   std::string out = fmt::format("0\n{}\n", offsets.size());
-  for (const auto& [tp, offset] : offsets) out += fmt::format("{} {} {}\n", tp.first, tp.second, offset);
+  for (const auto& [tp, offset] : offsets) out += fmt::format("{} {} {}\n", tp.topic, tp.partition, offset);
   return out;
 }
 

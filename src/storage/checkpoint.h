@@ -14,11 +14,12 @@
 #include <utility>
 
 #include "io/file.h"
+#include "model/topic_partition.h"
 #include "storage/errc.h"
 
 namespace spate::storage {
 
-using offset_checkpoint = std::map<std::pair<std::string, std::int32_t>, std::int64_t>;
+using offset_checkpoint = std::map<model::topic_partition, std::int64_t>;
 
 std::string encode_checkpoint(const offset_checkpoint& offsets);
 // nullopt when the text is not a valid version-0 checkpoint.

@@ -40,7 +40,7 @@ std::optional<std::int64_t> parse_segment_file_name(std::string_view name, std::
 
 bool is_delete_dir_name(std::string_view name) { return name.ends_with(delete_dir_suffix); }
 
-std::optional<topic_partition_name> parse_partition_dir_name(std::string_view name) {
+std::optional<model::topic_partition> parse_partition_dir_name(std::string_view name) {
   if (is_delete_dir_name(name)) return std::nullopt;
   const auto dash = name.rfind('-');
   if (dash == std::string_view::npos || dash == 0 || dash + 1 == name.size()) return std::nullopt;
@@ -50,7 +50,7 @@ std::optional<topic_partition_name> parse_partition_dir_name(std::string_view na
   auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), partition);
   if (ec != std::errc() || ptr != digits.data() + digits.size() || partition < 0) return std::nullopt;
   if (!model::is_valid_topic_name(topic)) return std::nullopt;
-  return topic_partition_name{std::string(topic), partition};
+  return model::topic_partition{std::string(topic), partition};
 }
 
 }  // namespace spate::storage

@@ -15,6 +15,8 @@
 #include <string>
 #include <string_view>
 
+#include "model/topic_partition.h"
+
 namespace spate::storage {
 
 inline constexpr std::string_view log_suffix = ".log";
@@ -48,13 +50,9 @@ std::string delete_dir_name(std::string_view topic, std::int32_t partition, std:
 // The base offset named by "<20 digits><suffix>", or nullopt when `name` is not such a name.
 std::optional<std::int64_t> parse_segment_file_name(std::string_view name, std::string_view suffix);
 
-struct topic_partition_name {
-  std::string topic;
-  std::int32_t partition;
-};
 // Inverse of partition_dir_name (the partition is after the last '-'); nullopt for other names,
 // including deleted-partition directories.
-std::optional<topic_partition_name> parse_partition_dir_name(std::string_view name);
+std::optional<model::topic_partition> parse_partition_dir_name(std::string_view name);
 bool is_delete_dir_name(std::string_view name);
 
 }  // namespace spate::storage

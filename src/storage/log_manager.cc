@@ -245,7 +245,7 @@ result<void> log_manager::alter_topic_config(const std::string& name, const conf
   }
   base::mutex_lock lock(_mutex);
   for (auto& [tp, log] : _logs)
-    if (tp.first == name) log->update_config(*cfg);
+    if (tp.topic == name) log->update_config(*cfg);
   return {};
 }
 

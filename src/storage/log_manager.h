@@ -30,6 +30,7 @@
 #include "io/blocking_pool.h"
 #include "io/clock.h"
 #include "io/file.h"
+#include "model/topic_partition.h"
 #include "storage/errc.h"
 #include "storage/log_config.h"
 #include "storage/partition_log.h"
@@ -151,7 +152,7 @@ class log_manager {
   // Guards the two maps; never held across I/O. Written only with _admin_mutex held too.
   mutable base::mutex _mutex;
   topic_map _topics GUARDED_BY(_mutex);
-  std::map<std::pair<std::string, std::int32_t>, std::shared_ptr<partition_log>> _logs GUARDED_BY(_mutex);
+  std::map<model::topic_partition, std::shared_ptr<partition_log>> _logs GUARDED_BY(_mutex);
 };
 
 }  // namespace spate::storage
