@@ -92,6 +92,7 @@ struct setting {
   std::function<void(broker_config&, std::string_view key, std::string_view value)> apply;
 };
 
+// The table itself: long because it has a row per setting, not because it holds logic.
 const std::vector<setting>& settings() {
   static const std::vector<setting> table = {
       {"listeners", "127.0.0.1:9092", "Address to accept Kafka clients on (host:port or PLAINTEXT://host:port).",

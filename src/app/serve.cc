@@ -59,6 +59,21 @@ void create_declared_topics(storage::log_manager& logs, const broker_config& con
   }
 }
 
+// Stops start-up with "cannot <step>: <error>" when a step failed.
+template <typename Result>
+void check_step(const Result& result, std::string_view step) {
+  if (!result) throw std::runtime_error(fmt::format("cannot {}: {}", step, to_string(result.error())));
+}
+
+net::server_config server_config_from(const broker_config& config) {
+  net::server_config net_config;
+  net_config.host = config.listener.host;
+  net_config.port = config.listener.port;
+  net_config.max_frame_bytes = static_cast<std::size_t>(config.socket_request_max_bytes);
+  net_config.threads = config.num_network_threads;
+  return net_config;
+}
+
 }  // namespace
 
 int run_broker(const broker_config& config) {
@@ -78,39 +93,24 @@ int run_broker(const broker_config& config) {
     create_declared_topics(logs, config);
     // Consumer groups: their records are replayed before the first client connects.
     auto offsets = group::offsets_topic::open(logs, config.offsets_topic_partitions, clock);
-    if (!offsets) {
-      throw std::runtime_error(
-          fmt::format("cannot open {}: {}", model::consumer_offsets_topic, storage::to_string(offsets.error())));
-    }
+    check_step(offsets, fmt::format("open {}", model::consumer_offsets_topic));
     group::coordinator groups(config.groups, *offsets.value(), clock);
-    if (auto replayed = offsets.value()->replay([&groups](const group::offsets_topic::replayed& r) { groups.load(r); });
-        !replayed) {
-      throw std::runtime_error(
-          fmt::format("cannot replay {}: {}", model::consumer_offsets_topic, storage::to_string(replayed.error())));
-    }
+    check_step(offsets.value()->replay([&groups](const group::offsets_topic::replayed& r) { groups.load(r); }),
+               fmt::format("replay {}", model::consumer_offsets_topic));
     SPATE_LOG_INFO("event=groups_loaded groups={}", groups.group_count());
     // Transactions: producer ids never reused, and the coordinator's state replayed likewise.
     auto producer_ids = txn::producer_id_manager::open(io::posix_file_system(), config.data_dir,
                                                        [&pool](std::function<void()> task) { pool.submit(std::move(task)); });
-    if (!producer_ids) {
-      throw std::runtime_error(fmt::format("cannot open {}: {}", txn::producer_id_block_path(config.data_dir).string(),
-                                           txn::to_string(producer_ids.error())));
-    }
+    check_step(producer_ids, fmt::format("open {}", txn::producer_id_block_path(config.data_dir).string()));
     auto transaction_log = txn::transaction_topic::open(logs, config.transactions.log_partitions, clock);
-    if (!transaction_log) {
-      throw std::runtime_error(fmt::format("cannot open {}: {}", model::transaction_state_topic,
-                                           storage::to_string(transaction_log.error())));
-    }
+    check_step(transaction_log, fmt::format("open {}", model::transaction_state_topic));
     auto waiters = std::make_shared<broker::partition_waiters>();
     broker::txn_markers markers(logs, groups, waiters);
     txn::transaction_coordinator transactions(config.transactions, *transaction_log.value(), markers,
                                               *producer_ids.value(), clock);
-    if (auto replayed = transaction_log.value()->replay(
-            [&transactions](const txn::transaction_topic::replayed& r) { transactions.load_record(r.key, r.value); });
-        !replayed) {
-      throw std::runtime_error(fmt::format("cannot replay {}: {}", model::transaction_state_topic,
-                                           storage::to_string(replayed.error())));
-    }
+    check_step(transaction_log.value()->replay(
+                   [&transactions](const txn::transaction_topic::replayed& r) { transactions.load_record(r.key, r.value); }),
+               fmt::format("replay {}", model::transaction_state_topic));
     SPATE_LOG_INFO("event=transactions_loaded transactional_ids={}", transactions.transaction_count());
     broker::broker services(broker_options_from(config, identity), logs, pool, groups, transactions, waiters);
     broker::dispatcher dispatcher(services);
@@ -124,12 +124,7 @@ int run_broker(const broker_config& config) {
       // Markers of transactions that were being completed when the broker stopped are written now.
       transactions.resume_after_load();
       io::deadline_thread transaction_deadlines(transactions);
-      net::server_config net_config;
-      net_config.host = config.listener.host;
-      net_config.port = config.listener.port;
-      net_config.max_frame_bytes = static_cast<std::size_t>(config.socket_request_max_bytes);
-      net_config.threads = config.num_network_threads;
-      net::server server(net_config, [&dispatcher](const net::connection_info& connection, base::byte_buffer frame) {
+      net::server server(server_config_from(config), [&dispatcher](const net::connection_info& connection, base::byte_buffer frame) {
         return dispatcher.handle(std::move(frame), connection.peer, connection.executor);
       });
       server.start();

@@ -152,7 +152,7 @@ class partition_log : public std::enable_shared_from_this<partition_log> {
 
   // Whole batches from the batch containing `start_offset`, in one segment, stopping before
   // `max_offset` (a batch is returned only if its last offset < max_offset; callers pass the
-  // high watermark, later the last stable offset) and before `max_bytes` — except that the first
+  // high watermark, or the last stable offset for read_committed) and before `max_bytes` — except that the first
   // batch is returned even when larger (Kafka's rule, so consumers make progress). Copies into
   // `*buffer` (grown if needed, never shrunk: pooled buffers keep their touched pages) unless
   // `buffer` is null, in which case only the file range is filled in. Empty when start_offset >=

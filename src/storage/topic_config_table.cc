@@ -58,6 +58,7 @@ constexpr log_config_field timestamp_type_field{
         },
 };
 
+// The table itself: long because it has a row per topic config, not because it holds logic.
 std::vector<topic_config_row> build() {
   using t = config_type;
   std::vector<topic_config_row> rows = {
