@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Style checks on what this branch changes against the merge base with origin/main (main when there
-# is no origin; LINT_BASE overrides): clang-format (.clang-format) on the changed lines, and
-# clang-tidy (.clang-tidy's checks) on the changed .cc files under src/. Exits non-zero on a finding.
+# Style checks on what changed since .clang-format was added (LINT_BASE overrides): clang-format
+# (.clang-format) on the changed lines, and clang-tidy (.clang-tidy's checks) on the changed .cc
+# files under src/. Exits non-zero on a finding.
 #
 # Why only the changes: the tree predates .clang-format and is not clean under any one format (parts
 # were wrapped at 100 columns, parts at 120), and reformatting it all would collide with everyone's
@@ -14,8 +14,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-base_ref=${LINT_BASE:-origin/main}
-git rev-parse --verify -q "$base_ref" >/dev/null || base_ref=main
+# Everything changed since .clang-format arrived must follow it (so the checked part of the tree only
+# grows); LINT_BASE=<rev> checks only the changes since that revision instead.
+if [ -n "${LINT_BASE:-}" ]; then
+  base_ref=$LINT_BASE
+else
+  added=$(git log --diff-filter=A --format=%H -- .clang-format | tail -n 1)
+  [ -n "$added" ] || { echo "lint: cannot find the commit that added .clang-format (shallow clone?)"; exit 1; }
+  base_ref="$added^"
+fi
 base=$(git merge-base HEAD "$base_ref")
 
 # Tracked files changed since the merge base (committed or not), and new untracked ones.

@@ -196,7 +196,9 @@ const std::vector<setting>& settings() {
        }},
       {"transaction.state.log.num.partitions", "50",
        "Partitions of __transaction_state when it is created (transactional ids are placed by hash).",
-       [](broker_config& c, auto k, auto v) { c.transactions.log_partitions = parse_int<std::int32_t>(k, v, 1, 1000); }},
+       [](broker_config& c, auto k, auto v) {
+         c.transactions.log_partitions = parse_int<std::int32_t>(k, v, 1, 1000);
+       }},
       {"producer.id.expiration.ms", "86400000",
        "How long a partition remembers an idle producer's sequence numbers (its deduplication window).",
        [](broker_config& c, auto k, auto v) {
@@ -327,7 +329,8 @@ std::string configuration_markdown() {
          "broker-level defaults can be set at start-up; the others are validated as Kafka validates them, stored\n"
          "and reported by DescribeConfigs with their Kafka defaults. Dynamic configs may be altered on an existing\n"
          "topic.\n\n"
-         "| topic config | broker default | type | default | valid values | dynamic | storage acts on it | description |\n"
+         "| topic config | broker default | type | default | valid values | dynamic | storage acts on it | description "
+         "|\n"
          "|---|---|---|---|---|---|---|---|\n";
   for (const auto& row : storage::topic_config_table()) {
     out << fmt::format("| `{}` | {} | {} | {} | {} | {} | {} | {} |\n", row.name,

@@ -108,8 +108,9 @@ int run_broker(const broker_config& config) {
     broker::txn_markers markers(logs, groups, waiters);
     txn::transaction_coordinator transactions(config.transactions, *transaction_log.value(), markers,
                                               *producer_ids.value(), clock);
-    check_step(transaction_log.value()->replay(
-                   [&transactions](const txn::transaction_topic::replayed& r) { transactions.load_record(r.key, r.value); }),
+    check_step(transaction_log.value()->replay([&transactions](const txn::transaction_topic::replayed& r) {
+      transactions.load_record(r.key, r.value);
+    }),
                fmt::format("replay {}", model::transaction_state_topic));
     SPATE_LOG_INFO("event=transactions_loaded transactional_ids={}", transactions.transaction_count());
     broker::broker services(broker_options_from(config, identity), logs, pool, groups, transactions, waiters);
@@ -124,21 +125,25 @@ int run_broker(const broker_config& config) {
       // Markers of transactions that were being completed when the broker stopped are written now.
       transactions.resume_after_load();
       io::deadline_thread transaction_deadlines(transactions);
-      net::server server(server_config_from(config), [&dispatcher](const net::connection_info& connection, base::byte_buffer frame) {
-        return dispatcher.handle(std::move(frame), connection.peer, connection.executor);
-      });
+      net::server server(server_config_from(config),
+                         [&dispatcher](const net::connection_info& connection, base::byte_buffer frame) {
+                           return dispatcher.handle(std::move(frame), connection.peer, connection.executor);
+                         });
       server.start();
-      signal = run_until_signal(server, [&] {
-        SPATE_LOG_INFO("spate ready listener={}:{} advertised={}:{} node_id={} cluster_id={} data_dir={} clean_start={}",
-                       config.listener.host, server.bound_port(), config.advertised().host,
-                       config.advertised().port, config.node_id, identity.cluster_id, config.data_dir.string(),
-                       logs.opened_after_clean_shutdown());
-      }, [&groups, &transactions] {
-        // Requests held by the coordinators (JoinGroup, SyncGroup) are answered while their
-        // connections can still carry the answer; no new marker write starts.
-        groups.shutdown();
-        transactions.shutdown();
-      });
+      signal = run_until_signal(
+          server,
+          [&] {
+            SPATE_LOG_INFO(
+                "spate ready listener={}:{} advertised={}:{} node_id={} cluster_id={} data_dir={} clean_start={}",
+                config.listener.host, server.bound_port(), config.advertised().host, config.advertised().port,
+                config.node_id, identity.cluster_id, config.data_dir.string(), logs.opened_after_clean_shutdown());
+          },
+          [&groups, &transactions] {
+            // Requests held by the coordinators (JoinGroup, SyncGroup) are answered while their
+            // connections can still carry the answer; no new marker write starts.
+            groups.shutdown();
+            transactions.shutdown();
+          });
     }
     // The coordinator outlives the logs' close, which fails any commit still awaiting durability.
     if (auto closed = logs.close(); !closed) {

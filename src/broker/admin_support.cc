@@ -28,12 +28,13 @@ std::string unknown_topic_message(std::string_view name) {
 }
 
 std::optional<admin_error> alter_configs_resource_error(const broker& services, std::int8_t resource_type,
-                                                         const std::string& resource_name, bool has_changes) {
+                                                        const std::string& resource_name, bool has_changes) {
   using protocol::error_code;
   const auto& name = resource_name;
   if (resource_type == resource_type_topic) {
     if (auto problem = topic_name_problem(name)) return admin_error{error_code::invalid_topic_exception, *problem};
-    if (!services.logs().find_topic(name)) return admin_error{error_code::unknown_topic_or_partition, unknown_topic_message(name)};
+    if (!services.logs().find_topic(name))
+      return admin_error{error_code::unknown_topic_or_partition, unknown_topic_message(name)};
     return std::nullopt;
   }
   if (resource_type == resource_type_broker) {

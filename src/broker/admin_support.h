@@ -36,6 +36,6 @@ struct admin_error {
 // broker settings are static: set in its configuration, read at start-up); other brokers' ids,
 // other resource types and unknown or invalid topic names get Kafka's errors.
 std::optional<admin_error> alter_configs_resource_error(const broker& services, std::int8_t resource_type,
-                                                         const std::string& resource_name, bool has_changes);
+                                                        const std::string& resource_name, bool has_changes);
 
 }  // namespace spate::broker

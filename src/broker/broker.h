@@ -67,7 +67,6 @@ class broker {
   // Incremental fetch sessions (KIP-227).
   fetch_session_cache& fetch_sessions() { return _fetch_sessions; }
 
-
  private:
   const broker_options _options;
   storage::log_manager& _logs;

@@ -81,16 +81,17 @@ group_state& coordinator::get_or_create(const std::string& group_id) {
 void coordinator::start_appends(effects& fx) {
   for (auto& a : fx.appends) {
     _log.append(a.partition, std::move(a.records), a.producer,
-                _runner.resume([then = std::move(a.then)](storage::errc e, std::int64_t first_offset,
-                                                          effects& after) { then(append_error(e), first_offset, after); }));
+                _runner.resume([then = std::move(a.then)](storage::errc e, std::int64_t first_offset, effects& after) {
+                  then(append_error(e), first_offset, after);
+                }));
   }
 }
 
 void coordinator::append(const std::string& group_id, std::vector<offsets_record> records, effects& fx,
                          append_then then, std::optional<transactional_producer> producer) {
   if (!then) then = [](error_code, std::int64_t, effects&) {};
-  fx.appends.push_back({partition_for_group(group_id, _log.partition_count()), std::move(records), std::move(then),
-                        producer});
+  fx.appends.push_back(
+      {partition_for_group(group_id, _log.partition_count()), std::move(records), std::move(then), producer});
 }
 
 void coordinator::join(join_request req, std::function<void(join_result)> done) {

@@ -58,8 +58,7 @@ group_description coordinator::describe(const std::string& group_id) const {
   return d;
 }
 
-void coordinator::delete_groups(std::vector<std::string> group_ids,
-                                std::function<void(std::vector<error_code>)> done) {
+void coordinator::delete_groups(std::vector<std::string> group_ids, std::function<void(std::vector<error_code>)> done) {
   effects fx;
   {
     std::lock_guard lock(_mutex);

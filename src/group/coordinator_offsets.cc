@@ -166,8 +166,8 @@ void coordinator::txn_commit(txn_commit_request req, std::function<void(commit_r
 // marker (complete_transaction).
 void coordinator::store_offsets(group_state& g, std::vector<std::pair<topic_partition, committed_offset>>& offsets,
                                 std::int64_t now, std::int64_t retention_time_ms,
-                                std::optional<transactional_producer> producer,
-                                std::function<void(commit_result)> done, effects& fx) {
+                                std::optional<transactional_producer> producer, std::function<void(commit_result)> done,
+                                effects& fx) {
   auto prepared = prepare_commit(g.id, offsets, now, retention_time_ms, metadata_limit(_config));
   if (prepared.records.empty()) {
     answer(fx, std::move(done), std::move(prepared.result));
@@ -301,7 +301,9 @@ void coordinator::expire_offsets(std::int64_t now, effects& fx) {
     std::function<std::int64_t(const committed_offset&)> base;
     if (g.protocol_type && g.is(group_phase::empty)) {
       // KIP-211: a group's offsets expire once it has been empty for the retention period.
-      base = [&g](const committed_offset& o) { return g.state_timestamp >= 0 ? g.state_timestamp : o.commit_timestamp; };
+      base = [&g](const committed_offset& o) {
+        return g.state_timestamp >= 0 ? g.state_timestamp : o.commit_timestamp;
+      };
     } else if (g.protocol_type == "consumer" && g.is(group_phase::stable)) {
       keep_topics = g.subscribed_topics();
       if (keep_topics) base = [](const committed_offset& o) { return o.commit_timestamp; };
@@ -315,10 +317,10 @@ void coordinator::expire_offsets(std::int64_t now, effects& fx) {
         const auto& o = it->second.value;
         // Not while a commit is in flight or an open transaction has an offset for the partition
         // (Kafka: the transaction may still commit one, which must not outlive a tombstone).
-        const bool expired = (!keep_topics || !keep_topics->contains(tp.topic)) && !g.pending_commits.contains(tp) &&
-                             !g.has_txn_offset(tp) &&
-                             (o.expire_timestamp >= 0 ? now >= o.expire_timestamp
-                                                      : now - base(o) >= _config.offsets_retention_ms);
+        const bool expired =
+            (!keep_topics || !keep_topics->contains(tp.topic)) && !g.pending_commits.contains(tp) &&
+            !g.has_txn_offset(tp) &&
+            (o.expire_timestamp >= 0 ? now >= o.expire_timestamp : now - base(o) >= _config.offsets_retention_ms);
         if (!expired) {
           ++it;
           continue;

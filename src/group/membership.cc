@@ -122,7 +122,8 @@ void coordinator::machine::complete_join(group_state& g) {
   }
   for (const auto& id : gone) {
     auto& m = g.members.at(id);
-    if (m.awaiting_sync) answer(std::exchange(m.awaiting_sync, {}), sync_result{.error = error_code::unknown_member_id});
+    if (m.awaiting_sync)
+      answer(std::exchange(m.awaiting_sync, {}), sync_result{.error = error_code::unknown_member_id});
     if (g.leader == id) g.leader.reset();
     g.members.erase(id);
   }
@@ -223,8 +224,8 @@ void coordinator::machine::store(group_state& g, std::map<std::string, base::byt
 
 void coordinator::machine::join_unknown_member(group_state& g, join_request& req,
                                                std::function<void(join_result)>& done) {
-  const std::string new_id = fmt::format("{}-{}", req.group_instance_id ? *req.group_instance_id : req.client_id,
-                                         random_uuid());
+  const std::string new_id =
+      fmt::format("{}-{}", req.group_instance_id ? *req.group_instance_id : req.client_id, random_uuid());
   if (req.group_instance_id) {
     if (auto it = g.static_members.find(*req.group_instance_id); it != g.static_members.end()) {
       replace_static_member(g, it->second, new_id, req, done);
@@ -377,9 +378,7 @@ void coordinator::machine::replace_static_member(group_state& g, std::string old
       member.awaiting_join = std::move(done);
       prepare_rebalance(g);
       return;
-    case group_phase::preparing_rebalance:
-      member.awaiting_join = std::move(done);
-      return;
+    case group_phase::preparing_rebalance: member.awaiting_join = std::move(done); return;
     case group_phase::empty:
     case group_phase::dead: fail_join(std::move(done), error_code::unknown_member_id, new_id); return;
   }

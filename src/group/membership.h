@@ -52,13 +52,12 @@ class coordinator::machine {
 
   // KIP-345: a static member restarting (new member id, same instance id) takes its old place.
   // `old_id` by value: the caller's string lives in g.static_members, which this rewrites.
-  void replace_static_member(group_state& g, std::string old_id, const std::string& new_id,
-                             join_request& req, std::function<void(join_result)>& done);
+  void replace_static_member(group_state& g, std::string old_id, const std::string& new_id, join_request& req,
+                             std::function<void(join_result)>& done);
 
   // Moves a static member to a new member id (Kafka's replaceStaticMember): a request still held
   // for the old id is answered FENCED_INSTANCE_ID.
-  void rename_static_member(group_state& g, const std::string& instance_id, std::string from,
-                            std::string to);
+  void rename_static_member(group_state& g, const std::string& instance_id, std::string from, std::string to);
   void maybe_prepare_rebalance(group_state& g);
   bool elect_joined_leader(group_state& g);
 

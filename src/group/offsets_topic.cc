@@ -29,8 +29,7 @@ storage::result<std::unique_ptr<offsets_topic>> offsets_topic::open(storage::log
       {.name = std::string(model::consumer_offsets_topic),
        .event_prefix = "offsets",
        .partitions = partitions,
-       .configs = {{"cleanup.policy", "compact"},
-                   {"segment.bytes", std::to_string(offsets_topic_segment_bytes)}}},
+       .configs = {{"cleanup.policy", "compact"}, {"segment.bytes", std::to_string(offsets_topic_segment_bytes)}}},
       clock);
   if (!topic) return base::failure(topic.error());
   return std::unique_ptr<offsets_topic>(new offsets_topic(std::move(topic.value())));

@@ -42,8 +42,7 @@ bool is_quiet_disconnect(const boost::system::error_code& ec) {
 }  // namespace
 
 connection::connection(asio::ip::tcp::socket socket, std::uint64_t id, std::string peer,
-                       std::shared_ptr<const connection_settings> settings,
-                       connection_observer& observer)
+                       std::shared_ptr<const connection_settings> settings, connection_observer& observer)
     : _socket(std::move(socket)),
       _info{id, std::move(peer), _socket.get_executor()},
       _settings(std::move(settings)),
@@ -85,11 +84,9 @@ void connection::close() {
 void connection::fail(bool warn, std::string_view detail) {
   if (_closed) return;
   if (warn) {
-    SPATE_LOG_WARN("closing connection id={} peer={} {}", _info.connection_id, _info.peer,
-                   detail);
+    SPATE_LOG_WARN("closing connection id={} peer={} {}", _info.connection_id, _info.peer, detail);
   } else {
-    SPATE_LOG_DEBUG("closing connection id={} peer={} {}", _info.connection_id, _info.peer,
-                    detail);
+    SPATE_LOG_DEBUG("closing connection id={} peer={} {}", _info.connection_id, _info.peer, detail);
   }
   close();
 }

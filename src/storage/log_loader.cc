@@ -38,8 +38,8 @@ result<void> log_manager::lock_data_dir() {
   auto lock = _fs.lock(dir / lock_file);
   if (!lock) {
     if (lock.error() == std::errc::resource_unavailable_try_again) {
-      SPATE_LOG_ERROR("event=data_dir_locked path={} reason=\"another broker process holds {}\"",
-                      dir.string(), (dir / lock_file).string());
+      SPATE_LOG_ERROR("event=data_dir_locked path={} reason=\"another broker process holds {}\"", dir.string(),
+                      (dir / lock_file).string());
       return base::failure(errc::data_dir_locked);
     }
     return base::failure(errc::io_error);
@@ -75,9 +75,10 @@ result<void> log_manager::load_topics(const std::vector<std::string>& partition_
     base::mutex_lock lock(_mutex);
     _topics = std::move(*topics);
   } else if (!partition_dirs.empty()) {
-    SPATE_LOG_ERROR("event=topic_metadata_missing path={} partition_dirs={} reason=\"refusing to guess "
-                    "topics from directories\"",
-                    (dir / topics_file).string(), partition_dirs.size());
+    SPATE_LOG_ERROR(
+        "event=topic_metadata_missing path={} partition_dirs={} reason=\"refusing to guess "
+        "topics from directories\"",
+        (dir / topics_file).string(), partition_dirs.size());
     return base::failure(errc::corrupt_log);
   }
   return {};

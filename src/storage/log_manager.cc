@@ -152,8 +152,7 @@ result<topic_info> log_manager::create_topic(const std::string& name, std::int32
     base::mutex_lock lock(_mutex);
     for (auto& l : logs) _logs[{name, l->partition()}] = l;
   }
-  SPATE_LOG_INFO("event=topic_created topic={} topic_id={} partitions={}", name, model::to_string(info.id),
-                 partitions);
+  SPATE_LOG_INFO("event=topic_created topic={} topic_id={} partitions={}", name, model::to_string(info.id), partitions);
   return info;
 }
 
@@ -357,4 +356,3 @@ result<void> log_manager::close() {
 }
 
 }  // namespace spate::storage
-

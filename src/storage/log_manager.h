@@ -124,10 +124,9 @@ class log_manager {
 
   result<void> write_topics() REQUIRES(_admin_mutex) EXCLUDES(_mutex);
   // The options of every partition log this manager opens; the caller adds the recovery inputs.
-  partition_log::options partition_options(const std::string& topic, std::int32_t p,
-                                           const log_config& cfg) const;
-  result<std::shared_ptr<partition_log>> create_partition(const topic_info& t, std::int32_t p,
-                                                          const log_config& cfg) REQUIRES(_admin_mutex);
+  partition_log::options partition_options(const std::string& topic, std::int32_t p, const log_config& cfg) const;
+  result<std::shared_ptr<partition_log>> create_partition(const topic_info& t, std::int32_t p, const log_config& cfg)
+      REQUIRES(_admin_mutex);
   // Renames a partition directory `dir` out of the way (`<topic>-<p>.<unique>-delete`) and removes
   // it on the blocking pool; a crash in between leaves it for the next start. False (logged)
   // when the rename fails.

@@ -249,9 +249,9 @@ class partition_log : public std::enable_shared_from_this<partition_log> {
 
   // ---- Appending (partition_log.cc, partition_log_transactions.cc).
   // Records what a marker batch at `offset` ended (replay and append_marker).
-  std::optional<aborted_txn> apply_marker(std::int64_t producer_id, std::int16_t epoch,
-                                          std::int32_t coordinator_epoch, bool commit, std::int64_t offset,
-                                          std::int64_t now_ms) REQUIRES(_write_mutex) EXCLUDES(_aborted_mutex);
+  std::optional<aborted_txn> apply_marker(std::int64_t producer_id, std::int16_t epoch, std::int32_t coordinator_epoch,
+                                          bool commit, std::int64_t offset, std::int64_t now_ms) REQUIRES(_write_mutex)
+      EXCLUDES(_aborted_mutex);
   void publish_first_unstable_offset() REQUIRES(_write_mutex);
   result<void> roll(std::int64_t now_ms) REQUIRES(_write_mutex) EXCLUDES(_segments_mutex);
   struct framed_batch {
@@ -274,8 +274,8 @@ class partition_log : public std::enable_shared_from_this<partition_log> {
   // After write_locked, with the write lock released: tells the waiters of a failed log, or
   // advances the high watermark of page-cache logs and schedules the flush.
   void finish_append(after_write after) EXCLUDES(_write_mutex, _waiters_mutex);
-  bool should_roll(const segment& active, std::uint64_t bytes, std::int64_t last_offset,
-                   std::int64_t max_timestamp, std::int64_t now_ms) const REQUIRES(_write_mutex);
+  bool should_roll(const segment& active, std::uint64_t bytes, std::int64_t last_offset, std::int64_t max_timestamp,
+                   std::int64_t now_ms) const REQUIRES(_write_mutex);
 
   // ---- Group commit and durability waiters (partition_log_group_commit.cc).
   void schedule_flush() EXCLUDES(_waiters_mutex);

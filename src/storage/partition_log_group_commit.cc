@@ -35,8 +35,7 @@ std::multimap<std::int64_t, durable_callback> partition_log::mark_failed(errc re
   std::multimap<std::int64_t, durable_callback> waiters;
   base::mutex_lock lock(_waiters_mutex);
   if (!_failed.exchange(true))
-    SPATE_LOG_ERROR("event=log_failed topic={} partition={} reason={}", _topic, _partition,
-                    to_string(reason));
+    SPATE_LOG_ERROR("event=log_failed topic={} partition={} reason={}", _topic, _partition, to_string(reason));
   waiters.swap(_waiters);
   return waiters;
 }

@@ -30,7 +30,7 @@ result<std::vector<std::int64_t>> partition_log::list_segment_bases() {
 }
 
 result<std::vector<std::shared_ptr<segment>>> partition_log::load_segments(std::vector<std::int64_t> bases,
-                                                                         std::int64_t now) {
+                                                                           std::int64_t now) {
   const auto& o = _load_opts;
   std::vector<std::shared_ptr<segment>> segs;
   for (std::size_t i = 0; i < bases.size(); ++i) {
@@ -46,8 +46,7 @@ result<std::vector<std::shared_ptr<segment>>> partition_log::load_segments(std::
       auto r = seg->load_tail();
       if (!r) {
         if (r.error() != errc::corrupt_log) return base::failure(r.error());
-        SPATE_LOG_WARN("event=segment_tail_corrupt topic={} partition={} base_offset={}", _topic,
-                       _partition, bases[i]);
+        SPATE_LOG_WARN("event=segment_tail_corrupt topic={} partition={} base_offset={}", _topic, _partition, bases[i]);
         recovered = true;
       }
     } else {
@@ -68,8 +67,8 @@ result<std::vector<std::shared_ptr<segment>>> partition_log::load_segments(std::
             _load_stats.bytes_truncated += (*later)->size();
             (void)(*later)->delete_files();
           }
-          SPATE_LOG_WARN("event=segment_dropped_after_corruption topic={} partition={} base_offset={}",
-                         _topic, _partition, bases[j]);
+          SPATE_LOG_WARN("event=segment_dropped_after_corruption topic={} partition={} base_offset={}", _topic,
+                         _partition, bases[j]);
         }
         bases.resize(i + 1);
         _dir_dirty = true;
@@ -120,10 +119,11 @@ result<void> partition_log::load() {
   _high_watermark.store(leo);
   _log_start_offset.store(lso);
   if (auto r = load_producer_state(o.clean_shutdown, o.recovery_point); !r) return r;
-  SPATE_LOG_INFO("event=log_loaded topic={} partition={} segments={} log_start_offset={} "
-                 "log_end_offset={} clean={} recovered_segments={} validated_bytes={} truncated_bytes={}",
-                 _topic, _partition, segs.size(), lso, leo, o.clean_shutdown,
-                 _load_stats.segments_recovered, _load_stats.bytes_validated, _load_stats.bytes_truncated);
+  SPATE_LOG_INFO(
+      "event=log_loaded topic={} partition={} segments={} log_start_offset={} "
+      "log_end_offset={} clean={} recovered_segments={} validated_bytes={} truncated_bytes={}",
+      _topic, _partition, segs.size(), lso, leo, o.clean_shutdown, _load_stats.segments_recovered,
+      _load_stats.bytes_validated, _load_stats.bytes_truncated);
   return {};
 }
 

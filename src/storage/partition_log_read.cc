@@ -14,8 +14,7 @@ namespace L = model::batch_layout;
 timestamp_offset first_record_at_or_after(base::byte_span batch, std::int64_t timestamp) {
   auto view = model::validate_batch(batch, model::validation_level::stored);
   if (!view) return {};
-  if (view->ts_type() == model::timestamp_type::log_append_time)
-    return {view->max_timestamp(), view->base_offset()};
+  if (view->ts_type() == model::timestamp_type::log_append_time) return {view->max_timestamp(), view->base_offset()};
   auto records = model::decode_records(*view, 64u << 20);
   if (records) {
     for (const auto& r : *records)
@@ -60,8 +59,7 @@ result<read_result> partition_log::read(std::int64_t start, std::size_t max_byte
   out.log_end_offset = log_end_offset();
   out.log_start_offset = log_start_offset();
   out.next_offset = start;
-  if (start < out.log_start_offset || start > out.log_end_offset)
-    return base::failure(errc::offset_out_of_range);
+  if (start < out.log_start_offset || start > out.log_end_offset) return base::failure(errc::offset_out_of_range);
   max_offset = std::min(max_offset, out.log_end_offset);
   if (start >= max_offset) return out;
 
@@ -90,8 +88,8 @@ result<read_result> partition_log::read(std::int64_t start, std::size_t max_byte
         const auto len = base::load_be<std::int32_t>(p + L::batch_length);
         if (len < static_cast<std::int32_t>(L::header_size - L::log_overhead)) break;
         const auto size = L::log_overhead + static_cast<std::size_t>(len);
-        const auto last = base::load_be<std::int64_t>(p + L::base_offset) +
-                          base::load_be<std::int32_t>(p + L::last_offset_delta);
+        const auto last =
+            base::load_be<std::int64_t>(p + L::base_offset) + base::load_be<std::int32_t>(p + L::last_offset_delta);
         if (at + size > *n || last >= max_offset) break;
         at += size;
         next = last + 1;
@@ -118,7 +116,7 @@ result<read_result> partition_log::read(std::int64_t start, std::size_t max_byte
 }
 
 result<std::optional<timestamp_offset>> partition_log::offset_for_timestamp(std::int64_t timestamp,
-                                                                           std::int64_t max_offset) const {
+                                                                            std::int64_t max_offset) const {
   using opt = std::optional<timestamp_offset>;
   const auto lso = log_start_offset();
   for (const auto& seg : segments_from(lso)) {

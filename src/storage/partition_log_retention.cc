@@ -10,8 +10,8 @@ namespace spate::storage {
 void partition_log::delete_segments(std::vector<std::shared_ptr<segment>> doomed) {
   for (auto& s : doomed) {
     if (!s->delete_files())
-      SPATE_LOG_WARN("event=segment_delete_failed topic={} partition={} base_offset={}", _topic,
-                     _partition, s->base_offset());
+      SPATE_LOG_WARN("event=segment_delete_failed topic={} partition={} base_offset={}", _topic, _partition,
+                     s->base_offset());
     else
       SPATE_LOG_INFO("event=segment_deleted topic={} partition={} base_offset={}", _topic, _partition,
                      s->base_offset());
@@ -91,9 +91,10 @@ result<retention_result> partition_log::enforce_retention() {
     _aborted.remove_below(out.log_start_offset);
   }
   if (!doomed.empty())
-    SPATE_LOG_INFO("event=retention topic={} partition={} segments_deleted={} bytes_deleted={} "
-                   "log_start_offset={}",
-                   _topic, _partition, out.segments_deleted, out.bytes_deleted, out.log_start_offset);
+    SPATE_LOG_INFO(
+        "event=retention topic={} partition={} segments_deleted={} bytes_deleted={} "
+        "log_start_offset={}",
+        _topic, _partition, out.segments_deleted, out.bytes_deleted, out.log_start_offset);
   delete_segments(std::move(doomed));
   return out;
 }

@@ -139,9 +139,8 @@ class segment {
   // Re-reads the headers of the trusted prefix below `offset`; the position where it ends, or
   // nullopt when the prefix does not end exactly at `offset`.
   result<std::optional<std::uint64_t>> skip_trusted_prefix(std::int64_t offset, std::uint64_t file_size);
-  void index_batch(std::uint64_t position, std::uint32_t size, std::int64_t last_offset,
-                   std::int64_t max_timestamp, std::size_t& new_offset_entries,
-                   std::size_t& new_time_entries) REQUIRES(_mutex);
+  void index_batch(std::uint64_t position, std::uint32_t size, std::int64_t last_offset, std::int64_t max_timestamp,
+                   std::size_t& new_offset_entries, std::size_t& new_time_entries) REQUIRES(_mutex);
   result<void> write_new_index_entries(std::size_t first_offset_entry, std::size_t first_time_entry);
 
   io::file_system& _fs;

@@ -26,8 +26,16 @@ namespace spate::storage {
 
 // Kafka's ConfigDef.Type; the numbers are DescribeConfigs' config_type (KIP-569).
 enum class config_type : std::int8_t {
-  unknown = 0, boolean = 1, string = 2, int32 = 3, int16 = 4, int64 = 5, float64 = 6, list = 7,
-  class_name = 8, password = 9,
+  unknown = 0,
+  boolean = 1,
+  string = 2,
+  int32 = 3,
+  int16 = 4,
+  int64 = 5,
+  float64 = 6,
+  list = 7,
+  class_name = 8,
+  password = 9,
 };
 
 // Kafka's name of the type: LONG, INT, LIST...

@@ -9,10 +9,8 @@ namespace spate::storage {
 std::string encode_topic_metadata(const topic_map& topics) {
   nlohmann::json list = nlohmann::json::array();
   for (const auto& [name, t] : topics) {
-    list.push_back({{"name", t.name},
-                    {"topic_id", model::to_string(t.id)},
-                    {"partitions", t.partitions},
-                    {"configs", t.configs}});
+    list.push_back(
+        {{"name", t.name}, {"topic_id", model::to_string(t.id)}, {"partitions", t.partitions}, {"configs", t.configs}});
   }
   const nlohmann::json j = {{"version", 1}, {"topics", list}};
   return j.dump(2) + "\n";

@@ -51,7 +51,8 @@ transaction_coordinator::transaction_coordinator(coordinator_config config, tran
       _markers(markers),
       _producer_ids(producer_ids),
       _clock(clock),
-      _runner(_mutex, [this](effects& fx) { start_appends(fx); }, [this](effects& fx) { start_marker_writes(fx); }),
+      _runner(
+          _mutex, [this](effects& fx) { start_appends(fx); }, [this](effects& fx) { start_marker_writes(fx); }),
       _next_expiry_check(clock.now_ms() + config.expired_id_check_interval_ms) {}
 
 transaction_coordinator::~transaction_coordinator() = default;
@@ -86,11 +87,11 @@ void transaction_coordinator::start_appends(effects& fx) {
 
 void transaction_coordinator::start_marker_writes(effects& fx) {
   for (auto& m : fx.marker_writes) {
-    auto done = _runner.resume([this, id = std::move(m.transactional_id), producer_id = m.producer_id,
-                                epoch = m.producer_epoch, partitions = m.partitions](
-                                   std::vector<storage::errc> outcomes, effects& after) {
-      on_markers_written(id, producer_id, epoch, partitions, outcomes, after);
-    });
+    auto done =
+        _runner.resume([this, id = std::move(m.transactional_id), producer_id = m.producer_id, epoch = m.producer_epoch,
+                        partitions = m.partitions](std::vector<storage::errc> outcomes, effects& after) {
+          on_markers_written(id, producer_id, epoch, partitions, outcomes, after);
+        });
     _markers.write_markers(m.producer_id, m.producer_epoch, _config.coordinator_epoch, m.commit,
                            std::move(m.partitions), std::move(done));
   }

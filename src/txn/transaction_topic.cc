@@ -1,5 +1,5 @@
-#include "model/topic_name.h"
 #include "txn/transaction_topic.h"
+#include "model/topic_name.h"
 
 #include <string>
 
@@ -15,8 +15,7 @@ storage::result<std::unique_ptr<transaction_topic>> transaction_topic::open(
       {.name = std::string(model::transaction_state_topic),
        .event_prefix = "transaction",
        .partitions = partitions,
-       .configs = {{"cleanup.policy", "compact"},
-                   {"segment.bytes", std::to_string(transaction_topic_segment_bytes)}}},
+       .configs = {{"cleanup.policy", "compact"}, {"segment.bytes", std::to_string(transaction_topic_segment_bytes)}}},
       clock);
   if (!topic) return base::failure(topic.error());
   return std::unique_ptr<transaction_topic>(new transaction_topic(std::move(topic.value())));

@@ -76,14 +76,18 @@ inline protocol::fetch_response fetch(broker& services, const protocol::fetch_re
   return read_response<protocol::fetch_response>(*dispatch(services, request_frame(req, version)), version);
 }
 
-inline protocol::fetch_response::partition_data fetch_one(broker& services, const std::string& topic, std::int32_t partition,
-                                                          std::int64_t offset, std::int16_t version = 11) {
+inline protocol::fetch_response::partition_data fetch_one(broker& services, const std::string& topic,
+                                                          std::int32_t partition, std::int64_t offset,
+                                                          std::int16_t version = 11) {
   auto resp = fetch(services, fetch_request_for(topic, partition, offset), version);
   return resp.responses.at(0).partitions.at(0);
 }
 
-inline protocol::list_offsets_response::list_offsets_partition_response list_offsets(
-    broker& services, const std::string& topic, std::int32_t partition, std::int64_t timestamp, std::int16_t version = 7) {
+inline protocol::list_offsets_response::list_offsets_partition_response list_offsets(broker& services,
+                                                                                     const std::string& topic,
+                                                                                     std::int32_t partition,
+                                                                                     std::int64_t timestamp,
+                                                                                     std::int16_t version = 7) {
   protocol::list_offsets_request req;
   req.replica_id = -1;
   auto& t = req.topics.emplace_back();

@@ -396,7 +396,8 @@ TEST(find_coordinator_for_groups, the_empty_group_id_is_coordinated_here_too) {
   protocol::find_coordinator_request request;
   request.key_type = 0;
   request.key_value = "";
-  const auto response = read_response<protocol::find_coordinator_response>(*dispatch(services, request_frame(request, 3)), 3);
+  const auto response =
+      read_response<protocol::find_coordinator_response>(*dispatch(services, request_frame(request, 3)), 3);
   EXPECT_EQ(response.error_code, 0);
   EXPECT_EQ(response.node_id, 7);
 }

@@ -95,9 +95,9 @@ TEST_F(list_offsets_test, every_version_is_answered) {
 }
 
 protocol::offset_for_leader_epoch_response::epoch_end_offset end_of_epoch(broker& services, const std::string& topic,
-                                                                           std::int32_t partition, std::int32_t epoch,
-                                                                           std::int16_t version,
-                                                                           std::int32_t current = -1) {
+                                                                          std::int32_t partition, std::int32_t epoch,
+                                                                          std::int16_t version,
+                                                                          std::int32_t current = -1) {
   protocol::offset_for_leader_epoch_request req;
   req.replica_id = -1;
   auto& t = req.topics.emplace_back();

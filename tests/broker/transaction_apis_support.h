@@ -34,9 +34,9 @@ struct producer_identity {
   std::int16_t epoch = -1;
 };
 
-inline protocol::init_producer_id_response init_producer_id(broker& services, std::optional<std::string> transactional_id,
-                                                            std::int16_t version = 4,
-                                                            std::int32_t timeout_ms = 60000,
+inline protocol::init_producer_id_response init_producer_id(broker& services,
+                                                            std::optional<std::string> transactional_id,
+                                                            std::int16_t version = 4, std::int32_t timeout_ms = 60000,
                                                             producer_identity current = {}) {
   protocol::init_producer_id_request req;
   req.transactional_id = std::move(transactional_id);
@@ -47,7 +47,8 @@ inline protocol::init_producer_id_response init_producer_id(broker& services, st
 }
 
 // InitProducerId that must succeed.
-inline producer_identity init_ok(broker& services, std::optional<std::string> transactional_id, std::int16_t version = 4) {
+inline producer_identity init_ok(broker& services, std::optional<std::string> transactional_id,
+                                 std::int16_t version = 4) {
   const auto resp = init_producer_id(services, std::move(transactional_id), version);
   if (resp.error_code != 0) throw std::runtime_error("InitProducerId failed: " + std::to_string(resp.error_code));
   return {resp.producer_id, resp.producer_epoch};
@@ -56,8 +57,9 @@ inline producer_identity init_ok(broker& services, std::optional<std::string> tr
 using topic_partitions = std::vector<std::pair<std::string, std::vector<std::int32_t>>>;
 
 // AddPartitionsToTxn (v0-v3 layout): the error of every partition, in request order.
-inline std::vector<std::int16_t> add_partitions(broker& services, const std::string& transactional_id, producer_identity p,
-                                                const topic_partitions& topics, std::int16_t version = 3) {
+inline std::vector<std::int16_t> add_partitions(broker& services, const std::string& transactional_id,
+                                                producer_identity p, const topic_partitions& topics,
+                                                std::int16_t version = 3) {
   protocol::add_partitions_to_txn_request req;
   req.v3_and_below_transactional_id = transactional_id;
   req.v3_and_below_producer_id = p.id;
@@ -145,8 +147,8 @@ inline protocol::list_offsets_response::list_offsets_partition_response list_off
 }
 
 // ListOffsets LATEST at `isolation`: the offset answered.
-inline std::int64_t latest_offset(broker& services, const std::string& topic, std::int32_t partition, std::int8_t isolation,
-                                  std::int16_t version = 7) {
+inline std::int64_t latest_offset(broker& services, const std::string& topic, std::int32_t partition,
+                                  std::int8_t isolation, std::int16_t version = 7) {
   const auto out = list_offset(services, topic, partition, -1, isolation, version);
   if (out.error_code != 0) throw std::runtime_error("ListOffsets failed: " + std::to_string(out.error_code));
   return out.offset;

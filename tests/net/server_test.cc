@@ -42,9 +42,7 @@ server_config local_config() {
 }
 
 frame_handler echo_handler() {
-  return [](const connection_info&, byte_buffer frame) -> asio::awaitable<response> {
-    co_return std::move(frame);
-  };
+  return [](const connection_info&, byte_buffer frame) -> asio::awaitable<response> { co_return std::move(frame); };
 }
 
 asio::awaitable<void> sleep_on(const connection_info& ctx, std::chrono::microseconds d) {

@@ -24,8 +24,8 @@ boost::asio::awaitable<add_offsets_to_txn_handler::response> add_offsets_to_txn_
   add.transactional_id = std::move(req.transactional_id);
   add.producer_id = req.producer_id;
   add.producer_epoch = req.producer_epoch;
-  add.partitions.push_back({std::string(model::consumer_offsets_topic),
-                            protocol::coordinator_partition(req.group_id, offsets->partitions)});
+  add.partitions.push_back(
+      {std::string(model::consumer_offsets_topic), protocol::coordinator_partition(req.group_id, offsets->partitions)});
   auto& transactions = services.transactions();
   const auto result = co_await await_completion<txn::add_partitions_result>(
       [&transactions, &add](auto complete) { transactions.add_partitions(std::move(add), complete); });

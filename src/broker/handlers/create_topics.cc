@@ -41,7 +41,8 @@ std::optional<rejection> validate(const broker& services, const wanted_topic& to
   if (services.logs().find_topic(topic.name)) {
     return rejection{error_code::topic_already_exists, fmt::format("Topic '{}' already exists.", topic.name)};
   }
-  if (auto message = topic_collision(services, topic.name)) return rejection{error_code::invalid_topic_exception, *message};
+  if (auto message = topic_collision(services, topic.name))
+    return rejection{error_code::invalid_topic_exception, *message};
   if (!topic.assignments.empty()) {
     if (topic.num_partitions != -1) {
       return rejection{error_code::invalid_request,
@@ -160,7 +161,9 @@ boost::asio::awaitable<create_topics_handler::response> create_topics_handler::h
       const auto partitions = p.partitions;
       const auto configs = p.configs;
       // Named, not a temporary: GCC 12 destroys lambda temporaries of a co_await expression twice.
-      auto create = [&services, name, partitions, configs] { return services.logs().create_topic(name, partitions, configs); };
+      auto create = [&services, name, partitions, configs] {
+        return services.logs().create_topic(name, partitions, configs);
+      };
       auto created = co_await run_blocking(services.pool(), std::move(create));
       if (created) {
         SPATE_LOG_INFO("event=topic_created_by_client topic={} partitions={} configs={} client={}", name, partitions,

@@ -151,8 +151,8 @@ boost::asio::awaitable<describe_configs_handler::response> describe_configs_hand
         reject(error_code::invalid_request, fmt::format("Broker id must be an integer, but it is: {}", name));
       } else if (id != services.options().node_id) {
         reject(error_code::invalid_request,
-               fmt::format("Unexpected broker id, expected {} or empty string, but received {}", services.options().node_id,
-                           name));
+               fmt::format("Unexpected broker id, expected {} or empty string, but received {}",
+                           services.options().node_id, name));
       } else {
         fill(result, describe_broker(services), resource.configuration_keys, version, synonyms, documentation);
       }

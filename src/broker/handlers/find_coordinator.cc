@@ -20,7 +20,8 @@ struct answer {
 answer coordinator_for(const broker& services, std::int8_t key_type) {
   // One broker coordinates every group and every transactional id.
   if (key_type == group_key || key_type == transaction_key) {
-    return {0, std::nullopt, services.options().node_id, services.options().advertised_host, services.options().advertised_port};
+    return {0, std::nullopt, services.options().node_id, services.options().advertised_host,
+            services.options().advertised_port};
   }
   return {wire_code(protocol::error_code::invalid_request), "unknown coordinator key type"};
 }

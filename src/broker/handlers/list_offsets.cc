@@ -45,7 +45,8 @@ storage::result<storage::timestamp_offset> look_up(const storage::partition_log&
 }
 
 partition_response answer(const broker& services, std::int16_t version, std::int32_t replica_id, bool committed,
-                          const std::string& topic, const protocol::list_offsets_request::list_offsets_partition& wanted) {
+                          const std::string& topic,
+                          const protocol::list_offsets_request::list_offsets_partition& wanted) {
   partition_response out;
   out.partition_index = wanted.partition_index;
   const auto log = services.logs().get(topic, wanted.partition_index);

@@ -105,7 +105,8 @@ boost::asio::awaitable<metadata_handler::response> metadata_handler::handle(requ
   // v0 asks for every topic with an empty list; v1+ with a null one.
   const bool all_topics = !req.topics || (ctx.api_version == 0 && req.topics->empty());
   if (all_topics) {
-    for (const auto& topic : services.logs().list_topics()) resp.topics.push_back(describe_topic(services, topic, include_operations));
+    for (const auto& topic : services.logs().list_topics())
+      resp.topics.push_back(describe_topic(services, topic, include_operations));
   } else {
     const bool may_create = options.auto_create_topics && (ctx.api_version < 4 || req.allow_auto_topic_creation);
     for (const auto& wanted : *req.topics) {

@@ -35,7 +35,8 @@ void set_error(partition_response& out, error_code error, std::string message = 
 }
 
 // Validates and appends one partition's records; fills `out` and returns the log on success.
-std::shared_ptr<storage::partition_log> append_partition(broker& services, std::int16_t version, const std::string& topic,
+std::shared_ptr<storage::partition_log> append_partition(broker& services, std::int16_t version,
+                                                         const std::string& topic,
                                                          protocol::produce_request::partition_produce_data& data,
                                                          partition_response& out, std::int64_t& last_offset) {
   out.index = data.index;

@@ -50,15 +50,16 @@ fetch_session_cache::context open_session(broker& services, const fetch_handler:
   fetch_session_cache::context session;
   if (version >= 7) {
     session = services.fetch_sessions().begin(req.session_id, req.session_epoch, uses_topic_ids, std::move(requested),
-                                       forgotten_partitions(req, uses_topic_ids));
+                                              forgotten_partitions(req, uses_topic_ids));
   } else {
     session.partitions = std::move(requested);
   }
   return session;
 }
 
-session_answer close_session(broker& services, const fetch_session_cache::context& session, const std::vector<target>& targets,
-                             const std::vector<partition_data>& parts, bool uses_topic_ids) {
+session_answer close_session(broker& services, const fetch_session_cache::context& session,
+                             const std::vector<target>& targets, const std::vector<partition_data>& parts,
+                             bool uses_topic_ids) {
   session_answer answer;
   answer.include.assign(targets.size(), true);
   if (session.type == fetch_session_cache::kind::incremental) {

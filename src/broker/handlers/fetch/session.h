@@ -24,7 +24,8 @@ struct session_answer {
 // After the reads (`parts`, one per target): an incremental session answers only the partitions
 // that changed and records what it sends; a full fetch opens a session over what it sends (id 0
 // when the cache has no room); a sessionless fetch answers everything.
-session_answer close_session(broker& services, const fetch_session_cache::context& session, const std::vector<target>& targets,
-                             const std::vector<partition_data>& parts, bool uses_topic_ids);
+session_answer close_session(broker& services, const fetch_session_cache::context& session,
+                             const std::vector<target>& targets, const std::vector<partition_data>& parts,
+                             bool uses_topic_ids);
 
 }  // namespace spate::broker::fetch
