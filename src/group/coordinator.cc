@@ -15,7 +15,7 @@ namespace {
 
 // Kafka's GroupCoordinator.NewMemberJoinTimeoutMs: how long a member that joined during a
 // rebalance may take to complete its first join before it is dropped.
-constexpr std::int64_t new_member_join_timeout_ms = 5 * 60 * 1000;
+constexpr std::int64_t new_member_join_timeout_ms = std::int64_t{5} * 60 * 1000;
 
 // Kafka's acceptJoiningMember (group.max.size). In PreparingRebalance the members already
 // rejoined count, so that the last members to rejoin of a group over the limit are shed. One

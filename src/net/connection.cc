@@ -23,7 +23,7 @@ using asio::use_awaitable;
 namespace {
 
 // Big enough that a burst of pipelined small requests is parsed from one read(2).
-constexpr std::size_t read_buffer_bytes = 32 * 1024;
+constexpr std::size_t read_buffer_bytes = std::size_t{32} * 1024;
 // Responses gathered into one writev; Asio caps a single writev at 64 buffers anyway.
 constexpr std::size_t max_write_batch = 32;
 
