@@ -9,7 +9,8 @@
 #
 # Usage (as root): bash scripts/fresh-machine-check.sh [--root DIR] [--keep]
 #   --root DIR  where to build the clean root (default /var/tmp/spate-fresh-root; wiped first)
-#   --keep      leave the root in place afterwards (it is wiped at the start of the next run)
+#   --keep      leave the root in place afterwards (it is wiped at the start of the next run);
+#               either way the commands' logs are kept in DIR.logs/
 # Uncommitted changes are not part of the check: it tests what a clone of HEAD would give a user.
 # It downloads and builds everything (about an hour on two cores), so CI does not run it.
 set -euo pipefail
@@ -53,9 +54,12 @@ kill_root_processes() {
     [ "$(readlink "$p/root" 2>/dev/null)" = "$root" ] && kill "-${1:-KILL}" "${p#/proc/}" 2>/dev/null || true
   done
 }
+# The commands' logs outlive the root (in $root.logs/), so a failure can be read after it is wiped.
 cleanup() {
   kill_root_processes
   umount -R "$root/dev" "$root/proc" "$root/sys" 2>/dev/null || true
+  rm -rf "$root.logs" && mkdir -p "$root.logs"
+  cp "$root"/root/*.log "$root.logs/" 2>/dev/null || true
   [ "$keep" = 1 ] || rm -rf --one-file-system "$root"
 }
 
@@ -116,7 +120,7 @@ tail -n 5 "$first_log"
 if [ "$first_ok" = 1 ]; then
   first_result="passed: '$(grep -m1 "spate ready" "$first_log" | cut -c1-160)' after ${first_seconds}s"
 else
-  first_result="FAILED after ${first_seconds}s (no 'spate ready'; log: $first_log)"
+  first_result="FAILED after ${first_seconds}s (no 'spate ready'; log: $root.logs/first-command.log)"
 fi
 say "command 1 $first_result"
 kill_root_processes
@@ -131,7 +135,7 @@ tail -n 25 "$root/root/second-command.log"
 if [ "$second_rc" = 0 ] && grep -q "all test stages passed" "$root/root/second-command.log"; then
   second_result="passed: '$(grep -m1 "all test stages passed" "$root/root/second-command.log")' after ${second_seconds}s"
 else
-  second_result="FAILED (exit $second_rc) after ${second_seconds}s (log: $root/root/second-command.log)"
+  second_result="FAILED (exit $second_rc) after ${second_seconds}s (log: $root.logs/second-command.log)"
 fi
 say "command 2 $second_result"
 kill_root_processes
