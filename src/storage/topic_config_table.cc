@@ -261,7 +261,19 @@ std::vector<topic_config_row> build() {
   return rows;
 }
 
-std::vector<std::string_view> split_list(std::string_view value) {
+std::string joined(const std::vector<std::string_view>& values) {
+  std::string out;
+  for (auto v : values) out += (out.empty() ? "" : ", ") + std::string(v);
+  return out;
+}
+
+bool one_of(const std::vector<std::string_view>& allowed, std::string_view v) {
+  return std::find(allowed.begin(), allowed.end(), v) != allowed.end();
+}
+
+}  // namespace
+
+std::vector<std::string_view> split_config_list(std::string_view value) {
   std::vector<std::string_view> items;
   while (!value.empty()) {
     const auto comma = value.find(',');
@@ -274,18 +286,6 @@ std::vector<std::string_view> split_list(std::string_view value) {
   }
   return items;
 }
-
-std::string joined(const std::vector<std::string_view>& values) {
-  std::string out;
-  for (auto v : values) out += (out.empty() ? "" : ", ") + std::string(v);
-  return out;
-}
-
-bool one_of(const std::vector<std::string_view>& allowed, std::string_view v) {
-  return std::find(allowed.begin(), allowed.end(), v) != allowed.end();
-}
-
-}  // namespace
 
 std::string_view type_name(config_type type) {
   switch (type) {
@@ -363,9 +363,9 @@ std::optional<std::string> value_problem(const topic_config_row& row, std::strin
     }
     case config_type::list:
       if (row.valid_values.empty()) break;
-      if (split_list(value).empty())
+      if (split_config_list(value).empty())
         return fmt::format("List must contain at least one of: {}", joined(row.valid_values));
-      for (auto item : split_list(value)) {
+      for (auto item : split_config_list(value)) {
         if (!one_of(row.valid_values, item)) return fmt::format("String must be one of: {}", joined(row.valid_values));
       }
       break;

@@ -89,4 +89,7 @@ bool set_by_broker(const topic_config_row& row, const log_config& broker_default
 // it is valid.
 std::optional<std::string> value_problem(const topic_config_row& row, std::string_view value);
 
+// The items of a LIST value: comma-separated, blanks around items trimmed, empty items dropped.
+std::vector<std::string_view> split_config_list(std::string_view value);
+
 }  // namespace spate::storage

@@ -21,18 +21,10 @@ using alterable_config = protocol::incremental_alter_configs_request::alterable_
 // Kafka's AlterConfigOp.OpType.
 enum class op : std::int8_t { set = 0, remove = 1, append = 2, subtract = 3 };
 
+// Owned copies: APPEND/SUBTRACT edit the list after its source string is gone.
 std::vector<std::string> split(std::string_view list) {
-  std::vector<std::string> items;
-  while (!list.empty()) {
-    const auto comma = list.find(',');
-    auto item = list.substr(0, comma);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    if (!item.empty()) items.emplace_back(item);
-    if (comma == std::string_view::npos) break;
-    list.remove_prefix(comma + 1);
-  }
-  return items;
+  const auto items = storage::split_config_list(list);
+  return {items.begin(), items.end()};
 }
 
 std::string join(const std::vector<std::string>& items) {
