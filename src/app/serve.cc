@@ -112,7 +112,6 @@ int run_broker(const broker_config& config) {
       transactions.load_record(r.key, r.value);
     }),
                fmt::format("replay {}", model::transaction_state_topic));
-    SPATE_LOG_INFO("event=transactions_loaded transactional_ids={}", transactions.transaction_count());
     broker::broker services(broker_options_from(config, identity), logs, pool, groups, transactions, waiters);
     broker::dispatcher dispatcher(services);
     int signal = 0;

@@ -54,8 +54,7 @@ result<internal_topic> internal_topic::open(log_manager& logs, options opts, io:
   if (!existing) {
     auto created = logs.create_topic(opts.name, opts.partitions, opts.configs);
     if (created) {
-      SPATE_LOG_INFO("event={}_topic_created topic={} partitions={}", opts.event_prefix, opts.name,
-                     created->partitions);
+      // log_manager has logged event=topic_created.
       return internal_topic(logs, std::move(opts.name), std::move(opts.event_prefix), created->partitions, clock);
     }
     if (created.error() != errc::topic_exists) return base::failure(created.error());

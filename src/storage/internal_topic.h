@@ -45,7 +45,7 @@ class internal_topic {
  public:
   struct options {
     std::string name;
-    // Starts the topic's log events: <prefix>_topic_created, <prefix>_topic_partition_mismatch,
+    // Starts the topic's log events: <prefix>_topic_partition_mismatch,
     // <prefix>_replay_stuck, <prefix>_replay_skipped.
     std::string event_prefix;
     std::int32_t partitions = 1;  // when created; an existing topic keeps its own count

@@ -1,13 +1,26 @@
 // log_manager's start-up: lock the data directory, read the topic metadata, open (and recover)
 // every partition log, retire directories nobody owns (log_manager.h).
+#include <chrono>
+
 #include "base/log.h"
 #include "storage/checkpoint.h"
 #include "storage/file_names.h"
 #include "storage/log_manager.h"
 
 namespace spate::storage {
+namespace {
+
+void add_load_statistics(partition_log::load_statistics& sum, const partition_log::load_statistics& part) {
+  sum.segments_loaded += part.segments_loaded;
+  sum.segments_recovered += part.segments_recovered;
+  sum.bytes_validated += part.bytes_validated;
+  sum.bytes_truncated += part.bytes_truncated;
+}
+
+}  // namespace
 
 result<void> log_manager::load() {
+  const auto started = std::chrono::steady_clock::now();
   const auto& dir = _cfg.data_dir;
   if (!_fs.create_directory(dir)) {
     SPATE_LOG_ERROR("event=data_dir_unusable path={}", dir.string());
@@ -20,16 +33,23 @@ result<void> log_manager::load() {
   auto partition_dirs = scan_data_dir();
   if (!partition_dirs) return base::failure(partition_dirs.error());
   if (auto r = load_topics(*partition_dirs); !r) return r;
-  if (auto r = open_logs(); !r) return r;
+  auto loaded = open_logs();
+  if (!loaded) return base::failure(loaded.error());
   retire_stray_dirs(*partition_dirs);
   // From here on a crash is an unclean stop.
   if (_opened_clean) {
     if (!_fs.unlink(dir / clean_shutdown_file)) return base::failure(errc::io_error);
   }
   if (!_fs.sync_directory(dir)) return base::failure(errc::io_error);
+  const auto elapsed =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
   base::mutex_lock lock(_mutex);
-  SPATE_LOG_INFO("event=log_manager_loaded path={} topics={} partitions={} clean_shutdown={}", dir.string(),
-                 _topics.size(), _logs.size(), _opened_clean);
+  // The recovery summary: one line however many partitions there are.
+  SPATE_LOG_INFO(
+      "event=log_manager_loaded path={} topics={} partitions={} clean_shutdown={} fresh={} "
+      "loaded_segments={} recovered_segments={} validated_bytes={} truncated_bytes={} duration_ms={}",
+      dir.string(), _topics.size(), _logs.size(), _opened_clean, _fresh, loaded->segments_loaded,
+      loaded->segments_recovered, loaded->bytes_validated, loaded->bytes_truncated, elapsed.count());
   return {};
 }
 
@@ -80,11 +100,17 @@ result<void> log_manager::load_topics(const std::vector<std::string>& partition_
         "topics from directories\"",
         (dir / topics_file).string(), partition_dirs.size());
     return base::failure(errc::corrupt_log);
+  } else {
+    // A new data directory gets its (empty) metadata before any partition directory exists, so
+    // a broker killed while creating its first topics finds stray directories to retire on the
+    // next start rather than directories without metadata, which it refuses to guess from.
+    _fresh = true;
+    if (auto r = write_topics(); !r) return r;
   }
   return {};
 }
 
-result<void> log_manager::open_logs() {
+result<partition_log::load_statistics> log_manager::open_logs() {
   const auto& dir = _cfg.data_dir;
   const auto recovery_points = read_checkpoint(_fs, dir / recovery_point_checkpoint_file);
   const auto start_offsets = read_checkpoint(_fs, dir / log_start_offset_checkpoint_file);
@@ -97,9 +123,13 @@ result<void> log_manager::open_logs() {
     base::mutex_lock lock(_mutex);
     topics = _topics;
   }
+  partition_log::load_statistics total;
   for (const auto& [name, info] : topics) {
     auto cfg = apply_overrides(_cfg.log_defaults, info.configs);
     if (!cfg) return base::failure(errc::corrupt_log);
+    partition_log::load_statistics topic_stats;
+    std::uint64_t topic_bytes = 0;
+    std::size_t topic_segments = 0;
     for (std::int32_t p = 0; p < info.partitions; ++p) {
       const auto pdir = dir / partition_dir_name(name, p);
       auto exists = _fs.is_directory(pdir);
@@ -119,11 +149,20 @@ result<void> log_manager::open_logs() {
         if (!opened) return base::failure(opened.error());
         log = std::move(*opened);
       }
+      add_load_statistics(topic_stats, log->load_stats());
+      topic_bytes += log->size_bytes();
+      topic_segments += log->segment_count();
       base::mutex_lock lock(_mutex);
       _logs[{name, p}] = std::move(log);
     }
+    SPATE_LOG_INFO(
+        "event=topic_loaded topic={} partitions={} segments={} size_bytes={} recovered_segments={} "
+        "validated_bytes={} truncated_bytes={}",
+        name, info.partitions, topic_segments, topic_bytes, topic_stats.segments_recovered, topic_stats.bytes_validated,
+        topic_stats.bytes_truncated);
+    add_load_statistics(total, topic_stats);
   }
-  return {};
+  return total;
 }
 
 void log_manager::retire_stray_dirs(const std::vector<std::string>& partition_dirs) {

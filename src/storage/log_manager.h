@@ -117,8 +117,10 @@ class log_manager {
   result<void> lock_data_dir();
   // The partition directories of the data dir; queues removal of those a deletion left.
   result<std::vector<std::string>> scan_data_dir();
-  result<void> load_topics(const std::vector<std::string>& partition_dirs) EXCLUDES(_mutex);
-  result<void> open_logs() REQUIRES(_admin_mutex) EXCLUDES(_mutex);
+  // Reads the topic metadata; a new data directory gets an empty one written first.
+  result<void> load_topics(const std::vector<std::string>& partition_dirs) REQUIRES(_admin_mutex) EXCLUDES(_mutex);
+  // Opens every partition of every topic; returns what recovery did, summed over all of them.
+  result<partition_log::load_statistics> open_logs() REQUIRES(_admin_mutex) EXCLUDES(_mutex);
   // Retires directories of topics or partitions the metadata does not know.
   void retire_stray_dirs(const std::vector<std::string>& partition_dirs) EXCLUDES(_mutex);
 
@@ -142,6 +144,7 @@ class log_manager {
   // Set by load(), before the manager is shared; constant afterwards.
   std::unique_ptr<io::file_lock> _lock;
   bool _opened_clean = false;
+  bool _fresh = false;  // the data directory had no topic metadata: a first start
 
   // Lock order: _admin_mutex -> _mutex.
   // Serialises admin operations and checkpoint writes (held across I/O).

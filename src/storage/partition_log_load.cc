@@ -119,7 +119,9 @@ result<void> partition_log::load() {
   _high_watermark.store(leo);
   _log_start_offset.store(lso);
   if (auto r = load_producer_state(o.clean_shutdown, o.recovery_point); !r) return r;
-  SPATE_LOG_INFO(
+  // Per partition only at debug: a broker with many partitions prints one line per topic
+  // (log_loader.cc), and recovery that changed data has logged its own warnings.
+  SPATE_LOG_DEBUG(
       "event=log_loaded topic={} partition={} segments={} log_start_offset={} "
       "log_end_offset={} clean={} recovered_segments={} validated_bytes={} truncated_bytes={}",
       _topic, _partition, segs.size(), lso, leo, o.clean_shutdown, _load_stats.segments_recovered,

@@ -192,6 +192,21 @@ TEST_F(manager, partition_directories_without_topic_metadata_are_refused) {
   EXPECT_EQ(m.error(), errc::corrupt_log);
 }
 
+TEST_F(manager, a_broker_killed_while_creating_its_first_topic_starts_again_without_it) {
+  {
+    auto m = open_ok();
+    // What a kill -9 leaves when it lands after a partition directory was made and before the
+    // topic's metadata was written: the data directory's (empty) metadata is already on disk.
+    EXPECT_TRUE(std::filesystem::exists(data() / topics_file));
+    std::filesystem::create_directories(data() / "first-0");
+  }
+  auto m = open_ok();
+  pool.drain();
+  EXPECT_FALSE(std::filesystem::exists(data() / "first-0"));
+  EXPECT_FALSE(m->find_topic("first"));
+  EXPECT_TRUE(m->create_topic("first", 1));
+}
+
 TEST_F(manager, stray_partition_directories_of_deleted_topics_are_removed_at_start) {
   {
     auto m = open_ok();
