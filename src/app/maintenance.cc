@@ -1,6 +1,7 @@
 #include "app/maintenance.h"
 
 #include "base/log.h"
+#include "base/log_limit.h"
 
 namespace spate::app {
 
@@ -29,10 +30,14 @@ void maintenance::run() {
     if (now >= next_retention) {
       next_retention = now + _intervals.retention;
       if (auto r = _logs.enforce_retention(); !r) {
-        SPATE_LOG_WARN("event=retention_failed error={}", storage::to_string(r.error()));
-      } else if (r.value().segments_deleted > 0) {
-        SPATE_LOG_INFO("event=retention segments_deleted={} bytes_deleted={}", r.value().segments_deleted,
-                       r.value().bytes_deleted);
+        if (_retention_failing.set()) SPATE_LOG_WARN("event=retention_failed error={}", storage::to_string(r.error()));
+      } else {
+        if (auto failures = _retention_failing.clear())
+          SPATE_LOG_INFO("event=retention_recovered failed_runs={}", *failures);
+        if (r.value().segments_deleted > 0) {
+          SPATE_LOG_INFO("event=retention segments_deleted={} bytes_deleted={}", r.value().segments_deleted,
+                         r.value().bytes_deleted);
+        }
       }
     }
     if (now >= next_producer_expiry) {
@@ -43,7 +48,10 @@ void maintenance::run() {
     if (now >= next_checkpoint) {
       next_checkpoint = now + _intervals.checkpoint;
       if (auto r = _logs.checkpoint(); !r) {
-        SPATE_LOG_WARN("event=checkpoint_failed error={}", storage::to_string(r.error()));
+        if (_checkpoint_failing.set())
+          SPATE_LOG_WARN("event=checkpoint_failed error={}", storage::to_string(r.error()));
+      } else if (auto failures = _checkpoint_failing.clear()) {
+        SPATE_LOG_INFO("event=checkpoint_recovered failed_runs={}", *failures);
       }
     }
     lock.lock();

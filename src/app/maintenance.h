@@ -11,6 +11,8 @@
 #include <mutex>
 #include <thread>
 
+#include "base/log_limit.h"
+
 #include "storage/log_manager.h"
 
 namespace spate::app {
@@ -38,6 +40,9 @@ class maintenance {
   std::mutex _mutex;
   std::condition_variable _wake;
   bool _stopping = false;  // guarded by _mutex
+  // A failure repeats every period until it clears: logged when it starts and when it clears.
+  base::log_condition _retention_failing;
+  base::log_condition _checkpoint_failing;
   std::thread _thread;
 };
 

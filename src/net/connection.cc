@@ -13,6 +13,7 @@
 
 #include "base/assert.h"
 #include "base/log.h"
+#include "base/log_limit.h"
 #include "net/framing.h"
 
 namespace spate::net::detail {
@@ -84,7 +85,8 @@ void connection::close() {
 void connection::fail(bool warn, std::string_view detail) {
   if (_closed) return;
   if (warn) {
-    SPATE_LOG_WARN("closing connection id={} peer={} {}", _info.connection_id, _info.peer, detail);
+    // A client that sends garbage in a loop must not flood the log.
+    SPATE_LOG_WARN_RATE_LIMITED("closing connection id={} peer={} {}", _info.connection_id, _info.peer, detail);
   } else {
     SPATE_LOG_DEBUG("closing connection id={} peer={} {}", _info.connection_id, _info.peer, detail);
   }

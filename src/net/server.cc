@@ -20,6 +20,7 @@
 
 #include "base/assert.h"
 #include "base/log.h"
+#include "base/log_limit.h"
 #include "net/connection.h"
 
 namespace spate::net {
@@ -67,6 +68,7 @@ struct server::impl {
   std::vector<std::unique_ptr<worker>> workers;
   std::optional<tcp::acceptor> acceptor;
   std::size_t next_worker = 0;  // accept loop only
+  base::log_condition accept_failing;  // accept loop only
 
   bool running = false;  // controlling thread only
   bool started = false;  // controlling thread only
@@ -134,12 +136,13 @@ asio::awaitable<void> server::impl::accept_loop() {
     co_await acceptor->async_accept(socket, asio::redirect_error(asio::use_awaitable, ec));
     if (!acceptor->is_open() || ec == asio::error::operation_aborted) co_return;
     if (ec) {
-      // E.g. EMFILE: log, back off briefly instead of spinning, keep serving.
-      SPATE_LOG_WARN("accept failed error=\"{}\"", ec.message());
+      // E.g. EMFILE: log once, back off briefly instead of spinning, keep serving.
+      if (accept_failing.set()) SPATE_LOG_WARN("event=accept_failing error=\"{}\"", ec.message());
       backoff.expires_after(std::chrono::milliseconds(50));
       co_await backoff.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       continue;
     }
+    if (auto failures = accept_failing.clear()) SPATE_LOG_INFO("event=accept_recovered failed_accepts={}", *failures);
     asio::post(target.ctx, [&target, s = std::move(socket)]() mutable { target.adopt(std::move(s)); });
   }
 }
