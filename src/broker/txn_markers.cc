@@ -3,6 +3,7 @@
 #include <atomic>
 
 #include "base/log.h"
+#include "base/log_limit.h"
 #include "group/offsets_topic.h"
 #include "model/topic_name.h"
 
@@ -41,8 +42,8 @@ void txn_markers::write_markers(std::int64_t producer_id, std::int16_t producer_
     }
     auto appended = log->append_marker(producer_id, producer_epoch, coordinator_epoch, commit);
     if (!appended) {
-      SPATE_LOG_WARN("event=txn_marker_failed topic={} partition={} producer_id={} error={}", tp.topic, tp.partition,
-                     producer_id, storage::to_string(appended.error()));
+      SPATE_LOG_WARN_RATE_LIMITED("event=txn_marker_failed topic={} partition={} producer_id={} error={}", tp.topic,
+                                  tp.partition, producer_id, storage::to_string(appended.error()));
       pending->finish(i, appended.error());
       continue;
     }

@@ -7,6 +7,7 @@
 
 #include "base/assert.h"
 #include "base/log.h"
+#include "base/log_limit.h"
 #include "io/clock.h"
 #include "txn/transaction_coordinator.h"
 #include "txn/transaction_coordinator_internal.h"
@@ -70,8 +71,10 @@ void transaction_coordinator::on_markers_written(const std::string& id, std::int
         e->markers_left.erase(tp);
         break;
       default:
-        SPATE_LOG_WARN("event=transaction_marker_failed transactional_id={} topic={} partition={} error={} action=retry",
-                       id, tp.topic, tp.partition, storage::to_string(outcome));
+        // Retried until the partition takes it: a failed log would repeat this every attempt.
+        SPATE_LOG_WARN_RATE_LIMITED(
+            "event=transaction_marker_failed transactional_id={} topic={} partition={} error={} action=retry", id,
+            tp.topic, tp.partition, storage::to_string(outcome));
         retry = true;
         break;
     }
