@@ -7,21 +7,26 @@
 # Then it removes one test prerequisite (python3-lz4) and checks that scripts/preflight.sh fails
 # naming that package. Prints each result with the time it took; exits 0 only if all three pass.
 #
-# Usage (as root): bash scripts/fresh-machine-check.sh [--root DIR] [--keep]
-#   --root DIR  where to build the clean root (default /var/tmp/spate-fresh-root; wiped first)
-#   --keep      leave the root in place afterwards (it is wiped at the start of the next run);
-#               either way the commands' logs are kept in DIR.logs/
+# Usage (as root): bash scripts/fresh-machine-check.sh [--root DIR] [--keep] [--deps-only]
+#   --root DIR    where to build the clean root (default /var/tmp/spate-fresh-root; wiped first)
+#   --keep        leave the root in place afterwards (it is wiped at the start of the next run);
+#                 either way the commands' logs are kept in DIR.logs/
+#   --deps-only   only the dependency half, in minutes rather than an hour: install-deps.sh then
+#                 preflight.sh (which checks every row of scripts/prerequisites.txt) must pass in
+#                 the clean root; for a change that adds prerequisites but no new kind of build.
 # Uncommitted changes are not part of the check: it tests what a clone of HEAD would give a user.
 # It downloads and builds everything (about an hour on two cores), so CI does not run it.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 root=/var/tmp/spate-fresh-root
 keep=0
+deps_only=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --root) root="$2"; shift 2 ;;
     --keep) keep=1; shift ;;
-    *) echo "usage: $0 [--root DIR] [--keep]" >&2; exit 2 ;;
+    --deps-only) deps_only=1; shift ;;
+    *) echo "usage: $0 [--root DIR] [--keep] [--deps-only]" >&2; exit 2 ;;
   esac
 done
 [ "$(id -u)" -eq 0 ] || { echo "fresh-machine-check: run as root (debootstrap and chroot need it)" >&2; exit 2; }
@@ -29,7 +34,7 @@ done
 # Mounts made for the chroot live in a private mount namespace and vanish with this process.
 if [ -z "${SPATE_FRESH_CHECK_NS:-}" ]; then
   exec unshare --mount --propagation private env SPATE_FRESH_CHECK_NS=1 bash "$0" --root "$root" \
-    $([ "$keep" = 1 ] && echo --keep)
+    $([ "$keep" = 1 ] && echo --keep) $([ "$deps_only" = 1 ] && echo --deps-only)
 fi
 
 say() { printf '\n[fresh-machine-check %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
@@ -100,6 +105,21 @@ in_root() {
   chroot "$root" /usr/bin/env -i "${machine_env[@]}" HOME=/root LANG=C.UTF-8 TERM=dumb \
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin bash /root/command.sh
 }
+
+if [ "$deps_only" = 1 ]; then
+  say "dependencies only: scripts/install-deps.sh, then scripts/preflight.sh"
+  start=$SECONDS
+  deps_rc=0
+  in_root "bash scripts/install-deps.sh && bash scripts/preflight.sh" > "$root/root/deps.log" 2>&1 < /dev/null || deps_rc=$?
+  tail -n 5 "$root/root/deps.log"
+  say "summary"
+  if [ "$deps_rc" = 0 ]; then
+    echo "dependencies: passed: install-deps and preflight exit 0 after $((SECONDS - start))s"
+  else
+    echo "dependencies: FAILED (exit $deps_rc) after $((SECONDS - start))s (log: $root.logs/deps.log)"
+  fi
+  exit "$deps_rc"
+fi
 
 # 1. Install, build and run: wait for the broker's ready line, then stop it.
 say "README command 1: ${commands[0]}"
