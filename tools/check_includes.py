@@ -19,7 +19,7 @@ ALLOWED = {
     "quota": {"base", "model", "storage"},
     "broker": {"base", "model", "protocol", "storage", "io", "group", "txn", "quota"},
     "lag": {"base", "model", "protocol"},
-    "admin": {"base", "model", "protocol", "storage", "broker", "lag"},
+    "admin": {"base", "model", "protocol", "io", "storage", "group", "txn", "broker", "lag"},
     "app": {"base", "model", "protocol", "io", "storage", "net", "group", "txn", "quota", "broker", "lag", "admin"},
     "cli": {"base", "model", "protocol", "app", "broker", "lag"},
 }
