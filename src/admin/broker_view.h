@@ -84,7 +84,8 @@ struct storage_usage {
 };
 
 struct recovery_state {
-  bool clean_start = true;
+  bool new_data_dir = false;  // first start on this data directory: nothing to recover
+  bool clean_start = true;    // the previous broker stopped cleanly
   std::size_t segments_loaded = 0;
   std::size_t segments_recovered = 0;
   std::uint64_t bytes_truncated = 0;

@@ -36,7 +36,9 @@ nlohmann::json status_json(const api_context& ctx) {
         {"groups", ctx.view.groups().size()},
         {"connections", ctx.view.connection_count()}}},
       {"recovery",
-       {{"state", recovery.clean_start ? "clean_start" : "recovered"},
+       {{"state", recovery.new_data_dir  ? "new_data_dir"
+                  : recovery.clean_start ? "clean_start"
+                                         : "recovered"},
         {"clean_start", recovery.clean_start},
         {"segments_loaded", recovery.segments_loaded},
         {"segments_recovered", recovery.segments_recovered},

@@ -41,8 +41,8 @@ admin::admin_options admin_options_from(const broker_config& config) {
 }
 
 admin_view::admin_view(const storage::log_manager& logs, const group::coordinator& groups, const net::server& kafka,
-                       const broker_config& config, std::string cluster_id, const std::atomic<bool>& ready,
-                       std::chrono::steady_clock::time_point started)
+                       const broker_config& config, std::string cluster_id, bool new_data_dir,
+                       const std::atomic<bool>& ready, std::chrono::steady_clock::time_point started)
     : _logs(logs),
       _groups(groups),
       _kafka(kafka),
@@ -50,6 +50,7 @@ admin_view::admin_view(const storage::log_manager& logs, const group::coordinato
       _cluster_id(std::move(cluster_id)),
       _ready(ready),
       _started(started) {
+  _recovery.new_data_dir = new_data_dir;
   _recovery.clean_start = logs.opened_after_clean_shutdown();
   for (const auto& t : logs.list_topics()) {
     for (std::int32_t p = 0; p < t.partitions; ++p) {

@@ -32,7 +32,7 @@ class admin_view final : public admin::broker_view {
   // what recovery did now, so construct it after the logs are open. Every reference must
   // outlive the view.
   admin_view(const storage::log_manager& logs, const group::coordinator& groups, const net::server& kafka,
-             const broker_config& config, std::string cluster_id, const std::atomic<bool>& ready,
+             const broker_config& config, std::string cluster_id, bool new_data_dir, const std::atomic<bool>& ready,
              std::chrono::steady_clock::time_point started);
 
   admin::broker_identity identity() const override;

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <exception>
+#include <filesystem>
 #include <optional>
 #include <system_error>
 
@@ -96,6 +97,7 @@ int run_broker(const broker_config& config) {
   base::init_logging(config.log_level);
   const auto started = std::chrono::steady_clock::now();
   try {
+    const bool new_data_dir = !std::filesystem::exists(config.data_dir / "meta.properties");
     const auto identity = open_data_dir(config.data_dir, config.node_id);
     // Blocking work (fsync, file creation, unlink) never runs on an event loop.
     io::blocking_pool pool(2, "storage");
@@ -147,7 +149,7 @@ int run_broker(const broker_config& config) {
                          });
       // The HTTP admin API: its own thread; reads through the view, writes through the handlers.
       std::atomic<bool> ready{false};
-      admin_view view(logs, groups, server, config, identity.cluster_id, ready, started);
+      admin_view view(logs, groups, server, config, identity.cluster_id, new_data_dir, ready, started);
       std::optional<admin::admin_server> admin;
       if (config.admin_listener) {
         auto admin_options = admin_options_from(config);

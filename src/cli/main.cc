@@ -9,6 +9,7 @@
 #include "app/config.h"
 #include "app/serve.h"
 #include "broker/api_table.h"
+#include "cli/admin_commands.h"
 
 namespace {
 
@@ -62,6 +63,8 @@ int main(int argc, char** argv) {
       ->callback([] { std::fputs(spate::broker::compatibility_markdown().c_str(), stdout); });
   docs_cmd->add_subcommand("configuration", "docs/configuration.md: every broker setting and topic config")
       ->callback([] { std::fputs(spate::app::configuration_markdown().c_str(), stdout); });
+
+  spate::cli::register_admin_commands(app);
 
   CLI11_PARSE(app, argc, argv);
   return 0;
