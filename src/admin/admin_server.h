@@ -26,7 +26,7 @@ class admin_server {
   admin_server(const admin_server&) = delete;
   admin_server& operator=(const admin_server&) = delete;
 
-  // Binds and starts serving. Throws std::system_error when the address cannot be bound.
+  // Binds and starts serving. Throws (boost::system::system_error) when the address cannot be bound.
   void start();
   void stop();
 

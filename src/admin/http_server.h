@@ -43,8 +43,8 @@ class http_server {
   http_server(const http_server&) = delete;
   http_server& operator=(const http_server&) = delete;
 
-  // Binds and listens, then starts the thread. Throws std::system_error when the address cannot be
-  // resolved or bound. Call once.
+  // Binds and listens, then starts the thread. Throws boost::system::system_error when the address
+  // cannot be resolved or bound. Call once.
   void start();
   // Stops accepting, closes every connection, and joins the thread once requests in progress have
   // finished. Idempotent.

@@ -122,7 +122,8 @@ void add_status_routes(route_table& table, api_context& ctx) {
          {{"200", {{"description", "Metrics"}, {"content", {{"text/plain", {{"schema", {{"type", "string"}}}}}}}}},
           {"404", ok_response("No metrics provider")}}}},
        sync_handler([&ctx](http_request&) {
-         if (!ctx.options.metrics_text) return error_response(404, not_found, "metrics are not enabled");
+         if (!ctx.options.metrics_text)
+           return error_response(404, "METRICS_NOT_ENABLED", "no metrics provider is configured");
          http_response response;
          response.content_type = "text/plain; version=0.0.4; charset=utf-8";
          response.body = ctx.options.metrics_text();

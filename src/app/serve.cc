@@ -5,7 +5,6 @@
 #include <exception>
 #include <filesystem>
 #include <optional>
-#include <system_error>
 
 #include "admin/admin_server.h"
 #include "app/admin_view.h"
@@ -85,9 +84,9 @@ net::server_config server_config_from(const broker_config& config) {
 void start_admin(admin::admin_server& admin, const host_port& address) {
   try {
     admin.start();
-  } catch (const std::system_error& e) {
+  } catch (const std::exception& e) {  // Asio's system_error, e.g. "bind: Address already in use"
     throw std::runtime_error(
-        fmt::format("cannot listen on admin.listeners {}:{}: {}", address.host, address.port, e.code().message()));
+        fmt::format("cannot listen on admin.listeners {}:{}: {}", address.host, address.port, e.what()));
   }
 }
 
