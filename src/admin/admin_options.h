@@ -23,8 +23,8 @@ struct admin_options {
   std::uint16_t port = 9644;  // 0: ephemeral; read it back with admin_server::bound_port()
   // Headers and body of a request must arrive within this, else 408 and the connection closes.
   std::chrono::milliseconds request_timeout{10000};
-  std::size_t max_body_bytes = 1024 * 1024;  // larger: 413
-  std::size_t max_connections = 64;          // more: 503 and close
+  std::size_t max_body_bytes = std::size_t{1024} * 1024;  // larger: 413
+  std::size_t max_connections = 64;                       // more: 503 and close
 
   // GET /metrics (Prometheus text format 0.0.4). Unset: 404.
   std::function<std::string()> metrics_text;

@@ -29,7 +29,7 @@ using boost::system::error_code;
 
 namespace {
 
-constexpr std::size_t header_limit_bytes = 16 * 1024;
+constexpr std::size_t header_limit_bytes = std::size_t{16} * 1024;
 // After an error answer, how long the server keeps reading (and discarding) what the client still
 // sends, so that closing does not reset the connection before the client has read the answer.
 constexpr std::chrono::milliseconds drain_time{1000};
@@ -147,7 +147,7 @@ asio::awaitable<void> http_server::impl::session::close_gracefully() {
   _socket.shutdown(tcp::socket::shutdown_send, ec);
   if (!ec) {
     arm(drain_time);
-    std::array<char, 16 * 1024> discard{};
+    std::array<char, std::size_t{16} * 1024> discard{};
     std::size_t drained = 0;
     while (!ec && drained < 4 * _server.options.max_body_bytes) {
       drained += co_await _socket.async_read_some(asio::buffer(discard), asio::redirect_error(asio::use_awaitable, ec));

@@ -29,7 +29,7 @@ struct http_server_options {
   std::string host = "127.0.0.1";
   std::uint16_t port = 0;
   std::chrono::milliseconds request_timeout{10000};
-  std::size_t max_body_bytes = 1024 * 1024;
+  std::size_t max_body_bytes = std::size_t{1024} * 1024;
   std::size_t max_connections = 64;
 };
 
