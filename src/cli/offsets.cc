@@ -48,6 +48,7 @@ start_offset parse_start_offset(std::string_view text) {
   }
   if (!text.empty() && text[0] == '-') {
     const auto n = parse_int(text.substr(1), "--offset -N");
+    if (n < 0) throw std::invalid_argument("--offset -N: bad count '" + std::string(text) + "'");
     return {start_offset::kind::from_end, n};
   }
   const auto n = parse_int(text, "--offset (beginning|end|N|-N|@timestamp_ms)");
