@@ -358,7 +358,7 @@ void group_reset_offsets(const client_options& o, const reset_args& a) {
     print_text(json{{"group", a.group}, {"executed", a.execute}, {"partitions", rows}}.dump(2) + "\n");
     return;
   }
-  std::string text = tbl.render();
+  std::string text = tbl.render() + "\n";
   text += a.execute ? "offsets of group " + a.group + " reset\n"
                     : "dry run: nothing changed; run again with --execute to apply\n";
   print_text(text);
