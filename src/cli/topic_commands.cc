@@ -100,7 +100,7 @@ void topic_describe(const client_options& o, const std::string& topic) {
   std::sort(parts.begin(), parts.end(), [](auto* a, auto* b) { return a->id < b->id; });
   json partitions = json::array();
   table ptable({"PARTITION", "LEADER", "REPLICAS", "ISR", "LOG_START", "HIGH_WATERMARK"});
-  const bool progress = show_progress() && parts.size() > 50;
+  const bool progress = show_progress() && parts.size() > 20;
   for (const auto* p : parts) {
     const auto [low, high] = watermarks(client, what, topic, p->id);
     partitions.push_back({{"partition", p->id},
