@@ -86,6 +86,7 @@ std::pair<std::int64_t, std::int64_t> watermarks(kafka_client& client, std::stri
                                                  std::int32_t partition);
 
 // One admin request: options with the request timeout, a private result queue, and the wait.
+// Not thread-safe.
 class admin_request {
  public:
   admin_request(kafka_client& client, rd_kafka_admin_op_t op);

@@ -87,6 +87,9 @@ def test_consume_start_offsets_and_num(broker):
     assert values("--offset", "@1004500") == ["v5", "v6", "v7", "v8", "v9"]
     assert values("--offset", "@9999999999") == []
     assert values("--offset", "end") == []
+    # Piped, so no progress on stderr.
+    result = spate("consume", "events", "--num", "5", "-b", broker.bootstrap)
+    assert result.returncode == 0 and result.stderr == "" and len(result.stdout.split()) == 5
 
 
 def test_consume_with_a_group_commits_what_it_printed(broker):
