@@ -131,14 +131,21 @@ kafka_client::~kafka_client() {
   }
 }
 
-std::string kafka_client::last_error() const {
+void kafka_client::use_consumer_queue() {
+  rd_kafka_poll_set_consumer(_rk);
+  _consumer_queue = true;
+}
+
+std::string kafka_client::last_error() {
+  // Error callbacks are served by rd_kafka_poll (a consumer's come through its own poll).
+  if (!_consumer_queue) rd_kafka_poll(_rk, 0);
   const std::lock_guard lock(_context->mutex);
   return _context->last_error;
 }
 
 namespace {
 
-std::string with_last_error(const kafka_client& client, std::string_view detail) {
+std::string with_last_error(kafka_client& client, std::string_view detail) {
   std::string out(detail);
   const auto last = client.last_error();
   if (!last.empty()) out += " (" + last + ")";

@@ -54,11 +54,14 @@ class kafka_client {
 
   rd_kafka_t* get() const { return _rk; }
   int timeout_ms() const { return _timeout_ms; }
-  // The last error reported through librdkafka's error callback, or "".
-  std::string last_error() const;
+  // The last error reported through librdkafka's error callback (served here for a client not
+  // yet on its consumer queue), or "".
+  std::string last_error();
   // Whether destruction skips the consumer close (group leave and final commit), so that a failure
   // exits without waiting on a broker that may be gone.
   void set_abandon(bool abandon) { _abandon = abandon; }
+  // rd_kafka_poll_set_consumer: from here on, events come through rd_kafka_consumer_poll.
+  void use_consumer_queue();
 
   struct context;
 
@@ -68,6 +71,7 @@ class kafka_client {
   rd_kafka_type_t _type;
   int _timeout_ms;
   bool _abandon = false;
+  bool _consumer_queue = false;
 };
 
 // Metadata of every topic (never one by name, which may auto-create it); fails with the broker's error.

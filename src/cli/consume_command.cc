@@ -94,9 +94,9 @@ void consume(const client_options& o, const consume_args& a) {
   }
   kafka_client client(o, RD_KAFKA_CONSUMER, settings);
   client.set_abandon(true);  // until the consumer is running; then it leaves the group properly
-  rd_kafka_poll_set_consumer(client.get());
   const auto md = fetch_metadata(client, what);
   const auto& t = find_topic(*md, what, a.topic);
+  client.use_consumer_queue();
   if (grouped) {
     partition_list topics(rd_kafka_topic_partition_list_new(1));
     rd_kafka_topic_partition_list_add(topics.get(), a.topic.c_str(), RD_KAFKA_PARTITION_UA);

@@ -39,7 +39,11 @@ void group_list(const client_options& o) {
   const auto** errors = rd_kafka_ListConsumerGroups_result_errors(result, &n_errors);
   std::size_t n = 0;
   const auto** groups = rd_kafka_ListConsumerGroups_result_valid(result, &n);
-  if (n == 0 && n_errors > 0) fail("group list", rd_kafka_error_code(errors[0]), rd_kafka_error_string(errors[0]));
+  if (n == 0 && n_errors > 0) {
+    const auto last = client.last_error();
+    fail("group list", rd_kafka_error_code(errors[0]),
+         std::string(rd_kafka_error_string(errors[0])) + (last.empty() ? "" : " (" + last + ")"));
+  }
   std::vector<const rd_kafka_ConsumerGroupListing_t*> sorted(groups, groups + n);
   std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) {
     return std::string_view(rd_kafka_ConsumerGroupListing_group_id(a)) < rd_kafka_ConsumerGroupListing_group_id(b);
