@@ -90,6 +90,11 @@ def test_alter_config_sets_and_deletes_while_keeping_other_dynamic_configs(broke
     configs = {c["name"]: c["value"] for c in as_json(broker, "topic", "describe", "orders")["configs"]
                if c["source"] == "DYNAMIC_TOPIC_CONFIG"}
     assert configs == {"retention.ms": "2000"}
+    # Setting another config keeps the ones already set (AlterConfigs alone would drop them).
+    assert as_json(broker, "topic", "alter-config", "orders", "--set", "cleanup.policy=compact")["configs"] == \
+        {"cleanup.policy": "compact", "retention.ms": "2000"}
+    entries = client.describe_configs([resource])[resource].result(timeout=10)
+    assert entries["retention.ms"].value == "2000" and entries["cleanup.policy"].value == "compact"
 
 
 def test_alter_config_refuses_to_delete_a_config_that_is_not_set(broker):
@@ -122,6 +127,7 @@ def test_an_unreachable_broker_fails_within_the_timeout_with_one_line():
     result = spate("topic", "list", "-b", "127.0.0.1:1", "--timeout", "1500", timeout=30)
     line = failure(result)
     assert line.startswith("spate: topic list: "), line
+    assert "127.0.0.1:1" in line and "refused" in line, line  # librdkafka's connection error
     assert time.monotonic() - started < 10
 
 
