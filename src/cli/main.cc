@@ -10,6 +10,7 @@
 #include "app/serve.h"
 #include "broker/api_table.h"
 #include "cli/admin_commands.h"
+#include "cli/client_commands.h"
 
 namespace {
 
@@ -64,8 +65,14 @@ int main(int argc, char** argv) {
   docs_cmd->add_subcommand("configuration", "docs/configuration.md: every broker setting and topic config")
       ->callback([] { std::fputs(spate::app::configuration_markdown().c_str(), stdout); });
 
+  spate::cli::register_client_commands(app);
   spate::cli::register_admin_commands(app);
 
-  CLI11_PARSE(app, argc, argv);
+  // Exit status: 0 for success and --help/--version, 2 for a usage error.
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
   return 0;
 }

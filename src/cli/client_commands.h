@@ -1,0 +1,13 @@
+#pragma once
+// The `spate` client commands (topic, group, produce, consume, cluster): Kafka clients built on
+// librdkafka, so they work against any Kafka-compatible broker. docs/cli.md documents them.
+
+namespace CLI {
+class App;
+}
+
+namespace spate::cli {
+
+void register_client_commands(CLI::App& app);
+
+}  // namespace spate::cli
