@@ -72,8 +72,8 @@ class request_metrics {
   family& _handle;
   family& _send;
   family& _total;
-  std::unique_ptr<std::atomic<counter*>[]> _request_cells;  // [key * versions + version]
-  std::unique_ptr<std::atomic<counter*>[]> _error_cells;    // [key * codes + code - min_error_code]
+  std::unique_ptr<std::atomic<counter*>[]> _request_cells;           // [key * versions + version]
+  std::unique_ptr<std::atomic<counter*>[]> _error_cells;             // [key * codes + code - min_error_code]
   std::unique_ptr<std::atomic<api_histograms*>[]> _histogram_cells;  // [key], owned
 };
 

@@ -28,9 +28,8 @@ constexpr std::string_view per_partition = "only with `metrics.partition.labels=
 
 const std::array families{
     // Requests (recorded by the network layer and the dispatcher).
-    family_spec{names::requests_total, metric_type::counter, "Requests received, by API and version.", api_version,
-                "", "kafka.network:type=RequestMetrics,name=RequestsPerSec,request={api},version={version}",
-                no_buckets},
+    family_spec{names::requests_total, metric_type::counter, "Requests received, by API and version.", api_version, "",
+                "kafka.network:type=RequestMetrics,name=RequestsPerSec,request={api},version={version}", no_buckets},
     family_spec{names::request_errors_total, metric_type::counter,
                 "Errors returned, by API and Kafka error name; a response with several failed partitions counts "
                 "each (Produce, Fetch).",
@@ -41,8 +40,7 @@ const std::array families{
                 "kafka.network:type=RequestMetrics,name=RequestQueueTimeMs,request={api}", latency_buckets},
     family_spec{names::request_handle_seconds, metric_type::histogram,
                 "Time in the handler, including waits for durability and long polls.", api, "seconds",
-                "kafka.network:type=RequestMetrics,name=LocalTimeMs (+ RemoteTimeMs),request={api}",
-                latency_buckets},
+                "kafka.network:type=RequestMetrics,name=LocalTimeMs (+ RemoteTimeMs),request={api}", latency_buckets},
     family_spec{names::request_send_seconds, metric_type::histogram,
                 "Time from the handler's completion until the response is written (waiting for earlier "
                 "responses of the connection, then the write).",
@@ -54,9 +52,8 @@ const std::array families{
                 "produce and fetch latency.",
                 api, "seconds", "kafka.network:type=RequestMetrics,name=TotalTimeMs,request={api}", latency_buckets},
     // Topics.
-    family_spec{names::topic_bytes_in_total, metric_type::counter, "Record batch bytes appended by producers.",
-                topic, "bytes", "kafka.server:type=BrokerTopicMetrics,name=BytesInPerSec,topic={topic}",
-                no_buckets},
+    family_spec{names::topic_bytes_in_total, metric_type::counter, "Record batch bytes appended by producers.", topic,
+                "bytes", "kafka.server:type=BrokerTopicMetrics,name=BytesInPerSec,topic={topic}", no_buckets},
     family_spec{names::topic_records_in_total, metric_type::counter, "Records appended by producers.", topic, "",
                 "kafka.server:type=BrokerTopicMetrics,name=MessagesInPerSec,topic={topic}", no_buckets},
     family_spec{names::topic_bytes_out_total, metric_type::counter, "Record batch bytes returned to fetches.", topic,
@@ -70,9 +67,9 @@ const std::array families{
     family_spec{names::partition_log_size_bytes, metric_type::gauge, "Bytes of the partition's segments on disk.",
                 topic_partition, "bytes", "kafka.log:type=Log,name=Size,topic={topic},partition={partition}",
                 no_buckets, per_partition},
-    family_spec{names::partition_log_end_offset, metric_type::gauge, "The partition's log end offset.",
-                topic_partition, "", "kafka.log:type=Log,name=LogEndOffset,topic={topic},partition={partition}",
-                no_buckets, per_partition},
+    family_spec{names::partition_log_end_offset, metric_type::gauge, "The partition's log end offset.", topic_partition,
+                "", "kafka.log:type=Log,name=LogEndOffset,topic={topic},partition={partition}", no_buckets,
+                per_partition},
     // Storage.
     family_spec{names::storage_fsync_seconds, metric_type::histogram,
                 "Duration of each group-commit fdatasync of a partition log.", no_labels, "seconds",
@@ -82,8 +79,8 @@ const std::array families{
     // Network.
     family_spec{names::connections_active, metric_type::gauge, "Client connections open.", no_labels, "",
                 "kafka.server:type=socket-server-metrics,name=connection-count", no_buckets},
-    family_spec{names::connections_accepted_total, metric_type::counter, "Client connections accepted.", no_labels,
-                "", "kafka.server:type=socket-server-metrics,name=connection-creation-total", no_buckets},
+    family_spec{names::connections_accepted_total, metric_type::counter, "Client connections accepted.", no_labels, "",
+                "kafka.server:type=socket-server-metrics,name=connection-creation-total", no_buckets},
     // Consumer groups.
     family_spec{names::consumer_groups, metric_type::gauge, "Consumer groups by state.", state, "",
                 "kafka.coordinator.group:type=GroupMetadataManager,name=NumGroups{State}", no_buckets},
@@ -91,17 +88,17 @@ const std::array families{
                 "Rebalances started (a group entering PreparingRebalance).", no_labels, "",
                 "kafka.server:type=group-coordinator-metrics,name=group-rebalance-count", no_buckets},
     // Transactions.
-    family_spec{names::transactions_open, metric_type::gauge, "Transactions begun and not yet completed.",
-                no_labels, "", "", no_buckets},
-    family_spec{names::transactions_committed_total, metric_type::counter, "Transactions committed.", no_labels, "",
-                "", no_buckets},
+    family_spec{names::transactions_open, metric_type::gauge, "Transactions begun and not yet completed.", no_labels,
+                "", "", no_buckets},
+    family_spec{names::transactions_committed_total, metric_type::counter, "Transactions committed.", no_labels, "", "",
+                no_buckets},
     family_spec{names::transactions_aborted_total, metric_type::counter,
                 "Transactions aborted, by the client or on timeout.", no_labels, "", "", no_buckets},
     // The process (Prometheus' standard names, read from /proc/self).
-    family_spec{names::process_cpu_seconds_total, metric_type::counter, "User and system CPU time spent.",
-                no_labels, "seconds", "java.lang:type=OperatingSystem,name=ProcessCpuTime", no_buckets},
-    family_spec{names::process_resident_memory_bytes, metric_type::gauge, "Resident memory size.", no_labels,
-                "bytes", "", no_buckets},
+    family_spec{names::process_cpu_seconds_total, metric_type::counter, "User and system CPU time spent.", no_labels,
+                "seconds", "java.lang:type=OperatingSystem,name=ProcessCpuTime", no_buckets},
+    family_spec{names::process_resident_memory_bytes, metric_type::gauge, "Resident memory size.", no_labels, "bytes",
+                "", no_buckets},
     family_spec{names::process_virtual_memory_bytes, metric_type::gauge, "Virtual memory size.", no_labels, "bytes",
                 "java.lang:type=OperatingSystem,name=CommittedVirtualMemorySize", no_buckets},
     family_spec{names::process_open_fds, metric_type::gauge, "Open file descriptors.", no_labels, "",
@@ -119,12 +116,9 @@ const std::array families{
 
 std::string_view type_name(metric_type type) {
   switch (type) {
-    case metric_type::counter:
-      return "counter";
-    case metric_type::gauge:
-      return "gauge";
-    case metric_type::histogram:
-      return "histogram";
+    case metric_type::counter: return "counter";
+    case metric_type::gauge: return "gauge";
+    case metric_type::histogram: return "histogram";
   }
   return "untyped";
 }

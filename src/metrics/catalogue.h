@@ -19,8 +19,8 @@ struct family_spec {
   metric_type type;
   std::string_view help;
   std::span<const std::string_view> labels;
-  std::string_view unit;  // "seconds", "bytes", ... or "" for a plain count
-  std::string_view jmx;   // Kafka's nearest JMX metric, or "" when Kafka has none
+  std::string_view unit;            // "seconds", "bytes", ... or "" for a plain count
+  std::string_view jmx;             // Kafka's nearest JMX metric, or "" when Kafka has none
   std::span<const double> buckets;  // histograms only: upper bounds, ascending (+Inf implied)
   std::string_view note = {};       // when it is exported, if not always
 };

@@ -103,8 +103,8 @@ class collecting_sink final : public sample_sink {
 
 family::series& family::find_or_add(std::span<const std::string_view> label_values) {
   if (label_values.size() != _spec.labels.size()) {
-    throw std::logic_error(fmt::format("metric {}: {} label values for {} labels", _spec.name, label_values.size(),
-                                       _spec.labels.size()));
+    throw std::logic_error(
+        fmt::format("metric {}: {} label values for {} labels", _spec.name, label_values.size(), _spec.labels.size()));
   }
   for (auto& s : _series) {
     if (std::equal(s.label_values.begin(), s.label_values.end(), label_values.begin(), label_values.end())) return s;
@@ -112,15 +112,9 @@ family::series& family::find_or_add(std::span<const std::string_view> label_valu
   series& s = _series.emplace_back();
   s.label_values.assign(label_values.begin(), label_values.end());
   switch (_spec.type) {
-    case metric_type::counter:
-      s.c = std::make_unique<counter>();
-      break;
-    case metric_type::gauge:
-      s.g = std::make_unique<gauge>();
-      break;
-    case metric_type::histogram:
-      s.h = std::make_unique<histogram>(_spec.buckets, sum_scale_for(_spec));
-      break;
+    case metric_type::counter: s.c = std::make_unique<counter>(); break;
+    case metric_type::gauge: s.g = std::make_unique<gauge>(); break;
+    case metric_type::histogram: s.h = std::make_unique<histogram>(_spec.buckets, sum_scale_for(_spec)); break;
   }
   return s;
 }
@@ -170,12 +164,8 @@ void family::render(std::string& out) const {
   for (const series* s : recorded) {
     const auto labels = label_text(_spec.labels, s->label_values);
     switch (_spec.type) {
-      case metric_type::counter:
-        out += fmt::format("{}{} {}\n", _spec.name, labels, s->c->value());
-        break;
-      case metric_type::gauge:
-        out += fmt::format("{}{} {}\n", _spec.name, labels, s->g->value());
-        break;
+      case metric_type::counter: out += fmt::format("{}{} {}\n", _spec.name, labels, s->c->value()); break;
+      case metric_type::gauge: out += fmt::format("{}{} {}\n", _spec.name, labels, s->g->value()); break;
       case metric_type::histogram: {
         const auto counts = s->h->bucket_counts();
         std::uint64_t cumulative = 0;

@@ -13,8 +13,9 @@ using namespace std::chrono_literals;
 bool contains(const std::string& text, const std::string& fragment) { return text.find(fragment) != std::string::npos; }
 
 request_labels test_labels() {
-  return {[](std::int16_t key) { return key == 0 ? std::string("Produce") : "api" + std::to_string(key); },
-          [](std::int16_t code) { return code == 3 ? std::string("UNKNOWN_TOPIC_OR_PARTITION") : std::to_string(code); }};
+  return {
+      [](std::int16_t key) { return key == 0 ? std::string("Produce") : "api" + std::to_string(key); },
+      [](std::int16_t code) { return code == 3 ? std::string("UNKNOWN_TOPIC_OR_PARTITION") : std::to_string(code); }};
 }
 
 TEST(exposition, a_counter_has_help_type_and_one_sample_per_label_set) {
@@ -73,8 +74,8 @@ TEST(exposition, errors_are_counted_by_api_and_kafka_error_name_and_success_is_n
   broker_metrics m(reg, test_labels());
   m.requests().record_error(0, 3, 2);
   m.requests().record_error(0, 3);
-  m.requests().record_error(0, 0);       // NONE
-  m.requests().record_error(0, 30000);   // outside the table: ignored, never a crash
+  m.requests().record_error(0, 0);      // NONE
+  m.requests().record_error(0, 30000);  // outside the table: ignored, never a crash
   m.requests().record_error(-5, 3);
   const auto text = reg.render_exposition();
   EXPECT_TRUE(contains(text, "spate_request_errors_total{api=\"Produce\",error=\"UNKNOWN_TOPIC_OR_PARTITION\"} 3\n"))
