@@ -9,6 +9,7 @@
 #include "app/config.h"
 #include "app/serve.h"
 #include "broker/api_table.h"
+#include "metrics/catalogue.h"
 
 namespace {
 
@@ -62,6 +63,9 @@ int main(int argc, char** argv) {
       ->callback([] { std::fputs(spate::broker::compatibility_markdown().c_str(), stdout); });
   docs_cmd->add_subcommand("configuration", "docs/configuration.md: every broker setting and topic config")
       ->callback([] { std::fputs(spate::app::configuration_markdown().c_str(), stdout); });
+  docs_cmd->add_subcommand("metrics", "docs/metrics.md: every metric with its Kafka JMX equivalent")->callback([] {
+    std::fputs(spate::metrics::metrics_markdown().c_str(), stdout);
+  });
 
   CLI11_PARSE(app, argc, argv);
   return 0;
