@@ -237,6 +237,9 @@ class Broker:
         if topics:
             self.settings["topics"] = ",".join(f"{t}:{p}" for t, p in topics)
         cmd = [binary, "serve", "--listen", self.bootstrap, "--data-dir", self.data]
+        # The admin API on an ephemeral port: two brokers run side by side (older binaries lack it).
+        if spate_supports(binary, "admin.listeners"):
+            cmd += ["--set", "admin.listeners=127.0.0.1:0"]
         for k, v in self.settings.items():
             cmd += ["--set", f"{k}={v}"]
         self.cmd = cmd

@@ -20,7 +20,7 @@ ALLOWED = {
     "quota": {"base", "model", "storage"},
     "broker": {"base", "model", "protocol", "storage", "io", "group", "txn", "quota", "metrics"},
     "lag": {"base", "model", "protocol"},
-    "admin": {"base", "model", "protocol", "storage", "broker", "lag"},
+    "admin": {"base", "model", "protocol", "io", "storage", "group", "txn", "broker", "lag"},
     "app": {"base", "model", "protocol", "io", "storage", "net", "group", "txn", "quota", "broker", "lag", "admin", "metrics"},
     "cli": {"base", "model", "protocol", "app", "broker", "lag", "metrics"},
 }

@@ -214,6 +214,22 @@ const std::vector<setting>& settings() {
          c.producer_id_expiration_check_interval_ms =
              parse_int<std::int64_t>(k, v, 1, std::numeric_limits<std::int32_t>::max());
        }},
+      {"admin.listeners", "127.0.0.1:9644",
+       "Address of the HTTP admin API, HOST:PORT (port 0: any free port; empty: disabled). It has no "
+       "authentication yet: keep it on loopback.",
+       [](broker_config& c, auto k, auto v) {
+         if (v.empty()) {
+           c.admin_listener.reset();
+         } else {
+           c.admin_listener = parse_listener(k, v);
+         }
+       }},
+      {"admin.request.timeout.ms", "10000",
+       "Time a client has to send an admin API request's headers and body; later, the answer is 408 and the "
+       "connection closes.",
+       [](broker_config& c, auto k, auto v) {
+         c.admin_request_timeout_ms = parse_int<std::int64_t>(k, v, 100, 3600000);
+       }},
       {"topics", "(none)", "Topics to create at start-up: name[:partitions],...",
        [](broker_config& c, auto k, auto v) {
          for (auto& topic : parse_topics(k, v)) c.topics.push_back(std::move(topic));

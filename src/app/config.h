@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -51,6 +52,9 @@ struct broker_config {
   txn::coordinator_config transactions;
   std::int64_t producer_id_expiration_ms = 86400000;              // producer.id.expiration.ms
   std::int64_t producer_id_expiration_check_interval_ms = 600000;  // producer.id.expiration.check.interval.ms
+  // The HTTP admin API (admin.*); nullopt: disabled.
+  std::optional<host_port> admin_listener = host_port{"127.0.0.1", 9644};
+  std::int64_t admin_request_timeout_ms = 10000;
 
   // The address clients are told to connect to (Metadata's broker list).
   host_port advertised() const {

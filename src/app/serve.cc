@@ -1,7 +1,13 @@
 #include "app/serve.h"
 
+#include <atomic>
+#include <chrono>
 #include <exception>
+#include <filesystem>
+#include <optional>
 
+#include "admin/admin_server.h"
+#include "app/admin_view.h"
 #include "app/broker_metrics.h"
 #include "app/data_dir.h"
 #include "app/maintenance.h"
@@ -76,11 +82,23 @@ net::server_config server_config_from(const broker_config& config, broker_metric
   return net_config;
 }
 
+// Binds the admin API, or stops start-up with one line naming the address.
+void start_admin(admin::admin_server& admin, const host_port& address) {
+  try {
+    admin.start();
+  } catch (const std::exception& e) {  // Asio's system_error, e.g. "bind: Address already in use"
+    throw std::runtime_error(
+        fmt::format("cannot listen on admin.listeners {}:{}: {}", address.host, address.port, e.what()));
+  }
+}
+
 }  // namespace
 
 int run_broker(const broker_config& config) {
   base::init_logging(config.log_level);
+  const auto started = std::chrono::steady_clock::now();
   try {
+    const bool new_data_dir = !std::filesystem::exists(config.data_dir / "meta.properties");
     const auto identity = open_data_dir(config.data_dir, config.node_id);
     // Blocking work (fsync, file creation, unlink) never runs on an event loop.
     io::blocking_pool pool(2, "storage");
@@ -146,16 +164,35 @@ int run_broker(const broker_config& config) {
                            return dispatcher.handle(std::move(frame), connection.peer, connection.executor);
                          });
       if (metrics) metrics->collect_connections(server);
+      // The HTTP admin API: its own thread; reads through the view, writes through the handlers.
+      std::atomic<bool> ready{false};
+      admin_view view(logs, groups, server, config, identity.cluster_id, new_data_dir, ready, started);
+      std::optional<admin::admin_server> admin;
+      if (config.admin_listener) {
+        auto admin_options = admin_options_from(config);
+        // GET /metrics; without the hook (metrics.enabled=false) it answers 404.
+        if (metrics) admin_options.metrics_text = [m = metrics.get()] { return m->render_exposition(); };
+        // Hooks other modules fill in: admin_options.metrics_text (GET /metrics),
+        // admin_options.status_sections["name"] (blocks of /v1/status), admin_options.diag (/v1/diag).
+        admin.emplace(std::move(admin_options), view, &services);
+        start_admin(*admin, *config.admin_listener);
+      }
       server.start();
       signal = run_until_signal(
           server,
           [&] {
+            ready = true;
             SPATE_LOG_INFO(
-                "spate ready listener={}:{} advertised={}:{} node_id={} cluster_id={} data_dir={} clean_start={}",
+                "spate ready listener={}:{} advertised={}:{} admin={} node_id={} cluster_id={} data_dir={} "
+                "clean_start={}",
                 config.listener.host, server.bound_port(), config.advertised().host, config.advertised().port,
-                config.node_id, identity.cluster_id, config.data_dir.string(), logs.opened_after_clean_shutdown());
+                admin ? admin->address() : "off", config.node_id, identity.cluster_id, config.data_dir.string(),
+                logs.opened_after_clean_shutdown());
           },
-          [&groups, &transactions] {
+          [&groups, &transactions, &admin, &ready] {
+            // The admin API stops first: its writes in progress finish while the broker still serves them.
+            ready = false;
+            if (admin) admin->stop();
             // Requests held by the coordinators (JoinGroup, SyncGroup) are answered while their
             // connections can still carry the answer; no new marker write starts.
             groups.shutdown();

@@ -9,6 +9,7 @@
 #include "app/config.h"
 #include "app/serve.h"
 #include "broker/api_table.h"
+#include "cli/admin_commands.h"
 #include "metrics/catalogue.h"
 
 namespace {
@@ -66,6 +67,8 @@ int main(int argc, char** argv) {
   docs_cmd->add_subcommand("metrics", "docs/metrics.md: every metric with its Kafka JMX equivalent")->callback([] {
     std::fputs(spate::metrics::metrics_markdown().c_str(), stdout);
   });
+
+  spate::cli::register_admin_commands(app);
 
   CLI11_PARSE(app, argc, argv);
   return 0;

@@ -1,6 +1,7 @@
 """Fixtures that run the real build/spate binary on a free loopback port."""
 import os
 import pathlib
+import re
 import socket
 import subprocess
 import threading
@@ -26,9 +27,13 @@ class Broker:
         self.host = "127.0.0.1"
         self.data_dir = data_dir
         self.log = []
+        self.admin_url = None  # "http://HOST:PORT" of the admin API, from the ready line
         self._ready = threading.Event()
+        # The admin API on an ephemeral port, so brokers running in parallel never meet on 9644
+        # (a test's own --set admin.listeners=... comes later and wins).
         self.proc = subprocess.Popen(
-            [str(SPATE), "serve", "--listen", f"{self.host}:{self.port}", "--data-dir", str(data_dir), *extra_args],
+            [str(SPATE), "serve", "--listen", f"{self.host}:{self.port}", "--data-dir", str(data_dir),
+             "--set", "admin.listeners=127.0.0.1:0", *extra_args],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         threading.Thread(target=self._read_log, daemon=True).start()
         if not self._ready.wait(READY_TIMEOUT_S):
@@ -39,6 +44,9 @@ class Broker:
         for line in self.proc.stderr:
             self.log.append(line)
             if " ready " in line:
+                admin = re.search(r" admin=(\S+:\d+)", line)
+                if admin:
+                    self.admin_url = f"http://{admin.group(1)}"
                 self._ready.set()
         self._ready.set()  # process exited; the waiter checks the log
 

@@ -6,8 +6,8 @@ from conftest import SPATE
 
 
 def run_serve(*args, tmp_path):
-    return subprocess.run([str(SPATE), "serve", "--data-dir", str(tmp_path / "d"), *args], capture_output=True,
-                          text=True, timeout=30)
+    return subprocess.run([str(SPATE), "serve", "--data-dir", str(tmp_path / "d"), "--set", "admin.listeners=127.0.0.1:0",
+                           *args], capture_output=True, text=True, timeout=30)
 
 
 def test_help_explains_the_config_keys():

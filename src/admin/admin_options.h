@@ -1,0 +1,37 @@
+#pragma once
+// The admin server's settings and the hooks other modules plug into (metrics, status sections,
+// request diagnostics). app/ fills them in (app/admin_view.cc: admin_options_from()).
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "admin/diag_source.h"
+
+namespace spate::admin {
+
+// One named block of /v1/status, e.g. "quota" -> {...}. Called on the admin thread per request.
+using status_section = std::function<nlohmann::json()>;
+
+struct admin_options {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 9644;  // 0: ephemeral; read it back with admin_server::bound_port()
+  // Headers and body of a request must arrive within this, else 408 and the connection closes.
+  std::chrono::milliseconds request_timeout{10000};
+  std::size_t max_body_bytes = std::size_t{1024} * 1024;  // larger: 413
+  std::size_t max_connections = 64;                       // more: 503 and close
+
+  // GET /metrics (Prometheus text format 0.0.4). Unset: 404.
+  std::function<std::string()> metrics_text;
+  // Extra blocks of /v1/status, by name (a name of a built-in field is overridden).
+  std::map<std::string, status_section> status_sections;
+  // /v1/diag's request diagnostics; null: no_diag_source.
+  std::shared_ptr<const diag_source> diag;
+};
+
+}  // namespace spate::admin

@@ -1,0 +1,26 @@
+#pragma once
+// The admin API's view of one HTTP exchange, independent of the HTTP library (Beast stays in
+// http_server.cc). Plain values; not shared between threads.
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace spate::admin {
+
+struct http_request {
+  std::string method;                         // "GET", "POST", ...
+  std::string path;                           // without the query string, not percent-decoded
+  std::map<std::string, std::string> query;   // decoded
+  std::map<std::string, std::string> params;  // `{name}` segments of the matched route, decoded
+  std::string body;
+};
+
+struct http_response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // extra headers (Allow, ...)
+};
+
+}  // namespace spate::admin

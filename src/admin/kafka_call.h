@@ -1,0 +1,37 @@
+#pragma once
+// The one place the admin API writes: it builds a Kafka request (protocol's generated types) and
+// awaits the same handler the Kafka listener runs for it, so validation and error codes are the
+// Kafka APIs' own. The handler runs on the admin server's executor as if from a client with
+// client id "spate-admin".
+#include <cstdint>
+
+// Boost 1.74's awaitable.hpp uses std::exchange without including <utility>.
+#include <utility>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include "broker/request_context.h"
+#include "protocol/messages/request_header.h"
+
+namespace spate::broker {
+class broker;
+}
+
+namespace spate::admin {
+
+template <typename Handler>
+boost::asio::awaitable<typename Handler::response> kafka_call(broker::broker& services,
+                                                              boost::asio::any_io_executor executor,
+                                                              typename Handler::request request,
+                                                              std::int16_t version = Handler::max_version) {
+  protocol::request_header header;
+  header.request_api_key = static_cast<std::int16_t>(Handler::request::key);
+  header.request_api_version = version;
+  header.correlation_id = 0;
+  header.client_id = "spate-admin";
+  broker::request_context ctx{services, header, version, "admin", std::move(executor)};
+  co_return co_await Handler::handle(ctx, std::move(request));
+}
+
+}  // namespace spate::admin

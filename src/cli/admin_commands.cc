@@ -1,0 +1,181 @@
+#include "cli/admin_commands.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "cli/admin_client.h"
+
+namespace spate::cli {
+namespace {
+
+struct admin_flags {
+  std::string admin;
+  bool json = false;
+};
+
+// GETs `path` and returns its JSON; exits 1 with one line when that fails.
+nlohmann::json fetch(const char* command, const admin_flags& flags, const std::string& path) {
+  const auto url = admin_url(flags.admin);
+  try {
+    const auto result = http_get(url, path);
+    auto body = nlohmann::json::parse(result.body, nullptr, false);
+    if (result.status != 200 || body.is_discarded()) {
+      const auto message = body.is_object() && body.contains("message") ? body["message"].dump() : result.body;
+      std::fprintf(stderr, "spate %s: %s%s answered %d: %s\n", command, url.c_str(), path.c_str(), result.status,
+                   message.c_str());
+      std::exit(1);
+    }
+    return body;
+  } catch (const admin_unreachable& e) {
+    std::fprintf(stderr, "spate %s: cannot reach the admin API at %s: %s\n", command, url.c_str(), e.what());
+    std::exit(1);
+  }
+}
+
+std::string text(const nlohmann::json& value) {
+  if (value.is_null()) return "-";
+  if (value.is_string()) return value.get<std::string>();
+  if (value.is_boolean()) return value.get<bool>() ? "yes" : "no";
+  return value.dump();
+}
+
+std::string bytes(const nlohmann::json& value) {
+  if (!value.is_number()) return "-";
+  auto n = value.get<double>();
+  static constexpr const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  std::size_t unit = 0;
+  while (n >= 1024 && unit + 1 < std::size(units)) {
+    n /= 1024;
+    ++unit;
+  }
+  return unit == 0 ? fmt::format("{} B", value.get<std::uint64_t>()) : fmt::format("{:.1f} {}", n, units[unit]);
+}
+
+std::string duration(std::int64_t seconds) {
+  const auto d = seconds / 86400, h = seconds / 3600 % 24, m = seconds / 60 % 60, s = seconds % 60;
+  if (d > 0) return fmt::format("{}d {}h {}m {}s", d, h, m, s);
+  if (h > 0) return fmt::format("{}h {}m {}s", h, m, s);
+  if (m > 0) return fmt::format("{}m {}s", m, s);
+  return fmt::format("{}s", s);
+}
+
+void print_pairs(const std::vector<std::pair<std::string, std::string>>& rows) {
+  std::size_t width = 0;
+  for (const auto& [key, value] : rows) width = std::max(width, key.size());
+  for (const auto& [key, value] : rows) std::fputs(fmt::format("{:<{}}  {}\n", key, width, value).c_str(), stdout);
+}
+
+void print_table(const std::string& title, const std::vector<std::string>& header,
+                 const std::vector<std::vector<std::string>>& rows) {
+  std::fputs(fmt::format("\n{}\n", title).c_str(), stdout);
+  if (rows.empty()) {
+    std::fputs("  (none)\n", stdout);
+    return;
+  }
+  std::vector<std::size_t> widths(header.size());
+  for (std::size_t c = 0; c < header.size(); ++c) widths[c] = header[c].size();
+  for (const auto& row : rows) {
+    for (std::size_t c = 0; c < row.size() && c < widths.size(); ++c) widths[c] = std::max(widths[c], row[c].size());
+  }
+  auto line = [&widths](const std::vector<std::string>& cells) {
+    std::string out;
+    for (std::size_t c = 0; c < cells.size(); ++c) out += fmt::format("  {:<{}}", cells[c], widths[c]);
+    while (!out.empty() && out.back() == ' ') out.pop_back();
+    std::fputs((out + "\n").c_str(), stdout);
+  };
+  line(header);
+  for (const auto& row : rows) line(row);
+}
+
+const nlohmann::json& field(const nlohmann::json& object, const char* key) {
+  static const nlohmann::json null;
+  return object.is_object() && object.contains(key) ? object[key] : null;
+}
+
+void print_status(const nlohmann::json& s) {
+  const auto& usage = field(s, "usage");
+  const auto& counts = field(s, "counts");
+  const auto& recovery = field(s, "recovery");
+  const auto& listeners = field(s, "listeners");
+  std::vector<std::pair<std::string, std::string>> rows = {
+      {"node id", text(field(s, "node_id"))},
+      {"version", text(field(s, "version"))},
+      {"cluster id", text(field(s, "cluster_id"))},
+      {"uptime", field(s, "uptime_s").is_number() ? duration(field(s, "uptime_s").get<std::int64_t>()) : "-"},
+      {"ready", text(field(s, "ready"))},
+      {"kafka listener", text(field(listeners, "kafka"))},
+      {"admin listener", text(field(listeners, "admin"))},
+      {"data dir", text(field(s, "data_dir"))},
+      {"log bytes", bytes(field(usage, "log_bytes"))},
+      {"disk free",
+       fmt::format("{} of {}", bytes(field(usage, "fs_free_bytes")), bytes(field(usage, "fs_total_bytes")))},
+      {"topics", text(field(counts, "topics"))},
+      {"partitions", text(field(counts, "partitions"))},
+      {"groups", text(field(counts, "groups"))},
+      {"connections", text(field(counts, "connections"))},
+      {"recovery", fmt::format("{} (segments loaded {}, recovered {})", text(field(recovery, "state")),
+                               text(field(recovery, "segments_loaded")), text(field(recovery, "segments_recovered")))},
+  };
+  // Sections other modules add (quota, lag...): one line each.
+  static constexpr const char* built_in[] = {"node_id",   "version",  "cluster_id", "uptime_s", "ready",
+                                             "listeners", "data_dir", "usage",      "counts",   "recovery"};
+  for (const auto& [name, value] : s.items()) {
+    if (std::find(std::begin(built_in), std::end(built_in), name) == std::end(built_in))
+      rows.emplace_back(name, value.dump());
+  }
+  print_pairs(rows);
+}
+
+void print_diag(const nlohmann::json& d) {
+  std::vector<std::vector<std::string>> largest, slowest, errors;
+  for (const auto& p : field(d, "largest_partitions")) {
+    largest.push_back({text(field(p, "topic")), text(field(p, "partition")), bytes(field(p, "size_bytes"))});
+  }
+  for (const auto& r : field(d, "slowest_requests")) {
+    slowest.push_back({text(field(r, "kind")), text(field(r, "count")), text(field(r, "mean_ms")),
+                       text(field(r, "p99_ms")), text(field(r, "max_ms"))});
+  }
+  for (const auto& e : field(d, "recent_errors")) {
+    errors.push_back({text(field(e, "kind")), text(field(e, "error")), text(field(e, "count"))});
+  }
+  print_table("Largest partitions", {"TOPIC", "PARTITION", "SIZE"}, largest);
+  print_table("Slowest request kinds", {"KIND", "COUNT", "MEAN_MS", "P99_MS", "MAX_MS"}, slowest);
+  print_table("Recent errors", {"KIND", "ERROR", "COUNT"}, errors);
+}
+
+void add_command(CLI::App& app, const char* name, const char* help, const char* path,
+                 void (*print)(const nlohmann::json&)) {
+  auto flags = std::make_shared<admin_flags>();
+  auto* cmd = app.add_subcommand(name, help);
+  cmd->add_option("--admin", flags->admin, "Admin API URL (default: $SPATE_ADMIN, else http://127.0.0.1:9644)");
+  cmd->add_flag("--json", flags->json, "Print the API's JSON");
+  cmd->callback([flags, name, path, print] {
+    const auto body = fetch(name, *flags, path);
+    if (flags->json) {
+      std::fputs((body.dump(2) + "\n").c_str(), stdout);
+    } else {
+      print(body);
+    }
+    std::fflush(stdout);
+    std::exit(0);
+  });
+}
+
+}  // namespace
+
+void register_admin_commands(CLI::App& app) {
+  add_command(app, "status", "Show a running broker's status (from its admin API)", "/v1/status", print_status);
+  add_command(app, "diag", "Show a running broker's diagnostics: largest partitions, slow requests, errors", "/v1/diag",
+              print_diag);
+}
+
+}  // namespace spate::cli
