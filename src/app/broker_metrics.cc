@@ -41,15 +41,20 @@ void broker_metrics_wiring::collect_topics(const storage::log_manager& logs, boo
     };
   };
   using plog = storage::partition_log;
-  auto relaxed = [](const std::atomic<std::uint64_t>& a) { return static_cast<double>(a.load(std::memory_order_relaxed)); };
-  _metrics.collect(names::topic_bytes_in_total, per_topic([relaxed](const plog& l) { return relaxed(l.traffic().bytes_in); }));
+  auto relaxed = [](const std::atomic<std::uint64_t>& a) {
+    return static_cast<double>(a.load(std::memory_order_relaxed));
+  };
+  _metrics.collect(names::topic_bytes_in_total,
+                   per_topic([relaxed](const plog& l) { return relaxed(l.traffic().bytes_in); }));
   _metrics.collect(names::topic_records_in_total,
                    per_topic([relaxed](const plog& l) { return relaxed(l.traffic().records_in); }));
-  _metrics.collect(names::topic_bytes_out_total, per_topic([relaxed](const plog& l) { return relaxed(l.traffic().bytes_out); }));
+  _metrics.collect(names::topic_bytes_out_total,
+                   per_topic([relaxed](const plog& l) { return relaxed(l.traffic().bytes_out); }));
   _metrics.collect(names::topic_records_out_total,
                    per_topic([relaxed](const plog& l) { return relaxed(l.traffic().records_out); }));
   _metrics.collect(names::topic_partitions, per_topic([](const plog&) { return 1.0; }));
-  _metrics.collect(names::topic_log_size_bytes, per_topic([](const plog& l) { return static_cast<double>(l.size_bytes()); }));
+  _metrics.collect(names::topic_log_size_bytes,
+                   per_topic([](const plog& l) { return static_cast<double>(l.size_bytes()); }));
   if (!partition_labels) return;
   auto per_partition = [&logs](auto value) {
     return [&logs, value](metrics::sample_sink& sink) {

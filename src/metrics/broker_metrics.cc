@@ -10,8 +10,7 @@ double seconds(std::chrono::nanoseconds d) { return std::chrono::duration<double
 }  // namespace
 
 request_metrics::request_metrics(registry& reg, request_labels labels)
-    : _registry(reg),
-      _labels(std::move(labels)),
+    : _labels(std::move(labels)),
       _requests(reg.get(names::requests_total)),
       _errors(reg.get(names::request_errors_total)),
       _queue(reg.get(names::request_queue_seconds)),

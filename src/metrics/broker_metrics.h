@@ -64,7 +64,6 @@ class request_metrics {
   counter& error_counter(std::int16_t key, std::int16_t code);
   const api_histograms& histograms(std::int16_t key);
 
-  registry& _registry;
   request_labels _labels;
   family& _requests;
   family& _errors;

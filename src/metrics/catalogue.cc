@@ -23,7 +23,6 @@ constexpr std::array latency_buckets{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.0
 constexpr std::array batch_buckets{1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0};
 constexpr std::array<double, 0> no_buckets{};
 
-constexpr std::string_view rm = "kafka.network:type=RequestMetrics";
 constexpr std::string_view per_partition = "only with `metrics.partition.labels=true`";
 
 const std::array families{
