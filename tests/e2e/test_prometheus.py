@@ -9,7 +9,7 @@ import urllib.parse
 import urllib.request
 
 import pytest
-from confluent_kafka import Producer
+from confluent_kafka import Consumer, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from conftest import free_port, wait_until
@@ -53,6 +53,30 @@ def test_promtool_accepts_the_exposition(broker):
         assert family in text
     assert sample(text, 'spate_topic_records_in_total{topic="orders"}') == 10
     assert sample(text, 'spate_topic_partitions{topic="orders"}') == 3
+
+
+def test_fetches_count_records_out_and_a_group_counts_its_rebalance(broker):
+    produce(broker, "events", 20)
+    c = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": "metrics-g", "auto.offset.reset": "earliest",
+                  "enable.auto.commit": False})
+    c.subscribe(["events"])
+    got = []
+
+    def consumed_all():
+        m = c.poll(0.2)
+        if m is not None and not m.error():
+            got.append(m)
+        return len(got) == 20
+    try:
+        wait_until(consumed_all, 30, "20 records consumed")
+        text = scrape(broker)
+        assert sample(text, 'spate_topic_records_out_total{topic="events"}') >= 20
+        assert sample(text, 'spate_topic_bytes_out_total{topic="events"}') > 0
+        assert sample(text, "spate_consumer_group_rebalances_total") >= 1
+        assert sample(text, 'spate_consumer_groups{state="Stable"}') == 1
+        assert sample(text, 'spate_requests_total{api="Fetch"') is not None
+    finally:
+        c.close()
 
 
 def test_errors_are_counted_by_api_and_kafka_error_name(broker):
