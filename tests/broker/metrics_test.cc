@@ -51,7 +51,8 @@ TEST_F(metrics_test, fetch_counts_the_batches_it_returns_and_per_partition_error
   auto& traffic = services.logs().get("t", 1)->traffic();
   EXPECT_EQ(traffic.records_out.load(), 6u);
   EXPECT_EQ(traffic.bytes_out.load(), part.records->size());
-  EXPECT_EQ(fetch_one(services, "nope", 0, 0).error_code, static_cast<std::int16_t>(protocol::error_code::unknown_topic_or_partition));
+  EXPECT_EQ(fetch_one(services, "nope", 0, 0).error_code,
+            static_cast<std::int16_t>(protocol::error_code::unknown_topic_or_partition));
   EXPECT_EQ(errors("Fetch", "UNKNOWN_TOPIC_OR_PARTITION"), 1u);
 }
 
