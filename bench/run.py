@@ -492,6 +492,51 @@ def run_spate(bench: Bench, spate: str, workdir: str, brokers_out: dict) -> None
         brokers_out["durable"]["durability"] = d_dur
 
 
+METRICS_PAIR = ["produce_100b_acks1_metrics_on", "produce_100b_acks1_metrics_off"]
+
+
+def run_metrics_pair(bench: Bench, spate: str, workdir: str, out: dict) -> None:
+    """The cost of recording metrics: produce throughput (100-byte records, acks=1, page cache: the
+    most requests per byte, so the most recording per byte) against two brokers started side by
+    side, one with metrics.enabled=false, in alternating rounds (on, off, off, on) so drift in the
+    machine's speed cancels out. `out` gets each side's summed throughput and the on/off ratio."""
+    a, p = bench.args, bench.args.profile
+    if not any(bench.wanted(n) for n in METRICS_PAIR) or not os.path.exists(spate):
+        return
+    if not spate_supports(spate, "metrics.enabled"):
+        out["error"] = "binary has no metrics.enabled"
+        return
+    pc = {"log.flush.interval.messages": str(INT64_MAX)}
+    sides = {"on": Broker("metrics-on", spate, workdir, pc, [("bench-m0", a.partitions), ("bench-m1", a.partitions)]),
+             "off": Broker("metrics-off", spate, workdir, pc | {"metrics.enabled": "false"},
+                           [("bench-m0", a.partitions), ("bench-m1", a.partitions)])}
+    try:
+        for side, b in sides.items():
+            log(f"starting spate (metrics {side}) on {b.bootstrap}")
+            if not b.start():
+                out["error"] = f"metrics-{side} broker did not start: {b.error}"
+                return
+            for t in ("bench-m0", "bench-m1"):
+                bench.wait_topic(b.bootstrap, t)
+        rounds: dict[str, list[dict]] = {"on": [], "off": []}
+        for i, side in enumerate(["on", "off", "off", "on"]):
+            name = f"produce_100b_acks1_metrics_{side}"
+            meta = {"target": "spate", "durability": "page cache", "metrics": side, "round": i}
+            topic = "bench-m0" if len(rounds[side]) == 0 else "bench-m1"
+            r = bench.produce(name, sides[side].bootstrap, topic, p["n_100b"], 100, "1", sides[side], meta)
+            if r:
+                rounds[side].append(r)
+        msgs = {side: [r.get("msgs_per_s") for r in rs if r.get("ok")] for side, rs in rounds.items()}
+        mean = {side: (sum(v) / len(v) if v and len(v) == 2 else None) for side, v in msgs.items()}
+        out["msgs_per_s_on"] = [round(x, 1) for x in msgs["on"]]
+        out["msgs_per_s_off"] = [round(x, 1) for x in msgs["off"]]
+        out["ratio_on_vs_off"] = round(mean["on"] / mean["off"], 4) if mean["on"] and mean["off"] else None
+        log(f"metrics on/off produce throughput ratio: {out['ratio_on_vs_off']}")
+    finally:
+        for side, b in sides.items():
+            out[f"broker_{side}"] = b.stop()
+
+
 def run_mock(bench: Bench, mock: str, out: dict) -> None:
     names = ["mock_produce_1k_acks1", "mock_consume_1k", "mock_e2e_latency_1k"]
     if not any(bench.wanted(n) for n in names):
@@ -719,8 +764,10 @@ def main() -> int:
     machine = machine_info()
     brokers: dict = {}
     mock_info: dict = {}
+    metrics_pair: dict = {}
     try:
         run_spate(bench, spate, workdir, brokers)
+        run_metrics_pair(bench, spate, workdir, metrics_pair)
         run_mock(bench, mock, mock_info)
         if bench.wanted("fio"):
             machine["fio"] = run_fio(args, workdir)
@@ -765,6 +812,7 @@ def main() -> int:
             "cpu_s_per_gb_consumed": cpu_per_gb(consumed),
         },
         "mock": mock_info,
+        "metrics_overhead": metrics_pair,
         "ratios": rat,
         "summary": {
             "targets_passed": sum(1 for r in rat.values() if r["pass"]),

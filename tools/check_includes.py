@@ -11,17 +11,18 @@ ALLOWED = {
     "base": set(),
     "model": {"base"},
     "protocol": {"base", "model"},
+    "metrics": {"base"},
     "io": {"base"},
-    "storage": {"base", "model", "io"},
+    "storage": {"base", "model", "io", "metrics"},
     "net": {"base"},
     "group": {"base", "model", "protocol", "storage", "io"},
     "txn": {"base", "model", "protocol", "storage", "io"},
     "quota": {"base", "model", "storage"},
-    "broker": {"base", "model", "protocol", "storage", "io", "group", "txn", "quota"},
+    "broker": {"base", "model", "protocol", "storage", "io", "group", "txn", "quota", "metrics"},
     "lag": {"base", "model", "protocol"},
     "admin": {"base", "model", "protocol", "io", "storage", "group", "txn", "broker", "lag"},
-    "app": {"base", "model", "protocol", "io", "storage", "net", "group", "txn", "quota", "broker", "lag", "admin"},
-    "cli": {"base", "model", "protocol", "app", "broker", "lag"},
+    "app": {"base", "model", "protocol", "io", "storage", "net", "group", "txn", "quota", "broker", "lag", "admin", "metrics"},
+    "cli": {"base", "model", "protocol", "app", "broker", "lag", "metrics"},
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/')
 

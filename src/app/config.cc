@@ -132,6 +132,11 @@ const std::vector<setting>& settings() {
        }},
       {"num.network.threads", "0", "Event-loop threads; 0 means one per core.",
        [](broker_config& c, auto k, auto v) { c.num_network_threads = parse_int<unsigned>(k, v, 0, 256); }},
+      {"metrics.enabled", "true", "Record metrics and serve them at the admin API's /metrics (false: 404).",
+       [](broker_config& c, auto k, auto v) { c.metrics_enabled = parse_bool(k, v); }},
+      {"metrics.partition.labels", "false",
+       "Also export per-partition log size and end offset (one series per partition).",
+       [](broker_config& c, auto k, auto v) { c.metrics_partition_labels = parse_bool(k, v); }},
       {"log.level", "info", "Log level: trace, debug, info, warn, error.",
        [](broker_config& c, auto k, auto v) {
          static constexpr std::string_view levels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};

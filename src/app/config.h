@@ -42,6 +42,8 @@ struct broker_config {
   std::int64_t socket_request_max_bytes = 100LL * 1024 * 1024;
   unsigned num_network_threads = 0;  // 0: one per core
   std::string log_level = "info";
+  bool metrics_enabled = true;            // metrics.enabled
+  bool metrics_partition_labels = false;  // metrics.partition.labels
   std::vector<declared_topic> topics;
   // Consumer groups (group.*, offsets.*).
   group::coordinator_config groups;

@@ -8,6 +8,7 @@
 
 #include "admin/admin_server.h"
 #include "app/admin_view.h"
+#include "app/broker_metrics.h"
 #include "app/data_dir.h"
 #include "app/maintenance.h"
 #include "app/signal.h"
@@ -71,12 +72,13 @@ void check_step(const Result& result, std::string_view step) {
   if (!result) throw std::runtime_error(fmt::format("cannot {}: {}", step, to_string(result.error())));
 }
 
-net::server_config server_config_from(const broker_config& config) {
+net::server_config server_config_from(const broker_config& config, broker_metrics_wiring* metrics) {
   net::server_config net_config;
   net_config.host = config.listener.host;
   net_config.port = config.listener.port;
   net_config.max_frame_bytes = static_cast<std::size_t>(config.socket_request_max_bytes);
   net_config.threads = config.num_network_threads;
+  net_config.observer = metrics;
   return net_config;
 }
 
@@ -101,8 +103,16 @@ int run_broker(const broker_config& config) {
     // Blocking work (fsync, file creation, unlink) never runs on an event loop.
     io::blocking_pool pool(2, "storage");
     io::system_clock clock;
-    auto opened = storage::log_manager::open({config.data_dir, config.log_defaults},
-                                             {&io::posix_file_system(), &clock, &pool});
+    // Metrics: created first (storage records into them), destroyed last. Disabled: none at all,
+    // so every recording site skips on a null pointer.
+    std::unique_ptr<broker_metrics_wiring> metrics;
+    if (config.metrics_enabled) metrics = std::make_unique<broker_metrics_wiring>();
+    storage::log_manager::dependencies storage_deps{&io::posix_file_system(), &clock, &pool};
+    if (metrics) {
+      storage_deps.fsync_seconds = metrics->metrics().storage().fsync_seconds;
+      storage_deps.group_commit_batches = metrics->metrics().storage().group_commit_batches;
+    }
+    auto opened = storage::log_manager::open({config.data_dir, config.log_defaults}, storage_deps);
     if (!opened) {
       throw std::runtime_error(fmt::format("cannot open data directory '{}': {}", config.data_dir.string(),
                                            storage::to_string(opened.error())));
@@ -130,7 +140,14 @@ int run_broker(const broker_config& config) {
       transactions.load_record(r.key, r.value);
     }),
                fmt::format("replay {}", model::transaction_state_topic));
-    broker::broker services(broker_options_from(config, identity), logs, pool, groups, transactions, waiters);
+    auto options = broker_options_from(config, identity);
+    if (metrics) {
+      options.metrics = &metrics->metrics().requests();
+      metrics->collect_topics(logs, config.metrics_partition_labels);
+      metrics->collect_groups(groups);
+      metrics->collect_transactions(transactions);
+    }
+    broker::broker services(std::move(options), logs, pool, groups, transactions, waiters);
     broker::dispatcher dispatcher(services);
     int signal = 0;
     {
@@ -142,16 +159,19 @@ int run_broker(const broker_config& config) {
       // Markers of transactions that were being completed when the broker stopped are written now.
       transactions.resume_after_load();
       io::deadline_thread transaction_deadlines(transactions);
-      net::server server(server_config_from(config),
+      net::server server(server_config_from(config, metrics.get()),
                          [&dispatcher](const net::connection_info& connection, base::byte_buffer frame) {
                            return dispatcher.handle(std::move(frame), connection.peer, connection.executor);
                          });
+      if (metrics) metrics->collect_connections(server);
       // The HTTP admin API: its own thread; reads through the view, writes through the handlers.
       std::atomic<bool> ready{false};
       admin_view view(logs, groups, server, config, identity.cluster_id, new_data_dir, ready, started);
       std::optional<admin::admin_server> admin;
       if (config.admin_listener) {
         auto admin_options = admin_options_from(config);
+        // GET /metrics; without the hook (metrics.enabled=false) it answers 404.
+        if (metrics) admin_options.metrics_text = [m = metrics.get()] { return m->render_exposition(); };
         // Hooks other modules fill in: admin_options.metrics_text (GET /metrics),
         // admin_options.status_sections["name"] (blocks of /v1/status), admin_options.diag (/v1/diag).
         admin.emplace(std::move(admin_options), view, &services);

@@ -12,6 +12,7 @@
 #include "broker/partition_waiters.h"
 #include "group/coordinator.h"
 #include "io/blocking_pool.h"
+#include "metrics/broker_metrics.h"
 #include "storage/log_manager.h"
 
 namespace spate::txn {
@@ -38,6 +39,8 @@ struct broker_options {
   // Settings not in the fields above nor in storage's log defaults (listeners, log.dirs, ...), for
   // DescribeConfigs on this broker.
   std::vector<broker_setting> settings;
+  // Request errors are counted here; null when metrics are disabled. Outlives the broker.
+  metrics::request_metrics* metrics = nullptr;
 };
 
 class broker {

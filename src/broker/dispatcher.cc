@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "broker/api_table.h"
+#include "broker/broker.h"
 #include "broker/handlers/api_versions.h"
 
 namespace spate::broker {
@@ -25,7 +26,7 @@ boost::asio::awaitable<response_frame> dispatcher::handle(base::byte_buffer fram
   protocol::reader reader(base::byte_span(frame.data(), frame.size()));
   protocol::request_header header;
   header.decode(reader, protocol::request_header_version(api->key, version));
-  request_context ctx{_services, header, version, peer, std::move(executor)};
+  request_context ctx{_services, header, version, peer, std::move(executor), _services.options().metrics};
   co_return co_await api->invoke(ctx, reader);
 }
 

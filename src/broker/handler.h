@@ -21,6 +21,7 @@
 
 #include "base/bytes.h"
 #include "broker/request_context.h"
+#include "broker/response_errors.h"
 #include "protocol/api_key.h"
 #include "protocol/messages/response_header.h"
 #include "protocol/wire.h"
@@ -58,8 +59,10 @@ boost::asio::awaitable<response_frame> invoke(request_context& ctx, protocol::re
   auto response = co_await Handler::handle(ctx, std::move(request));
   if constexpr (is_optional_response<decltype(response)>::value) {
     if (!response) co_return std::nullopt;
+    if (ctx.metrics) count_response_errors(*ctx.metrics, *response);
     co_return encode_response(ctx, *response);
   } else {
+    if (ctx.metrics) count_response_errors(*ctx.metrics, response);
     co_return encode_response(ctx, response);
   }
 }

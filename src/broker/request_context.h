@@ -8,6 +8,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 
+#include "metrics/broker_metrics.h"
 #include "protocol/messages/request_header.h"
 
 namespace spate::broker {
@@ -21,6 +22,8 @@ struct request_context {
   std::string_view peer;
   // The connection's event loop: handlers await timers on it (long polls), never block it.
   boost::asio::any_io_executor executor;
+  // Where errors and topic traffic are counted; null when metrics are disabled.
+  metrics::request_metrics* metrics = nullptr;
 };
 
 }  // namespace spate::broker

@@ -11,6 +11,7 @@
 #include "broker/api_table.h"
 #include "cli/admin_commands.h"
 #include "cli/client_commands.h"
+#include "metrics/catalogue.h"
 
 namespace {
 
@@ -64,6 +65,9 @@ int main(int argc, char** argv) {
       ->callback([] { std::fputs(spate::broker::compatibility_markdown().c_str(), stdout); });
   docs_cmd->add_subcommand("configuration", "docs/configuration.md: every broker setting and topic config")
       ->callback([] { std::fputs(spate::app::configuration_markdown().c_str(), stdout); });
+  docs_cmd->add_subcommand("metrics", "docs/metrics.md: every metric with its Kafka JMX equivalent")->callback([] {
+    std::fputs(spate::metrics::metrics_markdown().c_str(), stdout);
+  });
 
   spate::cli::register_client_commands(app);
   spate::cli::register_admin_commands(app);

@@ -26,6 +26,7 @@
 // Thread-safety: every public method is thread-safe. One mutex guards all group state; it is
 // never held across I/O or while a completion callback runs (appends and callbacks are collected
 // under the lock and run after it is released).
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -279,6 +280,8 @@ class coordinator {
 
   // For tests and metrics.
   std::size_t group_count() const;
+  // Rebalances started (groups entering PreparingRebalance) since start-up. Lock-free.
+  std::uint64_t rebalances_started() const { return _rebalances.load(std::memory_order_relaxed); }
 
  private:
   struct effects;
@@ -310,6 +313,7 @@ class coordinator {
   offsets_log& _log;
   io::clock& _clock;
 
+  std::atomic<std::uint64_t> _rebalances{0};  // for metrics; not guarded
   mutable std::mutex _mutex;  // guards everything below
   base::effect_runner<effects> _runner;  // runs collected effects after _mutex is released
   std::map<std::string, std::unique_ptr<group_state>, std::less<>> _groups;

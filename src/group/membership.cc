@@ -88,6 +88,7 @@ void coordinator::machine::prepare_rebalance(group_state& g) {
     g.rebalance_deadline = _now + g.rebalance_timeout_ms();
   }
   transition(g, group_phase::preparing_rebalance);
+  _c._rebalances.fetch_add(1, std::memory_order_relaxed);
   _fx.new_deadline = true;
   // Kafka's DelayedJoin completes at once when every member has already joined (or none is
   // left, e.g. the last member left); the initial delay never completes early.

@@ -169,7 +169,11 @@ asio::awaitable<void> connection::read_loop(std::shared_ptr<connection> /*self*/
 
 void connection::dispatch(base::byte_buffer frame) {
   const std::uint64_t seq = _next_seq++;
-  _pending.emplace_back();
+  slot& s = _pending.emplace_back();
+  if (_settings->observer != nullptr) {
+    s.timing.read_at = clock::now();
+    if (frame.size() >= 4) s.timing.frame_prefix = base::load_be<std::uint32_t>(frame.data());
+  }
   asio::co_spawn(_socket.get_executor(), run_handler(shared_from_this(), seq, std::move(frame)),
                  asio::detached);
 }
@@ -179,6 +183,8 @@ asio::awaitable<void> connection::run_handler(std::shared_ptr<connection> self, 
   std::optional<base::byte_buffer> response;
   bool failed = false;
   std::string error;
+  const bool timed = self->_settings->observer != nullptr;
+  const auto started_at = timed ? clock::now() : clock::time_point{};
   try {
     response = co_await self->_settings->handler(self->_info, std::move(frame));
   } catch (const std::exception& e) {
@@ -192,16 +198,19 @@ asio::awaitable<void> connection::run_handler(std::shared_ptr<connection> self, 
     self->fail(true, fmt::format("reason=handler_error error=\"{}\"", error));
     co_return;
   }
-  self->complete(seq, std::move(response));
+  self->complete(seq, std::move(response), started_at, timed ? clock::now() : clock::time_point{});
 }
 
-void connection::complete(std::uint64_t seq, std::optional<base::byte_buffer> response) {
+void connection::complete(std::uint64_t seq, std::optional<base::byte_buffer> response, clock::time_point started_at,
+                          clock::time_point done_at) {
   if (_closed) return;
   // Invariant: a request's slot stays in _pending until its handler has completed.
   SPATE_ASSERT(seq >= _head_seq && seq - _head_seq < _pending.size(), "response for unknown request");
   slot& s = _pending[seq - _head_seq];
   s.done = true;
   s.response = std::move(response);
+  s.timing.started_at = started_at;
+  s.timing.done_at = done_at;
   if (seq == _head_seq) _writer_wakeup.cancel();
 }
 
@@ -209,7 +218,9 @@ asio::awaitable<void> connection::write_loop(std::shared_ptr<connection> /*self*
   std::vector<base::byte_buffer> batch;
   std::vector<std::array<std::uint8_t, frame_header_bytes>> prefixes;
   std::vector<asio::const_buffer> buffers;
+  std::vector<slot_timing> timings;
   batch.reserve(max_write_batch);
+  timings.reserve(max_write_batch);
   prefixes.reserve(max_write_batch);
   buffers.reserve(2 * max_write_batch);
   try {
@@ -225,9 +236,11 @@ asio::awaitable<void> connection::write_loop(std::shared_ptr<connection> /*self*
 
       // Take the completed prefix of the queue, in request order.
       batch.clear();
-      while (!_pending.empty() && _pending.front().done && batch.size() < max_write_batch) {
+      timings.clear();
+      while (!_pending.empty() && _pending.front().done && timings.size() < max_write_batch) {
         slot& front = _pending.front();
         if (front.response) batch.push_back(std::move(*front.response));
+        timings.push_back(front.timing);
         _pending.pop_front();
         ++_head_seq;
         ++_writing;
@@ -248,12 +261,22 @@ asio::awaitable<void> connection::write_loop(std::shared_ptr<connection> /*self*
         co_await asio::async_write(_socket, buffers, use_awaitable);
       }
       _writing = 0;
+      report_written(timings);
       _reader_wakeup.cancel();
     }
   } catch (const boost::system::system_error& e) {
     if (!_closed) {
       fail(!is_quiet_disconnect(e.code()), fmt::format("reason=write_error error=\"{}\"", e.code().message()));
     }
+  }
+}
+
+void connection::report_written(std::span<const slot_timing> written) {
+  request_observer* observer = _settings->observer;
+  if (observer == nullptr || written.empty()) return;
+  const auto now = clock::now();
+  for (const auto& t : written) {
+    observer->request_completed({t.frame_prefix, t.started_at - t.read_at, t.done_at - t.started_at, now - t.done_at});
   }
 }
 

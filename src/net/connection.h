@@ -7,6 +7,7 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -19,6 +20,7 @@ struct connection_settings {
   std::size_t max_frame_bytes;
   std::size_t max_in_flight;
   frame_handler handler;
+  request_observer* observer;  // may be null
 };
 
 // Told once when a connection closes (on the connection's thread). Implemented by the worker that
@@ -60,9 +62,18 @@ class connection : public std::enable_shared_from_this<connection> {
   void close();
 
  private:
+  using clock = std::chrono::steady_clock;
+  // Phase boundaries of one request, taken only when an observer is set.
+  struct slot_timing {
+    std::uint32_t frame_prefix = 0;
+    clock::time_point read_at{};
+    clock::time_point started_at{};
+    clock::time_point done_at{};
+  };
   struct slot {
     bool done = false;
     std::optional<base::byte_buffer> response;
+    slot_timing timing;
   };
 
   boost::asio::awaitable<void> read_loop(std::shared_ptr<connection> self);
@@ -72,7 +83,10 @@ class connection : public std::enable_shared_from_this<connection> {
   // Ensures at least `n` (<= read buffer size) bytes are buffered. False on EOF before any byte.
   boost::asio::awaitable<bool> fill(std::size_t n);
   void dispatch(base::byte_buffer frame);
-  void complete(std::uint64_t seq, std::optional<base::byte_buffer> response);
+  void complete(std::uint64_t seq, std::optional<base::byte_buffer> response, clock::time_point started_at,
+                clock::time_point done_at);
+  // Reports the requests whose responses were just written (or that had none).
+  void report_written(std::span<const slot_timing> written);
   void on_end_of_requests();
   // Logs "closing connection id=.. peer=.. <detail>" once (warn or debug) and closes.
   void fail(bool warn, std::string_view detail);

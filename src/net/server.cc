@@ -149,9 +149,9 @@ asio::awaitable<void> server::impl::accept_loop() {
 
 server::server(server_config config, frame_handler handler) : _impl(std::make_unique<impl>()) {
   SPATE_ASSERT(handler != nullptr, "server needs a frame handler");
-  _impl->settings = std::make_shared<const detail::connection_settings>(detail::connection_settings{
-      config.max_frame_bytes, std::max<std::size_t>(1, config.max_in_flight_per_connection),
-      std::move(handler)});
+  _impl->settings = std::make_shared<const detail::connection_settings>(
+      detail::connection_settings{config.max_frame_bytes, std::max<std::size_t>(1, config.max_in_flight_per_connection),
+                                  std::move(handler), config.observer});
   _impl->config = std::move(config);
 }
 

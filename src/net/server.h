@@ -23,6 +23,27 @@
 
 namespace spate::net {
 
+// How long one request spent in each phase, told to a request_observer.
+struct request_timing {
+  // The first 4 bytes of the request frame, big-endian (0 for a shorter frame). net/ does not
+  // interpret them; for Kafka they are the API key and version.
+  std::uint32_t frame_prefix = 0;
+  std::chrono::nanoseconds queue{0};   // frame fully read -> handler started
+  std::chrono::nanoseconds handle{0};  // handler started -> handler completed
+  std::chrono::nanoseconds send{0};    // handler completed -> response written (or dropped: acks=0)
+};
+
+// Told about every request whose response was written (or that had none), on the connection's
+// event-loop thread. Called once per request: keep it cheap, never block, never throw. Requests of
+// connections closed before their response was written are not reported.
+class request_observer {
+ public:
+  virtual void request_completed(const request_timing& timing) noexcept = 0;
+
+ protected:
+  ~request_observer() = default;
+};
+
 struct server_config {
   // Address to listen on: a literal IPv4/IPv6 address or a name resolved once at start().
   std::string host = "0.0.0.0";
@@ -38,6 +59,8 @@ struct server_config {
   std::size_t max_in_flight_per_connection = 16;
   // How long stop() lets in-flight requests finish before closing their connections.
   std::chrono::milliseconds stop_grace{2000};
+  // Optional (nullptr: no timing is taken); must outlive the server.
+  request_observer* observer = nullptr;
 };
 
 // What a handler knows about the request's connection. Owned by the connection; a reference to it

@@ -24,7 +24,12 @@ base::byte_span as_bytes(const std::string& s) {
 }  // namespace
 
 log_manager::log_manager(storage_config cfg, dependencies deps)
-    : _cfg(std::move(cfg)), _fs(*deps.fs), _clock(*deps.clock), _pool(*deps.pool) {}
+    : _cfg(std::move(cfg)),
+      _fs(*deps.fs),
+      _clock(*deps.clock),
+      _pool(*deps.pool),
+      _fsync_seconds(deps.fsync_seconds),
+      _group_commit_batches(deps.group_commit_batches) {}
 
 log_manager::~log_manager() {
   // Unclean unless close() ran: logs are dropped without flushing; their waiters are told.
@@ -84,6 +89,8 @@ partition_log::options log_manager::partition_options(const std::string& topic, 
   o.fs = &_fs;
   o.clock = &_clock;
   o.pool = &_pool;
+  o.fsync_seconds = _fsync_seconds;
+  o.group_commit_batches = _group_commit_batches;
   return o;
 }
 

@@ -50,6 +50,9 @@ class log_manager {
     io::file_system* fs = nullptr;
     io::clock* clock = nullptr;
     io::blocking_pool* pool = nullptr;  // flush tasks and async directory removal; outlives us
+    // Optional histograms every partition log records its flush rounds into; outlive us.
+    metrics::histogram* fsync_seconds = nullptr;
+    metrics::histogram* group_commit_batches = nullptr;
   };
 
   // Locks the data directory (errc::data_dir_locked when another broker holds it), loads the topic
@@ -104,6 +107,10 @@ class log_manager {
   // marker. Later calls fail with shutting_down. Idempotent.
   result<void> close();
 
+  // Every partition log, for metrics and periodic work (a snapshot: logs may be added or removed
+  // right after).
+  std::vector<std::shared_ptr<partition_log>> all_logs() const EXCLUDES(_mutex);
+
   // Whether open() found the clean-shutdown marker (tests and logs).
   bool opened_after_clean_shutdown() const { return _opened_clean; }
   const std::filesystem::path& data_dir() const { return _cfg.data_dir; }
@@ -135,12 +142,13 @@ class log_manager {
   bool retire_dir(const std::filesystem::path& dir, const std::string& topic, std::int32_t p);
   result<void> write_checkpoints() REQUIRES(_admin_mutex) EXCLUDES(_mutex);
   void remove_async(std::filesystem::path dir);
-  std::vector<std::shared_ptr<partition_log>> all_logs() const EXCLUDES(_mutex);
 
   storage_config _cfg;
   io::file_system& _fs;
   io::clock& _clock;
   io::blocking_pool& _pool;
+  metrics::histogram* const _fsync_seconds;
+  metrics::histogram* const _group_commit_batches;
   // Set by load(), before the manager is shared; constant afterwards.
   std::unique_ptr<io::file_lock> _lock;
   bool _opened_clean = false;

@@ -179,6 +179,7 @@ result<append_result> partition_log::write_locked(std::span<std::uint8_t> data,
   out.batch_count = static_cast<std::int32_t>(batches.size());
   _log_end_offset.store(next, std::memory_order_release);
   if (_first_unflushed_ms < 0) _first_unflushed_ms = now;
+  ++_unsynced_appends;
   if (_config.sync_before_ack() || next - _recovery_point.load() >= _config.flush_messages) after.need_flush = true;
   after.written = true;
   after.sync_before_ack = _config.sync_before_ack();

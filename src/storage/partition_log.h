@@ -50,6 +50,7 @@
 #include "io/blocking_pool.h"
 #include "io/clock.h"
 #include "io/file.h"
+#include "metrics/registry.h"
 #include "storage/errc.h"
 #include "storage/log_config.h"
 #include "storage/producer_state.h"
@@ -115,6 +116,9 @@ class partition_log : public std::enable_shared_from_this<partition_log> {
     io::file_system* fs = nullptr;
     io::clock* clock = nullptr;
     io::blocking_pool* pool = nullptr;  // runs flush tasks; outlives the log
+    // Optional: each flush round's fdatasync time and the appends it made durable; outlive the log.
+    metrics::histogram* fsync_seconds = nullptr;
+    metrics::histogram* group_commit_batches = nullptr;
     // Recovery inputs (log_manager reads them from the data dir's checkpoint files):
     bool clean_shutdown = false;
     std::int64_t recovery_point = 0;    // from recovery-point-offset-checkpoint
@@ -219,6 +223,15 @@ class partition_log : public std::enable_shared_from_this<partition_log> {
   std::int64_t high_watermark() const { return _high_watermark.load(std::memory_order_acquire); }
   std::int64_t recovery_point() const { return _recovery_point.load(std::memory_order_acquire); }
   bool failed() const { return _failed.load(std::memory_order_acquire); }
+  // Client traffic, counted by the broker's produce and fetch paths for metrics (relaxed atomics:
+  // any thread, no lock). Records out count the records of the batches sent, as sent.
+  struct traffic_counters {
+    std::atomic<std::uint64_t> bytes_in{0};
+    std::atomic<std::uint64_t> records_in{0};
+    std::atomic<std::uint64_t> bytes_out{0};
+    std::atomic<std::uint64_t> records_out{0};
+  };
+  traffic_counters& traffic() const { return _traffic; }
   std::uint64_t size_bytes() const;
   std::size_t segment_count() const;
   std::vector<std::shared_ptr<segment>> segments() const;
@@ -304,6 +317,7 @@ class partition_log : public std::enable_shared_from_this<partition_log> {
   std::atomic<std::int64_t> _high_watermark{0};
   std::atomic<std::int64_t> _recovery_point{0};
   std::atomic<bool> _failed{false};
+  mutable traffic_counters _traffic;
 
   // Lock order: a thread holding one of these takes only mutexes to its right:
   //   _flush_mutex -> _write_mutex -> { _segments_mutex | _aborted_mutex | _waiters_mutex }
@@ -323,6 +337,8 @@ class partition_log : public std::enable_shared_from_this<partition_log> {
   // A file was created since the directory was last synced.
   bool _dir_dirty GUARDED_BY(_write_mutex) = false;
   std::int64_t _first_unflushed_ms GUARDED_BY(_write_mutex) = -1;
+  // Appends since the last flush round took its target (the group-commit batch size).
+  std::uint64_t _unsynced_appends GUARDED_BY(_write_mutex) = 0;
   bool _closed GUARDED_BY(_write_mutex) = false;
   producer_state_table _producers GUARDED_BY(_write_mutex);
   // Of the newest snapshot written or loaded; -1: none.

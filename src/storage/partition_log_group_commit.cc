@@ -1,5 +1,7 @@
 // partition_log's group commit (one flush round syncs many appends) and durability waiters
 // (partition_log.h, "Threading contract").
+#include <chrono>
+
 #include "base/log.h"
 #include "storage/partition_log.h"
 #include "storage/producer_state_files.h"
@@ -79,6 +81,7 @@ result<void> partition_log::flush_round() {
   bool dir_dirty;
   bool sync_before_ack;
   std::vector<std::int64_t> txn_indexes;
+  std::uint64_t appends;
   {
     base::mutex_lock lock(_write_mutex);
     if (_failed.load()) return base::failure(errc::log_failed);
@@ -88,7 +91,10 @@ result<void> partition_log::flush_round() {
     active = _active;
     dir_dirty = std::exchange(_dir_dirty, false);
     sync_before_ack = _config.sync_before_ack();
+    appends = std::exchange(_unsynced_appends, 0);
   }
+  const bool timed = _load_opts.fsync_seconds != nullptr;
+  const auto sync_start = timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
   auto failed = [&](const char* what) {
     SPATE_LOG_ERROR("event=log_sync_failed topic={} partition={} what={}", _topic, _partition, what);
     fail(errc::io_error);
@@ -107,6 +113,13 @@ result<void> partition_log::flush_round() {
     if (!sync_txn_index(_fs, _dir, base)) return failed("txn_index");
   // A segment created since the last round exists only once its directory entry is durable.
   if (dir_dirty && !_fs.sync_directory(_dir)) return failed("directory");
+  if (timed) {
+    _load_opts.fsync_seconds->observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - sync_start).count());
+  }
+  if (appends > 0 && _load_opts.group_commit_batches != nullptr) {
+    _load_opts.group_commit_batches->observe(static_cast<double>(appends));
+  }
   if (target > _recovery_point.load()) _recovery_point.store(target, std::memory_order_release);
   {
     base::mutex_lock lock(_write_mutex);

@@ -35,6 +35,7 @@
 // lock and performed after it is released). The log, marker writer, id allocator and clock must
 // outlive the coordinator, and the coordinator must outlive every append and marker write it
 // started (close the log and stop the marker writer first, as for group::coordinator).
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -188,6 +189,9 @@ class transaction_coordinator {
   // The __transaction_state partition of an id (FindCoordinator needs no more on one broker).
   std::int32_t partition_for(std::string_view transactional_id) const;
   // For tests and metrics: ids known (durable or being created).
+  // Transactions completed since start-up (the complete state written), for metrics. Lock-free.
+  std::uint64_t transactions_committed() const { return _committed.load(std::memory_order_relaxed); }
+  std::uint64_t transactions_aborted() const { return _aborted.load(std::memory_order_relaxed); }
   std::size_t transaction_count() const;
 
  private:
@@ -224,6 +228,8 @@ class transaction_coordinator {
   producer_id_allocator& _producer_ids;
   io::clock& _clock;
 
+  std::atomic<std::uint64_t> _committed{0};  // for metrics; not guarded
+  std::atomic<std::uint64_t> _aborted{0};
   mutable std::mutex _mutex;  // guards everything below
   base::effect_runner<effects> _runner;  // runs collected effects after _mutex is released
   std::map<std::string, std::unique_ptr<entry>, std::less<>> _entries;

@@ -38,8 +38,11 @@ void transaction_coordinator::advance_markers(entry& e, std::int64_t now, effect
   target.status = commit ? transaction_status::complete_commit : transaction_status::complete_abort;
   target.partitions.clear();
   target.last_update_timestamp_ms = now;
-  write_state(e, std::move(target), fx, [this](error_code ec, entry& current, effects& after) {
-    if (ec == error_code::none) return;
+  write_state(e, std::move(target), fx, [this, commit](error_code ec, entry& current, effects& after) {
+    if (ec == error_code::none) {
+      (commit ? _committed : _aborted).fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
     // Still prepared: try again later (Kafka retries the completion append too).
     current.retry_at = _clock.now_ms() + _config.marker_retry_backoff_ms;
     after.new_deadline = true;

@@ -324,6 +324,53 @@ TEST(net_server, a_request_without_response_writes_nothing_and_later_responses_k
   expect_echo(c, 101);
 }
 
+// Records what the server reports; called on event-loop threads.
+class recording_observer final : public request_observer {
+ public:
+  void request_completed(const request_timing& t) noexcept override {
+    std::lock_guard lock(mutex);
+    seen.push_back(t);
+  }
+  std::size_t count() {
+    std::lock_guard lock(mutex);
+    return seen.size();
+  }
+  std::mutex mutex;
+  std::vector<request_timing> seen;
+};
+
+TEST(net_server, tells_the_observer_each_request_with_its_prefix_and_phases_in_request_order) {
+  recording_observer observer;
+  auto config = local_config();
+  config.observer = &observer;
+  server s(config, [](const connection_info& ctx, byte_buffer frame) -> asio::awaitable<response> {
+    const auto i = frame_u32(frame);
+    if (i == 1) co_await sleep_on(ctx, 20ms);  // handled slowly
+    if (i == 2) co_return std::nullopt;        // no response (acks=0)
+    co_return std::move(frame);
+  });
+  s.start();
+  test_client c(s.bound_port());
+  byte_buffer all;
+  for (std::uint32_t i = 0; i < 4; ++i) append_frame(all, u32_frame(i));
+  c.send_raw(all);
+  for (std::uint32_t i : {0u, 1u, 3u}) {
+    const auto r = c.read_frame();
+    ASSERT_TRUE(r.has_value());
+    ASSERT_EQ(frame_u32(*r), i);
+  }
+  ASSERT_TRUE(eventually([&] { return observer.count() == 4; }));
+  std::lock_guard lock(observer.mutex);
+  for (std::uint32_t i = 0; i < 4; ++i) EXPECT_EQ(observer.seen[i].frame_prefix, i);
+  EXPECT_GE(observer.seen[1].handle, 20ms);
+  // Request 3 finished at once but waited for request 1's response: that is send time.
+  EXPECT_GE(observer.seen[3].send, 10ms);
+  for (const auto& t : observer.seen) {
+    EXPECT_GE(t.queue.count(), 0);
+    EXPECT_GE(t.send.count(), 0);
+  }
+}
+
 TEST(net_server, serves_many_connections_across_event_loop_threads) {
   constexpr int connections = 32;
   constexpr std::uint32_t requests = 200;

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+
 #include "helpers.h"
+#include "metrics/registry.h"
 #include "storage/file_names.h"
 
 namespace spate::storage::test {
@@ -220,6 +223,39 @@ TEST_F(manager, stray_partition_directories_of_deleted_topics_are_removed_at_sta
   EXPECT_FALSE(std::filesystem::exists(data() / "dropped-0"));
   EXPECT_FALSE(std::filesystem::exists(data() / "dropped-1.abc-delete"));
   EXPECT_TRUE(m->get("keep", 0));
+}
+
+}  // namespace
+}  // namespace spate::storage::test
+
+namespace spate::storage::test {
+namespace {
+
+TEST_F(manager, flush_rounds_record_their_fsync_time_and_the_appends_they_made_durable) {
+  const std::array<double, 2> bounds{1.0, 4.0};
+  metrics::histogram fsync_seconds(bounds, 1e9);
+  metrics::histogram batches(bounds, 1.0);
+  storage_config cfg;
+  cfg.data_dir = data();
+  cfg.log_defaults.flush_messages = 1000;  // appends wait for an explicit flush
+  log_manager::dependencies deps{&fs, &clock, &pool};
+  deps.fsync_seconds = &fsync_seconds;
+  deps.group_commit_batches = &batches;
+  auto m = log_manager::open(cfg, deps);
+  ASSERT_TRUE(m);
+  ASSERT_TRUE((*m)->create_topic("orders", 1));
+  auto log = (*m)->get("orders", 0);
+  for (int i = 0; i < 3; ++i) {
+    auto b = make_batch(1, clock.now_ms());
+    ASSERT_TRUE(log->append(b));
+  }
+  ASSERT_TRUE(log->flush());
+  const auto counts = batches.bucket_counts();
+  EXPECT_EQ(counts, (std::vector<std::uint64_t>{0, 1, 0}));  // one round of three appends
+  EXPECT_EQ(batches.sum(), 3);
+  std::uint64_t rounds = 0;
+  for (auto c : fsync_seconds.bucket_counts()) rounds += c;
+  EXPECT_GE(rounds, 1u);
 }
 
 }  // namespace

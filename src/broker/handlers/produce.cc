@@ -38,7 +38,8 @@ void set_error(partition_response& out, error_code error, std::string message = 
 std::shared_ptr<storage::partition_log> append_partition(broker& services, std::int16_t version,
                                                          const std::string& topic,
                                                          protocol::produce_request::partition_produce_data& data,
-                                                         partition_response& out, std::int64_t& last_offset) {
+                                                         partition_response& out, std::int64_t& last_offset,
+                                                         bool metrics) {
   out.index = data.index;
   if (model::is_internal_topic(topic)) {
     set_error(out, error_code::invalid_topic_exception, "cannot append to internal topic " + topic);
@@ -65,6 +66,12 @@ std::shared_ptr<storage::partition_log> append_partition(broker& services, std::
   if (!result) {
     set_error(out, to_wire(result.error()));
     return nullptr;
+  }
+  if (metrics) {
+    auto& traffic = log->traffic();
+    traffic.bytes_in.fetch_add(batches.size(), std::memory_order_relaxed);
+    traffic.records_in.fetch_add(static_cast<std::uint64_t>(result->last_offset - result->base_offset + 1),
+                                 std::memory_order_relaxed);
   }
   out.base_offset = result->base_offset;
   out.log_append_time_ms = result->log_append_time;
@@ -103,7 +110,8 @@ boost::asio::awaitable<std::optional<produce_handler::response>> produce_handler
         continue;
       }
       std::int64_t last_offset = -1;
-      auto log = append_partition(services, ctx.api_version, topic.name, data, out, last_offset);
+      auto log =
+          append_partition(services, ctx.api_version, topic.name, data, out, last_offset, ctx.metrics != nullptr);
       if (log) {
         pending.push_back({&out, std::move(log), last_offset});
       } else {

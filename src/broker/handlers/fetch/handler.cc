@@ -29,6 +29,7 @@ boost::asio::awaitable<fetch_handler::response> fetch_handler::handle(request_co
   const auto totals = fetch::read_all(targets, req, version, parts);
   if (fetch::should_wait(req, targets, totals)) co_await fetch::wait_for_min_bytes(ctx, targets, req, parts);
 
+  if (ctx.metrics) fetch::count_traffic(targets, parts);
   auto answer = fetch::close_session(services, session, targets, parts, uses_topic_ids);
   resp.session_id = answer.session_id;
   fetch::add_partitions(targets, answer.include, parts, uses_topic_ids, resp);

@@ -7,6 +7,7 @@
 
 #include "broker/error_mapping.h"
 #include "broker/leader_epoch.h"
+#include "model/record_batch.h"
 
 namespace spate::broker::fetch {
 namespace {
@@ -93,6 +94,27 @@ std::vector<target> resolve(const broker& services, const std::vector<fetch_sess
     t.error = check_current_leader_epoch(p.current_leader_epoch);
   }
   return out;
+}
+
+void count_traffic(const std::vector<target>& targets, const std::vector<partition_data>& parts) {
+  for (std::size_t i = 0; i < targets.size() && i < parts.size(); ++i) {
+    const auto& records = parts[i].records;
+    if (!targets[i].log || parts[i].error_code != 0 || !records || records->empty()) continue;
+    // Whole batches only: a fetch may end with a partial batch, which the client discards.
+    std::uint64_t count = 0;
+    namespace layout = model::batch_layout;
+    for (std::size_t at = 0; at + layout::header_size <= records->size();) {
+      const auto length = base::load_be<std::int32_t>(records->data() + at + layout::batch_length);
+      const std::size_t size = layout::log_overhead + static_cast<std::size_t>(std::max(0, length));
+      if (length <= 0 || at + size > records->size()) break;
+      count += static_cast<std::uint64_t>(
+          std::max(0, base::load_be<std::int32_t>(records->data() + at + layout::record_count)));
+      at += size;
+    }
+    auto& traffic = targets[i].log->traffic();
+    traffic.bytes_out.fetch_add(records->size(), std::memory_order_relaxed);
+    traffic.records_out.fetch_add(count, std::memory_order_relaxed);
+  }
 }
 
 read_totals read_all(const std::vector<target>& targets, const fetch_handler::request& req, std::int16_t version,

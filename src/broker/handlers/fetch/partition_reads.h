@@ -40,4 +40,7 @@ struct read_totals {
 read_totals read_all(const std::vector<target>& targets, const fetch_handler::request& req, std::int16_t version,
                      std::vector<partition_data>& out);
 
+// Adds the bytes and records of the final `parts` (one per target) to their logs' traffic counters.
+void count_traffic(const std::vector<target>& targets, const std::vector<partition_data>& parts);
+
 }  // namespace spate::broker::fetch
