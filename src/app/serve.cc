@@ -11,6 +11,7 @@
 #include "app/broker_metrics.h"
 #include "app/data_dir.h"
 #include "app/maintenance.h"
+#include "app/request_diag.h"
 #include "app/signal.h"
 #include "base/log.h"
 #include "broker/broker.h"
@@ -170,10 +171,13 @@ int run_broker(const broker_config& config) {
       std::optional<admin::admin_server> admin;
       if (config.admin_listener) {
         auto admin_options = admin_options_from(config);
-        // GET /metrics; without the hook (metrics.enabled=false) it answers 404.
-        if (metrics) admin_options.metrics_text = [m = metrics.get()] { return m->render_exposition(); };
-        // Hooks other modules fill in: admin_options.metrics_text (GET /metrics),
-        // admin_options.status_sections["name"] (blocks of /v1/status), admin_options.diag (/v1/diag).
+        // GET /metrics and /v1/diag's request figures; without metrics (metrics.enabled=false)
+        // /metrics answers 404 and diag reports no requests. Later subsystems add their blocks to
+        // /v1/status through admin_options.status_sections["name"].
+        if (metrics) {
+          admin_options.metrics_text = [m = metrics.get()] { return m->render_exposition(); };
+          admin_options.diag = request_diag_source(metrics->metrics().requests());
+        }
         admin.emplace(std::move(admin_options), view, &services);
         start_admin(*admin, *config.admin_listener);
       }

@@ -1,6 +1,7 @@
 #include "cli/admin_commands.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -135,21 +136,35 @@ void print_status(const nlohmann::json& s) {
   print_pairs(rows);
 }
 
+std::string millis(const nlohmann::json& value) {
+  return value.is_number() ? fmt::format("{:.3f}", value.get<double>()) : "-";
+}
+
+// How long ago a wall-clock time (ms since the epoch) was, e.g. "42s ago".
+std::string ago(const nlohmann::json& value) {
+  if (!value.is_number() || value.get<std::int64_t>() <= 0) return "-";
+  const auto now =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
+  return duration(std::max<std::int64_t>(0, (now - value.get<std::int64_t>()) / 1000)) + " ago";
+}
+
 void print_diag(const nlohmann::json& d) {
   std::vector<std::vector<std::string>> largest, slowest, errors;
   for (const auto& p : field(d, "largest_partitions")) {
     largest.push_back({text(field(p, "topic")), text(field(p, "partition")), bytes(field(p, "size_bytes"))});
   }
   for (const auto& r : field(d, "slowest_requests")) {
-    slowest.push_back({text(field(r, "kind")), text(field(r, "count")), text(field(r, "mean_ms")),
-                       text(field(r, "p99_ms")), text(field(r, "max_ms"))});
+    slowest.push_back({text(field(r, "kind")), text(field(r, "count")), millis(field(r, "mean_ms")),
+                       millis(field(r, "p99_ms")), millis(field(r, "max_ms"))});
   }
   for (const auto& e : field(d, "recent_errors")) {
-    errors.push_back({text(field(e, "kind")), text(field(e, "error")), text(field(e, "count"))});
+    errors.push_back(
+        {text(field(e, "kind")), text(field(e, "error")), text(field(e, "count")), ago(field(e, "last_ms"))});
   }
   print_table("Largest partitions", {"TOPIC", "PARTITION", "SIZE"}, largest);
   print_table("Slowest request kinds", {"KIND", "COUNT", "MEAN_MS", "P99_MS", "MAX_MS"}, slowest);
-  print_table("Recent errors", {"KIND", "ERROR", "COUNT"}, errors);
+  print_table("Recent errors", {"KIND", "ERROR", "COUNT", "LAST"}, errors);
 }
 
 void add_command(CLI::App& app, const char* name, const char* help, const char* path,

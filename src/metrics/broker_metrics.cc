@@ -1,5 +1,6 @@
 #include "metrics/broker_metrics.h"
 
+#include <algorithm>
 #include <string_view>
 
 namespace spate::metrics {
@@ -19,10 +20,14 @@ request_metrics::request_metrics(registry& reg, request_labels labels)
       _total(reg.get(names::request_duration_seconds)),
       _request_cells(new std::atomic<counter*>[keys * versions]),
       _error_cells(new std::atomic<counter*>[keys * codes]),
-      _histogram_cells(new std::atomic<api_histograms*>[keys]) {
+      _histogram_cells(new std::atomic<api_histograms*>[keys]),
+      _max_nanos(new std::atomic<std::int64_t>[keys]),
+      _error_last_ms(new std::atomic<std::int64_t>[keys * codes]) {
   for (std::size_t i = 0; i < keys * versions; ++i) _request_cells[i].store(nullptr, std::memory_order_relaxed);
   for (std::size_t i = 0; i < keys * codes; ++i) _error_cells[i].store(nullptr, std::memory_order_relaxed);
   for (std::size_t i = 0; i < keys; ++i) _histogram_cells[i].store(nullptr, std::memory_order_relaxed);
+  for (std::size_t i = 0; i < keys; ++i) _max_nanos[i].store(0, std::memory_order_relaxed);
+  for (std::size_t i = 0; i < keys * codes; ++i) _error_last_ms[i].store(0, std::memory_order_relaxed);
 }
 
 request_metrics::~request_metrics() {
@@ -71,12 +76,64 @@ void request_metrics::record_request(std::int16_t key, std::int16_t version, con
   h.queue->observe(seconds(t.queue));
   h.handle->observe(seconds(t.handle));
   h.send->observe(seconds(t.send));
-  h.total->observe(seconds(t.queue + t.handle + t.send));
+  const auto total = t.queue + t.handle + t.send;
+  h.total->observe(seconds(total));
+  auto& max = _max_nanos[static_cast<std::size_t>(key)];
+  std::int64_t seen = max.load(std::memory_order_relaxed);
+  while (total.count() > seen && !max.compare_exchange_weak(seen, total.count(), std::memory_order_relaxed)) {
+  }
 }
 
 void request_metrics::record_error(std::int16_t key, std::int16_t code, std::uint64_t count) {
   if (code == 0 || key < 0 || key > max_api_key || code < min_error_code || code > max_error_code) return;
   error_counter(key, code).inc(count);
+  const auto now =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch());
+  _error_last_ms[static_cast<std::size_t>(key) * codes + static_cast<std::size_t>(code - min_error_code)].store(
+      now.count(), std::memory_order_relaxed);
+}
+
+std::vector<request_metrics::request_summary> request_metrics::request_summaries() const {
+  std::vector<request_summary> out;
+  for (std::size_t key = 0; key < keys; ++key) {
+    const api_histograms* h = _histogram_cells[key].load(std::memory_order_acquire);
+    if (!h) continue;
+    const auto buckets = h->total->bucket_counts();
+    std::uint64_t count = 0;
+    for (auto b : buckets) count += b;
+    if (count == 0) continue;
+    request_summary s;
+    s.key = static_cast<std::int16_t>(key);
+    s.count = count;
+    s.mean_seconds = h->total->sum() / static_cast<double>(count);
+    s.max_seconds = seconds(std::chrono::nanoseconds(_max_nanos[key].load(std::memory_order_relaxed)));
+    // The 99th percentile's bucket bound; in the +Inf bucket the maximum is the honest bound.
+    const auto bounds = h->total->bounds();
+    std::uint64_t below = 0;
+    s.p99_seconds = s.max_seconds;
+    for (std::size_t i = 0; i < bounds.size(); ++i) {
+      below += buckets[i];
+      if (static_cast<double>(below) >= 0.99 * static_cast<double>(count)) {
+        s.p99_seconds = std::min(bounds[i], s.max_seconds);
+        break;
+      }
+    }
+    out.push_back(s);
+  }
+  return out;
+}
+
+std::vector<request_metrics::error_summary> request_metrics::error_summaries() const {
+  std::vector<error_summary> out;
+  for (std::size_t i = 0; i < keys * codes; ++i) {
+    const counter* c = _error_cells[i].load(std::memory_order_acquire);
+    if (!c || c->value() == 0) continue;
+    out.push_back({.key = static_cast<std::int16_t>(i / codes),
+                   .code = static_cast<std::int16_t>(static_cast<std::int64_t>(i % codes) + min_error_code),
+                   .count = c->value(),
+                   .last_ms = _error_last_ms[i].load(std::memory_order_relaxed)});
+  }
+  return out;
 }
 
 broker_metrics::broker_metrics(registry& reg, request_labels labels)

@@ -16,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "metrics/registry.h"
 
@@ -50,6 +51,24 @@ class request_metrics {
   // `count` errors `code` (non-zero) in a response of API `key`.
   void record_error(std::int16_t key, std::int16_t code, std::uint64_t count = 1);
 
+  // Read side, for diagnostics (/v1/diag): every API that has served a request, and every
+  // (API, error) pair that has been answered, since start-up.
+  struct request_summary {
+    std::int16_t key = 0;
+    std::uint64_t count = 0;
+    double mean_seconds = 0;
+    double p99_seconds = 0;  // the upper bound of the bucket holding the 99th percentile
+    double max_seconds = 0;
+  };
+  struct error_summary {
+    std::int16_t key = 0;
+    std::int16_t code = 0;
+    std::uint64_t count = 0;
+    std::int64_t last_ms = 0;  // wall clock of the latest, ms since the epoch
+  };
+  std::vector<request_summary> request_summaries() const;
+  std::vector<error_summary> error_summaries() const;
+
  private:
   static constexpr std::size_t keys = max_api_key + 1;
   static constexpr std::size_t versions = max_version + 1;
@@ -74,6 +93,8 @@ class request_metrics {
   std::unique_ptr<std::atomic<counter*>[]> _request_cells;           // [key * versions + version]
   std::unique_ptr<std::atomic<counter*>[]> _error_cells;             // [key * codes + code - min_error_code]
   std::unique_ptr<std::atomic<api_histograms*>[]> _histogram_cells;  // [key], owned
+  std::unique_ptr<std::atomic<std::int64_t>[]> _max_nanos;           // [key]
+  std::unique_ptr<std::atomic<std::int64_t>[]> _error_last_ms;       // like _error_cells
 };
 
 // Histograms the partition logs record their group commits into.

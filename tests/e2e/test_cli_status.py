@@ -4,10 +4,11 @@ cross-checked against the HTTP API and a Kafka client."""
 import json
 import os
 import subprocess
+import time
 import urllib.request
 
 from confluent_kafka import Producer
-from confluent_kafka.admin import AdminClient
+from confluent_kafka.admin import AdminClient, NewTopic
 
 from conftest import SPATE, free_port
 
@@ -89,3 +90,28 @@ def test_unreachable_admin_api_is_one_line_and_exit_1():
         assert result.stdout == ""
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and f"127.0.0.1:{port}" in lines[0] and "cannot reach" in lines[0]
+
+
+def test_diag_names_the_request_kinds_served_and_the_errors_answered(start_broker):
+    b = start_broker("--set", "topics=orders:1")
+    produce(b.bootstrap, "orders", 0, 20)
+    admin = AdminClient({"bootstrap.servers": b.bootstrap})
+    for _ in range(2):
+        future = admin.create_topics([NewTopic("orders", 1)])["orders"]
+        try:
+            future.result(10)
+            raise AssertionError("creating an existing topic succeeded")
+        except Exception as e:  # noqa: BLE001 - the KafkaException carries the error name
+            assert "TOPIC_ALREADY_EXISTS" in str(e)
+    d = json.loads(spate("diag", "--json", "--admin", b.admin_url).stdout)
+    kinds = {r["kind"]: r for r in d["slowest_requests"]}
+    assert "Produce" in kinds and kinds["Produce"]["count"] >= 1
+    for r in d["slowest_requests"]:
+        assert 0 < r["mean_ms"] <= r["max_ms"] and r["p99_ms"] <= r["max_ms"]
+    errors = {(e["kind"], e["error"]): e for e in d["recent_errors"]}
+    assert errors[("CreateTopics", "TOPIC_ALREADY_EXISTS")]["count"] == 2
+    assert abs(errors[("CreateTopics", "TOPIC_ALREADY_EXISTS")]["last_ms"] / 1000 - time.time()) < 60
+    text = spate("diag", "--admin", b.admin_url).stdout.splitlines()
+    errors_header = text[text.index("Recent errors") + 1].split()
+    assert errors_header == ["KIND", "ERROR", "COUNT", "LAST"]
+    assert text[text.index("Recent errors") + 2].split()[:3] == ["CreateTopics", "TOPIC_ALREADY_EXISTS", "2"]
