@@ -10,9 +10,7 @@
 namespace spate::app {
 namespace {
 
-std::string api_name(std::int16_t key) {
-  return std::string(protocol::api_name(static_cast<protocol::api_key>(key)));
-}
+std::string api_name(std::int16_t key) { return std::string(protocol::api_name(static_cast<protocol::api_key>(key))); }
 
 class request_diag final : public admin::diag_source {
  public:
@@ -39,8 +37,9 @@ class request_diag final : public admin::diag_source {
 
   std::vector<admin::error_count> recent_errors(std::size_t limit) const override {
     auto summaries = _requests.error_summaries();
-    std::sort(summaries.begin(), summaries.end(),
-              [](const auto& a, const auto& b) { return a.count != b.count ? a.count > b.count : a.last_ms > b.last_ms; });
+    std::sort(summaries.begin(), summaries.end(), [](const auto& a, const auto& b) {
+      return a.count != b.count ? a.count > b.count : a.last_ms > b.last_ms;
+    });
     std::vector<admin::error_count> out;
     for (const auto& s : summaries) {
       if (out.size() == limit) break;

@@ -39,7 +39,8 @@ TEST(summaries, errors_are_listed_per_api_and_code_with_the_time_of_the_latest) 
   registry reg;
   broker_metrics m(reg, names_by_number());
   const auto before =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
   m.requests().record_error(19, 36, 2);
   m.requests().record_error(19, 36);
   m.requests().record_error(0, -1);
