@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "group/coordinator.h"
+#include "model/topic_name.h"
 #include "model/uuid.h"
 #include "net/server.h"
 #include "storage/log_manager.h"
@@ -52,14 +53,10 @@ admin_view::admin_view(const storage::log_manager& logs, const group::coordinato
       _started(started) {
   _recovery.new_data_dir = new_data_dir;
   _recovery.clean_start = logs.opened_after_clean_shutdown();
-  for (const auto& t : logs.list_topics()) {
-    for (std::int32_t p = 0; p < t.partitions; ++p) {
-      if (auto log = logs.get(t.name, p)) {
-        _recovery.segments_loaded += log->load_stats().segments_loaded;
-        _recovery.segments_recovered += log->load_stats().segments_recovered;
-        _recovery.bytes_truncated += log->load_stats().bytes_truncated;
-      }
-    }
+  for (const auto& log : logs.all_logs()) {
+    _recovery.segments_loaded += log->load_stats().segments_loaded;
+    _recovery.segments_recovered += log->load_stats().segments_recovered;
+    _recovery.bytes_truncated += log->load_stats().bytes_truncated;
   }
 }
 
@@ -80,7 +77,7 @@ std::int64_t admin_view::uptime_ms() const {
 std::vector<admin::topic_summary> admin_view::topics() const {
   std::vector<admin::topic_summary> out;
   for (const auto& t : _logs.list_topics()) {
-    out.push_back({t.name, model::to_string(t.id), t.partitions, t.name.starts_with("__")});
+    out.push_back({t.name, model::to_string(t.id), t.partitions, model::is_internal_topic(t.name)});
   }
   return out;
 }
@@ -89,7 +86,7 @@ std::optional<admin::topic_detail> admin_view::topic(const std::string& name) co
   const auto info = _logs.find_topic(name);
   if (!info) return std::nullopt;
   admin::topic_detail detail;
-  detail.summary = {info->name, model::to_string(info->id), info->partitions, info->name.starts_with("__")};
+  detail.summary = {info->name, model::to_string(info->id), info->partitions, model::is_internal_topic(info->name)};
   detail.configs = info->configs;
   for (std::int32_t p = 0; p < info->partitions; ++p) {
     if (auto log = _logs.get(name, p)) detail.partitions.push_back(partition_state_of(*log));
@@ -140,11 +137,7 @@ std::optional<std::int64_t> admin_view::offset_for_timestamp(const std::string& 
 
 admin::storage_usage admin_view::usage() const {
   admin::storage_usage usage;
-  for (const auto& t : _logs.list_topics()) {
-    for (std::int32_t p = 0; p < t.partitions; ++p) {
-      if (auto log = _logs.get(t.name, p)) usage.log_bytes += log->size_bytes();
-    }
-  }
+  for (const auto& log : _logs.all_logs()) usage.log_bytes += log->size_bytes();
   struct statvfs fs {};
   if (::statvfs(_config.data_dir.c_str(), &fs) == 0) {
     usage.fs_free_bytes = static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize;

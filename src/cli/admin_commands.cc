@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/admin_client.h"
+#include "cli/table.h"
 
 namespace spate::cli {
 namespace {
@@ -75,26 +76,23 @@ void print_pairs(const std::vector<std::pair<std::string, std::string>>& rows) {
   for (const auto& [key, value] : rows) std::fputs(fmt::format("{:<{}}  {}\n", key, width, value).c_str(), stdout);
 }
 
-void print_table(const std::string& title, const std::vector<std::string>& header,
+// A titled table, indented under its title; "(none)" when it has no row.
+void print_table(const std::string& title, std::vector<std::string> header,
                  const std::vector<std::vector<std::string>>& rows) {
-  std::fputs(fmt::format("\n{}\n", title).c_str(), stdout);
+  std::string out = fmt::format("\n{}\n", title);
   if (rows.empty()) {
-    std::fputs("  (none)\n", stdout);
-    return;
+    out += "  (none)\n";
+  } else {
+    table t(std::move(header));
+    for (const auto& row : rows) t.add_row(row);
+    const auto rendered = t.render();
+    for (std::size_t at = 0; at < rendered.size();) {
+      const auto eol = rendered.find('\n', at);
+      out += "  " + rendered.substr(at, eol + 1 - at);
+      at = eol + 1;
+    }
   }
-  std::vector<std::size_t> widths(header.size());
-  for (std::size_t c = 0; c < header.size(); ++c) widths[c] = header[c].size();
-  for (const auto& row : rows) {
-    for (std::size_t c = 0; c < row.size() && c < widths.size(); ++c) widths[c] = std::max(widths[c], row[c].size());
-  }
-  auto line = [&widths](const std::vector<std::string>& cells) {
-    std::string out;
-    for (std::size_t c = 0; c < cells.size(); ++c) out += fmt::format("  {:<{}}", cells[c], widths[c]);
-    while (!out.empty() && out.back() == ' ') out.pop_back();
-    std::fputs((out + "\n").c_str(), stdout);
-  };
-  line(header);
-  for (const auto& row : rows) line(row);
+  std::fputs(out.c_str(), stdout);
 }
 
 const nlohmann::json& field(const nlohmann::json& object, const char* key) {

@@ -188,10 +188,10 @@ class transaction_coordinator {
 
   // The __transaction_state partition of an id (FindCoordinator needs no more on one broker).
   std::int32_t partition_for(std::string_view transactional_id) const;
-  // For tests and metrics: ids known (durable or being created).
   // Transactions completed since start-up (the complete state written), for metrics. Lock-free.
   std::uint64_t transactions_committed() const { return _committed.load(std::memory_order_relaxed); }
   std::uint64_t transactions_aborted() const { return _aborted.load(std::memory_order_relaxed); }
+  // For tests and metrics: ids known (durable or being created).
   std::size_t transaction_count() const;
 
  private:
