@@ -12,9 +12,11 @@
 #include "broker/partition_waiters.h"
 #include "group/coordinator.h"
 #include "io/blocking_pool.h"
-#include "metrics/broker_metrics.h"
 #include "storage/log_manager.h"
 
+namespace spate::metrics {
+class request_metrics;
+}
 namespace spate::txn {
 class transaction_coordinator;
 }

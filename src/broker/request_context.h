@@ -8,8 +8,11 @@
 
 #include <boost/asio/any_io_executor.hpp>
 
-#include "metrics/broker_metrics.h"
 #include "protocol/messages/request_header.h"
+
+namespace spate::metrics {
+class request_metrics;
+}
 
 namespace spate::broker {
 
