@@ -8,10 +8,15 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "admin/diag_source.h"
+
+namespace spate::lag {
+class monitor;
+}
 
 namespace spate::admin {
 
@@ -32,6 +37,10 @@ struct admin_options {
   std::map<std::string, status_section> status_sections;
   // /v1/diag's request diagnostics; null: no_diag_source.
   std::shared_ptr<const diag_source> diag;
+  // The lag monitors served under /v1/lag and Burrow's /v3/kafka (one per cluster; none: no routes).
+  std::vector<std::shared_ptr<lag::monitor>> lag_monitors;
+  // This program's version, for the OpenAPI document.
+  std::string version;
 };
 
 }  // namespace spate::admin

@@ -14,17 +14,24 @@ struct admin_server::impl {
   api_context ctx;
   http_server server;
 
-  impl(admin_options o, const broker_view& view, broker::broker* services)
+  impl(admin_options o, const broker_view* view, broker::broker* services)
       : options(std::move(o)),
         ctx{view, services, options, {}, {}, &table},
         server({options.host, options.port, options.request_timeout, options.max_body_bytes, options.max_connections},
                [this](http_request request) { return dispatch(std::move(request)); }) {
     ctx.admin_address = [this] { return address(); };
     ctx.executor = [this] { return server.executor(); };
-    add_health_routes(table, ctx);
-    add_status_routes(table, ctx);
-    add_topic_routes(table, ctx);
-    add_group_routes(table, ctx);
+    if (view != nullptr) {
+      add_health_routes(table, ctx);
+      add_status_routes(table, ctx);
+      add_topic_routes(table, ctx);
+      add_group_routes(table, ctx);
+    }
+    if (!options.lag_monitors.empty()) {
+      add_lag_routes(table, ctx);
+      add_burrow_routes(table, ctx);
+    }
+    add_common_routes(table, ctx);
   }
 
   std::string address() const {
@@ -50,7 +57,9 @@ struct admin_server::impl {
 };
 
 admin_server::admin_server(admin_options options, const broker_view& view, broker::broker* services)
-    : _impl(std::make_unique<impl>(std::move(options), view, services)) {}
+    : _impl(std::make_unique<impl>(std::move(options), &view, services)) {}
+
+admin_server::admin_server(admin_options options) : _impl(std::make_unique<impl>(std::move(options), nullptr, nullptr)) {}
 
 admin_server::~admin_server() { stop(); }
 

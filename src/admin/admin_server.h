@@ -22,6 +22,8 @@ namespace spate::admin {
 class admin_server {
  public:
   admin_server(admin_options options, const broker_view& view, broker::broker* services);
+  // Without a broker: only /metrics, /v1/openapi.json and the lag routes (spate lag-monitor).
+  explicit admin_server(admin_options options);
   ~admin_server();
   admin_server(const admin_server&) = delete;
   admin_server& operator=(const admin_server&) = delete;

@@ -23,7 +23,7 @@ class broker;
 namespace spate::admin {
 
 struct api_context {
-  const broker_view& view;
+  const broker_view* view;  // null: a lag-only server (spate lag-monitor); broker routes absent
   broker::broker* services;  // null: write routes answer 503
   const admin_options& options;
   std::function<std::string()> admin_address;
@@ -35,6 +35,11 @@ void add_health_routes(route_table& table, api_context& ctx);
 void add_status_routes(route_table& table, api_context& ctx);
 void add_topic_routes(route_table& table, api_context& ctx);
 void add_group_routes(route_table& table, api_context& ctx);
+// /metrics and /v1/openapi.json: served with or without a broker view.
+void add_common_routes(route_table& table, api_context& ctx);
+// /v1/lag/... and Burrow's /v3/kafka/... (routes_lag.cc, routes_burrow.cc) over options.lag_monitors.
+void add_lag_routes(route_table& table, api_context& ctx);
+void add_burrow_routes(route_table& table, api_context& ctx);
 
 // ---- helpers shared by the route files (api_json.cc)
 http_response json_response(int status, const nlohmann::json& body);

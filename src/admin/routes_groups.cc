@@ -81,7 +81,7 @@ std::variant<std::vector<reset_target>, http_response> reset_targets(const api_c
   std::vector<std::pair<std::string, std::int32_t>> wanted;
   if (body.contains("topic")) {
     if (!body["topic"].is_string()) return invalid("'topic' must be a string");
-    const auto topic = ctx.view.topic(body["topic"].get<std::string>());
+    const auto topic = ctx.view->topic(body["topic"].get<std::string>());
     if (!topic) return kafka_error_response(error_code::unknown_topic_or_partition, "no such topic");
     if (body.contains("partitions")) {
       if (!body["partitions"].is_array()) return invalid("'partitions' must be an array of partition numbers");
@@ -101,7 +101,7 @@ std::variant<std::vector<reset_target>, http_response> reset_targets(const api_c
   std::map<std::string, std::optional<topic_detail>> topics;
   for (const auto& [topic_name, partition] : wanted) {
     auto& topic = topics[topic_name];
-    if (!topic) topic = ctx.view.topic(topic_name);
+    if (!topic) topic = ctx.view->topic(topic_name);
     const partition_state* state = nullptr;
     if (topic) {
       for (const auto& p : topic->partitions) {
@@ -131,7 +131,7 @@ std::variant<std::vector<reset_target>, http_response> reset_targets(const api_c
                                                                                          : committed + shift;
     } else {
       offset =
-          ctx.view.offset_for_timestamp(topic_name, partition, *integer("timestamp")).value_or(state->high_watermark);
+          ctx.view->offset_for_timestamp(topic_name, partition, *integer("timestamp")).value_or(state->high_watermark);
     }
     offset = std::clamp(offset, state->log_start_offset, state->high_watermark);
     targets.push_back({topic_name, partition, offset});
@@ -145,7 +145,7 @@ boost::asio::awaitable<http_response> reset_offsets(api_context& ctx, http_reque
   const auto body = parse_object(request, error);
   if (!body) co_return error;
   const auto group_id = request.params["group"];
-  const auto group = ctx.view.group(group_id);
+  const auto group = ctx.view->group(group_id);
   if (group && group->state != "Empty" && group->state != "Dead") {
     co_return kafka_error_response(error_code::non_empty_group,
                                    "group '" + group_id + "' is " + group->state + ": stop its consumers first");
@@ -207,7 +207,7 @@ void add_group_routes(route_table& table, api_context& ctx) {
              {{"responses", {{"200", ok_response("Groups")}}}},
              sync_handler([&ctx](http_request&) {
                auto groups = nlohmann::json::array();
-               for (const auto& g : ctx.view.groups()) {
+               for (const auto& g : ctx.view->groups()) {
                  groups.push_back({{"group_id", g.group_id}, {"state", g.state}, {"protocol_type", g.protocol_type}});
                }
                return json_response(200, {{"groups", groups}});
@@ -217,7 +217,7 @@ void add_group_routes(route_table& table, api_context& ctx) {
              "A group's state, members, committed offsets, log end offsets and lag",
              {{"responses", {{"200", ok_response("Group")}}}},
              sync_handler([&ctx](http_request& r) {
-               const auto group = ctx.view.group(r.params["group"]);
+               const auto group = ctx.view->group(r.params["group"]);
                if (!group)
                  return kafka_error_response(error_code::group_id_not_found, "no group '" + r.params["group"] + "'");
                return json_response(200, group_json(*group));

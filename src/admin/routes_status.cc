@@ -11,10 +11,10 @@ namespace {
 constexpr std::size_t diag_top = 5;
 
 nlohmann::json status_json(const api_context& ctx) {
-  const auto id = ctx.view.identity();
-  const auto usage = ctx.view.usage();
-  const auto recovery = ctx.view.recovery();
-  const auto topics = ctx.view.topics();
+  const auto id = ctx.view->identity();
+  const auto usage = ctx.view->usage();
+  const auto recovery = ctx.view->recovery();
+  const auto topics = ctx.view->topics();
   std::int64_t partitions = 0;
   for (const auto& t : topics) partitions += t.partitions;
   auto optional_bytes = [](const std::optional<std::uint64_t>& v) { return v ? nlohmann::json(*v) : nlohmann::json(); };
@@ -22,8 +22,8 @@ nlohmann::json status_json(const api_context& ctx) {
       {"node_id", id.node_id},
       {"version", id.version},
       {"cluster_id", id.cluster_id},
-      {"uptime_s", ctx.view.uptime_ms() / 1000},
-      {"ready", ctx.view.ready()},
+      {"uptime_s", ctx.view->uptime_ms() / 1000},
+      {"ready", ctx.view->ready()},
       {"listeners", {{"kafka", id.kafka_listener}, {"admin", ctx.admin_address()}}},
       {"data_dir", id.data_dir},
       {"usage",
@@ -33,8 +33,8 @@ nlohmann::json status_json(const api_context& ctx) {
       {"counts",
        {{"topics", topics.size()},
         {"partitions", partitions},
-        {"groups", ctx.view.groups().size()},
-        {"connections", ctx.view.connection_count()}}},
+        {"groups", ctx.view->groups().size()},
+        {"connections", ctx.view->connection_count()}}},
       {"recovery",
        {{"state", recovery.new_data_dir  ? "new_data_dir"
                   : recovery.clean_start ? "clean_start"
@@ -57,8 +57,8 @@ nlohmann::json diag_json(const api_context& ctx) {
     std::uint64_t size_bytes;
   };
   std::vector<sized> all;
-  for (const auto& t : ctx.view.topics()) {
-    const auto detail = ctx.view.topic(t.name);
+  for (const auto& t : ctx.view->topics()) {
+    const auto detail = ctx.view->topic(t.name);
     if (!detail) continue;
     for (const auto& p : detail->partitions) all.push_back({t.name, p.partition, p.size_bytes});
   }
@@ -98,7 +98,7 @@ void add_health_routes(route_table& table, api_context& ctx) {
              "Readiness: 200 once recovery has finished and the Kafka listener accepts, else 503",
              {{"responses", {{"200", ok_response("Ready")}, {"503", ok_response("Not ready")}}}},
              sync_handler([&ctx](http_request&) {
-               return ctx.view.ready() ? json_response(200, {{"status", "ready"}})
+               return ctx.view->ready() ? json_response(200, {{"status", "ready"}})
                                        : json_response(503, {{"status", "not_ready"}});
              })});
 }
@@ -114,6 +114,9 @@ void add_status_routes(route_table& table, api_context& ctx) {
              "Largest partitions, slowest request kinds and recent errors by kind",
              {{"responses", {{"200", ok_response("Diagnostics")}}}},
              sync_handler([&ctx](http_request&) { return json_response(200, diag_json(ctx)); })});
+}
+
+void add_common_routes(route_table& table, api_context& ctx) {
   table.add(
       {"GET",
        "/metrics",
@@ -134,7 +137,7 @@ void add_status_routes(route_table& table, api_context& ctx) {
              "This API's OpenAPI 3.0.3 document, generated from its route table",
              {{"responses", {{"200", ok_response("OpenAPI document")}}}},
              sync_handler([&ctx](http_request&) {
-               return json_response(200, openapi_document(*ctx.routes, ctx.view.identity().version));
+               return json_response(200, openapi_document(*ctx.routes, ctx.options.version));
              })});
 }
 

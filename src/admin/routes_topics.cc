@@ -34,7 +34,7 @@ std::optional<std::string> config_text(const nlohmann::json& value) {
 }
 
 http_response topic_or_404(const api_context& ctx, const std::string& name, int status) {
-  const auto topic = ctx.view.topic(name);
+  const auto topic = ctx.view->topic(name);
   if (!topic) return kafka_error_response(error_code::unknown_topic_or_partition, "no topic '" + name + "'");
   return json_response(status, topic_json(*topic));
 }
@@ -225,7 +225,7 @@ void add_topic_routes(route_table& table, api_context& ctx) {
          {{"200", ok_response("Topics", {{"type", "object"}, {"properties", {{"topics", {{"type", "array"}}}}}})}}}},
        sync_handler([&ctx](http_request&) {
          auto topics = nlohmann::json::array();
-         for (const auto& t : ctx.view.topics()) {
+         for (const auto& t : ctx.view->topics()) {
            topics.push_back(
                {{"name", t.name}, {"topic_id", t.topic_id}, {"partitions", t.partitions}, {"internal", t.internal}});
          }

@@ -38,6 +38,7 @@ admin::admin_options admin_options_from(const broker_config& config) {
     options.port = config.admin_listener->port;
   }
   options.request_timeout = std::chrono::milliseconds(config.admin_request_timeout_ms);
+  options.version = SPATE_VERSION;
   return options;
 }
 

@@ -1,0 +1,7 @@
+#include "admin/api_routes.h"
+
+namespace spate::admin {
+
+void add_lag_routes(route_table& /*table*/, api_context& /*ctx*/) {}
+
+}  // namespace spate::admin
