@@ -40,6 +40,8 @@ void add_common_routes(route_table& table, api_context& ctx);
 // /v1/lag/... and Burrow's /v3/kafka/... (routes_lag.cc, routes_burrow.cc) over options.lag_monitors.
 void add_lag_routes(route_table& table, api_context& ctx);
 void add_burrow_routes(route_table& table, api_context& ctx);
+// The monitor of `cluster` in options.lag_monitors; empty name: the first. Null when none matches.
+std::shared_ptr<lag::monitor> find_lag_monitor(const api_context& ctx, const std::string& cluster);
 
 // ---- helpers shared by the route files (api_json.cc)
 http_response json_response(int status, const nlohmann::json& body);

@@ -230,6 +230,52 @@ const std::vector<setting>& settings() {
        [](broker_config& c, auto k, auto v) {
          c.admin_request_timeout_ms = parse_int<std::int64_t>(k, v, 100, 3600000);
        }},
+      {"lag.enabled", "true", "Whether the built-in consumer-lag monitor runs (docs/lag.md).",
+       [](broker_config& c, auto k, auto v) { c.lag_enabled = parse_bool(k, v); }},
+      {"lag.sample.interval.ms", "10000",
+       "How often the lag monitor samples every group's committed offsets and the partitions' ends.",
+       [](broker_config& c, auto k, auto v) { c.lag.sample_interval_ms = parse_int<std::int64_t>(k, v, 10, 3600000); }},
+      {"lag.window.ticks", "10", "Samples the lag monitor's rates and trends are taken over.",
+       [](broker_config& c, auto k, auto v) { c.lag.evaluation.window_ticks = parse_int<int>(k, v, 2, 1000); }},
+      {"lag.hysteresis.ticks", "2",
+       "Ticks a new lag status (other than STOPPED and REWOUND, reported at once) must hold before it is reported.",
+       [](broker_config& c, auto k, auto v) { c.lag.evaluation.hysteresis_ticks = parse_int<int>(k, v, 1, 100); }},
+      {"lag.cluster.name", "local", "The cluster's name in the lag API, Burrow's API and the lag metrics' cluster_name.",
+       [](broker_config& c, auto k, auto v) {
+         if (v.empty()) throw config_error(fmt::format("config key '{}': must not be empty", k));
+         c.lag.cluster = std::string(v);
+       }},
+      {"lag.history.enabled", "true", "Whether lag history is kept in lag.db in the data directory.",
+       [](broker_config& c, auto k, auto v) { c.lag_history_enabled = parse_bool(k, v); }},
+      {"lag.history.coarse.interval.ms", "300000",
+       "Spacing of lag history rows for partitions where nothing changes (idle, stopped), and of downsampled rows.",
+       [](broker_config& c, auto k, auto v) {
+         c.lag.history->coarse_interval_ms = parse_int<std::int64_t>(k, v, 1, std::numeric_limits<std::int32_t>::max());
+       }},
+      {"lag.history.fine.retention.ms", "86400000", "Age after which per-tick lag history is downsampled to coarse.",
+       [](broker_config& c, auto k, auto v) {
+         c.lag.history->fine_retention_ms = parse_int<std::int64_t>(k, v, 1, std::numeric_limits<std::int64_t>::max());
+       }},
+      {"lag.history.retention.ms", "2592000000", "Age after which lag history is deleted.",
+       [](broker_config& c, auto k, auto v) {
+         c.lag.history->retention_ms = parse_int<std::int64_t>(k, v, 1, std::numeric_limits<std::int64_t>::max());
+       }},
+      {"lag.alert.webhook.url", "(none)",
+       "http:// URL to POST a JSON notice to when a group's lag status reaches lag.alert.threshold, and when it "
+       "is resolved.",
+       [](broker_config& c, auto, auto v) { c.lag.alerts.webhook_url = std::string(v); }},
+      {"lag.alert.threshold", "SLOW", "Lowest group status that sends an alert: SLOW, REWOUND, STALLED or STOPPED.",
+       [](broker_config& c, auto k, auto v) {
+         const auto s = lag::status_from_string(v);
+         if (!s || *s < lag::status::slow) {
+           throw config_error(fmt::format("config key '{}': '{}' is not SLOW, REWOUND, STALLED or STOPPED", k, v));
+         }
+         c.lag.alerts.threshold = *s;
+       }},
+      {"lag.alert.min.interval.ms", "60000", "Least time between two alerts of the same kind for one group.",
+       [](broker_config& c, auto k, auto v) {
+         c.lag.alerts.min_interval_ms = parse_int<std::int64_t>(k, v, 0, std::numeric_limits<std::int32_t>::max());
+       }},
       {"topics", "(none)", "Topics to create at start-up: name[:partitions],...",
        [](broker_config& c, auto k, auto v) {
          for (auto& topic : parse_topics(k, v)) c.topics.push_back(std::move(topic));

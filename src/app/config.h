@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "group/coordinator_config.h"
+#include "lag/monitor.h"
 #include "storage/log_config.h"
 #include "txn/coordinator_config.h"
 
@@ -55,6 +56,10 @@ struct broker_config {
   // The HTTP admin API (admin.*); nullopt: disabled.
   std::optional<host_port> admin_listener = host_port{"127.0.0.1", 9644};
   std::int64_t admin_request_timeout_ms = 10000;
+  // The built-in consumer-lag monitor (lag.*). Its history file is lag.db in data_dir.
+  bool lag_enabled = true;
+  bool lag_history_enabled = true;
+  lag::monitor_config lag{.history = lag::store_config{}};
 
   // The address clients are told to connect to (Metadata's broker list).
   host_port advertised() const {
