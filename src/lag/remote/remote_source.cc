@@ -109,17 +109,12 @@ class kafka_handle {
 
   rd_kafka_t* get() const { return _rk; }
 
-  // Serves pending callbacks, then returns the last reported error ("" when none since the last
-  // clear_error()).
-  std::string last_error() {
+  // Serves pending callbacks, then returns the last error reported within the last minute, or "".
+  // Kept across ticks: librdkafka reports a repeated connection failure only now and then.
+  std::string recent_error() {
     rd_kafka_poll(_rk, 0);
     const std::lock_guard lock(_mutex);
-    return _last_error;
-  }
-  void clear_error() {
-    rd_kafka_poll(_rk, 0);
-    const std::lock_guard lock(_mutex);
-    _last_error.clear();
+    return steady::now() - _last_error_at < std::chrono::minutes(1) ? _last_error : std::string();
   }
 
  private:
@@ -127,8 +122,12 @@ class kafka_handle {
 
   static void on_error(rd_kafka_t* /*rk*/, int /*err*/, const char* reason, void* opaque) {
     auto* self = static_cast<kafka_handle*>(opaque);
+    std::string text = one_line(reason);
+    // "... failed: Connection refused (after 0ms in state CONNECT, 3 identical error(s) suppressed)"
+    if (const auto detail = text.find(" (after "); detail != std::string::npos) text.resize(detail);
     const std::lock_guard lock(self->_mutex);
-    self->_last_error = one_line(reason);
+    self->_last_error = std::move(text);
+    self->_last_error_at = steady::now();
   }
   static void on_log(const rd_kafka_t* /*rk*/, int level, const char* fac, const char* buf) {
     if (level <= 3) SPATE_LOG_DEBUG("lag remote librdkafka facility={} message={}", fac, one_line(buf));
@@ -137,6 +136,7 @@ class kafka_handle {
   rd_kafka_t* _rk = nullptr;
   std::mutex _mutex;
   std::string _last_error;
+  steady::time_point _last_error_at;
 };
 
 // Admin options with a request timeout and a private result queue.
@@ -215,8 +215,8 @@ struct remote_source::impl {
 };
 
 std::string remote_source::impl::unreachable(const std::string& what, const std::string& detail) {
-  auto last = reader->last_error();
-  if (last.empty()) last = committed->last_error();
+  auto last = reader->recent_error();
+  if (last.empty()) last = committed->recent_error();
   return one_line(what + ": " + detail + (last.empty() ? "" : " (" + last + ")"));
 }
 
@@ -463,8 +463,6 @@ cluster_facts remote_source::impl::sample(millis now) {
   }
   const auto budget = config.tick_budget_ms > 0 ? config.tick_budget_ms : config.sample_interval_ms * 4 / 5;
   const deadline until(std::max<millis>(budget, 1));
-  reader->clear_error();
-  committed->clear_error();
 
   std::string error;
   std::vector<group_facts> groups;
