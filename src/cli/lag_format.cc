@@ -174,7 +174,7 @@ std::string render_group(const nlohmann::json& group, std::int64_t now_ms) {
   const auto& partitions = field(group, "partitions");
   out += "\n";
   if (!partitions.is_array() || partitions.empty()) return out + "(no committed partitions)\n";
-  table t({"TOPIC", "PARTITION", "STATUS", "COMMITTED", "END", "LAG", "TIME_LAG", "CONSUME/S", "PRODUCE/S", "ETA",
+  table t({"TOPIC", "PARTITION", "STATUS", "COMMITTED", "END", "LAG", "TIME_LAG", "CONSUME_RATE", "PRODUCE_RATE", "ETA",
            "OWNER"});
   for (const auto& p : partitions) {
     t.add_row({text(field(p, "topic")), text(field(p, "partition")), text(field(p, "status")),
@@ -191,8 +191,8 @@ std::string render_history(const nlohmann::json& history) {
   if (!points.is_array() || points.empty()) {
     out += "(no points)\n";
   } else {
-    table t({"AT (UTC)", "TOPIC", "PARTITION", "STATUS", "COMMITTED", "END", "LAG", "TIME_LAG", "CONSUME/S",
-             "PRODUCE/S", "RESOLUTION"});
+    table t({"AT_UTC", "TOPIC", "PARTITION", "STATUS", "COMMITTED", "END", "LAG", "TIME_LAG", "CONSUME_RATE",
+             "PRODUCE_RATE", "RESOLUTION"});
     for (const auto& p : points) {
       const auto& at = field(p, "at_ms");
       t.add_row({at.is_number_integer() ? utc_time(at.get<std::int64_t>()) : "-", text(field(p, "topic")),
@@ -205,7 +205,7 @@ std::string render_history(const nlohmann::json& history) {
   }
   const auto& gaps = field(history, "gaps");
   if (gaps.is_array() && !gaps.empty()) {
-    table t({"FROM (UTC)", "TO (UTC)", "ERROR"});
+    table t({"FROM_UTC", "TO_UTC", "ERROR"});
     for (const auto& gap : gaps) {
       const auto& from = field(gap, "from_ms");
       const auto& to = field(gap, "to_ms");

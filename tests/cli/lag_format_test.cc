@@ -72,14 +72,15 @@ TEST(lag_format, renders_a_group_with_its_partitions_and_owners) {
                     "last_stable_offset": 0, "end_offset": 0, "read_committed": false, "offset_lag": 0,
                     "time_lag_ms": 0, "consume_rate": 250.4, "produce_rate": 0, "eta_seconds": 3.2, "owner": null,
                     "fetch_position": -1}]})");
-  EXPECT_EQ(render_group(group, 70000),
-            "group billing  STALLED for 1m  state Stable  members 1\n"
-            "  offset lag 7 (max 7)  time lag 1m5s  ETA -\n"
-            "  reason: committed offset unchanged\n"
-            "\n"
-            "TOPIC   PARTITION  STATUS   COMMITTED  END  LAG  TIME_LAG  CONSUME/S  PRODUCE/S  ETA  OWNER\n"
-            "orders  0          STALLED  3          10   7    1m5s      0.0        1.2        -    app@/10.0.0.5\n"
-            "orders  1          OK       -          0    0    0s        250        0.0        3s   -\n");
+  EXPECT_EQ(
+      render_group(group, 70000),
+      "group billing  STALLED for 1m  state Stable  members 1\n"
+      "  offset lag 7 (max 7)  time lag 1m5s  ETA -\n"
+      "  reason: committed offset unchanged\n"
+      "\n"
+      "TOPIC   PARTITION  STATUS   COMMITTED  END  LAG  TIME_LAG  CONSUME_RATE  PRODUCE_RATE  ETA  OWNER\n"
+      "orders  0          STALLED  3          10   7    1m5s      0.0           1.2           -    app@/10.0.0.5\n"
+      "orders  1          OK       -          0    0    0s        250           0.0           3s   -\n");
 }
 
 TEST(lag_format, renders_history_points_and_gaps_in_utc) {
@@ -88,15 +89,16 @@ TEST(lag_format, renders_history_points_and_gaps_in_utc) {
                 "offset_lag": 7, "time_lag_ms": 1000, "consume_rate": 0, "produce_rate": 0, "status": "OK",
                 "coarse": true}],
     "gaps": [{"from_ms": 1796457601000, "to_ms": 1796457661000, "error": "unreachable"}]})");
-  EXPECT_EQ(render_history(history),
-            "history of group billing\n"
-            "AT (UTC)             TOPIC   PARTITION  STATUS  COMMITTED  END  LAG  TIME_LAG  CONSUME/S  PRODUCE/S  "
-            "RESOLUTION\n"
-            "2026-12-05 08:00:00  orders  0          OK      3          10   7    1s        0.0        0.0        "
-            "coarse\n"
-            "\ngaps (cluster not sampled)\n"
-            "  FROM (UTC)           TO (UTC)             ERROR\n"
-            "  2026-12-05 08:00:01  2026-12-05 08:01:01  unreachable\n");
+  EXPECT_EQ(
+      render_history(history),
+      "history of group billing\n"
+      "AT_UTC               TOPIC   PARTITION  STATUS  COMMITTED  END  LAG  TIME_LAG  CONSUME_RATE  "
+      "PRODUCE_RATE  RESOLUTION\n"
+      "2026-12-05 08:00:00  orders  0          OK      3          10   7    1s        0.0           0.0           "
+      "coarse\n"
+      "\ngaps (cluster not sampled)\n"
+      "  FROM_UTC             TO_UTC               ERROR\n"
+      "  2026-12-05 08:00:01  2026-12-05 08:01:01  unreachable\n");
 }
 
 }  // namespace
