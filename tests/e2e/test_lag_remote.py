@@ -7,13 +7,12 @@ import re
 import subprocess
 import threading
 import time
-import urllib.error
 import urllib.request
 
 import pytest
-from confluent_kafka import Consumer, Producer, TopicPartition
 
 from conftest import SPATE, free_port, wait_until
+from lag_support import commit_as_group, get, group_of, produce
 
 INTERVAL_MS = 300
 PER_PARTITION = 10
@@ -67,36 +66,6 @@ def start_monitor(bootstrap, db, *extra):
     return Process(["lag-monitor", "--brokers", bootstrap, "--http-listen", "127.0.0.1:0", "--db", db,
                     "--interval-ms", INTERVAL_MS, *extra],
                    r"^spate lag-monitor ready http=(\S+:\d+) cluster=(\S+)$", "stdout")
-
-
-def get(url, path):
-    with urllib.request.urlopen(url + path, timeout=10) as resp:
-        return json.loads(resp.read())
-
-
-def produce(bootstrap, per_partition):
-    p = Producer({"bootstrap.servers": bootstrap, "acks": "all"})
-    for partition in range(3):
-        for i in range(per_partition):
-            p.produce("orders", value=b"r%d" % i, partition=partition)
-    assert p.flush(30) == 0
-
-
-def commit_as_group(bootstrap, group, committed):
-    """Joins `group` (so every listing shows it), commits `committed` and leaves."""
-    c = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False,
-                  "auto.offset.reset": "earliest"})
-    try:
-        c.subscribe(["orders"])
-        wait_until(lambda: c.poll(0.2) is not None and c.assignment(), 30, "the group's assignment")
-        c.commit(offsets=[TopicPartition("orders", p, o) for p, o in committed.items()], asynchronous=False)
-    finally:
-        c.close()
-
-
-def group_of(url, name):
-    body = get(url, "/v1/lag/groups")
-    return next((g for g in body["groups"] if g["group"] == name), None)
 
 
 @pytest.fixture
