@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -141,6 +142,8 @@ int run(const monitor_flags& flags) {
     if (!flags.db.empty()) {
       lag::store_config store;
       store.file = history_file(flags.db, target.name, clusters.size() > 1);
+      std::error_code ignored;  // a directory that cannot be made shows up as the store's own error
+      if (store.file.has_parent_path()) std::filesystem::create_directories(store.file.parent_path(), ignored);
       config.history = store;
     }
     monitors.push_back(std::make_shared<lag::monitor>(config, std::move(source), wall_clock_ms));
