@@ -110,7 +110,7 @@ class lag_api {
 // One rendering of what the flags ask for.
 std::string render(const lag_flags& flags, const lag_api& api) {
   if (!flags.history.empty()) {
-    const auto span = lag_format::parse_duration(flags.history).value_or(3600 * 1000);
+    const auto span = lag_format::parse_duration(flags.history).value_or(3'600'000);
     const auto now = now_ms();
     const auto history = api.history(flags.group, now - span, now);
     return flags.json ? history.dump(2) + "\n" : lag_format::render_history(history);

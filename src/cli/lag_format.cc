@@ -1,6 +1,7 @@
 #include "cli/lag_format.h"
 
 #include <cctype>
+#include <cmath>
 #include <ctime>
 #include <vector>
 
@@ -104,11 +105,11 @@ std::optional<std::int64_t> parse_duration(std::string_view s) {
     else if (unit == "s")
       scale = 1000;
     else if (unit == "m")
-      scale = 60 * 1000;
+      scale = 60'000;
     else if (unit == "h")
-      scale = 3600 * 1000;
+      scale = 3'600'000;
     else if (unit == "d")
-      scale = 24LL * 3600 * 1000;
+      scale = 86'400'000;
     else
       return std::nullopt;
     total += n * scale;
@@ -134,7 +135,7 @@ std::string human_duration_ms(std::int64_t ms) {
 
 std::string human_seconds(const nlohmann::json& seconds) {
   if (!seconds.is_number()) return "-";
-  return human_duration_ms(static_cast<std::int64_t>(seconds.get<double>() * 1000 + 0.5));
+  return human_duration_ms(std::llround(seconds.get<double>() * 1000));
 }
 
 std::string utc_time(std::int64_t ms) {

@@ -306,6 +306,7 @@ void remote_source::impl::describe_groups(const deadline& until, std::vector<gro
 // Replaces each group's parked owner entries with its committed partitions, owners attached.
 bool remote_source::impl::committed_offsets(const deadline& until, std::vector<group_facts>& groups,
                                             std::string& error) {
+  std::set<std::string> read;
   for (std::size_t first = 0; first < groups.size(); first += max_groups_in_flight) {
     const auto last = std::min(groups.size(), first + max_groups_in_flight);
     admin_call call(reader->get(), RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, until.remaining_ms());
@@ -328,7 +329,7 @@ bool remote_source::impl::committed_offsets(const deadline& until, std::vector<g
         error = unreachable("cannot fetch committed offsets", rd_kafka_event_error_string(event));
         return false;
       }
-      if (err != RD_KAFKA_RESP_ERR_NO_ERROR) continue;  // e.g. not authorized for this group: skipped
+      if (err != RD_KAFKA_RESP_ERR_NO_ERROR) continue;  // e.g. not authorized for this group
       size_t count = 0;
       const auto** results = rd_kafka_ListConsumerGroupOffsets_result_groups(
           rd_kafka_event_ListConsumerGroupOffsets_result(event), &count);
@@ -336,6 +337,7 @@ bool remote_source::impl::committed_offsets(const deadline& until, std::vector<g
         auto it = by_id.find(rd_kafka_group_result_name(results[r]));
         if (it == by_id.end() || rd_kafka_group_result_error(results[r]) != nullptr) continue;
         auto& group = *it->second;
+        read.insert(group.group);
         std::map<partition_key, partition_facts> owners;
         for (auto& parked : group.partitions) owners[{parked.topic, parked.partition}] = std::move(parked);
         group.partitions.clear();
@@ -356,6 +358,9 @@ bool remote_source::impl::committed_offsets(const deadline& until, std::vector<g
       }
     }
   }
+  // A group whose offsets could not be read (e.g. not authorized) is left out rather than shown
+  // with its owners' partitions as if nothing were committed.
+  std::erase_if(groups, [&](const group_facts& g) { return read.count(g.group) == 0; });
   return true;
 }
 
@@ -436,13 +441,15 @@ void remote_source::impl::fetch_timestamps(const deadline& until, const std::map
   while (!pending.empty() && !until.passed()) {
     auto* message = rd_kafka_consumer_poll(reader->get(), std::min(until.remaining_ms(), 100));
     if (message == nullptr) continue;
-    if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR && message->rkt != nullptr) {
+    const bool eof = message->err == RD_KAFKA_RESP_ERR__PARTITION_EOF;
+    if ((message->err == RD_KAFKA_RESP_ERR_NO_ERROR || eof) && message->rkt != nullptr) {
       const partition_key key{rd_kafka_topic_name(message->rkt), message->partition};
       if (auto it = pending.find(key); it != pending.end()) {
-        rd_kafka_timestamp_type_t type;
-        const auto ts = rd_kafka_message_timestamp(message, &type);
         // The first message at or after the offset: control records and compacted-away offsets
-        // are skipped, which is what "first unconsumed data record" means.
+        // are skipped, which is what "first unconsumed data record" means. The end reached
+        // without one: only control records (transaction markers) are left, nothing to consume.
+        rd_kafka_timestamp_type_t type;
+        const auto ts = eof ? -1 : rd_kafka_message_timestamp(message, &type);
         timestamps[{key.first, key.second, it->second}] = ts >= 0 ? ts : -1;
         pending.erase(it);
       }
@@ -511,6 +518,7 @@ std::unique_ptr<remote_source> remote_source::create(remote_config config, std::
   // Small fetches: only the first record of a partition is wanted, not a prefetched batch.
   state->reader = kafka_handle::make(config,
                                      {{"isolation.level", "read_uncommitted"},
+                                      {"enable.partition.eof", "true"},
                                       {"max.partition.fetch.bytes", "16384"},
                                       {"fetch.max.bytes", "1048576"},
                                       {"queued.min.messages", "1"},

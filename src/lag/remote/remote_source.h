@@ -34,7 +34,7 @@ struct remote_config {
   // librdkafka properties (-X key=value), applied to every handle after spate's defaults.
   std::vector<std::pair<std::string, std::string>> properties;
   bool read_committed = false;  // end offset = last stable offset instead of the high watermark
-  millis sample_interval_ms = 10 * 1000;
+  millis sample_interval_ms = 10'000;
   millis tick_budget_ms = 0;                 // a tick's network work; 0: 80% of the sample interval
   std::size_t max_timestamp_fetches = 1000;  // per tick
   millis max_backoff_ms = 5000;              // between attempts while the cluster is unreachable
