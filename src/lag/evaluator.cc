@@ -271,7 +271,7 @@ partition_view evaluator::evaluate_partition(const partition_facts& f, partition
       ps.pending_ticks = 0;
       view.reason = raw.reason;
     } else {
-      view.reason = fmt::format("{} (turning {} if it holds {} of {} ticks: {})", ps.reported_reason, to_string(raw.s),
+      view.reason = fmt::format("{} ({} for {} of the {} ticks needed: {})", ps.reported_reason, to_string(raw.s),
                                 ps.pending_ticks, _config.hysteresis_ticks, raw.reason);
     }
   }
