@@ -19,10 +19,10 @@
 namespace spate::lag {
 
 struct alert_config {
-  std::string webhook_url;             // empty: alerts off
-  status threshold = status::slow;     // raised to RECOVERING when lower: OK is never an alert
-  millis min_interval_ms = 60 * 1000;  // per group, between two notices of the same kind
-  std::size_t queue_limit = 1000;      // beyond: the oldest is dropped and counted
+  std::string webhook_url;               // empty: alerts off
+  status threshold = status::slow;       // raised to RECOVERING when lower: OK is never an alert
+  millis min_interval_ms = 60LL * 1000;  // per group, between two notices of the same kind
+  std::size_t queue_limit = 1000;        // beyond: the oldest is dropped and counted
   int max_attempts = 5;
   millis retry_backoff_ms = 1000;  // doubled per attempt
   millis request_timeout_ms = 5000;

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cmath>
 #include <deque>
 #include <optional>
 #include <set>
@@ -104,7 +103,6 @@ struct raw_result {
 struct group_context {
   const group_facts& facts;
   bool live = false;
-  millis now = 0;
 };
 
 raw_result classify(const evaluator_config& config, const group_context& group, const partition_facts& f,
@@ -236,7 +234,7 @@ partition_view evaluator::evaluate_partition(const partition_facts& f, partition
   measures m = measure(w);
   m.rewound = rewound;
   m.rewound_from = rewound_from;
-  const group_context gc{group, live, now};
+  const group_context gc{group, live};
   auto raw = classify(_config, gc, f, w, m, ps.reported_once, ps.reported);
 
   partition_view view;
