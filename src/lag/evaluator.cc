@@ -164,6 +164,7 @@ raw_result classify(const evaluator_config& config, const group_context& group, 
     }
     return {status::recovering, std::move(reason)};
   }
+  if (w.size() < 2) return {status::ok, fmt::format("{} behind (rates from the next sample)", records_text(m.lag))};
   auto reason = fmt::format("consuming {} rec/s, {} behind", rate_text(m.consume_rate), records_text(m.lag));
   if (m.eta) reason += fmt::format(", ETA {}", duration_text(*m.eta));
   return {status::ok, std::move(reason)};

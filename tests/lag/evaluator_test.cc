@@ -86,12 +86,15 @@ TEST(LagEvaluator, KeepingUpIsOkWithZeroLag) {
 TEST(LagEvaluator, IdleTopicWithAStoppedConsumerThatReadEverythingIsIdleNeverStopped) {
   driver d;
   for (int i = 0; i < 100; ++i) {
-    d.tick({group("g", {}, {part("t", 0, 500, 500), part("t", 1, 70, 70)})});
+    d.tick({group("g", {}, {part("t", 0, 500, 500), part("t", 1, 70, 70)}),
+            group("alive", {member("m")}, {part("t", 0, 500, 500)})});
     EXPECT_NE(d.g().current, status::stopped);
+    EXPECT_NE(d.g(1).current, status::stalled);
     for (const auto& t : d.last.transitions) EXPECT_NE(t.to, status::stopped);
     if (i >= 2) {
       EXPECT_EQ(d.g().current, status::idle) << i << " " << d.g().reason;
       EXPECT_EQ(d.p(1).current, status::idle);
+      EXPECT_EQ(d.g(1).current, status::idle);
     }
   }
   EXPECT_TRUE(contains(d.p().reason, "nothing new to read")) << d.p().reason;
