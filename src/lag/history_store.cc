@@ -66,6 +66,7 @@ struct history_store::state {
 
   bool prepare(sqlite3* db, std::string& error);
   bool load(sqlite3* db, std::string& error);
+  bool load_statuses(sqlite3* db, std::string& error);
 };
 
 bool history_store::state::prepare(sqlite3* db, std::string& error) {
@@ -111,29 +112,40 @@ bool history_store::state::prepare(sqlite3* db, std::string& error) {
 // The writer's memory of the file: each partition's latest row (the resolution policy compares
 // with it), the statuses last stored, and how far downsampling got.
 bool history_store::state::load(sqlite3* db, std::string& error) {
+  statement partitions(db, "SELECT id, cluster, grp, topic, part FROM partitions");
+  // One PRIMARY KEY seek per partition (a join with max() would scan every sample).
   statement latest(db,
-                   "SELECT p.id, p.cluster, p.grp, p.topic, p.part, s.at_ms, s.committed, s.end_offset, s.status "
-                   "FROM partitions p JOIN samples s ON s.partition_id = p.id AND "
-                   "s.at_ms = (SELECT max(at_ms) FROM samples WHERE partition_id = p.id)");
-  statement stored(db, "SELECT cluster, grp, topic, part, status, since_ms FROM statuses");
+                   "SELECT at_ms, committed, end_offset, status FROM samples WHERE partition_id = ?1 "
+                   "ORDER BY at_ms DESC LIMIT 1");
   statement meta(db, "SELECT value FROM meta WHERE key = 'downsampled_until'");
-  if (!latest.ok() || !stored.ok() || !meta.ok()) {
-    error = history_db::last_error(db);
-    return false;
-  }
+  if (!partitions.ok() || !latest.ok() || !meta.ok()) return error = history_db::last_error(db), false;
+  rows.clear();
   int rc;
-  while ((rc = latest.step()) == SQLITE_ROW) {
-    rows[key_of(latest.text(1), latest.text(2), latest.text(3), static_cast<std::int32_t>(latest.int64(4)))] = last_row{
-        latest.int64(0), latest.int64(5), latest.int64(6), latest.int64(7), static_cast<status>(latest.int64(8))};
+  while ((rc = partitions.step()) == SQLITE_ROW) {
+    const std::int64_t id = partitions.int64(0);
+    latest.bind(1, id);
+    if (latest.step() == SQLITE_ROW) {
+      rows[key_of(partitions.text(1), partitions.text(2), partitions.text(3),
+                  static_cast<std::int32_t>(partitions.int64(4)))] =
+          last_row{id, latest.int64(0), latest.int64(1), latest.int64(2), static_cast<status>(latest.int64(3))};
+    }
+    latest.reset();
   }
   if (rc != SQLITE_DONE) return error = history_db::last_error(db), false;
+  if (meta.step() == SQLITE_ROW) downsampled_until = meta.int64(0);
+  return load_statuses(db, error);
+}
+
+bool history_store::state::load_statuses(sqlite3* db, std::string& error) {
+  statement stored(db, "SELECT cluster, grp, topic, part, status, since_ms FROM statuses");
+  if (!stored.ok()) return error = history_db::last_error(db), false;
   statuses.clear();
+  int rc;
   while ((rc = stored.step()) == SQLITE_ROW) {
     statuses[key_of(stored.text(0), stored.text(1), stored.text(2), static_cast<std::int32_t>(stored.int64(3)))] =
         reported{static_cast<status>(stored.int64(4)), stored.int64(5)};
   }
   if (rc != SQLITE_DONE) return error = history_db::last_error(db), false;
-  if (meta.step() == SQLITE_ROW) downsampled_until = meta.int64(0);
   return true;
 }
 
@@ -381,7 +393,8 @@ bool history_store::downsample_and_delete(millis now, std::string& error) {
 
   s.downsampled_until = downsampled;
   std::erase_if(s.rows, [&](const auto& entry) { return entry.second.at_ms < keep_from; });
-  return s.load(_db, error);
+  // Statuses of partitions gone for the whole retention were deleted above.
+  return s.load_statuses(_db, error);
 }
 
 restored_state history_store::restore(const std::string& cluster, millis now, millis window_ms) {
