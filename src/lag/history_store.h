@@ -26,7 +26,7 @@ struct store_config {
   std::filesystem::path file;
   // A sample row is written every tick while a partition is active or recovering ("fine"), else
   // when something changed or this much time passed since its last row ("coarse").
-  millis coarse_interval_ms = 5 * 60 * 1000;
+  millis coarse_interval_ms = 5LL * 60 * 1000;
   millis fine_retention_ms = 24LL * 3600 * 1000;       // fine rows older: downsampled to coarse
   millis retention_ms = 30LL * 24 * 3600 * 1000;       // rows older: deleted
   millis housekeeping_interval_ms = 60LL * 60 * 1000;  // how often housekeep() does work
