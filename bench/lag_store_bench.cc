@@ -3,7 +3,8 @@
 // every tick) and the rest idle (a coarse row every 5 minutes), for `--hours` of ticks every
 // `--interval-ms`, on a real file with the store's production settings (WAL,
 // synchronous=NORMAL). Prints one JSON object: record() wall time per tick (mean, p50, p99, max)
-// and the database growth per simulated hour (main file + WAL, and rows).
+// and the database growth per simulated hour (main file + WAL), then one housekeeping pass that
+// downsamples the first half of the span.
 //
 //   lag_store_bench [--groups 1000] [--partitions 10] [--active 0.2] [--hours 1]
 //                   [--interval-ms 10000] [--dir .]
@@ -110,6 +111,9 @@ int main(int argc, char** argv) {
   const std::filesystem::path dir = tmpl;
   spate::lag::store_config config;
   config.file = dir / "lag.db";
+  // So that the one housekeeping pass at the end downsamples the first half of the simulated span:
+  // the cost of an hour's downsampling is that pass divided by half the hours.
+  config.fine_retention_ms = static_cast<millis>(o.hours * 3'600'000 / 2);
   std::string error;
   auto store = spate::lag::history_store::open(config, error);
   if (!store) {
@@ -145,6 +149,11 @@ int main(int argc, char** argv) {
     ms.push_back(std::chrono::duration<double, std::milli>(e - s).count());
   }
   const std::uint64_t bytes_after = store->file_bytes();
+  const auto h0 = std::chrono::steady_clock::now();
+  store->housekeep(start + ticks * o.interval_ms);
+  const double housekeeping_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - h0).count();
+  const std::uint64_t bytes_after_housekeeping = store->file_bytes();
   store.reset();  // closing checkpoints the WAL into the main file
   std::error_code ec;
   const std::uint64_t main_after_close = std::filesystem::file_size(config.file, ec);
@@ -181,12 +190,18 @@ int main(int argc, char** argv) {
       .integer("main_file_bytes_after_close", static_cast<std::int64_t>(main_after_close))
       .fixed("mb_per_hour", hours > 0 ? grown / hours / 1e6 : 0, 2)
       .fixed("bytes_per_partition_per_hour", hours > 0 ? grown / hours / static_cast<double>(partitions) : 0, 1);
+  spate_bench::json_object housekeeping;
+  housekeeping.fixed("downsampled_hours", hours / 2, 2)
+      .fixed("ms", housekeeping_ms, 1)
+      .fixed("ms_per_downsampled_hour", hours > 0 ? housekeeping_ms / (hours / 2) : 0, 1)
+      .integer("bytes_after_incl_wal", static_cast<std::int64_t>(bytes_after_housekeeping));
   spate_bench::json_object out;
   out.str("bench", "lag_store")
       .boolean("ok", true)
       .object("settings", settings)
       .object("record", record)
-      .object("growth", growth);
+      .object("growth", growth)
+      .object("housekeeping", housekeeping);
   std::printf("%s\n", out.dump().c_str());
   std::filesystem::remove_all(dir, ec);
   return 0;

@@ -57,7 +57,7 @@ struct history_store::state {
   statement begin, commit, rollback;
   statement intern, find_partition, insert_sample, insert_transition, upsert_status, insert_member;
   statement insert_gap, extend_gap;
-  statement list_partitions, delete_old_samples, scan_old_fine, delete_sample, mark_coarse, set_meta;
+  statement list_partitions, delete_old_samples, scan_old_fine, delete_fine, mark_coarse, set_meta;
 
   std::unordered_map<std::string, last_row> rows;           // by key_of(cluster, group, topic, partition)
   std::unordered_map<std::string, reported> statuses;       // partitions and groups (topic "", partition -1)
@@ -67,6 +67,7 @@ struct history_store::state {
   bool prepare(sqlite3* db, std::string& error);
   bool load(sqlite3* db, std::string& error);
   bool load_statuses(sqlite3* db, std::string& error);
+  bool downsample(std::int64_t id, millis from, millis to, millis interval);
 };
 
 bool history_store::state::prepare(sqlite3* db, std::string& error) {
@@ -95,7 +96,7 @@ bool history_store::state::prepare(sqlite3* db, std::string& error) {
       {&delete_old_samples, "DELETE FROM samples WHERE partition_id = ?1 AND at_ms < ?2"},
       {&scan_old_fine,
        "SELECT at_ms, coarse FROM samples WHERE partition_id = ?1 AND at_ms >= ?2 AND at_ms < ?3 ORDER BY at_ms"},
-      {&delete_sample, "DELETE FROM samples WHERE partition_id = ?1 AND at_ms = ?2"},
+      {&delete_fine, "DELETE FROM samples WHERE partition_id = ?1 AND at_ms >= ?2 AND at_ms < ?3 AND coarse = 0"},
       {&mark_coarse, "UPDATE samples SET coarse = 1 WHERE partition_id = ?1 AND at_ms = ?2"},
       {&set_meta, "INSERT OR REPLACE INTO meta(key, value) VALUES(?1, ?2)"},
   };
@@ -146,6 +147,43 @@ bool history_store::state::load_statuses(sqlite3* db, std::string& error) {
         reported{static_cast<status>(stored.int64(4)), stored.int64(5)};
   }
   if (rc != SQLITE_DONE) return error = history_db::last_error(db), false;
+  return true;
+}
+
+// Reduces the fine rows of one partition in [from, to) to the last row of each coarse bucket
+// (marked coarse), keeping rows already coarse (status changes). One range delete per bucket.
+bool history_store::state::downsample(std::int64_t id, millis from, millis to, millis interval) {
+  struct bucket {
+    millis start;
+    millis last_at;
+    bool last_coarse;
+    bool fine_before_last;
+  };
+  std::vector<bucket> buckets;
+  scan_old_fine.bind(1, id).bind(2, from).bind(3, to);
+  int rc;
+  while ((rc = scan_old_fine.step()) == SQLITE_ROW) {
+    const millis at = scan_old_fine.int64(0);
+    const bool coarse = scan_old_fine.int64(1) != 0;
+    const millis start = floor_to(at, interval);
+    if (buckets.empty() || buckets.back().start != start) {
+      buckets.push_back(bucket{start, at, coarse, false});
+    } else {
+      auto& b = buckets.back();
+      b.fine_before_last = b.fine_before_last || !b.last_coarse;
+      b.last_at = at;
+      b.last_coarse = coarse;
+    }
+  }
+  scan_old_fine.reset();
+  if (rc != SQLITE_DONE) return false;
+  for (const auto& b : buckets) {
+    if (b.fine_before_last &&
+        delete_fine.bind(1, id).bind(2, std::max(b.start, from)).bind(3, b.last_at).run() != SQLITE_DONE) {
+      return false;
+    }
+    if (!b.last_coarse && mark_coarse.bind(1, id).bind(2, b.last_at).run() != SQLITE_DONE) return false;
+  }
   return true;
 }
 
@@ -324,51 +362,12 @@ bool history_store::downsample_and_delete(millis now, std::string& error) {
   s.list_partitions.reset();
   if (rc != SQLITE_DONE) return fail();
 
-  struct row {
-    millis at_ms;
-    bool coarse;
-  };
-  std::vector<row> bucket;
-  std::vector<millis> to_delete, to_mark;
-  // Keeps the last row of each coarse bucket (and rows already coarse: status changes), marks it
-  // coarse, and deletes the other fine rows.
-  auto close_bucket = [&] {
-    if (bucket.empty()) return;
-    for (std::size_t i = 0; i + 1 < bucket.size(); ++i) {
-      if (!bucket[i].coarse) to_delete.push_back(bucket[i].at_ms);
-    }
-    if (!bucket.back().coarse) to_mark.push_back(bucket.back().at_ms);
-    bucket.clear();
-  };
-
   for (std::size_t first = 0; first < ids.size(); first += housekeeping_batch) {
     if (s.begin.run() != SQLITE_DONE) return fail();
     for (std::size_t i = first; i < std::min(ids.size(), first + housekeeping_batch); ++i) {
-      const std::int64_t id = ids[i];
-      if (s.delete_old_samples.bind(1, id).bind(2, keep_from).run() != SQLITE_DONE) return fail();
-      if (fine_from <= scan_from) continue;
-      to_delete.clear();
-      to_mark.clear();
-      s.scan_old_fine.bind(1, id).bind(2, scan_from).bind(3, fine_from);
-      millis current_bucket = INT64_MIN;
-      while ((rc = s.scan_old_fine.step()) == SQLITE_ROW) {
-        const millis at = s.scan_old_fine.int64(0);
-        const millis b = floor_to(at, _config.coarse_interval_ms);
-        if (b != current_bucket) {
-          close_bucket();
-          current_bucket = b;
-        }
-        bucket.push_back(row{at, s.scan_old_fine.int64(1) != 0});
-      }
-      s.scan_old_fine.reset();
-      if (rc != SQLITE_DONE) return fail();
-      close_bucket();
-      for (millis at : to_delete) {
-        if (s.delete_sample.bind(1, id).bind(2, at).run() != SQLITE_DONE) return fail();
-      }
-      for (millis at : to_mark) {
-        if (s.mark_coarse.bind(1, id).bind(2, at).run() != SQLITE_DONE) return fail();
-      }
+      if (s.delete_old_samples.bind(1, ids[i]).bind(2, keep_from).run() != SQLITE_DONE) return fail();
+      if (fine_from > scan_from && !s.downsample(ids[i], scan_from, fine_from, _config.coarse_interval_ms))
+        return fail();
     }
     if (s.commit.run() != SQLITE_DONE) return fail();
   }
