@@ -197,7 +197,7 @@ def build(args) -> tuple[str, str, str]:
     if not args.spate:
         targets.append("spate")
     if integrated:
-        targets += ["spate_load", "mock_cluster"]
+        targets += ["spate_load", "mock_cluster", "lag_store_bench"]
     if targets:
         log(f"building {', '.join(targets)} in {bdir} (Release)")
         if not os.path.exists(os.path.join(bdir, "CMakeCache.txt")):
@@ -613,6 +613,26 @@ def run_lag_pair(bench: Bench, spate: str, workdir: str, out: dict) -> None:
     run_onoff_pair(bench, spate, workdir, out, "lag", "lag.enabled", prepare, report)
 
 
+def run_lag_store(bench: Bench, tools_dir: str, workdir: str) -> None:
+    """The lag history store (bench/lag_store_bench.cc): record() per tick for 10,000 partitions
+    (1,000 groups x 10, 20% active) and the database growth per hour; 15 simulated minutes
+    (3 quick), a few seconds. Only when the tools are built with the top level (it links spate_lag)."""
+    name = "lag_store_10k_partitions"
+    binary = os.path.join(tools_dir, "lag_store_bench")
+    if not bench.wanted(name) or not os.path.exists(binary):
+        return
+    hours = "0.05" if bench.args.quick else "0.25"
+    cmd = [binary, "--groups", "1000", "--partitions", "10", "--active", "0.2", "--hours", hours, "--dir", workdir]
+    log(f"{name}: {hours} h of 10 s ticks")
+    rc, out, err = run(cmd, timeout=120)
+    try:
+        res = json.loads(out.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        res = {"ok": False, "error": f"lag_store_bench exited {rc} without JSON: {tail(err)}"}
+    res["command"] = " ".join(cmd)
+    bench.scenarios[name] = res
+
+
 def run_mock(bench: Bench, mock: str, out: dict) -> None:
     names = ["mock_produce_1k_acks1", "mock_consume_1k", "mock_e2e_latency_1k"]
     if not any(bench.wanted(n) for n in names):
@@ -847,6 +867,7 @@ def main() -> int:
         run_metrics_pair(bench, spate, workdir, metrics_pair)
         run_lag_pair(bench, spate, workdir, lag_pair)
         run_mock(bench, mock, mock_info)
+        run_lag_store(bench, os.path.dirname(load), workdir)
         if bench.wanted("fio"):
             machine["fio"] = run_fio(args, workdir)
         if bench.wanted("iperf3"):
