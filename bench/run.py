@@ -197,7 +197,7 @@ def build(args) -> tuple[str, str, str]:
     if not args.spate:
         targets.append("spate")
     if integrated:
-        targets += ["spate_load", "mock_cluster"]
+        targets += ["spate_load", "mock_cluster", "lag_store_bench"]
     if targets:
         log(f"building {', '.join(targets)} in {bdir} (Release)")
         if not os.path.exists(os.path.join(bdir, "CMakeCache.txt")):
@@ -492,38 +492,40 @@ def run_spate(bench: Bench, spate: str, workdir: str, brokers_out: dict) -> None
         brokers_out["durable"]["durability"] = d_dur
 
 
-METRICS_PAIR = ["produce_100b_acks1_metrics_on", "produce_100b_acks1_metrics_off"]
-
-
-def run_metrics_pair(bench: Bench, spate: str, workdir: str, out: dict) -> None:
-    """The cost of recording metrics: produce throughput (100-byte records, acks=1, page cache: the
-    most requests per byte, so the most recording per byte) against two brokers started side by
-    side, one with metrics.enabled=false, in alternating rounds (on, off, off, on) so drift in the
-    machine's speed cancels out. `out` gets each side's summed throughput and the on/off ratio."""
+def run_onoff_pair(bench: Bench, spate: str, workdir: str, out: dict, what: str, setting: str,
+                   prepare=None, report=None) -> None:
+    """The cost of a feature: produce throughput (100-byte records, acks=1, page cache: the most
+    requests per byte) against two brokers started side by side, one with `setting`=false, in
+    alternating rounds (on, off, off, on) so drift in the machine's speed cancels out. `prepare(b)`
+    runs on both brokers before the rounds; `report(on_broker, out)` after them. `out` gets each
+    side's throughput and the on/off ratio."""
     a, p = bench.args, bench.args.profile
-    if not any(bench.wanted(n) for n in METRICS_PAIR) or not os.path.exists(spate):
+    names = [f"produce_100b_acks1_{what}_on", f"produce_100b_acks1_{what}_off"]
+    if not any(bench.wanted(n) for n in names) or not os.path.exists(spate):
         return
-    if not spate_supports(spate, "metrics.enabled"):
-        out["error"] = "binary has no metrics.enabled"
+    if not spate_supports(spate, setting):
+        out["error"] = f"binary has no {setting}"
         return
     pc = {"log.flush.interval.messages": str(INT64_MAX)}
-    sides = {"on": Broker("metrics-on", spate, workdir, pc, [("bench-m0", a.partitions), ("bench-m1", a.partitions)]),
-             "off": Broker("metrics-off", spate, workdir, pc | {"metrics.enabled": "false"},
-                           [("bench-m0", a.partitions), ("bench-m1", a.partitions)])}
+    topics = [(f"bench-{what}0", a.partitions), (f"bench-{what}1", a.partitions)]
+    sides = {"on": Broker(f"{what}-on", spate, workdir, pc, topics),
+             "off": Broker(f"{what}-off", spate, workdir, pc | {setting: "false"}, topics)}
     try:
         for side, b in sides.items():
-            log(f"starting spate (metrics {side}) on {b.bootstrap}")
+            log(f"starting spate ({what} {side}) on {b.bootstrap}")
             if not b.start():
-                out["error"] = f"metrics-{side} broker did not start: {b.error}"
+                out["error"] = f"{what}-{side} broker did not start: {b.error}"
                 return
-            for t in ("bench-m0", "bench-m1"):
+            for t, _ in topics:
                 bench.wait_topic(b.bootstrap, t)
+            if prepare:
+                prepare(b)
         rounds: dict[str, list[dict]] = {"on": [], "off": []}
         for i, side in enumerate(["on", "off", "off", "on"]):
-            name = f"produce_100b_acks1_metrics_{side}"
-            meta = {"target": "spate", "durability": "page cache", "metrics": side, "round": i}
-            topic = "bench-m0" if len(rounds[side]) == 0 else "bench-m1"
-            r = bench.produce(name, sides[side].bootstrap, topic, p["n_100b"], 100, "1", sides[side], meta)
+            meta = {"target": "spate", "durability": "page cache", what: side, "round": i}
+            topic = topics[0][0] if len(rounds[side]) == 0 else topics[1][0]
+            r = bench.produce(f"produce_100b_acks1_{what}_{side}", sides[side].bootstrap, topic, p["n_100b"], 100,
+                              "1", sides[side], meta)
             if r:
                 rounds[side].append(r)
         msgs = {side: [r.get("msgs_per_s") for r in rs if r.get("ok")] for side, rs in rounds.items()}
@@ -531,10 +533,104 @@ def run_metrics_pair(bench: Bench, spate: str, workdir: str, out: dict) -> None:
         out["msgs_per_s_on"] = [round(x, 1) for x in msgs["on"]]
         out["msgs_per_s_off"] = [round(x, 1) for x in msgs["off"]]
         out["ratio_on_vs_off"] = round(mean["on"] / mean["off"], 4) if mean["on"] and mean["off"] else None
-        log(f"metrics on/off produce throughput ratio: {out['ratio_on_vs_off']}")
+        log(f"{what} on/off produce throughput ratio: {out['ratio_on_vs_off']}")
+        if report:
+            report(sides["on"], out)
     finally:
         for side, b in sides.items():
             out[f"broker_{side}"] = b.stop()
+
+
+def run_metrics_pair(bench: Bench, spate: str, workdir: str, out: dict) -> None:
+    """The cost of recording metrics (metrics.enabled on vs off)."""
+    run_onoff_pair(bench, spate, workdir, out, "metrics", "metrics.enabled")
+
+
+LAG_GROUPS, LAG_PARTITIONS = 1000, 10
+
+
+def commit_lag_groups(b: Broker) -> None:
+    """1,000 groups with committed offsets on 10 partitions each, all behind the end, so every tick
+    samples and evaluates 10,000 lagging partitions (the issue's lag scenario)."""
+    from confluent_kafka import Consumer, Producer, TopicPartition
+    from confluent_kafka.admin import AdminClient, NewTopic
+    admin = AdminClient({"bootstrap.servers": b.bootstrap})
+    for f in admin.create_topics([NewTopic("bench-lag-watched", LAG_PARTITIONS, 1)]).values():
+        f.result(30)
+    producer = Producer({"bootstrap.servers": b.bootstrap, "linger.ms": 5})
+    for i in range(LAG_PARTITIONS * 100):
+        producer.produce("bench-lag-watched", value=b"x" * 100, partition=i % LAG_PARTITIONS)
+    producer.flush(30)
+    for g in range(LAG_GROUPS):
+        c = Consumer({"bootstrap.servers": b.bootstrap, "group.id": f"bench-lag-{g}", "enable.auto.commit": False})
+        c.commit(offsets=[TopicPartition("bench-lag-watched", q, g % 100) for q in range(LAG_PARTITIONS)],
+                 asynchronous=False)
+        c.close()
+
+
+def admin_metrics(b: Broker) -> dict[str, float]:
+    """The broker's /metrics as {"name{labels}": value} (from the admin address in its ready line)."""
+    import re
+    import urllib.request
+    m = re.search(r" admin=(\S+:\d+)", b.read_log())
+    if not m:
+        return {}
+    with urllib.request.urlopen(f"http://{m.group(1)}/metrics", timeout=10) as r:
+        text = r.read().decode()
+    out = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            key, _, value = line.rpartition(" ")
+            out[key] = float(value)
+    return out
+
+
+def run_lag_pair(bench: Bench, spate: str, workdir: str, out: dict) -> None:
+    """The lag monitor's cost with 1,000 groups x 10 partitions at the default interval: produce
+    throughput with the monitor on vs off, the CPU of one tick, and the history's growth per hour."""
+    started: dict = {}
+
+    def prepare(b: Broker) -> None:
+        commit_lag_groups(b)
+        if b.name.endswith("-on"):
+            started["t"], started["bytes"] = time.monotonic(), None
+
+    def report(b: Broker, o: dict) -> None:
+        deadline = time.monotonic() + 30
+        metrics: dict[str, float] = {}
+        while time.monotonic() < deadline:  # the first ticks after the groups were committed
+            metrics = admin_metrics(b)
+            if metrics.get('spate_lag_tick_cpu_seconds{cluster_name="local"}', 0) > 0:
+                break
+            time.sleep(1)
+        o["groups"], o["partitions_per_group"] = LAG_GROUPS, LAG_PARTITIONS
+        o["tick_cpu_ms"] = round(metrics.get('spate_lag_tick_cpu_seconds{cluster_name="local"}', 0) * 1000, 2)
+        size = metrics.get('spate_lag_history_bytes{cluster_name="local"}')
+        elapsed = time.monotonic() - started.get("t", time.monotonic())
+        o["history_bytes"] = size
+        o["history_bytes_per_hour"] = round(size / elapsed * 3600) if size and elapsed > 0 else None
+
+    run_onoff_pair(bench, spate, workdir, out, "lag", "lag.enabled", prepare, report)
+
+
+def run_lag_store(bench: Bench, tools_dir: str, workdir: str) -> None:
+    """The lag history store (bench/lag_store_bench.cc): record() per tick for 10,000 partitions
+    (1,000 groups x 10, 20% active) and the database growth per hour; 15 simulated minutes
+    (3 quick), a few seconds. Only when the tools are built with the top level (it links spate_lag)."""
+    name = "lag_store_10k_partitions"
+    binary = os.path.join(tools_dir, "lag_store_bench")
+    if not bench.wanted(name) or not os.path.exists(binary):
+        return
+    hours = "0.05" if bench.args.quick else "0.25"
+    cmd = [binary, "--groups", "1000", "--partitions", "10", "--active", "0.2", "--hours", hours, "--dir", workdir]
+    log(f"{name}: {hours} h of 10 s ticks")
+    rc, out, err = run(cmd, timeout=120)
+    try:
+        res = json.loads(out.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        res = {"ok": False, "error": f"lag_store_bench exited {rc} without JSON: {tail(err)}"}
+    res["command"] = " ".join(cmd)
+    bench.scenarios[name] = res
 
 
 def run_mock(bench: Bench, mock: str, out: dict) -> None:
@@ -765,10 +861,13 @@ def main() -> int:
     brokers: dict = {}
     mock_info: dict = {}
     metrics_pair: dict = {}
+    lag_pair: dict = {}
     try:
         run_spate(bench, spate, workdir, brokers)
         run_metrics_pair(bench, spate, workdir, metrics_pair)
+        run_lag_pair(bench, spate, workdir, lag_pair)
         run_mock(bench, mock, mock_info)
+        run_lag_store(bench, os.path.dirname(load), workdir)
         if bench.wanted("fio"):
             machine["fio"] = run_fio(args, workdir)
         if bench.wanted("iperf3"):
@@ -813,6 +912,7 @@ def main() -> int:
         },
         "mock": mock_info,
         "metrics_overhead": metrics_pair,
+        "lag_monitor_overhead": lag_pair,
         "ratios": rat,
         "summary": {
             "targets_passed": sum(1 for r in rat.values() if r["pass"]),

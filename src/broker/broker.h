@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "broker/fetch_positions.h"
 #include "broker/fetch_sessions.h"
 #include "broker/partition_waiters.h"
 #include "group/coordinator.h"
@@ -71,6 +72,8 @@ class broker {
   const std::shared_ptr<partition_waiters>& waiters() const { return _waiters; }
   // Incremental fetch sessions (KIP-227).
   fetch_session_cache& fetch_sessions() { return _fetch_sessions; }
+  // Where consumers last fetched (the lag monitor matches them to group members). Thread-safe.
+  fetch_positions& consumer_positions() { return _consumer_positions; }
 
  private:
   const broker_options _options;
@@ -80,6 +83,7 @@ class broker {
   txn::transaction_coordinator& _transactions;
   const std::shared_ptr<partition_waiters> _waiters;
   fetch_session_cache _fetch_sessions;
+  fetch_positions _consumer_positions;
 };
 
 }  // namespace spate::broker

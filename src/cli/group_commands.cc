@@ -6,15 +6,18 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
-#include "cli/consumer_protocol.h"
 #include "cli/offsets.h"
 #include "cli/table.h"
+#include "protocol/consumer_protocol.h"
 
 namespace spate::cli {
 
 namespace {
 
 using json = nlohmann::json;
+using protocol::assignment_text;
+using protocol::decode_member_assignment;
+using protocol::member_assignment;
 using tp_key = std::pair<std::string, std::int32_t>;
 
 std::string opt_text(std::optional<std::int64_t> v) { return v ? std::to_string(*v) : "-"; }

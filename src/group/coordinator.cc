@@ -219,11 +219,13 @@ error_code coordinator::heartbeat(const heartbeat_request& req) {
     case group_phase::empty: return error_code::unknown_member_id;
     case group_phase::dead: return error_code::coordinator_not_available;
     case group_phase::preparing_rebalance:
-      it->second.heartbeat_deadline = _clock.now_ms() + it->second.session_timeout_ms;
+      it->second.last_heartbeat_ms = _clock.now_ms();
+      it->second.heartbeat_deadline = it->second.last_heartbeat_ms + it->second.session_timeout_ms;
       return error_code::rebalance_in_progress;
     case group_phase::completing_rebalance:
     case group_phase::stable:
-      it->second.heartbeat_deadline = _clock.now_ms() + it->second.session_timeout_ms;
+      it->second.last_heartbeat_ms = _clock.now_ms();
+      it->second.heartbeat_deadline = it->second.last_heartbeat_ms + it->second.session_timeout_ms;
       return error_code::none;
   }
   return error_code::none;

@@ -64,7 +64,7 @@ struct join_request {
   std::int32_t rebalance_timeout_ms = 0;  // v0 has none: pass the session timeout
   std::string client_id;
   std::string client_host;
-  bool require_known_member_id = false;  // JoinGroup v4+: answer MEMBER_ID_REQUIRED first
+  bool require_known_member_id = false;   // JoinGroup v4+: answer MEMBER_ID_REQUIRED first
   bool supports_skip_assignment = false;  // JoinGroup v9+
 };
 struct join_member {
@@ -89,8 +89,8 @@ struct sync_request {
   std::int32_t generation_id = -1;
   std::string member_id;
   std::optional<std::string> group_instance_id;
-  std::optional<std::string> protocol_type;  // v5+
-  std::optional<std::string> protocol_name;  // v5+
+  std::optional<std::string> protocol_type;                            // v5+
+  std::optional<std::string> protocol_name;                            // v5+
   std::vector<std::pair<std::string, base::byte_buffer>> assignments;  // the leader's only
 };
 struct sync_result {
@@ -114,8 +114,8 @@ struct leaving_member {
   std::optional<std::string> group_instance_id;
 };
 struct leave_result {
-  error_code error = error_code::none;         // group-level
-  std::vector<error_code> member_errors;        // one per leaving member, in order
+  error_code error = error_code::none;    // group-level
+  std::vector<error_code> member_errors;  // one per leaving member, in order
 };
 
 // ---- OffsetCommit / OffsetFetch ----
@@ -136,7 +136,7 @@ struct commit_request {
   std::vector<std::pair<topic_partition, committed_offset>> offsets;
 };
 struct commit_result {
-  error_code error = error_code::none;  // when the whole request failed (applies to every partition)
+  error_code error = error_code::none;       // when the whole request failed (applies to every partition)
   std::vector<error_code> partition_errors;  // one per offset, in request order (when error == none)
 };
 // ---- TxnOffsetCommit ----
@@ -191,6 +191,27 @@ struct group_description {
 struct offset_delete_result {
   error_code error = error_code::none;
   std::vector<error_code> partition_errors;  // one per requested partition, in order
+};
+
+// ---- The lag monitor's view (coordinator_lag.cc) ----
+struct lag_member {
+  std::string member_id;
+  std::string client_id;
+  std::string client_host;
+  std::int64_t last_heartbeat_ms = -1;  // when the member last acted (member_state::last_heartbeat_ms)
+  base::byte_buffer assignment;         // as handed out in SyncGroup; empty during a rebalance
+};
+struct lag_offset {
+  topic_partition partition;
+  std::int64_t offset = -1;
+  std::int64_t commit_timestamp = -1;
+};
+struct group_lag_snapshot {
+  std::string group_id;
+  std::string state;  // Kafka's name
+  std::string protocol_type;
+  std::vector<lag_member> members;
+  std::vector<lag_offset> offsets;  // committed (what OffsetFetch answers), in partition order
 };
 
 struct group_state;
@@ -278,6 +299,10 @@ class coordinator {
   // at once. Commits and lookups still work.
   void shutdown();
 
+  // Every group with committed offsets (Empty ones included), copied out under the lock: the lag
+  // monitor's sample. Offsets of open transactions are not included (not yet committed).
+  std::vector<group_lag_snapshot> lag_snapshot() const;
+
   // For tests and metrics.
   std::size_t group_count() const;
   // Rebalances started (groups entering PreparingRebalance) since start-up. Lock-free.
@@ -298,24 +323,24 @@ class coordinator {
   void store_offsets(group_state& g, std::vector<std::pair<topic_partition, committed_offset>>& offsets,
                      std::int64_t now, std::int64_t retention_time_ms, std::optional<transactional_producer> producer,
                      std::function<void(commit_result)> done, effects& fx);
-  group_state* find(const std::string& group_id) const;  // requires _mutex
+  group_state* find(const std::string& group_id) const;     // requires _mutex
   group_state& get_or_create(const std::string& group_id);  // requires _mutex
-  void expire_offsets(std::int64_t now, effects& fx);  // requires _mutex
+  void expire_offsets(std::int64_t now, effects& fx);       // requires _mutex
   // requires _mutex: a record at `record_offset` (-1 unknown); `txn_producer` >= 0 for a
   // transactional one.
   void load_record_locked(base::byte_span key, std::optional<base::byte_span> value, std::int64_t record_offset,
                           std::int64_t txn_producer);
   void settle_transaction(std::int64_t producer_id, bool commit, std::int32_t offsets_partition);  // requires _mutex
-  void note_txn_offsets(std::int64_t producer_id, const std::string& group_id);  // requires _mutex
-  std::int64_t next_deadline_locked() const;  // requires _mutex
+  void note_txn_offsets(std::int64_t producer_id, const std::string& group_id);                    // requires _mutex
+  std::int64_t next_deadline_locked() const;                                                       // requires _mutex
 
   const coordinator_config _config;
   offsets_log& _log;
   io::clock& _clock;
 
   std::atomic<std::uint64_t> _rebalances{0};  // for metrics; not guarded
-  mutable std::mutex _mutex;  // guards everything below
-  base::effect_runner<effects> _runner;  // runs collected effects after _mutex is released
+  mutable std::mutex _mutex;                  // guards everything below
+  base::effect_runner<effects> _runner;       // runs collected effects after _mutex is released
   std::map<std::string, std::unique_ptr<group_state>, std::less<>> _groups;
   // Producer id -> groups that may hold its pending transactional offsets: a superset (entries
   // of deleted groups or settled offsets are dropped when met), so a marker visits only these.

@@ -38,6 +38,9 @@ struct member_state {
   bool is_new = false;
   std::int64_t joined_at = 0;
   std::int64_t heartbeat_deadline = 0;  // last sign of life + session timeout
+  // When the member itself last acted (joined, synced, heartbeat, committed as a member); -1 for a
+  // member loaded from __consumer_offsets that has not since. For the lag monitor.
+  std::int64_t last_heartbeat_ms = -1;
 
   const base::byte_buffer* metadata_for(std::string_view protocol) const;
 };

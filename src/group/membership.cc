@@ -293,6 +293,7 @@ void coordinator::machine::add_member_and_rebalance(group_state& g, const std::s
   m.is_new = true;
   m.joined_at = _now;
   m.heartbeat_deadline = _now + m.session_timeout_ms;
+  m.last_heartbeat_ms = _now;
   if (g.members.empty()) g.protocol_type = req.protocol_type;
   if (m.instance_id) g.static_members[*m.instance_id] = id;
   if (!g.leader) g.leader = id;
@@ -309,6 +310,7 @@ void coordinator::machine::update_member_and_rebalance(group_state& g, member_st
   m.session_timeout_ms = req.session_timeout_ms;
   m.rebalance_timeout_ms = req.rebalance_timeout_ms;
   m.supports_skip_assignment = req.supports_skip_assignment;
+  m.last_heartbeat_ms = _now;
   // A client only joins again when it gave up on its previous attempt; answer that one anyway.
   if (m.awaiting_join) fail_join(std::exchange(m.awaiting_join, {}), error_code::rebalance_in_progress, m.id);
   m.awaiting_join = std::move(done);

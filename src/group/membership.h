@@ -28,7 +28,10 @@ class coordinator::machine {
   join_result current_generation(const group_state& g, const member_state& m, bool with_members) const;
   void reset_assignment(group_state& g, error_code e);
   void propagate_assignment(group_state& g);
-  void heartbeat(member_state& m) { m.heartbeat_deadline = _now + m.session_timeout_ms; }
+  void heartbeat(member_state& m) {
+    m.heartbeat_deadline = _now + m.session_timeout_ms;
+    m.last_heartbeat_ms = _now;
+  }
   void transition(group_state& g, group_phase p);
 
   // Appends the group's metadata record with the members' current assignments (or `assignment`

@@ -64,6 +64,10 @@ class evaluator {
   struct group_state;
 
  private:
+  partition_view evaluate_partition(const partition_facts& f, partition_state& ps, bool live, bool resumed,
+                                    const group_facts& group, millis now, std::vector<transition>& transitions);
+  group_view evaluate_group(const group_facts& g, group_state& gs, millis now, tick_result& out);
+
   evaluator_config _config;
   std::map<std::string, std::unique_ptr<group_state>> _groups;
   cluster_view _last;

@@ -26,7 +26,7 @@ struct store_config {
   std::filesystem::path file;
   // A sample row is written every tick while a partition is active or recovering ("fine"), else
   // when something changed or this much time passed since its last row ("coarse").
-  millis coarse_interval_ms = 5 * 60 * 1000;
+  millis coarse_interval_ms = 5LL * 60 * 1000;
   millis fine_retention_ms = 24LL * 3600 * 1000;       // fine rows older: downsampled to coarse
   millis retention_ms = 30LL * 24 * 3600 * 1000;       // rows older: deleted
   millis housekeeping_interval_ms = 60LL * 60 * 1000;  // how often housekeep() does work
@@ -93,12 +93,14 @@ class history_store {
   std::uint64_t file_bytes() const;
 
  private:
-  history_store(store_config config, sqlite3* db);
+  struct state;  // prepared statements and, per partition, what and when it last wrote
+  history_store(store_config config, sqlite3* db, std::unique_ptr<state> state);
+  bool write_tick(const tick_result& tick, std::string& error);
+  bool downsample_and_delete(millis now, std::string& error);
   store_config _config;
   sqlite3* _db;
   millis _last_housekeeping = 0;
-  struct last_row;
-  std::unique_ptr<std::vector<last_row>> _last_rows;  // per partition: what and when it last wrote
+  std::unique_ptr<state> _state;
 };
 
 class history_reader {
@@ -111,6 +113,8 @@ class history_reader {
   std::vector<history_point> samples(const history_query& query);
   std::vector<transition> transitions(const transition_query& query);
   std::vector<history_gap> gaps(const std::string& cluster, millis from_ms, millis to_ms);
+  // Members joining and leaving, newest first (the query's group, or every group).
+  std::vector<membership_change> membership(const transition_query& query);
 
  private:
   explicit history_reader(sqlite3* db);

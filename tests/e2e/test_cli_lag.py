@@ -8,7 +8,7 @@ import subprocess
 import time
 
 from conftest import SPATE, free_port, wait_until
-from lag_support import commit_as_group, group_of, produce
+from lag_cli_support import commit_as_group, group_of, produce
 
 PER_PARTITION = 10
 COMMITTED = {0: 4, 1: 10, 2: 0}

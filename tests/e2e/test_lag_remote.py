@@ -12,7 +12,7 @@ import urllib.request
 import pytest
 
 from conftest import SPATE, free_port, wait_until
-from lag_support import commit_as_group, get, group_of, produce
+from lag_cli_support import commit_as_group, get, group_of, produce
 
 INTERVAL_MS = 300
 PER_PARTITION = 10

@@ -7,6 +7,7 @@
 #include "broker/error_mapping.h"
 #include "broker/handlers/fetch/long_poll.h"
 #include "broker/handlers/fetch/partition_reads.h"
+#include "broker/handlers/fetch/positions.h"
 #include "broker/handlers/fetch/response.h"
 #include "broker/handlers/fetch/session.h"
 
@@ -25,6 +26,7 @@ boost::asio::awaitable<fetch_handler::response> fetch_handler::handle(request_co
   }
 
   const auto targets = fetch::resolve(services, session.partitions, uses_topic_ids);
+  fetch::note_positions(ctx, req, targets);
   std::vector<fetch::partition_data> parts;
   const auto totals = fetch::read_all(targets, req, version, parts);
   if (fetch::should_wait(req, targets, totals)) co_await fetch::wait_for_min_bytes(ctx, targets, req, parts);

@@ -1,10 +1,10 @@
-#include "cli/consumer_protocol.h"
+#include "protocol/consumer_protocol.h"
 
 #include <gtest/gtest.h>
 
 #include <vector>
 
-namespace spate::cli {
+namespace spate::protocol {
 namespace {
 
 // Hand-built bytes (not from our encoder) for: version, [topic, [partitions]], user data.
@@ -58,4 +58,4 @@ TEST(decode_member_assignment, throws_on_truncated_bytes_at_every_length) {
 }
 
 }  // namespace
-}  // namespace spate::cli
+}  // namespace spate::protocol

@@ -1,11 +1,12 @@
-#include "cli/consumer_protocol.h"
+#include "protocol/consumer_protocol.h"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "protocol/messages/consumer_protocol_assignment.h"
 #include "protocol/wire.h"
 
-namespace spate::cli {
+namespace spate::protocol {
 
 std::optional<member_assignment> decode_member_assignment(std::span<const std::uint8_t> bytes) {
   if (bytes.empty()) return std::nullopt;
@@ -35,4 +36,4 @@ std::string assignment_text(const member_assignment& a) {
   return out;
 }
 
-}  // namespace spate::cli
+}  // namespace spate::protocol

@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-namespace spate::cli {
+namespace spate::protocol {
 
 struct member_assignment {
   std::int16_t version = 0;
@@ -24,4 +24,4 @@ std::optional<member_assignment> decode_member_assignment(std::span<const std::u
 // "topic:0,1,2 other:3" for tables.
 std::string assignment_text(const member_assignment& a);
 
-}  // namespace spate::cli
+}  // namespace spate::protocol
