@@ -99,6 +99,20 @@ spate::lag::tick_result make_view(const options& o, millis at, std::int64_t tick
   return r;
 }
 
+// Bytes this process handed to write(2)/pwrite(2) so far: the WAL and the checkpoints into the
+// main file, i.e. what the store costs the disk.
+std::int64_t written_bytes() {
+  std::FILE* f = std::fopen("/proc/self/io", "r");
+  if (!f) return -1;
+  char line[128];
+  std::int64_t wchar = -1;
+  while (std::fgets(line, sizeof line, f)) {
+    if (std::strncmp(line, "wchar:", 6) == 0) wchar = std::atoll(line + 6);
+  }
+  std::fclose(f);
+  return wchar;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -131,6 +145,7 @@ int main(int argc, char** argv) {
   }
   const double first_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   const std::uint64_t bytes_before = store->file_bytes();
+  const std::int64_t written_before = written_bytes();
 
   const auto ticks = static_cast<std::int64_t>(o.hours * 3'600'000 / static_cast<double>(o.interval_ms));
   std::vector<double> ms;
@@ -149,6 +164,7 @@ int main(int argc, char** argv) {
     ms.push_back(std::chrono::duration<double, std::milli>(e - s).count());
   }
   const std::uint64_t bytes_after = store->file_bytes();
+  const std::int64_t written = written_bytes() - written_before;
   const auto h0 = std::chrono::steady_clock::now();
   store->housekeep(start + ticks * o.interval_ms);
   const double housekeeping_ms =
@@ -182,6 +198,7 @@ int main(int argc, char** argv) {
       .fixed("p50_ms", pct(0.5), 3)
       .fixed("p99_ms", pct(0.99), 3)
       .fixed("max_ms", sorted.empty() ? 0 : sorted.back(), 3)
+      .fixed("written_mb_per_tick", ticks ? static_cast<double>(written) / 1e6 / static_cast<double>(ticks) : 0, 3)
       .fixed("view_build_mean_ms", ticks ? build_ms / static_cast<double>(ticks) : 0, 3);
   spate_bench::json_object growth;
   const double grown = static_cast<double>(main_after_close) - static_cast<double>(bytes_before);
