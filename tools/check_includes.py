@@ -22,7 +22,7 @@ ALLOWED = {
     "lag": {"base", "model", "protocol"},
     "admin": {"base", "model", "protocol", "io", "storage", "group", "txn", "broker", "lag"},
     "app": {"base", "model", "protocol", "io", "storage", "net", "group", "txn", "quota", "broker", "lag", "admin", "metrics"},
-    "cli": {"base", "model", "protocol", "app", "broker", "lag", "metrics"},
+    "cli": {"base", "model", "protocol", "app", "admin", "broker", "lag", "metrics"},
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/')
 

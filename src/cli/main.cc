@@ -11,6 +11,7 @@
 #include "broker/api_table.h"
 #include "cli/admin_commands.h"
 #include "cli/client_commands.h"
+#include "cli/lag_commands.h"
 #include "metrics/catalogue.h"
 
 namespace {
@@ -61,8 +62,9 @@ int main(int argc, char** argv) {
 
   auto* docs_cmd = app.add_subcommand("docs", "Print generated documentation");
   docs_cmd->require_subcommand(1);
-  docs_cmd->add_subcommand("compatibility", "docs/compatibility.md: the Kafka APIs and versions served")
-      ->callback([] { std::fputs(spate::broker::compatibility_markdown().c_str(), stdout); });
+  docs_cmd->add_subcommand("compatibility", "docs/compatibility.md: the Kafka APIs and versions served")->callback([] {
+    std::fputs(spate::broker::compatibility_markdown().c_str(), stdout);
+  });
   docs_cmd->add_subcommand("configuration", "docs/configuration.md: every broker setting and topic config")
       ->callback([] { std::fputs(spate::app::configuration_markdown().c_str(), stdout); });
   docs_cmd->add_subcommand("metrics", "docs/metrics.md: every metric with its Kafka JMX equivalent")->callback([] {
@@ -71,6 +73,8 @@ int main(int argc, char** argv) {
 
   spate::cli::register_client_commands(app);
   spate::cli::register_admin_commands(app);
+  spate::cli::register_lag_command(app);
+  spate::cli::register_lag_monitor_command(app);
 
   // Exit status: 0 for success and --help/--version, 2 for a usage error.
   try {
