@@ -99,6 +99,20 @@ spate::lag::tick_result make_view(const options& o, millis at, std::int64_t tick
   return r;
 }
 
+// Bytes this process handed to write(2)/pwrite(2) so far: the WAL and the checkpoints into the
+// main file, i.e. what the store costs the disk.
+std::int64_t written_bytes() {
+  std::FILE* f = std::fopen("/proc/self/io", "r");
+  if (!f) return -1;
+  char line[128];
+  std::int64_t wchar = -1;
+  while (std::fgets(line, sizeof line, f)) {
+    if (std::strncmp(line, "wchar:", 6) == 0) wchar = std::atoll(line + 6);
+  }
+  std::fclose(f);
+  return wchar;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -131,6 +145,7 @@ int main(int argc, char** argv) {
   }
   const double first_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   const std::uint64_t bytes_before = store->file_bytes();
+  const std::int64_t written_before = written_bytes();
 
   const auto ticks = static_cast<std::int64_t>(o.hours * 3'600'000 / static_cast<double>(o.interval_ms));
   std::vector<double> ms;
@@ -149,14 +164,25 @@ int main(int argc, char** argv) {
     ms.push_back(std::chrono::duration<double, std::milli>(e - s).count());
   }
   const std::uint64_t bytes_after = store->file_bytes();
-  const auto h0 = std::chrono::steady_clock::now();
-  store->housekeep(start + ticks * o.interval_ms);
-  const double housekeeping_ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - h0).count();
-  const std::uint64_t bytes_after_housekeeping = store->file_bytes();
-  store.reset();  // closing checkpoints the WAL into the main file
+  const std::int64_t written = written_bytes() - written_before;
+  store.reset();  // closing moves the WAL into the main file: its size is what the rows take
   std::error_code ec;
   const std::uint64_t main_after_close = std::filesystem::file_size(config.file, ec);
+
+  // Reopened (as after a restart), one housekeeping pass downsamples the first half of the span.
+  const auto h0 = std::chrono::steady_clock::now();
+  store = spate::lag::history_store::open(config, error);
+  if (!store) {
+    std::fprintf(stderr, "%s\n", error.c_str());
+    return 1;
+  }
+  const double reopen_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - h0).count();
+  const auto h1 = std::chrono::steady_clock::now();
+  store->housekeep(start + ticks * o.interval_ms);
+  const double housekeeping_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - h1).count();
+  store.reset();
+  const std::uint64_t main_after_housekeeping = std::filesystem::file_size(config.file, ec);
 
   std::vector<double> sorted = ms;
   std::sort(sorted.begin(), sorted.end());
@@ -182,6 +208,7 @@ int main(int argc, char** argv) {
       .fixed("p50_ms", pct(0.5), 3)
       .fixed("p99_ms", pct(0.99), 3)
       .fixed("max_ms", sorted.empty() ? 0 : sorted.back(), 3)
+      .fixed("written_mb_per_tick", ticks ? static_cast<double>(written) / 1e6 / static_cast<double>(ticks) : 0, 3)
       .fixed("view_build_mean_ms", ticks ? build_ms / static_cast<double>(ticks) : 0, 3);
   spate_bench::json_object growth;
   const double grown = static_cast<double>(main_after_close) - static_cast<double>(bytes_before);
@@ -194,7 +221,8 @@ int main(int argc, char** argv) {
   housekeeping.fixed("downsampled_hours", hours / 2, 2)
       .fixed("ms", housekeeping_ms, 1)
       .fixed("ms_per_downsampled_hour", hours > 0 ? housekeeping_ms / (hours / 2) : 0, 1)
-      .integer("bytes_after_incl_wal", static_cast<std::int64_t>(bytes_after_housekeeping));
+      .fixed("reopen_ms", reopen_ms, 1)
+      .integer("main_file_bytes_after", static_cast<std::int64_t>(main_after_housekeeping));
   spate_bench::json_object out;
   out.str("bench", "lag_store")
       .boolean("ok", true)

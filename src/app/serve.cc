@@ -10,6 +10,8 @@
 #include "app/admin_view.h"
 #include "app/broker_metrics.h"
 #include "app/data_dir.h"
+#include "app/lag_source.h"
+#include "app/lag_wiring.h"
 #include "app/maintenance.h"
 #include "app/request_diag.h"
 #include "app/signal.h"
@@ -22,6 +24,7 @@
 #include "io/clock.h"
 #include "io/deadline_thread.h"
 #include "io/file.h"
+#include "lag/prometheus.h"
 #include "model/topic_name.h"
 #include "net/server.h"
 #include "storage/log_manager.h"
@@ -61,8 +64,8 @@ void create_declared_topics(storage::log_manager& logs, const broker_config& con
   for (const auto& topic : config.topics) {
     if (logs.find_topic(topic.name)) continue;
     if (auto created = logs.create_topic(topic.name, topic.partitions); !created) {
-      throw std::runtime_error(fmt::format("cannot create declared topic '{}': {}", topic.name,
-                                           storage::to_string(created.error())));
+      throw std::runtime_error(
+          fmt::format("cannot create declared topic '{}': {}", topic.name, storage::to_string(created.error())));
     }
   }
 }
@@ -128,8 +131,9 @@ int run_broker(const broker_config& config) {
                fmt::format("replay {}", model::consumer_offsets_topic));
     SPATE_LOG_INFO("event=groups_loaded groups={}", groups.group_count());
     // Transactions: producer ids never reused, and the coordinator's state replayed likewise.
-    auto producer_ids = txn::producer_id_manager::open(io::posix_file_system(), config.data_dir,
-                                                       [&pool](std::function<void()> task) { pool.submit(std::move(task)); });
+    auto producer_ids =
+        txn::producer_id_manager::open(io::posix_file_system(), config.data_dir,
+                                       [&pool](std::function<void()> task) { pool.submit(std::move(task)); });
     check_step(producer_ids, fmt::format("open {}", txn::producer_id_block_path(config.data_dir).string()));
     auto transaction_log = txn::transaction_topic::open(logs, config.transactions.log_partitions, clock);
     check_step(transaction_log, fmt::format("open {}", model::transaction_state_topic));
@@ -150,6 +154,14 @@ int run_broker(const broker_config& config) {
     }
     broker::broker services(std::move(options), logs, pool, groups, transactions, waiters);
     broker::dispatcher dispatcher(services);
+    // The built-in lag monitor: its own thread; stopped (destroyed) before the broker it reads.
+    std::shared_ptr<lag::monitor> lag_monitor;
+    if (config.lag_enabled) {
+      lag_source_options source_options;
+      source_options.cluster = config.lag.cluster;
+      lag_monitor = make_lag_monitor(
+          config, std::make_unique<broker_lag_source>(logs, groups, services.consumer_positions(), source_options));
+    }
     int signal = 0;
     {
       maintenance periodic(
@@ -178,10 +190,21 @@ int run_broker(const broker_config& config) {
           admin_options.metrics_text = [m = metrics.get()] { return m->render_exposition(); };
           admin_options.diag = request_diag_source(metrics->metrics().requests());
         }
+        if (lag_monitor) {
+          admin_options.lag_monitors.push_back(lag_monitor);
+          admin_options.status_sections["lag"] = [m = lag_monitor.get()] { return lag_status_section(*m); };
+          if (admin_options.metrics_text) {
+            admin_options.metrics_text = [broker_text = std::move(admin_options.metrics_text),
+                                          monitors = admin_options.lag_monitors] {
+              return broker_text() + lag::prometheus_text(monitors);
+            };
+          }
+        }
         admin.emplace(std::move(admin_options), view, &services);
         start_admin(*admin, *config.admin_listener);
       }
       server.start();
+      if (lag_monitor) lag_monitor->start();
       signal = run_until_signal(
           server,
           [&] {
@@ -193,10 +216,11 @@ int run_broker(const broker_config& config) {
                 admin ? admin->address() : "off", config.node_id, identity.cluster_id, config.data_dir.string(),
                 logs.opened_after_clean_shutdown());
           },
-          [&groups, &transactions, &admin, &ready] {
+          [&groups, &transactions, &admin, &ready, &lag_monitor] {
             // The admin API stops first: its writes in progress finish while the broker still serves them.
             ready = false;
             if (admin) admin->stop();
+            if (lag_monitor) lag_monitor->stop();
             // Requests held by the coordinators (JoinGroup, SyncGroup) are answered while their
             // connections can still carry the answer; no new marker write starts.
             groups.shutdown();

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 #include <algorithm>
+#include <tuple>
 
 #include "base/log.h"
 #include "lag/history_db.h"
@@ -36,38 +37,54 @@ history_reader::~history_reader() { sqlite3_close_v2(_db); }
 
 std::vector<history_point> history_reader::samples(const history_query& query) {
   std::vector<history_point> out;
-  // Newest first so the limit keeps the newest rows; reversed below.
-  std::string sql =
-      "SELECT s.at_ms, p.topic, p.part, s.committed, s.end_offset, s.log_start, s.offset_lag, s.time_lag_ms, "
-      "s.consume_mrate, s.produce_mrate, s.status, s.coarse FROM partitions p JOIN samples s ON s.partition_id = p.id "
-      "WHERE p.cluster = ?1 AND p.grp = ?2 AND s.at_ms >= ?3 AND s.at_ms <= ?4";
-  if (query.topic) sql += " AND p.topic = ?5";
-  if (query.partition) sql += " AND p.part = ?6";
-  sql += " ORDER BY s.at_ms DESC, p.topic DESC, p.part DESC LIMIT ?7";
-  statement st(_db, sql);
-  if (!st.ok()) return warn(_db, "samples"), out;
-  st.bind(1, query.cluster).bind(2, query.group).bind(3, query.from_ms).bind(4, query.to_ms);
-  if (query.topic) st.bind(5, *query.topic);
-  if (query.partition) st.bind(6, std::int64_t{*query.partition});
-  st.bind(7, as_int(query.limit));
-  int rc;
-  while ((rc = st.step()) == SQLITE_ROW) {
-    history_point p;
-    p.at_ms = st.int64(0);
-    p.topic = st.text(1);
-    p.partition = static_cast<std::int32_t>(st.int64(2));
-    p.committed_offset = st.int64(3);
-    p.end_offset = st.int64(4);
-    p.log_start_offset = st.int64(5);
-    p.offset_lag = st.int64(6);
-    p.time_lag_ms = st.int64(7);
-    p.consume_rate = static_cast<double>(st.int64(8)) / 1000;
-    p.produce_rate = static_cast<double>(st.int64(9)) / 1000;
-    p.current = static_cast<status>(st.int64(10));
-    p.coarse = st.int64(11) != 0;
-    out.push_back(std::move(p));
+  // The writer keeps the latest minutes in `recent` (by time) and older rows in `samples` (by
+  // partition): both are read, newest first so the limit keeps the newest rows, then merged.
+  for (const char* table : {"recent", "samples"}) {
+    std::string sql = fmt::format(
+        "SELECT s.at_ms, p.topic, p.part, s.committed, s.end_offset, s.log_start, s.offset_lag, s.time_lag_ms, "
+        "s.consume_mrate, s.produce_mrate, s.status, s.coarse FROM partitions p JOIN {} s ON s.partition_id = p.id "
+        "WHERE p.cluster = ?1 AND p.grp = ?2 AND s.at_ms >= ?3 AND s.at_ms <= ?4",
+        table);
+    if (query.topic) sql += " AND p.topic = ?5";
+    if (query.partition) sql += " AND p.part = ?6";
+    sql += " ORDER BY s.at_ms DESC, p.topic DESC, p.part DESC LIMIT ?7";
+    statement st(_db, sql);
+    if (!st.ok()) return warn(_db, "samples"), out;
+    st.bind(1, query.cluster).bind(2, query.group).bind(3, query.from_ms).bind(4, query.to_ms);
+    if (query.topic) st.bind(5, *query.topic);
+    if (query.partition) st.bind(6, std::int64_t{*query.partition});
+    st.bind(7, as_int(query.limit));
+    int rc;
+    while ((rc = st.step()) == SQLITE_ROW) {
+      history_point p;
+      p.at_ms = st.int64(0);
+      p.topic = st.text(1);
+      p.partition = static_cast<std::int32_t>(st.int64(2));
+      p.committed_offset = st.int64(3);
+      p.end_offset = st.int64(4);
+      p.log_start_offset = st.int64(5);
+      p.offset_lag = st.int64(6);
+      p.time_lag_ms = st.int64(7);
+      p.consume_rate = static_cast<double>(st.int64(8)) / 1000;
+      p.produce_rate = static_cast<double>(st.int64(9)) / 1000;
+      p.current = static_cast<status>(st.int64(10));
+      p.coarse = st.int64(11) != 0;
+      out.push_back(std::move(p));
+    }
+    if (rc != SQLITE_DONE) warn(_db, "samples");
   }
-  if (rc != SQLITE_DONE) warn(_db, "samples");
+  // The writer may move `recent` between the two queries (each is its own snapshot): a row can be
+  // read twice, never missed (recent is read first). Duplicates are dropped here.
+  auto newer = [](const history_point& a, const history_point& b) {
+    return std::tie(a.at_ms, a.topic, a.partition) > std::tie(b.at_ms, b.topic, b.partition);
+  };
+  std::sort(out.begin(), out.end(), newer);
+  out.erase(std::unique(out.begin(), out.end(),
+                        [](const history_point& a, const history_point& b) {
+                          return a.at_ms == b.at_ms && a.partition == b.partition && a.topic == b.topic;
+                        }),
+            out.end());
+  if (out.size() > query.limit) out.resize(query.limit);
   std::reverse(out.begin(), out.end());
   return out;
 }

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 #include <cmath>
+#include <optional>
 #include <system_error>
 #include <unordered_map>
 #include <utility>
@@ -57,17 +58,27 @@ struct history_store::state {
   statement begin, commit, rollback;
   statement intern, find_partition, insert_sample, insert_transition, upsert_status, insert_member;
   statement insert_gap, extend_gap;
+  statement move_recent, clear_recent;
   statement list_partitions, delete_old_samples, scan_old_fine, delete_fine, mark_coarse, set_meta;
 
   std::unordered_map<std::string, last_row> rows;           // by key_of(cluster, group, topic, partition)
   std::unordered_map<std::string, reported> statuses;       // partitions and groups (topic "", partition -1)
   std::unordered_map<std::string, std::int64_t> open_gaps;  // cluster -> gaps.id still being extended
   millis downsampled_until = 0;                             // fine rows before this are already coarse
+  std::optional<millis> moved_at;  // when `recent` was last moved into samples (none: not yet this run)
 
   bool prepare(sqlite3* db, std::string& error);
   bool load(sqlite3* db, std::string& error);
   bool load_statuses(sqlite3* db, std::string& error);
   bool downsample(std::int64_t id, millis from, millis to, millis interval);
+  // Moves the rows of `recent` into `samples`; inside the caller's transaction, if any.
+  bool move_recent_rows() { return move_recent.run() == SQLITE_DONE && clear_recent.run() == SQLITE_DONE; }
+  bool move_recent_in_transaction(sqlite3* db, std::string& error) {
+    if (begin.run() == SQLITE_DONE && move_recent_rows() && commit.run() == SQLITE_DONE) return true;
+    error = history_db::last_error(db);
+    rollback.run();
+    return false;
+  }
 };
 
 bool history_store::state::prepare(sqlite3* db, std::string& error) {
@@ -78,7 +89,7 @@ bool history_store::state::prepare(sqlite3* db, std::string& error) {
       {&intern, "INSERT INTO partitions(cluster, grp, topic, part) VALUES(?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING"},
       {&find_partition, "SELECT id FROM partitions WHERE cluster = ?1 AND grp = ?2 AND topic = ?3 AND part = ?4"},
       {&insert_sample,
-       "INSERT OR REPLACE INTO samples(partition_id, at_ms, committed, end_offset, log_start, offset_lag, time_lag_ms, "
+       "INSERT OR REPLACE INTO recent(partition_id, at_ms, committed, end_offset, log_start, offset_lag, time_lag_ms, "
        "consume_mrate, produce_mrate, status, coarse) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"},
       {&insert_transition,
        "INSERT INTO transitions(cluster, grp, topic, part, at_ms, from_status, to_status, reason) "
@@ -93,6 +104,12 @@ bool history_store::state::prepare(sqlite3* db, std::string& error) {
       {&insert_gap, "INSERT INTO gaps(cluster, from_ms, to_ms, error) VALUES(?1, ?2, ?2, ?3)"},
       {&extend_gap, "UPDATE gaps SET to_ms = max(to_ms, ?2), error = ?3 WHERE id = ?1"},
       {&list_partitions, "SELECT id FROM partitions ORDER BY id"},
+      {&move_recent,
+       "INSERT OR REPLACE INTO samples(partition_id, at_ms, committed, end_offset, log_start, offset_lag, time_lag_ms, "
+       "consume_mrate, produce_mrate, status, coarse) SELECT partition_id, at_ms, committed, end_offset, log_start, "
+       "offset_lag, time_lag_ms, consume_mrate, produce_mrate, status, coarse FROM recent "
+       "ORDER BY partition_id, at_ms"},
+      {&clear_recent, "DELETE FROM recent"},
       {&delete_old_samples, "DELETE FROM samples WHERE partition_id = ?1 AND at_ms < ?2"},
       {&scan_old_fine,
        "SELECT at_ms, coarse FROM samples WHERE partition_id = ?1 AND at_ms >= ?2 AND at_ms < ?3 ORDER BY at_ms"},
@@ -192,7 +209,8 @@ std::unique_ptr<history_store> history_store::open(const store_config& config, s
   if (!db) return nullptr;
   auto st = std::make_unique<state>();
   std::string cause;
-  if (!st->prepare(db, cause) || !st->load(db, cause)) {
+  // Rows left in `recent` by the last run go where load() and downsampling look for them.
+  if (!st->prepare(db, cause) || !st->move_recent_in_transaction(db, cause) || !st->load(db, cause)) {
     error = fmt::format("lag history {}: {}", config.file.string(), cause);
     st.reset();
     sqlite3_close_v2(db);
@@ -305,7 +323,10 @@ bool history_store::write_tick(const tick_result& tick, std::string& error) {
     ins.bind(7, std::int64_t{m.joined ? 1 : 0});
     if (ins.run() != SQLITE_DONE) return fail();
   }
+  const bool move = s.moved_at && at - *s.moved_at >= _config.coarse_interval_ms;
+  if (move && !s.move_recent_rows()) return fail();
   if (s.commit.run() != SQLITE_DONE) return fail();
+  if (move || !s.moved_at) s.moved_at = at;
   for (auto& [key, row] : new_rows) s.rows[std::move(key)] = row;
   for (auto& [key, rep] : new_statuses) s.statuses[std::move(key)] = rep;
   return true;
@@ -356,6 +377,7 @@ bool history_store::downsample_and_delete(millis now, std::string& error) {
   const millis fine_from = floor_to(now - _config.fine_retention_ms, _config.coarse_interval_ms);
   const millis scan_from = std::max(s.downsampled_until, keep_from);
 
+  if (!s.move_recent_in_transaction(_db, error)) return false;
   std::vector<std::int64_t> ids;
   int rc;
   while ((rc = s.list_partitions.step()) == SQLITE_ROW) ids.push_back(s.list_partitions.int64(0));
@@ -398,6 +420,11 @@ bool history_store::downsample_and_delete(millis now, std::string& error) {
 
 restored_state history_store::restore(const std::string& cluster, millis now, millis window_ms) {
   restored_state out;
+  std::string error;
+  if (!_state->move_recent_in_transaction(_db, error)) {
+    SPATE_LOG_WARN("lag_history_restore_failed file={} error=\"{}\"", _config.file.string(), error);
+    return out;
+  }
   statement samples(
       _db,
       "SELECT s.at_ms, p.grp, p.topic, p.part, s.committed, s.end_offset, s.offset_lag, s.time_lag_ms "

@@ -37,8 +37,8 @@ def test_consumer_that_keeps_up_is_ok_with_lag_near_zero(lag_broker):
     producer = SteadyProducer(lag_broker.bootstrap, "keep", rate=100)
     consumer = ConsumerProcess(lag_broker.bootstrap, "keeper", "keep")
     try:
-        view = wait_group(lag_broker, "keeper", lambda v: v["status"] == "OK" and v["total_lag"] < 100, 20,
-                          "OK while producing")
+        view = wait_group(lag_broker, "keeper", lambda v: v["status"] == "OK" and v["total_lag"] < 100
+                          and v["partitions"][0]["consume_rate"] > 0, 20, "OK while producing")
         assert view["members"] == 1 and view["state"] == "Stable"
         p = view["partitions"][0]
         assert p["owner"] is not None and p["consume_rate"] > 0, p
@@ -106,15 +106,19 @@ def test_killed_consumer_is_stopped_with_growing_time_lag_then_recovers(lag_brok
 def test_slow_consumer_is_slow_then_eta_tracks_the_catch_up(lag_broker):
     create_topic(lag_broker.bootstrap, "fast")
     producer = SteadyProducer(lag_broker.bootstrap, "fast", rate=300)
-    consumer = ConsumerProcess(lag_broker.bootstrap, "slowpoke", "fast", rate=100, fast_rate=700)
+    consumer = ConsumerProcess(lag_broker.bootstrap, "slowpoke", "fast", rate=100, fast_rate=500)
     try:
         slow = wait_group(lag_broker, "slowpoke", lambda v: v["status"] == "SLOW", 30, "SLOW")
         p = slow["partitions"][0]
         assert p["produce_rate"] > p["consume_rate"] > 0, p
         assert "rec/s" in p["reason"], p["reason"]
+        wait_group(lag_broker, "slowpoke", lambda v: v["total_lag"] > 1500, 30, "a backlog of 1500")
         consumer.signal(signal.SIGUSR1)  # now consumes faster than the producer
-        first = wait_group(lag_broker, "slowpoke", lambda v: v["eta_seconds"] is not None and v["total_lag"] > 300,
-                           30, "an ETA while catching up")
+        switched_ms = int(time.time() * 1000)
+        # The rates are taken over the window (5 ticks): once it holds only the faster consumption,
+        # the ETA is lag / (consume rate - produce rate) at the new pace.
+        first = wait_group(lag_broker, "slowpoke", lambda v: v["eta_seconds"] is not None and v["total_lag"] > 300
+                           and v["taken_at_ms"] >= switched_ms + 6 * TICK_S * 1000, 30, "an ETA while catching up")
         estimated_at, estimate = time.monotonic(), first["eta_seconds"]
         later = wait_group(lag_broker, "slowpoke", lambda v: v["eta_seconds"] is not None and
                            v["taken_at_ms"] >= first["taken_at_ms"] + 1000, 10, "a later ETA")

@@ -296,6 +296,30 @@ TEST(LagHistory, ActivePartitionGetsARowEveryTickIdleOneEveryCoarseIntervalAndOn
   EXPECT_FALSE(p3[5].coarse);
 }
 
+TEST(LagHistory, TicksMoveFromRecentToSamplesEveryCoarseIntervalAndReadAsOne) {
+  temp_dir dir;
+  auto config = config_in(dir);
+  config.coarse_interval_ms = 1 * minute;
+  auto store = open_store(config);
+  ASSERT_TRUE(store);
+  raw_db raw(config.file);
+  for (int i = 0; i < 9; ++i) record_ok(*store, make_tick(i * 10 * second, "g", {{"t", 0, i, i + 5, status::slow}}));
+  // The tick at 60 s moved the first seven (0..60 s); 70 and 80 s are still recent.
+  EXPECT_EQ(raw.value("SELECT count(*) FROM samples"), 7);
+  EXPECT_EQ(raw.value("SELECT count(*) FROM recent"), 2);
+  auto reader = open_reader(config.file);
+  ASSERT_TRUE(reader);
+  auto points = reader->samples(history_query{.cluster = "c", .group = "g"});
+  ASSERT_EQ(points.size(), 9u);
+  for (std::size_t i = 0; i < points.size(); ++i) EXPECT_EQ(points[i].at_ms, static_cast<millis>(i) * 10 * second);
+  points = reader->samples(history_query{.cluster = "c", .group = "g", .limit = 3});
+  ASSERT_EQ(points.size(), 3u);  // across both tables, newest three, oldest first
+  EXPECT_EQ(points[0].at_ms, 60 * second);
+  EXPECT_EQ(points[2].at_ms, 80 * second);
+  EXPECT_EQ(store->restore("c", 80 * second, 80 * second).samples.size(), 9u);
+  EXPECT_EQ(raw.value("SELECT count(*) FROM recent"), 0);  // restore reads one table
+}
+
 TEST(LagHistory, PolicyStateSurvivesReopening) {
   temp_dir dir;
   auto config = config_in(dir);
@@ -424,13 +448,13 @@ TEST(LagHistory, FailingWriteReturnsFalseAndKeepsThePolicyState) {
   ASSERT_TRUE(store);
   record_ok(*store, make_tick(0, "g", {{"t", 0, 0, 10, status::slow}}));
   raw_db raw(config.file);
-  raw.exec("ALTER TABLE samples RENAME TO samples_away");
+  raw.exec("ALTER TABLE recent RENAME TO recent_away");
   std::string error;
   EXPECT_FALSE(store->record(make_tick(10 * second, "g", {{"t", 0, 1, 11, status::slow}}), error));
   EXPECT_NE(error.find(config.file.string()), std::string::npos) << error;
-  EXPECT_NE(error.find("samples"), std::string::npos) << error;
+  EXPECT_NE(error.find("recent"), std::string::npos) << error;
   store->housekeep(20 * second);  // fails too: logged, not thrown
-  raw.exec("ALTER TABLE samples_away RENAME TO samples");
+  raw.exec("ALTER TABLE recent_away RENAME TO recent");
   // The failed tick left no trace, and the next one is written.
   record_ok(*store, make_tick(30 * second, "g", {{"t", 0, 1, 11, status::slow}}));
   auto reader = open_reader(config.file);
@@ -510,11 +534,11 @@ TEST(LagHistory, OlderSchemaVersionIsMigratedStepByStep) {
   ASSERT_EQ(raw.value("PRAGMA user_version"), 1);
   // A future step on top of this spate's: applied once, the data kept.
   std::vector<history_db::migration> steps(history_db::migrations().begin(), history_db::migrations().end());
-  steps.push_back({2, "ALTER TABLE samples ADD COLUMN note TEXT; CREATE TABLE extra(x INTEGER);"});
+  steps.push_back({2, "ALTER TABLE partitions ADD COLUMN note TEXT; CREATE TABLE extra(x INTEGER);"});
   std::string error;
   ASSERT_TRUE(history_db::migrate(raw.db(), steps, error)) << error;
   EXPECT_EQ(raw.value("PRAGMA user_version"), 2);
-  EXPECT_EQ(raw.value("SELECT count(*) FROM samples WHERE note IS NULL"), 1);
+  EXPECT_EQ(raw.value("SELECT count(*) FROM partitions WHERE note IS NULL"), 1);
   ASSERT_TRUE(history_db::migrate(raw.db(), steps, error)) << error;  // already there: nothing to do
   // A failing step leaves the file at the version before it.
   steps.push_back({3, "CREATE TABLE extra(x INTEGER);"});
