@@ -97,8 +97,9 @@ class lag_api {
         if (body.contains(key) && body[key].is_string()) message = body[key].get<std::string>();
       }
     }
-    if (result.status == 404 && path.rfind("/v1/lag/", 0) == 0 && message.empty()) {
-      message = "no lag monitor there (is this spate?)";
+    // The route table answers "no route ..." when no monitor is served.
+    if (result.status == 404 && (message.empty() || message.rfind("no route", 0) == 0)) {
+      throw lag_error(fmt::format("no lag monitor at {} (a broker with lag.enabled=false, or not spate)", _url));
     }
     throw lag_error(fmt::format("{}{} answered {}: {}", _url, path, result.status, message));
   }

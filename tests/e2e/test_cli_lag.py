@@ -126,6 +126,12 @@ def test_lag_errors_and_usage(start_broker):
     assert unknown.returncode == 1 and len(unknown.stderr.splitlines()) == 1, unknown
     assert "404" in unknown.stderr
 
+    off = start_broker("--set", "lag.enabled=false")
+    disabled = spate_lag("--admin", off.admin_url)
+    assert disabled.returncode == 1
+    assert disabled.stderr == (f"spate lag: no lag monitor at {off.admin_url} "
+                               "(a broker with lag.enabled=false, or not spate)\n")
+
     assert spate_lag("--history", "1h", "--admin", b.admin_url).returncode == 2  # needs a GROUP
     assert spate_lag("billing", "--history", "soon", "--admin", b.admin_url).returncode == 2
     assert spate_lag("--bogus").returncode == 2
