@@ -211,7 +211,7 @@ struct remote_source::impl {
   bool query_offsets(const deadline& until, const std::set<partition_key>& partitions,
                      std::map<partition_key, offsets>& out, std::string& error);
   void read_timestamps(const deadline& until, std::vector<group_facts>& groups);
-  void fetch_timestamps(const deadline& until, const std::map<partition_key, std::int64_t>& wanted);
+  void fetch_timestamps(const deadline& until, std::map<partition_key, std::set<std::int64_t>> wanted);
 };
 
 std::string remote_source::impl::unreachable(const std::string& what, const std::string& detail) {
@@ -397,23 +397,18 @@ bool remote_source::impl::query_offsets(const deadline& until, const std::set<pa
   return true;
 }
 
-// The timestamp of the first unconsumed record of each lagging partition: assign them all at that
-// offset and take the first message of each, until all came or the tick's time is up. A timestamp
-// is cached by partition and offset, so it is read again only when the group moves.
+// The timestamp of the first unconsumed record of each lagging partition, cached by partition and
+// offset so that it is read again only when a group moves.
 void remote_source::impl::read_timestamps(const deadline& until, std::vector<group_facts>& groups) {
   std::set<position> lagging;
-  std::map<partition_key, std::int64_t> wanted;  // partition -> offset to read at
+  std::map<partition_key, std::set<std::int64_t>> wanted;  // partition -> offsets to read at
   for (const auto& group : groups) {
     for (const auto& p : group.partitions) {
       if (p.offset_lag <= 0) continue;
       const position at{p.topic, p.partition,
                         remote_detail::first_unconsumed_offset(p.committed_offset, p.log_start_offset)};
       lagging.insert(at);
-      if (timestamps.count(at) > 0) continue;
-      // Two groups at different offsets of one partition: one assignment per partition, so the
-      // lower offset is read now and the other at a later tick.
-      auto [it, inserted] = wanted.emplace(partition_key{p.topic, p.partition}, std::get<2>(at));
-      if (!inserted) it->second = std::min(it->second, std::get<2>(at));
+      if (timestamps.count(at) == 0) wanted[{p.topic, p.partition}].insert(std::get<2>(at));
     }
   }
   std::erase_if(timestamps, [&](const auto& entry) { return lagging.count(entry.first) == 0; });
@@ -429,35 +424,62 @@ void remote_source::impl::read_timestamps(const deadline& until, std::vector<gro
   }
 }
 
-void remote_source::impl::fetch_timestamps(const deadline& until, const std::map<partition_key, std::int64_t>& wanted) {
+// Reads each partition forward from its lowest wanted offset: a message at offset o answers every
+// wanted offset up to o (the first data record at or after each; control records and
+// compacted-away offsets are skipped, which is what "first unconsumed data record" means). When
+// the next wanted offset is far ahead the partition seeks there instead of reading the records
+// between; a partition that reaches its end answers the rest with "no data record" (only control
+// records were left). Stops when all are answered or the tick's time is up.
+void remote_source::impl::fetch_timestamps(const deadline& until,
+                                           std::map<partition_key, std::set<std::int64_t>> wanted) {
+  constexpr std::int64_t seek_distance = 1000;  // records; beyond, seeking is cheaper than reading
   partition_list list(static_cast<int>(std::min(wanted.size(), config.max_timestamp_fetches)));
-  std::map<partition_key, std::int64_t> pending;
-  for (const auto& [key, from] : wanted) {
-    if (pending.size() == config.max_timestamp_fetches) break;
-    rd_kafka_topic_partition_list_add(list.list, key.first.c_str(), key.second)->offset = from;
-    pending.emplace(key, from);
+  for (auto it = wanted.begin(); it != wanted.end();) {
+    if (static_cast<std::size_t>(list.list->cnt) == config.max_timestamp_fetches) {
+      it = wanted.erase(it);  // the next ticks take them
+      continue;
+    }
+    rd_kafka_topic_partition_list_add(list.list, it->first.first.c_str(), it->first.second)->offset =
+        *it->second.begin();
+    ++it;
   }
   if (rd_kafka_assign(reader->get(), list.list) != RD_KAFKA_RESP_ERR_NO_ERROR) return;
-  while (!pending.empty() && !until.passed()) {
+  auto pending = wanted.size();
+  while (pending > 0 && !until.passed()) {
     auto* message = rd_kafka_consumer_poll(reader->get(), std::min(until.remaining_ms(), 100));
     if (message == nullptr) continue;
     const bool eof = message->err == RD_KAFKA_RESP_ERR__PARTITION_EOF;
     if ((message->err == RD_KAFKA_RESP_ERR_NO_ERROR || eof) && message->rkt != nullptr) {
-      const partition_key key{rd_kafka_topic_name(message->rkt), message->partition};
-      if (auto it = pending.find(key); it != pending.end()) {
-        // The first message at or after the offset: control records and compacted-away offsets
-        // are skipped, which is what "first unconsumed data record" means. The end reached
-        // without one: only control records (transaction markers) are left, nothing to consume.
+      const char* topic = rd_kafka_topic_name(message->rkt);
+      auto it = wanted.find({topic, message->partition});
+      if (it != wanted.end() && !it->second.empty()) {
+        auto& offsets = it->second;
         rd_kafka_timestamp_type_t type;
         const auto ts = eof ? -1 : rd_kafka_message_timestamp(message, &type);
-        timestamps[{key.first, key.second, it->second}] = ts >= 0 ? ts : -1;
-        pending.erase(it);
+        while (!offsets.empty() && (eof || *offsets.begin() <= message->offset)) {
+          timestamps[{it->first.first, it->first.second, *offsets.begin()}] = ts >= 0 ? ts : -1;
+          offsets.erase(offsets.begin());
+        }
+        if (offsets.empty()) {
+          --pending;
+          partition_list one(1);
+          rd_kafka_topic_partition_list_add(one.list, topic, message->partition);
+          rd_kafka_pause_partitions(reader->get(), one.list);
+        } else if (*offsets.begin() - message->offset > seek_distance) {
+          // Asynchronous (timeout 0): records still queued from before are below the target and
+          // answer nothing.
+          partition_list one(1);
+          rd_kafka_topic_partition_list_add(one.list, topic, message->partition)->offset = *offsets.begin();
+          if (auto* error = rd_kafka_seek_partitions(reader->get(), one.list, 0)) rd_kafka_error_destroy(error);
+        }
       }
     }
     rd_kafka_message_destroy(message);
   }
   // Prefetched messages of the old assignment are discarded by librdkafka.
   rd_kafka_assign(reader->get(), nullptr);
+  SPATE_LOG_DEBUG("lag remote cluster={} timestamp reads partitions={} unanswered={}", config.cluster, wanted.size(),
+                  pending);
 }
 
 cluster_facts remote_source::impl::sample(millis now) {
