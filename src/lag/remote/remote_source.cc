@@ -7,6 +7,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <thread>
 #include <tuple>
 #include <utility>
 
@@ -443,11 +444,37 @@ void remote_source::impl::fetch_timestamps(const deadline& until,
         *it->second.begin();
     ++it;
   }
-  if (rd_kafka_assign(reader->get(), list.list) != RD_KAFKA_RESP_ERR_NO_ERROR) return;
+  // The simple consumer API, not assign(): an assignment is applied by the consumer group's
+  // periodic serve (up to a second late), while a started partition fetches at once.
+  rd_kafka_queue_t* queue = rd_kafka_queue_new(reader->get());
+  std::map<partition_key, rd_kafka_topic_t*> started;
+  for (int i = 0; i < list.list->cnt; ++i) {
+    const auto& tp = list.list->elems[i];
+    auto* topic = rd_kafka_topic_new(reader->get(), tp.topic, nullptr);
+    if (topic == nullptr) continue;
+    if (rd_kafka_consume_start_queue(topic, tp.partition, tp.offset, queue) == -1) {
+      rd_kafka_topic_destroy(topic);
+      continue;
+    }
+    started[{tp.topic, tp.partition}] = topic;
+  }
+  auto stop = [&](const partition_key& key) {
+    auto it = started.find(key);
+    if (it == started.end()) return;
+    rd_kafka_consume_stop(it->second, key.second);
+    rd_kafka_topic_destroy(it->second);
+    started.erase(it);
+  };
   auto pending = wanted.size();
   while (pending > 0 && !until.passed()) {
-    auto* message = rd_kafka_consumer_poll(reader->get(), std::min(until.remaining_ms(), 100));
-    if (message == nullptr) continue;
+    const auto asked = steady::now();
+    auto* message = rd_kafka_consume_queue(queue, std::min(until.remaining_ms(), 100));
+    if (message == nullptr) {
+      // librdkafka returns at once after dropping an outdated fetch result: no busy loop.
+      if (steady::now() - asked < std::chrono::milliseconds(2))
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      continue;
+    }
     const bool eof = message->err == RD_KAFKA_RESP_ERR__PARTITION_EOF;
     if ((message->err == RD_KAFKA_RESP_ERR_NO_ERROR || eof) && message->rkt != nullptr) {
       const char* topic = rd_kafka_topic_name(message->rkt);
@@ -462,10 +489,14 @@ void remote_source::impl::fetch_timestamps(const deadline& until,
         }
         if (offsets.empty()) {
           --pending;
+          // Paused, not stopped: a stop waits for the partition's fetch in flight.
           partition_list one(1);
           rd_kafka_topic_partition_list_add(one.list, topic, message->partition);
           rd_kafka_pause_partitions(reader->get(), one.list);
-        } else if (*offsets.begin() - message->offset > seek_distance) {
+          rd_kafka_message_destroy(message);
+          continue;
+        }
+        if (*offsets.begin() - message->offset > seek_distance) {
           // Asynchronous (timeout 0): records still queued from before are below the target and
           // answer nothing.
           partition_list one(1);
@@ -476,8 +507,8 @@ void remote_source::impl::fetch_timestamps(const deadline& until,
     }
     rd_kafka_message_destroy(message);
   }
-  // Prefetched messages of the old assignment are discarded by librdkafka.
-  rd_kafka_assign(reader->get(), nullptr);
+  while (!started.empty()) stop(started.begin()->first);
+  rd_kafka_queue_destroy(queue);
   SPATE_LOG_DEBUG("lag remote cluster={} timestamp reads partitions={} unanswered={}", config.cluster, wanted.size(),
                   pending);
 }
@@ -545,7 +576,7 @@ std::unique_ptr<remote_source> remote_source::create(remote_config config, std::
                                       {"fetch.max.bytes", "1048576"},
                                       {"queued.min.messages", "1"},
                                       {"queued.max.messages.kbytes", "1024"},
-                                      {"fetch.wait.max.ms", "100"}},
+                                      {"fetch.wait.max.ms", "10"}},
                                      error);
   if (state->reader == nullptr) return nullptr;
   state->committed = kafka_handle::make(config, {{"isolation.level", "read_committed"}}, error);
