@@ -59,7 +59,8 @@ struct admin_server::impl {
 admin_server::admin_server(admin_options options, const broker_view& view, broker::broker* services)
     : _impl(std::make_unique<impl>(std::move(options), &view, services)) {}
 
-admin_server::admin_server(admin_options options) : _impl(std::make_unique<impl>(std::move(options), nullptr, nullptr)) {}
+admin_server::admin_server(admin_options options)
+    : _impl(std::make_unique<impl>(std::move(options), nullptr, nullptr)) {}
 
 admin_server::~admin_server() { stop(); }
 

@@ -23,7 +23,7 @@ class broker;
 namespace spate::admin {
 
 struct api_context {
-  const broker_view* view;  // null: a lag-only server (spate lag-monitor); broker routes absent
+  const broker_view* view;   // null: a lag-only server (spate lag-monitor); broker routes absent
   broker::broker* services;  // null: write routes answer 503
   const admin_options& options;
   std::function<std::string()> admin_address;

@@ -99,7 +99,7 @@ void add_health_routes(route_table& table, api_context& ctx) {
              {{"responses", {{"200", ok_response("Ready")}, {"503", ok_response("Not ready")}}}},
              sync_handler([&ctx](http_request&) {
                return ctx.view->ready() ? json_response(200, {{"status", "ready"}})
-                                       : json_response(503, {{"status", "not_ready"}});
+                                        : json_response(503, {{"status", "not_ready"}});
              })});
 }
 

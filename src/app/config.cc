@@ -240,7 +240,8 @@ const std::vector<setting>& settings() {
       {"lag.hysteresis.ticks", "2",
        "Ticks a new lag status (other than STOPPED and REWOUND, reported at once) must hold before it is reported.",
        [](broker_config& c, auto k, auto v) { c.lag.evaluation.hysteresis_ticks = parse_int<int>(k, v, 1, 100); }},
-      {"lag.cluster.name", "local", "The cluster's name in the lag API, Burrow's API and the lag metrics' cluster_name.",
+      {"lag.cluster.name", "local",
+       "The cluster's name in the lag API, Burrow's API and the lag metrics' cluster_name.",
        [](broker_config& c, auto k, auto v) {
          if (v.empty()) throw config_error(fmt::format("config key '{}': must not be empty", k));
          c.lag.cluster = std::string(v);

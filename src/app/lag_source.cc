@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <deque>
 #include <exception>
+#include <set>
+#include <string_view>
 #include <tuple>
 
 #include "broker/fetch_positions.h"
@@ -207,9 +209,9 @@ lag::cluster_facts broker_lag_source::sample(lag::millis now) {
   // Forget partitions and groups no longer sampled.
   std::erase_if(_windows, [this](const auto& e) { return e.second->used_tick != _tick; });
   std::erase_if(_first_records, [this](const auto& e) { return e.second->used_tick != _tick; });
-  std::erase_if(_group_read_committed, [&](const auto& e) {
-    return std::none_of(snapshot.begin(), snapshot.end(), [&](const auto& g) { return g.group_id == e.first; });
-  });
+  std::set<std::string_view> sampled;
+  for (const auto& g : snapshot) sampled.insert(g.group_id);
+  std::erase_if(_group_read_committed, [&](const auto& e) { return !sampled.contains(e.first); });
   return facts;
 }
 

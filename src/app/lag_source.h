@@ -15,7 +15,8 @@
 //     tick reads only newly produced headers. The walk has a per-tick header budget; while a window
 //     does not yet cover a group's range (a large backlog the first time it is seen, or past the
 //     budget), that partition's offset_lag is APPROXIMATE: end - committed, markers included.
-//     Compaction gaps count as offsets, as in Kafka's own lag.
+//     Compaction gaps count as offsets, and records of aborted transactions as records, as in
+//     Kafka's own lag.
 //   - first_unconsumed_timestamp_ms: the first data record at or after the committed offset (one
 //     bounded read, cached until the committed offset moves); -1 when caught up or not yet known.
 //

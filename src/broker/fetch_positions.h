@@ -35,7 +35,7 @@ struct fetch_position {
 
 class fetch_positions {
  public:
-  static constexpr std::int64_t default_forget_after_ms = 10 * 60 * 1000;
+  static constexpr std::int64_t default_forget_after_ms = 10LL * 60 * 1000;
 
   explicit fetch_positions(io::clock& clock = io::default_clock(),
                            std::int64_t forget_after_ms = default_forget_after_ms);
@@ -73,7 +73,7 @@ class fetch_positions {
     std::int64_t next_prune_ms GUARDED_BY(mutex) = 0;
   };
   static constexpr std::size_t shard_count = 16;
-  static constexpr std::int64_t prune_interval_ms = 60 * 1000;
+  static constexpr std::int64_t prune_interval_ms = 60LL * 1000;
 
   void prune(shard& s, std::int64_t now) REQUIRES(s.mutex);
 

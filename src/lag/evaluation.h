@@ -15,12 +15,12 @@ namespace spate::lag {
 struct partition_view {
   partition_facts facts;  // the latest sample
   std::int64_t offset_lag = 0;
-  millis time_lag_ms = 0;     // now - first_unconsumed_timestamp_ms; 0 when caught up
-  double consume_rate = 0;    // records/s the committed offset advanced over the window
-  double produce_rate = 0;    // records/s the end offset advanced over the window
+  millis time_lag_ms = 0;             // now - first_unconsumed_timestamp_ms; 0 when caught up
+  double consume_rate = 0;            // records/s the committed offset advanced over the window
+  double produce_rate = 0;            // records/s the end offset advanced over the window
   std::optional<double> eta_seconds;  // to catch up, when lag is shrinking
   status current = status::ok;
-  std::string reason;         // for a human: why this status, with figures
+  std::string reason;  // for a human: why this status, with figures
   millis status_since_ms = 0;
 };
 
@@ -34,7 +34,7 @@ struct group_view {
   std::int64_t total_lag = 0;
   std::int64_t max_lag = 0;
   millis max_time_lag_ms = 0;
-  std::optional<double> eta_seconds;  // the largest partition ETA when all lagging ones shrink
+  std::optional<double> eta_seconds;          // the largest partition ETA when all lagging ones shrink
   std::vector<std::string> worst_partitions;  // "topic-partition" of those with the group's status
   std::vector<partition_view> partitions;
 };

@@ -22,7 +22,7 @@ namespace spate::lag {
 
 struct monitor_config {
   std::string cluster = "local";
-  millis sample_interval_ms = 10 * 1000;
+  millis sample_interval_ms = 10LL * 1000;
   evaluator_config evaluation;
   std::optional<store_config> history;  // none: no history
   alert_config alerts;

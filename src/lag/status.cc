@@ -35,16 +35,11 @@ std::string_view burrow_partition_status(status s) {
   switch (s) {
     case status::idle:
     case status::ok:
-    case status::recovering:
-      return "OK";
-    case status::slow:
-      return "WARN";
-    case status::rewound:
-      return "REWIND";
-    case status::stalled:
-      return "STALL";
-    case status::stopped:
-      return "STOP";
+    case status::recovering: return "OK";
+    case status::slow: return "WARN";
+    case status::rewound: return "REWIND";
+    case status::stalled: return "STALL";
+    case status::stopped: return "STOP";
   }
   return "OK";
 }
@@ -53,14 +48,11 @@ std::string_view burrow_group_status(status s) {
   switch (s) {
     case status::idle:
     case status::ok:
-    case status::recovering:
-      return "OK";
-    case status::slow:
-      return "WARN";
+    case status::recovering: return "OK";
+    case status::slow: return "WARN";
     case status::rewound:
     case status::stalled:
-    case status::stopped:
-      return "ERR";
+    case status::stopped: return "ERR";
   }
   return "OK";
 }

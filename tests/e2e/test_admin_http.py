@@ -27,6 +27,13 @@ ROUTES = {
     ("PATCH", "/v1/topics/{topic}/config"), ("POST", "/v1/topics/{topic}/delete-records"),
     ("GET", "/v1/groups"), ("GET", "/v1/groups/{group}"), ("POST", "/v1/groups/{group}/reset-offsets"),
     ("DELETE", "/v1/groups/{group}"),
+    # The lag monitor (docs/lag.md) and Burrow's API over it.
+    ("GET", "/v1/lag/clusters"), ("GET", "/v1/lag/groups"), ("GET", "/v1/lag/groups/{group}"),
+    ("GET", "/v1/lag/groups/{group}/history"), ("GET", "/v1/lag/transitions"),
+    ("GET", "/burrow/admin"), ("GET", "/v3/kafka"), ("GET", "/v3/kafka/{cluster}"),
+    ("GET", "/v3/kafka/{cluster}/consumer"), ("GET", "/v3/kafka/{cluster}/consumer/{group}"),
+    ("GET", "/v3/kafka/{cluster}/consumer/{group}/status"), ("GET", "/v3/kafka/{cluster}/consumer/{group}/lag"),
+    ("GET", "/v3/kafka/{cluster}/topic"), ("GET", "/v3/kafka/{cluster}/topic/{topic}"),
 }
 
 
@@ -477,7 +484,8 @@ def test_openapi_documents_exactly_the_routes_served(broker):
     assert documented == ROUTES
     # Every documented route answers (no NOT_FOUND / METHOD_NOT_ALLOWED), with placeholders for params.
     for method, path in sorted(documented):
-        concrete = path.replace("{topic}", "openapi-probe").replace("{group}", "openapi-probe")
+        concrete = path.replace("{topic}", "openapi-probe").replace("{group}", "openapi-probe").replace(
+            "{cluster}", "local")
         status, _, body = call(broker, method, concrete, raw="{}" if method in ("POST", "PATCH") else None)
         if isinstance(body, dict) and "error" in body:
             assert body["error"] not in ("NOT_FOUND", "METHOD_NOT_ALLOWED"), (method, path, body)

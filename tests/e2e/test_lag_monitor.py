@@ -280,3 +280,40 @@ def test_burrow_and_exporter_compatible_outputs(lag_broker):
                  "kafka_partition_latest_offset", "kafka_partition_earliest_offset"):
         assert f"\n{name}{{" in metrics, name
     assert 'spate_consumergroup_status{cluster_name="local",group="burrowed",status="STOPPED"} 1' in metrics
+
+
+def test_webhook_alerts_on_stopped_and_resolved(start_broker):
+    """A real HTTP receiver gets a JSON notice when a group reaches the threshold and one when it
+    is resolved."""
+    import http.server
+    import json
+    import threading
+    received = []
+
+    class Hook(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - the http.server API
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        broker = start_broker(*LAG_SETTINGS, "--set", f"lag.alert.webhook.url=http://127.0.0.1:{server.server_port}/hook",
+                              "--set", "lag.alert.threshold=STOPPED", "--set", "lag.alert.min.interval.ms=0")
+        create_topic(broker.bootstrap, "alerted")
+        produce(broker.bootstrap, "alerted", 10)
+        commit(broker.bootstrap, "paged", "alerted", 3)
+        alert = wait_until(lambda: [n for n in received if n["group"] == "paged" and not n["resolved"]], 10,
+                           "an alert")[0]
+        assert alert["status"] == "STOPPED" and alert["cluster"] == "local" and alert["total_lag"] == 7, alert
+        assert alert["reason"], alert
+        commit(broker.bootstrap, "paged", "alerted", 10)
+        resolved = wait_until(lambda: [n for n in received if n["group"] == "paged" and n["resolved"]], 10,
+                              "a resolved notice")[0]
+        assert resolved["status"] in ("OK", "IDLE"), resolved
+    finally:
+        server.shutdown()

@@ -630,7 +630,7 @@ TEST(LagHistory, HousekeepingBoundsAWeekOfHistory) {
       partitions * (day / tick / 2 + 3 * day / config.coarse_interval_ms) + partitions * 48;
   EXPECT_LE(rows, expected_rows);
   EXPECT_GE(fine_rows, partitions * (day / tick / 2) * 9 / 10);
-  // Measured about 40 bytes per row in the B-tree (see docs/lag-history.md); 64 leaves room for
+  // Measured about 40 bytes per row in the B-tree (see docs/lag.md, History); 64 leaves room for
   // partly filled pages, the indexes and the WAL left after the checkpoint.
   const std::uint64_t bound = static_cast<std::uint64_t>(expected_rows) * 64 + 256 * 1024;
   std::printf("rows=%lld fine=%lld file_bytes=%llu bytes_per_row=%.1f day4=%llu max_after=%llu bound=%llu\n",
