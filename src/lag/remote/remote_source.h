@@ -2,8 +2,8 @@
 // The lag source for any Kafka cluster, over librdkafka (`spate lag-monitor`). Per tick: list the
 // groups, describe them (members and assignments), fetch their committed offsets, query the log
 // start, high watermark and last stable offset of every committed partition, and read the
-// timestamp of the first unconsumed record of each lagging partition with one small fetch (cached
-// until the committed offset moves).
+// timestamp of the first unconsumed record of each lagging partition with small fetches (one
+// forward read per partition for all groups on it; cached until the committed offset moves).
 //
 // What a remote observer cannot know, and so differs from the in-broker source:
 // - the members' isolation level: the end offset is the high watermark unless the source is told
