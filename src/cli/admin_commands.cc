@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/admin_client.h"
+#include "cli/json_cells.h"
 #include "cli/table.h"
 
 namespace spate::cli {
@@ -41,13 +42,6 @@ nlohmann::json fetch(const char* command, const admin_flags& flags, const std::s
     std::fprintf(stderr, "spate %s: cannot reach the admin API at %s: %s\n", command, url.c_str(), e.what());
     std::exit(1);
   }
-}
-
-std::string text(const nlohmann::json& value) {
-  if (value.is_null()) return "-";
-  if (value.is_string()) return value.get<std::string>();
-  if (value.is_boolean()) return value.get<bool>() ? "yes" : "no";
-  return value.dump();
 }
 
 std::string bytes(const nlohmann::json& value) {
@@ -93,11 +87,6 @@ void print_table(const std::string& title, std::vector<std::string> header,
     }
   }
   std::fputs(out.c_str(), stdout);
-}
-
-const nlohmann::json& field(const nlohmann::json& object, const char* key) {
-  static const nlohmann::json null;
-  return object.is_object() && object.contains(key) ? object[key] : null;
 }
 
 void print_status(const nlohmann::json& s) {

@@ -7,22 +7,11 @@
 
 #include <fmt/format.h>
 
+#include "cli/json_cells.h"
 #include "cli/table.h"
 
 namespace spate::cli::lag_format {
 namespace {
-
-const nlohmann::json& field(const nlohmann::json& object, const char* key) {
-  static const nlohmann::json null;
-  return object.is_object() && object.contains(key) ? object[key] : null;
-}
-
-std::string text(const nlohmann::json& value) {
-  if (value.is_null()) return "-";
-  if (value.is_string()) return value.get<std::string>();
-  if (value.is_boolean()) return value.get<bool>() ? "yes" : "no";
-  return value.dump();
-}
 
 // Offsets and lags: -1 means unknown in the API.
 std::string offset(const nlohmann::json& value) {
