@@ -19,6 +19,21 @@ def free_port():
         return s.getsockname()[1]
 
 
+def stop_process(proc, sig=None):
+    """Stops a child with SIGTERM (or `sig`), SIGKILL after 15 s; returns its exit code."""
+    if proc.poll() is None:
+        if sig is None:
+            proc.terminate()
+        else:
+            proc.send_signal(sig)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    return proc.returncode
+
+
 class Broker:
     """A running spate process; its log lines are collected in `log`."""
 
@@ -55,17 +70,7 @@ class Broker:
         return f"{self.host}:{self.port}"
 
     def stop(self, sig=None):
-        if self.proc.poll() is None:
-            if sig is None:
-                self.proc.terminate()
-            else:
-                self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        return self.proc.returncode
+        return stop_process(self.proc, sig)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from conftest import SPATE, free_port, wait_until
+from conftest import SPATE, free_port, stop_process, wait_until
 from lag_cli_support import commit_as_group, get, group_of, produce
 
 INTERVAL_MS = 300
@@ -47,14 +47,7 @@ class Process:
             self._ready.set()
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        return self.proc.returncode
+        return stop_process(self.proc)
 
 
 def start_external(port, data_dir):
