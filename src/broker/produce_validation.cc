@@ -7,6 +7,7 @@
 #include "base/assert.h"
 #include "broker/error_mapping.h"
 #include "broker/leader_epoch.h"
+#include "model/record.h"
 #include "model/record_batch.h"
 
 namespace spate::broker {
@@ -67,6 +68,24 @@ produce_validation validate_produce_records(std::span<const std::uint8_t> record
   // Bytes of a partial batch after complete ones are dropped (Kafka's UnifiedLog.trimInvalidBytes).
   return produce_validation{error_code::none, {}, static_cast<std::int32_t>(batches.size()),
                             records.size() - splitter.trailing_bytes()};
+}
+
+keyless_record find_keyless_record(std::span<const std::uint8_t> batches, std::int32_t max_message_bytes) {
+  // Decompressed records may be larger than the batch; Kafka bounds them by the same limit only
+  // loosely, so allow a generous multiple before calling the batch corrupt.
+  const auto max_uncompressed = static_cast<std::size_t>(std::max(max_message_bytes, 1 << 20)) * 64;
+  model::batch_splitter splitter(base::byte_span(batches.data(), batches.size()));
+  std::int32_t index = 0;
+  for (auto batch = splitter.next(); batch && !batch->empty(); batch = splitter.next()) {
+    const model::record_batch_view view(*batch);
+    auto records = model::decode_records(view, max_uncompressed);
+    if (!records) return {to_wire(records.error()), -1, "records that do not decode"};
+    for (const auto& r : *records) {
+      if (!r.key) return {error_code::invalid_record, index, "Compacted topic cannot accept message without key"};
+      ++index;
+    }
+  }
+  return {};
 }
 
 void stamp_partition_leader_epoch(std::span<std::uint8_t> batches) {

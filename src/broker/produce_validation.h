@@ -29,6 +29,17 @@ struct produce_validation {
 produce_validation validate_produce_records(std::span<const std::uint8_t> records, std::int16_t version,
                                             std::int32_t max_message_bytes);
 
+// Compacted topics keep the latest record per key, so a record without a key has no place in them:
+// Kafka's LogValidator refuses it (INVALID_RECORD, with the record's index in record_errors). Runs
+// after validate_produce_records accepted `batches` (its first `valid_bytes`); decompresses. The
+// first keyless record found, or error none.
+struct keyless_record {
+  protocol::error_code error = protocol::error_code::none;
+  std::int32_t record_index = -1;  // counted across the batches, as Kafka's batch_index is
+  std::string message;
+};
+keyless_record find_keyless_record(std::span<const std::uint8_t> batches, std::int32_t max_message_bytes);
+
 // Stamps every batch of `batches` with this broker's partition leader epoch, in place (outside the
 // CRC, which stays valid). Precondition: `batches` is the first `valid_bytes` of records that
 // validate_produce_records accepted.

@@ -83,8 +83,8 @@ class test_broker {
   fake_offsets_log& offsets() { return offsets_; }
   operator broker&() { return *broker_; }
 
-  void create_topic(const std::string& name, std::int32_t partitions) {
-    if (!logs_->create_topic(name, partitions)) throw std::runtime_error("create_topic failed");
+  void create_topic(const std::string& name, std::int32_t partitions, const storage::config_overrides& configs = {}) {
+    if (!logs_->create_topic(name, partitions, configs)) throw std::runtime_error("create_topic failed");
   }
 
  private:

@@ -184,5 +184,31 @@ TEST_F(produce_test, producer_ids_are_accepted_and_stored) {
   EXPECT_EQ(services.logs().get("t", 0)->log_end_offset(), 1);
 }
 
+TEST_F(produce_test, compacted_topics_refuse_records_without_a_key_as_kafka_does) {
+  for (const std::string policy : {"compact", "compact,delete"}) {
+    SCOPED_TRACE(policy);
+    const auto topic = "c" + std::to_string(policy.size());
+    services.create_topic(topic, 1, {{"cleanup.policy", policy}});
+    model::record_batch_builder builder(model::compression_type::lz4);
+    const std::string k = "key", v = "value";
+    const auto bytes = [](const std::string& s) {
+      return base::byte_span(reinterpret_cast<const std::uint8_t*>(s.data()), s.size());
+    };
+    builder.append(1, bytes(k), bytes(v));
+    builder.append(1, std::nullopt, bytes(v));  // the second record has no key
+    const auto refused = produce(services, topic, 0, builder.build());
+    EXPECT_EQ(refused.error_code, code(error_code::invalid_record));
+    ASSERT_EQ(refused.record_errors.size(), 1u);
+    EXPECT_EQ(refused.record_errors[0].batch_index, 1);
+    EXPECT_EQ(services.logs().get(topic, 0)->log_end_offset(), 0);
+
+    model::record_batch_builder keyed;
+    keyed.append(1, bytes(k), std::nullopt);  // a tombstone has a key: accepted
+    EXPECT_EQ(produce(services, topic, 0, keyed.build()).error_code, 0);
+  }
+  // A delete-policy topic takes keyless records.
+  EXPECT_EQ(produce(services, "t", 0, make_batch(1)).error_code, 0);
+}
+
 }  // namespace
 }  // namespace spate::broker

@@ -55,12 +55,24 @@ std::shared_ptr<storage::partition_log> append_partition(broker& services, std::
     return nullptr;
   }
   auto& records = *data.records;
-  const auto validation = validate_produce_records(records, version, log->config().max_message_bytes);
+  const auto cfg = log->config();
+  const auto validation = validate_produce_records(records, version, cfg.max_message_bytes);
   if (validation.error != error_code::none) {
     set_error(out, validation.error, validation.message);
     return nullptr;
   }
   const auto batches = std::span<std::uint8_t>(records.data(), validation.valid_bytes);
+  if (cfg.cleanup_policy.find("compact") != std::string::npos) {
+    if (auto keyless = find_keyless_record(batches, cfg.max_message_bytes); keyless.error != error_code::none) {
+      set_error(out, keyless.error, fmt::format("{} in topic partition {}-{}.", keyless.message, topic, data.index));
+      if (keyless.record_index >= 0) {
+        auto& record_error = out.record_errors.emplace_back();
+        record_error.batch_index = keyless.record_index;
+        record_error.batch_index_error_message = keyless.message;
+      }
+      return nullptr;
+    }
+  }
   stamp_partition_leader_epoch(batches);
   auto result = log->append(batches);
   if (!result) {
