@@ -45,6 +45,8 @@ PROFILES = {
         "mock_consume_prep": 280_000,  # the mock keeps ~5 MB per partition: 64 partitions
         "fio_size": "1G",
         "iperf_s": 5,
+        "replay_groups": 1000,  # offsets_replay: groups x commits x partitions offset records
+        "replay_commits": 100,
     },
     "quick": {
         "n_1k": 30_000,
@@ -57,6 +59,8 @@ PROFILES = {
         "mock_consume_prep": 30_000,
         "fio_size": "128M",
         "iperf_s": 2,
+        "replay_groups": 100,
+        "replay_commits": 20,
     },
 }
 
@@ -365,13 +369,14 @@ class Bench:
         return res
 
     def produce(self, name: str, bootstrap: str, topic: str, count: int, size: int, acks: str,
-                broker: Broker | None, meta: dict) -> dict | None:
+                broker: Broker | None, meta: dict, keys: int = 0) -> dict | None:
         if not self.wanted(name):
             return None
         cap = self.args.profile["produce_cap_s"]
         extra = ["-n", str(count), "-s", str(size), "--acks", acks, "--linger-ms", "5",
                  "--duration-s", str(cap), "--timeout-s", str(cap + 30),
                  "--stall-s", str(self.args.profile["stall_s"])]
+        extra += ["--keys", str(keys)] if keys else []
         return self.load_run(name, "produce", bootstrap, topic, extra, cap + 30, broker, meta)
 
     def consume(self, name: str, bootstrap: str, topic: str, count: int, broker: Broker | None,
@@ -493,12 +498,13 @@ def run_spate(bench: Bench, spate: str, workdir: str, brokers_out: dict) -> None
 
 
 def run_onoff_pair(bench: Bench, spate: str, workdir: str, out: dict, what: str, setting: str,
-                   prepare=None, report=None) -> None:
+                   prepare=None, report=None, settings: dict[str, str] | None = None, keys: int = 0) -> None:
     """The cost of a feature: produce throughput (100-byte records, acks=1, page cache: the most
     requests per byte) against two brokers started side by side, one with `setting`=false, in
     alternating rounds (on, off, off, on) so drift in the machine's speed cancels out. `prepare(b)`
     runs on both brokers before the rounds; `report(on_broker, out)` after them. `out` gets each
-    side's throughput and the on/off ratio."""
+    side's throughput and the on/off ratio. `settings` are added to both brokers'; `keys` > 0 keys
+    the records (k0..k<keys-1>)."""
     a, p = bench.args, bench.args.profile
     names = [f"produce_100b_acks1_{what}_on", f"produce_100b_acks1_{what}_off"]
     if not any(bench.wanted(n) for n in names) or not os.path.exists(spate):
@@ -506,7 +512,7 @@ def run_onoff_pair(bench: Bench, spate: str, workdir: str, out: dict, what: str,
     if not spate_supports(spate, setting):
         out["error"] = f"binary has no {setting}"
         return
-    pc = {"log.flush.interval.messages": str(INT64_MAX)}
+    pc = {"log.flush.interval.messages": str(INT64_MAX)} | (settings or {})
     topics = [(f"bench-{what}0", a.partitions), (f"bench-{what}1", a.partitions)]
     sides = {"on": Broker(f"{what}-on", spate, workdir, pc, topics),
              "off": Broker(f"{what}-off", spate, workdir, pc | {setting: "false"}, topics)}
@@ -525,7 +531,7 @@ def run_onoff_pair(bench: Bench, spate: str, workdir: str, out: dict, what: str,
             meta = {"target": "spate", "durability": "page cache", what: side, "round": i}
             topic = topics[0][0] if len(rounds[side]) == 0 else topics[1][0]
             r = bench.produce(f"produce_100b_acks1_{what}_{side}", sides[side].bootstrap, topic, p["n_100b"], 100,
-                              "1", sides[side], meta)
+                              "1", sides[side], meta, keys)
             if r:
                 rounds[side].append(r)
         msgs = {side: [r.get("msgs_per_s") for r in rs if r.get("ok")] for side, rs in rounds.items()}
@@ -605,6 +611,140 @@ def run_lag_pair(bench: Bench, spate: str, workdir: str, out: dict) -> None:
         o["history_bytes"] = metrics.get('spate_lag_history_bytes{cluster_name="local"}')
 
     run_onoff_pair(bench, spate, workdir, out, "lag", "lag.enabled", commit_lag_groups, report)
+
+
+def cleanings_in_log(text: str) -> list[dict[str, int]]:
+    """The figures of every event=log_cleaned line of a broker log."""
+    found = []
+    for line in text.splitlines():
+        if "event=log_cleaned" not in line:
+            continue
+        fields = dict(kv.split("=", 1) for kv in line.split() if "=" in kv)
+        try:
+            found.append({k: int(fields[k]) for k in ("bytes_read", "bytes_written", "records_removed", "duration_ms")})
+        except (KeyError, ValueError):
+            continue
+    return found
+
+
+def run_cleaner_pair(bench: Bench, spate: str, workdir: str, out: dict) -> None:
+    """Compaction: produce throughput to compacted topics (100-byte records over 100,000 keys,
+    16 MiB segments) with the log cleaner on vs off, and the cleaner's own throughput (MB/s of
+    segments read, from its log lines), to be read next to the disk's write bandwidth (fio)."""
+
+    def report(b: Broker, o: dict) -> None:
+        deadline = time.monotonic() + 60
+        found: list[dict[str, int]] = []
+        while time.monotonic() < deadline:  # cleanings of the segments the rounds closed
+            found = cleanings_in_log(b.read_log())
+            if found:
+                break
+            time.sleep(1)
+        time.sleep(3)  # let a cleaning in progress finish: more figures, not synchronisation
+        found = cleanings_in_log(b.read_log())
+        read = sum(c["bytes_read"] for c in found)
+        ms = sum(c["duration_ms"] for c in found)
+        o["cleanings"] = len(found)
+        o["cleaned_mb"] = round(read / 1e6, 1)
+        o["written_mb"] = round(sum(c["bytes_written"] for c in found) / 1e6, 1)
+        o["cleaning_mb_per_s"] = round(read / 1e6 / (ms / 1000), 1) if ms > 0 else None
+        log(f"cleaner: {o['cleanings']} cleanings, {o['cleaned_mb']} MB read at {o['cleaning_mb_per_s']} MB/s")
+
+    run_onoff_pair(bench, spate, workdir, out, "cleaner", "log.cleaner.enable", None, report,
+                   {"log.cleanup.policy": "compact", "log.segment.bytes": str(16 << 20),
+                    "log.cleaner.backoff.ms": "500"}, keys=100000)
+
+
+REPLAY_PARTITIONS = 10
+
+
+def commit_many_offsets(bootstrap: str, groups: int, commits: int) -> int:
+    """`groups` simple consumers (no subscription) each commit offsets of 10 partitions `commits`
+    times, asynchronously: groups x commits x 10 offset records. Returns how many were committed."""
+    from confluent_kafka import Consumer, TopicPartition
+    done = 0
+    for g in range(groups):
+        acked = []
+        c = Consumer({"bootstrap.servers": bootstrap, "group.id": f"replay-{g:04d}", "enable.auto.commit": False,
+                      "on_commit": lambda err, parts: acked.append(0 if err else len(parts))})
+        try:
+            for i in range(commits):
+                c.commit(offsets=[TopicPartition("bench-replay", p, i + 1) for p in range(REPLAY_PARTITIONS)],
+                         asynchronous=True)
+            deadline = time.monotonic() + 60
+            while len(acked) < commits and time.monotonic() < deadline:
+                c.poll(0.05)  # serves the commit callbacks
+        finally:
+            c.close()
+        done += sum(acked)
+    return done
+
+
+def offsets_topic_bytes(data_dir: str) -> int:
+    total = 0
+    for d in os.listdir(data_dir):
+        if d.startswith("__consumer_offsets-"):
+            total += sum(os.path.getsize(os.path.join(data_dir, d, f))
+                         for f in os.listdir(os.path.join(data_dir, d)) if f.endswith(".log"))
+    return total
+
+
+def run_offsets_replay(bench: Bench, spate: str, workdir: str, out: dict) -> None:
+    """Start-up time after many offset commits of the same groups (1,000 groups x 100 commits x 10
+    partitions = 1,000,000 offset records by default), before and after the cleaner compacted
+    __consumer_offsets. Its segments are 1 MiB here (Kafka's default, 100 MiB, would keep this
+    much in the active segments, which no cleaner touches)."""
+    name = "offsets_replay"
+    if not bench.wanted(name) or not spate_supports(spate, "log.cleaner.enable"):
+        return
+    p = bench.args.profile
+    base = {"offsets.topic.segment.bytes": str(1 << 20), "log.cleaner.backoff.ms": "500"}
+    topics = [("bench-replay", REPLAY_PARTITIONS)]
+
+    def start(settings: dict[str, str]) -> Broker | None:
+        b = Broker(name, spate, workdir, base | settings, topics)
+        if not b.start(timeout=600):
+            out["error"] = b.error
+            b.stop()
+            return None
+        return b
+
+    b = start({"log.cleaner.enable": "false"})
+    if not b:
+        return
+    t = time.monotonic()
+    out["offset_records"] = commit_many_offsets(b.bootstrap, p["replay_groups"], p["replay_commits"])
+    out["commit_s"] = round(time.monotonic() - t, 1)
+    out["groups"] = p["replay_groups"]
+    b.stop()
+    out["offsets_bytes_before"] = offsets_topic_bytes(b.data)
+    b = start({"log.cleaner.enable": "false"})
+    if not b:
+        return
+    out["startup_s_before"] = round(b.start_s or 0, 3)
+    b.stop()
+    b = start({})
+    if not b:
+        return
+    deadline = time.monotonic() + 300
+    seen = -1
+    while time.monotonic() < deadline:  # until a whole backoff passes without a new cleaning
+        n = len(cleanings_in_log(b.read_log()))
+        if n == seen and n > 0:
+            break
+        seen = n
+        time.sleep(2)
+    out["cleanings"] = seen
+    b.stop()
+    out["offsets_bytes_after"] = offsets_topic_bytes(b.data)
+    b = start({})
+    if not b:
+        return
+    out["startup_s_after"] = round(b.start_s or 0, 3)
+    b.stop()
+    out["ok"] = True
+    log(f"{name}: {out['offset_records']} offset records; start-up {out['startup_s_before']} s before, "
+        f"{out['startup_s_after']} s after compaction ({out['offsets_bytes_before']} -> {out['offsets_bytes_after']} bytes)")
 
 
 def run_lag_store(bench: Bench, tools_dir: str, workdir: str) -> None:
@@ -856,16 +996,22 @@ def main() -> int:
     mock_info: dict = {}
     metrics_pair: dict = {}
     lag_pair: dict = {}
+    cleaner_pair: dict = {}
+    offsets_replay: dict = {}
     try:
         run_spate(bench, spate, workdir, brokers)
         run_metrics_pair(bench, spate, workdir, metrics_pair)
         run_lag_pair(bench, spate, workdir, lag_pair)
+        run_cleaner_pair(bench, spate, workdir, cleaner_pair)
+        run_offsets_replay(bench, spate, workdir, offsets_replay)
         run_mock(bench, mock, mock_info)
         run_lag_store(bench, os.path.dirname(load), workdir)
         if bench.wanted("fio"):
             machine["fio"] = run_fio(args, workdir)
         if bench.wanted("iperf3"):
             machine["iperf3"] = run_iperf(args)
+        if machine.get("fio", {}).get("ok") and cleaner_pair:
+            cleaner_pair["disk_write_mb_per_s"] = machine["fio"]["mb_per_s"]
     finally:
         CHILDREN.stop_all()
         if not args.keep:
@@ -907,6 +1053,8 @@ def main() -> int:
         "mock": mock_info,
         "metrics_overhead": metrics_pair,
         "lag_monitor_overhead": lag_pair,
+        "log_cleaner": cleaner_pair,
+        "offsets_replay": offsets_replay,
         "ratios": rat,
         "summary": {
             "targets_passed": sum(1 for r in rat.values() if r["pass"]),

@@ -2,7 +2,8 @@
 //
 //   spate_load produce  -b HOST:PORT -t TOPIC [-n N] [-s BYTES] [--acks 1|all] [--linger-ms MS]
 //                       [--batch-size BYTES] [--compression none|gzip|snappy|lz4|zstd]
-//                       [--duration-s S] [--timeout-s S] [-X key=value ...]
+//                       [--duration-s S] [--timeout-s S] [--keys K] [-X key=value ...]
+//                       (--keys K: record i has key "k<i mod K>", for compacted topics)
 //   spate_load consume  -b HOST:PORT -t TOPIC [-n N] [--allow-short] [--timeout-s S]
 //                       [-X key=value ...]
 //                       (--allow-short: stopping at the end of every partition before N
@@ -70,6 +71,7 @@ struct options {
   double rate = 1000;
   double stall_s = 15;  // produce/consume: give up after this long without any progress
   bool allow_short = false;  // consume: reaching the end of every partition first is success
+  std::int64_t keys = 0;     // produce: 0 for no keys, else record i gets key "k<i mod keys>"
   std::vector<std::pair<std::string, std::string>> extra;  // -X key=value
 };
 
@@ -79,7 +81,7 @@ struct options {
                "usage: spate_load produce|consume|latency|metadata -b BROKERS -t TOPIC "
                "[-n COUNT] [-s SIZE] [--acks 1|all|-1|0] [--linger-ms MS] [--batch-size BYTES] "
                "[--compression C] [--duration-s S] [--timeout-s S] [--rate MSGS] "
-               "[--label NAME] [--allow-short] [--stall-s S] [-X key=value]...\n");
+               "[--label NAME] [--allow-short] [--stall-s S] [--keys K] [-X key=value]...\n");
   std::exit(2);
 }
 
@@ -107,6 +109,8 @@ options parse(int argc, char** argv) {
       else if (a == "--rate") o.rate = std::stod(val());
       else if (a == "--label") o.label = val();
       else if (a == "--allow-short") o.allow_short = true;
+      else if (a == "--keys")
+        o.keys = std::stoll(val());
       else if (a == "--stall-s") o.stall_s = std::stod(val());
       else if (a == "-X") {
         std::string kv = val();
@@ -123,7 +127,7 @@ options parse(int argc, char** argv) {
   if (o.acks == "all") o.acks = "-1";
   if (o.brokers.empty()) usage("-b BROKERS is required");
   if (o.topic.empty()) usage("-t TOPIC is required");
-  if (o.count <= 0 || o.size < 0 || o.timeout_s <= 0 || o.rate <= 0) usage("bad numeric value");
+  if (o.count <= 0 || o.size < 0 || o.timeout_s <= 0 || o.rate <= 0 || o.keys < 0) usage("bad numeric value");
   return o;
 }
 
@@ -390,10 +394,12 @@ int run_produce(const options& o) {
         break;
       }
     }
-    rd_kafka_resp_err_t e = rd_kafka_producev(
-        rk, RD_KAFKA_V_TOPIC(o.topic.c_str()),
-        RD_KAFKA_V_VALUE(payload.data(), payload.size()), RD_KAFKA_V_MSGFLAGS(0),
-        RD_KAFKA_V_END);
+    char key[24];
+    const int key_len = o.keys > 0 ? std::snprintf(key, sizeof key, "k%lld", static_cast<long long>(sent % o.keys)) : 0;
+    const char* key_ptr = key_len > 0 ? key : nullptr;
+    rd_kafka_resp_err_t e =
+        rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(o.topic.c_str()), RD_KAFKA_V_KEY(key_ptr, static_cast<size_t>(key_len)),
+                          RD_KAFKA_V_VALUE(payload.data(), payload.size()), RD_KAFKA_V_MSGFLAGS(0), RD_KAFKA_V_END);
     if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
       rd_kafka_poll(rk, 1);
       if (clock_type::now() >= send_deadline) {
