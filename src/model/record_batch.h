@@ -52,6 +52,9 @@ inline constexpr std::int16_t compression_mask = 0x07;
 inline constexpr std::int16_t log_append_time = 0x08;
 inline constexpr std::int16_t transactional = 0x10;
 inline constexpr std::int16_t control = 0x20;
+// KIP-534: baseTimestamp holds the batch's delete horizon (set by the log cleaner); record
+// timestamps stay baseTimestamp + timestampDelta.
+inline constexpr std::int16_t delete_horizon = 0x40;
 }  // namespace batch_attributes
 
 struct batch_header {

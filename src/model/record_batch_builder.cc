@@ -42,6 +42,14 @@ record_batch_builder& record_batch_builder::set_log_append_time(std::int64_t tim
   _log_append_time = timestamp;
   return *this;
 }
+record_batch_builder& record_batch_builder::set_delete_horizon(std::int64_t horizon_ms) {
+  SPATE_ASSERT(_count == 0, "the delete horizon is set before the first record");
+  _delete_horizon = horizon_ms;
+  _base_timestamp = horizon_ms;
+  _attributes = static_cast<std::int16_t>(_attributes | batch_attributes::delete_horizon);
+  return *this;
+}
+
 
 record_batch_builder& record_batch_builder::append(std::int64_t timestamp,
                                                    std::optional<base::byte_span> key,
@@ -69,7 +77,7 @@ void record_batch_builder::encode(std::int64_t offset, std::int64_t timestamp,
                "offset delta above int32");
   SPATE_ASSERT(_count < std::numeric_limits<std::int32_t>::max(), "too many records");
   const auto offset_delta = static_cast<std::int32_t>(offset - _base_offset);
-  if (_count == 0) _base_timestamp = timestamp;
+  if (_count == 0 && !_delete_horizon) _base_timestamp = timestamp;
   _max_timestamp = _count == 0 ? timestamp : std::max(_max_timestamp, timestamp);
 
   auto put_bytes = [this](std::optional<base::byte_span> b) {

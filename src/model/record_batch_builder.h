@@ -29,6 +29,10 @@ class record_batch_builder {
   // LogAppendTime batch: maxTimestamp becomes `timestamp`, which readers take for every record.
   record_batch_builder& set_log_append_time(std::int64_t timestamp);
 
+  // KIP-534 (the log cleaner): baseTimestamp becomes `horizon_ms` and the delete-horizon attribute
+  // is set; record timestamps are encoded relative to it, so they read back unchanged.
+  record_batch_builder& set_delete_horizon(std::int64_t horizon_ms);
+
   // Appends a record at the next offset (base_offset for the first record).
   record_batch_builder& append(std::int64_t timestamp, std::optional<base::byte_span> key,
                                std::optional<base::byte_span> value,
@@ -60,6 +64,7 @@ class record_batch_builder {
   std::int64_t _base_timestamp = no_timestamp;
   std::int64_t _max_timestamp = no_timestamp;
   std::optional<std::int64_t> _log_append_time;
+  std::optional<std::int64_t> _delete_horizon;
   base::byte_buffer _records;  // encoded, uncompressed
   base::byte_buffer _scratch;  // one record's body
 };

@@ -32,6 +32,8 @@ inline constexpr std::string_view lock_file = ".lock";
 inline constexpr std::string_view topics_file = "spate-topics.json";
 inline constexpr std::string_view recovery_point_checkpoint_file = "recovery-point-offset-checkpoint";
 inline constexpr std::string_view log_start_offset_checkpoint_file = "log-start-offset-checkpoint";
+// The log cleaner's first dirty offset per compacted partition (log_cleaner.h).
+inline constexpr std::string_view cleaner_checkpoint_file = "cleaner-offset-checkpoint";
 inline constexpr std::string_view partition_metadata_file = "partition.metadata";
 
 // 20 digits, zero-padded: 42 -> "00000000000000000042".

@@ -17,6 +17,7 @@
 #include <limits>
 #include <map>
 #include <string>
+#include <string_view>
 
 #include "model/record_batch.h"
 #include "storage/errc.h"
@@ -30,17 +31,33 @@ struct log_config {
   std::int64_t segment_ms = 7LL * 24 * 3600 * 1000;   // segment.ms
   std::int64_t retention_ms = 7LL * 24 * 3600 * 1000; // retention.ms, -1: keep forever
   std::int64_t retention_bytes = -1;                  // retention.bytes, -1: no size limit
-  std::string cleanup_policy = "delete";              // cleanup.policy (stored; compaction later)
+  std::string cleanup_policy = "delete";              // cleanup.policy: delete, compact or both
   std::int32_t max_message_bytes = 1048588;           // max.message.bytes (batch size limit)
   model::timestamp_type message_timestamp_type = model::timestamp_type::create_time;
   std::int64_t flush_messages = 1;                    // flush.messages (see above)
   std::int64_t flush_ms = no_limit;                   // flush.ms
   std::int32_t index_interval_bytes = 4096;           // index.interval.bytes
   std::int32_t segment_index_bytes = 10 << 20;        // segment.index.bytes (max index size)
+  // ---- Compaction (log_cleaner.h).
+  double min_cleanable_dirty_ratio = 0.5;             // min.cleanable.dirty.ratio, [0, 1]
+  std::int64_t min_compaction_lag_ms = 0;             // min.compaction.lag.ms
+  std::int64_t max_compaction_lag_ms = no_limit;      // max.compaction.lag.ms
+  std::int64_t delete_retention_ms = 86400000;        // delete.retention.ms (tombstones, markers)
 
   bool sync_before_ack() const { return flush_messages <= 1; }
+  // Whether cleanup.policy includes compact / delete (a value the table refused never gets here).
+  bool compact() const;
+  bool delete_enabled() const;
   friend bool operator==(const log_config&, const log_config&) = default;
 };
+
+// cleanup.policy parsed: "delete", "compact", "compact,delete" or "delete,compact" (blanks
+// around items allowed); anything else is errc::invalid_config.
+struct cleanup_policy_flags {
+  bool compact = false;
+  bool delete_enabled = false;
+};
+result<cleanup_policy_flags> parse_cleanup_policy(std::string_view value);
 
 using config_overrides = std::map<std::string, std::string>;
 

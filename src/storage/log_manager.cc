@@ -189,6 +189,7 @@ result<void> log_manager::delete_topic(const std::string& name) {
       _logs.erase(it);
     }
   }
+  stop_cleaning(logs, /*forget=*/true);
   for (auto& log : logs) {
     (void)log->close();
     (void)retire_dir(log->dir(), name, log->partition());
@@ -345,6 +346,7 @@ result<void> log_manager::close() {
   if (_closed) return {};
   _closed = true;
   const auto logs = all_logs();
+  stop_cleaning(logs, /*forget=*/false);
   bool all_ok = true;
   for (auto& l : logs) all_ok = l->close().has_value() && all_ok;
   if (auto r = write_checkpoints(); !r) return r;

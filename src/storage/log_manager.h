@@ -9,6 +9,7 @@
 //   spate-topics.json                  topics: name, topic id, partition count, config overrides
 //   recovery-point-offset-checkpoint   per partition: offsets below are durable (Kafka format)
 //   log-start-offset-checkpoint        per partition: the log start offset (Kafka format)
+//   cleaner-offset-checkpoint          per compacted partition: the first dirty offset (Kafka format)
 //   <topic>-<partition>/               one partition_log each
 //
 // Thread-safety: all methods are thread-safe. Lookups (get, find_topic, list_topics) take
@@ -17,12 +18,15 @@
 // they are rare and nothing on the produce/fetch path waits for that mutex. Every method that
 // touches files blocks: the broker calls them from the blocking pool.
 //
-// Files: log_manager.cc (topics, checkpoints, close), log_loader.cc (open), topic_metadata.h.
+// Files: log_manager.cc (topics, checkpoints, close), log_loader.cc (open), topic_metadata.h,
+// log_manager_cleaner.cc (the log cleaner's scheduling and progress).
+#include <condition_variable>
 #include <cstdint>
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -32,6 +36,8 @@
 #include "io/file.h"
 #include "model/topic_partition.h"
 #include "storage/errc.h"
+#include "storage/io_throttle.h"
+#include "storage/log_cleaner.h"
 #include "storage/log_config.h"
 #include "storage/partition_log.h"
 #include "storage/topic_metadata.h"
@@ -111,6 +117,20 @@ class log_manager {
   // right after).
   std::vector<std::shared_ptr<partition_log>> all_logs() const EXCLUDES(_mutex);
 
+  // ---- Log cleaner (log_manager_cleaner.cc; log_cleaner.h). Run by the broker's cleaner threads
+  // (a blocking pool of log.cleaner.threads), never an event loop.
+
+  // Cleans the due log (partition_log::cleanable) with the highest dirty ratio that no other
+  // thread is cleaning, records its new first dirty offset and persists
+  // `cleaner-offset-checkpoint`. nullopt when no log is due (or the chosen one turned out to have
+  // nothing to clean). Thread-safe: concurrent callers clean distinct logs and share `throttle`.
+  // Errors are those of partition_log::clean() (the log is skipped until it is due again only by
+  // its own state: a failing log is tried again on the next call).
+  result<std::optional<cleaning_stats>> clean_next(const cleaner_settings& settings, io_throttle& throttle)
+      EXCLUDES(_cleaner_mutex, _mutex);
+  // Every compacted log's cleaner state (status, metrics). Cheap: no I/O after the first call.
+  std::vector<cleaner_log_state> cleaner_states() const EXCLUDES(_cleaner_mutex, _mutex);
+
   // Whether open() found the clean-shutdown marker (tests and logs).
   bool opened_after_clean_shutdown() const { return _opened_clean; }
   const std::filesystem::path& data_dir() const { return _cfg.data_dir; }
@@ -142,6 +162,26 @@ class log_manager {
   bool retire_dir(const std::filesystem::path& dir, const std::string& topic, std::int32_t p);
   result<void> write_checkpoints() REQUIRES(_admin_mutex) EXCLUDES(_mutex);
   void remove_async(std::filesystem::path dir);
+
+  // ---- Log cleaner state (log_manager_cleaner.cc).
+  // Stops and waits for the cleanings of `logs` (topic deletion, close); `forget`: drops their
+  // progress too (a deleted topic).
+  void stop_cleaning(const std::vector<std::shared_ptr<partition_log>>& logs, bool forget) EXCLUDES(_cleaner_mutex);
+  // Reads cleaner-offset-checkpoint once.
+  void load_cleaner_checkpoint() const REQUIRES(_cleaner_mutex);
+  result<void> write_cleaner_checkpoint() EXCLUDES(_cleaner_mutex);
+  struct cleaner_entry {
+    std::int64_t first_dirty_offset = 0;
+    cleaner_log_state state;
+  };
+  // Leaf lock (taken alone or after _mutex is released), never held across a cleaning; the
+  // checkpoint file is written under _cleaner_checkpoint_mutex instead.
+  mutable base::mutex _cleaner_mutex;
+  mutable std::condition_variable_any _cleaner_done;
+  mutable bool _cleaner_loaded GUARDED_BY(_cleaner_mutex) = false;
+  mutable std::map<model::topic_partition, cleaner_entry> _cleaner GUARDED_BY(_cleaner_mutex);
+  std::set<model::topic_partition> _cleaning GUARDED_BY(_cleaner_mutex);  // in progress
+  base::mutex _cleaner_checkpoint_mutex ACQUIRED_BEFORE(_cleaner_mutex);
 
   storage_config _cfg;
   io::file_system& _fs;

@@ -53,6 +53,8 @@
 #include "io/file.h"
 #include "metrics/registry.h"
 #include "storage/errc.h"
+#include "storage/io_throttle.h"
+#include "storage/log_cleaner.h"
 #include "storage/log_config.h"
 #include "storage/producer_state.h"
 #include "storage/segment.h"
@@ -61,6 +63,7 @@
 namespace spate::storage {
 
 using durable_callback = std::function<void(errc)>;
+struct cleaning_output;  // cleaning.h
 
 // Who writes a batch. Client batches with a producer id are checked against the producer state
 // (sequence, epoch, transaction; a retried batch is recognised and not written again);
@@ -270,6 +273,29 @@ class partition_log : public std::enable_shared_from_this<partition_log> {
   };
   const load_statistics& load_stats() const { return _load_stats; }
 
+  // ---- Compaction (partition_log_compaction.cc; log_cleaner.h has the rules). The cleaner reads
+  // closed segments without the write lock; only the swap takes it, so appends continue during a
+  // cleaning. Retention, DeleteRecords and close() are serialised with the swap by the write
+  // lock: a swap whose segments were removed meanwhile is abandoned. One cleaning at a time per
+  // log (`_cleaner_mutex`).
+
+  // How dirty the log is, given the first dirty offset the cleaner recorded (0 when none). Cheap
+  // (no I/O); any thread.
+  cleanable_summary cleanable(std::int64_t first_dirty_offset) const EXCLUDES(_write_mutex);
+  // Cleans the log once if it has a dirty part (whether or not it is due; callers check
+  // cleanable().due): maps the dirty range as far as settings.dedupe_buffer_size allows, rewrites
+  // the segments from the log start to there and swaps them in crash-safely. nullopt when there
+  // was nothing to clean, or the swap was abandoned because retention or DeleteRecords removed
+  // some of the segments meanwhile. Errors: shutting_down (closed, or abort_cleaning()),
+  // log_failed, corrupt_log, invalid_config (dedupe buffer too small for one batch), io_error (a
+  // failure during the swap also fails the log: open() finishes or rolls the swap back).
+  // Blocking; run it on a cleaner thread, never an event loop.
+  result<std::optional<cleaning_stats>> clean(std::int64_t first_dirty_offset, const cleaner_settings& settings,
+                                              io_throttle& throttle) EXCLUDES(_cleaner_mutex, _write_mutex);
+  // Makes a running clean() stop at its next batch with shutting_down (topic deletion, close);
+  // later cleanings fail the same way. Does not wait: log_manager waits for its cleaner threads.
+  void abort_cleaning() { _cleaning_aborted.store(true, std::memory_order_release); }
+
  private:
   explicit partition_log(options opts);
 
@@ -388,6 +414,19 @@ class partition_log : public std::enable_shared_from_this<partition_log> {
   std::multimap<std::int64_t, durable_callback> _waiters GUARDED_BY(_waiters_mutex);
   bool _flush_scheduled GUARDED_BY(_waiters_mutex) = false;
   bool _flush_again GUARDED_BY(_waiters_mutex) = false;
+
+  // ---- Compaction state (partition_log_compaction.cc).
+  struct cleaning_plan;
+  cleaning_plan plan_cleaning(std::int64_t first_dirty_offset, std::int64_t now_ms) const REQUIRES(_write_mutex);
+  // At open, before the segments are listed: `.cleaned` files mean the swap was not decided (all
+  // `.cleaned` and `.swap` files go); `.swap` files alone mean it was: the originals each covers
+  // are deleted and the `.swap` files take their final names.
+  result<void> finish_interrupted_cleaning();
+  // The swap, under the write lock; false when the segment list changed and the round is abandoned.
+  result<bool> swap_cleaned(cleaning_output& out) REQUIRES(_write_mutex);
+  // Held for a whole clean(); before the write lock.
+  base::mutex _cleaner_mutex ACQUIRED_BEFORE(_write_mutex);
+  std::atomic<bool> _cleaning_aborted{false};
 };
 
 }  // namespace spate::storage

@@ -87,6 +87,7 @@ result<std::vector<std::shared_ptr<segment>>> partition_log::load_segments(std::
 
 result<void> partition_log::load() {
   const auto& o = _load_opts;
+  if (auto r = finish_interrupted_cleaning(); !r) return r;
   auto bases = list_segment_bases();
   if (!bases) return base::failure(bases.error());
   const std::int64_t now = _clock.now_ms();

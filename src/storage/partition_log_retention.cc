@@ -55,7 +55,7 @@ result<retention_result> partition_log::enforce_retention() {
     base::mutex_lock seg_lock(_segments_mutex);
     // Time and size retention belong to the delete policy; a compact-only log (Kafka:
     // __consumer_offsets) keeps its segments until compaction replaces them.
-    const bool delete_policy = _config.cleanup_policy.find("delete") != std::string::npos;
+    const bool delete_policy = _config.delete_enabled();
     std::int64_t excess = -1;
     if (delete_policy && _config.retention_bytes >= 0) {
       std::uint64_t total = 0;

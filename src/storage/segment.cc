@@ -19,12 +19,13 @@ std::size_t max_index_entries(const log_config& cfg, std::size_t entry_size) {
 }  // namespace
 
 segment::segment(io::file_system& fs, std::filesystem::path dir, std::int64_t base_offset,
-                 const log_config& cfg, std::int64_t now_ms)
+                 const log_config& cfg, std::int64_t now_ms, std::string_view suffix)
     : _fs(fs),
       _dir(std::move(dir)),
       _base_offset(base_offset),
       _index_interval_bytes(cfg.index_interval_bytes),
       _created_ms(now_ms),
+      _suffix(suffix),
       _next_offset(base_offset),
       _offset_of_max_timestamp(base_offset),
       _offset_index(base_offset, max_index_entries(cfg, offset_index::entry_size)),
@@ -32,22 +33,22 @@ segment::segment(io::file_system& fs, std::filesystem::path dir, std::int64_t ba
 
 result<std::shared_ptr<segment>> segment::create(io::file_system& fs, const std::filesystem::path& dir,
                                                  std::int64_t base_offset, const log_config& cfg,
-                                                 std::int64_t now_ms) {
-  std::shared_ptr<segment> s(new segment(fs, dir, base_offset, cfg, now_ms));
+                                                 std::int64_t now_ms, std::string_view suffix) {
+  std::shared_ptr<segment> s(new segment(fs, dir, base_offset, cfg, now_ms, suffix));
   if (auto r = s->open_files(true); !r) return base::failure(r.error());
   return s;
 }
 
 result<std::shared_ptr<segment>> segment::open(io::file_system& fs, const std::filesystem::path& dir,
                                                std::int64_t base_offset, const log_config& cfg,
-                                               std::int64_t now_ms) {
-  std::shared_ptr<segment> s(new segment(fs, dir, base_offset, cfg, now_ms));
+                                               std::int64_t now_ms, std::string_view suffix) {
+  std::shared_ptr<segment> s(new segment(fs, dir, base_offset, cfg, now_ms, suffix));
   if (auto r = s->open_files(false); !r) return base::failure(r.error());
   return s;
 }
 
 result<void> segment::open_files(bool create) {
-  auto log = _fs.open(_dir / log_file_name(_base_offset),
+  auto log = _fs.open(path_of(log_file_name(_base_offset)),
                       {.write = true, .create = create, .exclusive = create});
   if (!log) {
     SPATE_LOG_ERROR("event=segment_open_failed dir={} base_offset={} error=\"{}\"", _dir.string(),
@@ -55,8 +56,8 @@ result<void> segment::open_files(bool create) {
     return base::failure(to_errc(log.error()));
   }
   _log = std::move(*log);
-  const auto index_path = _dir / index_file_name(_base_offset);
-  const auto time_index_path = _dir / time_index_file_name(_base_offset);
+  const auto index_path = path_of(index_file_name(_base_offset));
+  const auto time_index_path = path_of(time_index_file_name(_base_offset));
   bool index_existed = true;
   bool time_index_existed = true;
   if (!create) {
@@ -277,10 +278,20 @@ result<void> segment::delete_files() {
   // The partition log writes the .txnindex; it goes with its segment.
   for (const auto& name : {log_file_name(_base_offset), index_file_name(_base_offset),
                            time_index_file_name(_base_offset), txn_index_file_name(_base_offset)}) {
-    if (auto r = _fs.unlink(_dir / name); !r && r.error() != std::errc::no_such_file_or_directory)
+    if (auto r = _fs.unlink(path_of(name)); !r && r.error() != std::errc::no_such_file_or_directory)
       out = base::failure(errc::io_error);
   }
   return out;
+}
+
+result<void> segment::rename_files(std::string_view new_suffix) {
+  const std::string to_suffix(new_suffix);
+  for (const auto& name :
+       {log_file_name(_base_offset), index_file_name(_base_offset), time_index_file_name(_base_offset)}) {
+    if (auto r = _fs.rename(path_of(name), _dir / (name + to_suffix)); !r) return base::failure(errc::io_error);
+  }
+  _suffix = to_suffix;
+  return {};
 }
 
 result<void> segment::load_tail() {

@@ -18,6 +18,8 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <string>
+#include <string_view>
 
 #include "base/mutex.h"
 #include "io/file.h"
@@ -48,15 +50,17 @@ struct append_batch {
 class segment {
  public:
   // Creates empty files (exclusively: a leftover file of that name is an error).
+  // `suffix` is appended to every file name: the log cleaner writes `<base>.log.cleaned` and
+  // renames it to `.swap`, then to the final name (rename_files).
   static result<std::shared_ptr<segment>> create(io::file_system& fs, const std::filesystem::path& dir,
                                                  std::int64_t base_offset, const log_config& cfg,
-                                                 std::int64_t now_ms);
+                                                 std::int64_t now_ms, std::string_view suffix = {});
   // Opens existing files (a missing .log is an error; missing indexes are created empty and
   // need_recovery() reports it). Loads the indexes; does not read the log yet: call load_tail()
   // (after a clean shutdown) or recover().
   static result<std::shared_ptr<segment>> open(io::file_system& fs, const std::filesystem::path& dir,
                                                std::int64_t base_offset, const log_config& cfg,
-                                               std::int64_t now_ms);
+                                               std::int64_t now_ms, std::string_view suffix = {});
   ~segment() = default;
   segment(const segment&) = delete;
   segment& operator=(const segment&) = delete;
@@ -88,6 +92,11 @@ class segment {
   // Closes nothing (the destructor does) but unlinks the three files and the segment's .txnindex
   // (written by the partition log) if there is one.
   result<void> delete_files();
+  // Renames the .log, .index and .timeindex to names with `new_suffix` (the descriptors stay
+  // open). Only the log cleaner calls it, before the segment is shared or under the log's write
+  // lock. Stops at the first failure (some files then have the new name).
+  result<void> rename_files(std::string_view new_suffix);
+  const std::string& name_suffix() const { return _suffix; }
 
   // --- reading (any thread)
   std::int64_t base_offset() const { return _base_offset; }
@@ -132,7 +141,8 @@ class segment {
 
  private:
   segment(io::file_system& fs, std::filesystem::path dir, std::int64_t base_offset, const log_config& cfg,
-          std::int64_t now_ms);
+          std::int64_t now_ms, std::string_view suffix);
+  std::filesystem::path path_of(const std::string& name) const { return _dir / (name + _suffix); }
   result<void> open_files(bool create);
   result<void> rewrite_indexes();
   void reset_state();
@@ -148,6 +158,7 @@ class segment {
   const std::int64_t _base_offset;
   const std::int32_t _index_interval_bytes;
   const std::int64_t _created_ms;
+  std::string _suffix;  // see rename_files()
   std::unique_ptr<io::file> _log;
   std::unique_ptr<io::file> _index_file;
   std::unique_ptr<io::file> _time_index_file;

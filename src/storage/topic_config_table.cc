@@ -30,18 +30,33 @@ constexpr log_config_field integer_field() {
   };
 }
 
-// Compaction is not implemented, so storage takes only the policy spellings it recognises.
+// Kept as given once parse_cleanup_policy (log_config.h) accepts it.
 constexpr log_config_field cleanup_policy_field{
     .get = [](const log_config& c) { return c.cleanup_policy; },
     .set =
         [](log_config& c, std::string_view value) {
-          if (value != "delete" && value != "compact" && value != "compact,delete" && value != "delete,compact") {
-            return false;
-          }
+          if (!parse_cleanup_policy(value)) return false;
           c.cleanup_policy = std::string(value);
           return true;
         },
 };
+
+template <auto member>
+constexpr log_config_field double_field() {
+  return {
+      .get = [](const log_config& c) { return fmt::format("{}", c.*member); },
+      .set =
+          [](log_config& c, std::string_view value) {
+            // value_problem() has checked the number and its range.
+            char* end = nullptr;
+            const std::string text(value);
+            const double v = std::strtod(text.c_str(), &end);
+            if (end != text.c_str() + text.size()) return false;
+            c.*member = v;
+            return true;
+          },
+  };
+}
 
 constexpr log_config_field timestamp_type_field{
     .get =
@@ -66,7 +81,7 @@ std::vector<topic_config_row> build() {
        .type = t::list,
        .broker_name = "log.cleanup.policy",
        .documentation = "Retention policy for old segments: delete (by time or size) and/or compact (keep the "
-                        "latest value per key; compaction is not implemented yet, the value is stored).",
+                        "latest value per key; the log cleaner rewrites closed segments).",
        .valid_values = {"compact", "delete"},
        .field = cleanup_policy_field},
       {.name = "compression.type",
@@ -79,9 +94,10 @@ std::vector<topic_config_row> build() {
       {.name = "delete.retention.ms",
        .type = t::int64,
        .broker_name = "log.cleaner.delete.retention.ms",
-       .documentation = "How long delete tombstones are kept on compacted topics (stored, not enforced).",
+       .documentation = "How long delete tombstones and transaction markers stay in a compacted log after the "
+                        "cleaner first rewrote their batch.",
        .min = 0,
-       .fixed_default = "86400000"},
+       .field = integer_field<&log_config::delete_retention_ms>()},
       {.name = "file.delete.delay.ms",
        .type = t::int64,
        .broker_name = "log.segment.delete.delay.ms",
@@ -131,9 +147,10 @@ std::vector<topic_config_row> build() {
       {.name = "max.compaction.lag.ms",
        .type = t::int64,
        .broker_name = "log.cleaner.max.compaction.lag.ms",
-       .documentation = "Longest time a record stays uncompacted (stored, not enforced).",
+       .documentation = "Longest time a record stays uncompacted: a log whose first dirty segment is older is "
+                        "cleaned whatever its dirty ratio.",
        .min = 1,
-       .fixed_default = "9223372036854775807"},
+       .field = integer_field<&log_config::max_compaction_lag_ms>()},
       {.name = "max.message.bytes",
        .type = t::int32,
        .broker_name = "message.max.bytes",
@@ -179,16 +196,17 @@ std::vector<topic_config_row> build() {
       {.name = "min.cleanable.dirty.ratio",
        .type = t::float64,
        .broker_name = "log.cleaner.min.cleanable.ratio",
-       .documentation = "Dirty share of a compacted log that triggers cleaning (stored, not enforced).",
+       .documentation = "Dirty share of a compacted log (dirty bytes over clean plus dirty) that makes it due "
+                        "for cleaning.",
        .min = 0,
        .max = 1,
-       .fixed_default = "0.5"},
+       .field = double_field<&log_config::min_cleanable_dirty_ratio>()},
       {.name = "min.compaction.lag.ms",
        .type = t::int64,
        .broker_name = "log.cleaner.min.compaction.lag.ms",
-       .documentation = "Shortest time a record stays uncompacted (stored, not enforced).",
+       .documentation = "Shortest time a record stays uncompacted (by its batch's largest timestamp).",
        .min = 0,
-       .fixed_default = "0"},
+       .field = integer_field<&log_config::min_compaction_lag_ms>()},
       {.name = "min.insync.replicas",
        .type = t::int32,
        .broker_name = "min.insync.replicas",
