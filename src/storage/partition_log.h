@@ -162,7 +162,9 @@ class partition_log : public std::enable_shared_from_this<partition_log> {
   // high watermark, or the last stable offset for read_committed) and before `max_bytes` — except that the first
   // batch is returned even when larger (Kafka's rule, so consumers make progress). Copies into
   // `*buffer` (grown if needed, never shrunk: pooled buffers keep their touched pages) unless
-  // `buffer` is null, in which case only the file range is filled in. Empty when start_offset >=
+  // `buffer` is null, in which case only the file range is filled in. A copy whose batches are all
+  // empty (compaction leaves such batches) when its segment ends goes on into the next segment
+  // until it holds a record; the file range then describes the first segment's part only. Empty when start_offset >=
   // max_offset or at the end. errc::offset_out_of_range when start_offset is outside
   // [log_start_offset, log_end_offset].
   result<read_result> read(std::int64_t start_offset, std::size_t max_bytes, std::int64_t max_offset,
@@ -352,6 +354,9 @@ class partition_log : public std::enable_shared_from_this<partition_log> {
   std::multimap<std::int64_t, durable_callback> mark_failed(errc reason) EXCLUDES(_waiters_mutex);
 
   // ---- Segment list (partition_log_read.cc) and deletion (partition_log_retention.cc).
+  // read() into a buffer: may span segments (see the .cc); the file range describes the first.
+  result<read_result> read_copy(std::int64_t start, std::size_t max_bytes, std::int64_t max_offset,
+                                base::byte_buffer& buffer, read_result out) const;
   std::vector<std::shared_ptr<segment>> segments_from(std::int64_t offset) const EXCLUDES(_segments_mutex);
   void delete_segments(std::vector<std::shared_ptr<segment>> doomed);
 

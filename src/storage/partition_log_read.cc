@@ -63,6 +63,7 @@ result<read_result> partition_log::read(std::int64_t start, std::size_t max_byte
   max_offset = std::min(max_offset, out.log_end_offset);
   if (start >= max_offset) return out;
 
+  if (buffer) return read_copy(start, max_bytes, max_offset, *buffer, out);
   for (const auto& seg : segments_from(start)) {
     const auto limit = seg->size();
     auto first = seg->find_batch(start, limit);
@@ -74,36 +75,12 @@ result<read_result> partition_log::read(std::int64_t start, std::size_t max_byte
     std::int64_t next = loc.last_offset + 1;
     const std::uint64_t want_end =
         std::min<std::uint64_t>(limit, loc.position + std::max<std::uint64_t>(max_bytes, loc.size));
-    if (buffer) {
-      const auto want = static_cast<std::size_t>(want_end - loc.position);
-      if (buffer->size() < want) buffer->resize(want);
-      auto n = seg->pread(std::span<std::uint8_t>(buffer->data(), want), loc.position);
-      if (!n) return base::failure(n.error());
-      // Invariant: the first batch is below the size snapshot, so it is all there.
-      SPATE_ASSERT(*n >= loc.size, "short read inside a segment");
-      // Whole batches below max_offset that fit.
-      std::size_t at = loc.size;
-      while (at + L::header_size <= *n) {
-        const auto* p = buffer->data() + at;
-        const auto len = base::load_be<std::int32_t>(p + L::batch_length);
-        if (len < static_cast<std::int32_t>(L::header_size - L::log_overhead)) break;
-        const auto size = L::log_overhead + static_cast<std::size_t>(len);
-        const auto last =
-            base::load_be<std::int64_t>(p + L::base_offset) + base::load_be<std::int32_t>(p + L::last_offset_delta);
-        if (at + size > *n || last >= max_offset) break;
-        at += size;
-        next = last + 1;
-      }
-      end = loc.position + at;
-      out.records = base::byte_span(buffer->data(), at);
-    } else {
-      for (;;) {
-        auto l = seg->read_location(end, want_end);
-        if (!l) return base::failure(l.error());
-        if (!*l || (*l)->last_offset >= max_offset) break;
-        end += (*l)->size;
-        next = (*l)->last_offset + 1;
-      }
+    for (;;) {
+      auto l = seg->read_location(end, want_end);
+      if (!l) return base::failure(l.error());
+      if (!*l || (*l)->last_offset >= max_offset) break;
+      end += (*l)->size;
+      next = (*l)->last_offset + 1;
     }
     out.next_offset = next;
     out.source = seg;
@@ -111,6 +88,60 @@ result<read_result> partition_log::read(std::int64_t start, std::size_t max_byte
     out.file_position = loc.position;
     out.file_length = static_cast<std::size_t>(end - loc.position);
     return out;
+  }
+  return out;
+}
+
+result<read_result> partition_log::read_copy(std::int64_t start, std::size_t max_bytes, std::int64_t max_offset,
+                                             base::byte_buffer& buffer, read_result out) const {
+  // Batches a compaction emptied (kept for a producer's sequence, or to mark where a cleaned
+  // segment ends) hold no record. A response of nothing but those stalls consumers that expect a
+  // record from every non-empty fetch (kafka-python 2.0 fails on it), so a read that found only
+  // empty batches when its segment ended goes on into the next one, until it has a record.
+  std::size_t filled = 0;
+  bool only_empty = true;
+  for (const auto& seg : segments_from(start)) {
+    const auto limit = seg->size();
+    auto first = seg->find_batch(start, limit);
+    if (!first) return base::failure(first.error());
+    if (!*first) continue;  // nothing at or after `start` here: the next segment
+    const auto& loc = **first;
+    if (loc.last_offset >= max_offset) break;
+    const std::uint64_t budget = max_bytes > filled ? max_bytes - filled : 0;
+    const std::uint64_t want_end =
+        std::min<std::uint64_t>(limit, loc.position + std::max<std::uint64_t>(budget, loc.size));
+    const auto want = static_cast<std::size_t>(want_end - loc.position);
+    if (buffer.size() < filled + want) buffer.resize(filled + want);
+    auto n = seg->pread(std::span<std::uint8_t>(buffer.data() + filled, want), loc.position);
+    if (!n) return base::failure(n.error());
+    // Invariant: the first batch is below the size snapshot, so it is all there.
+    SPATE_ASSERT(*n >= loc.size, "short read inside a segment");
+    // Whole batches below max_offset that fit.
+    const auto* base = buffer.data() + filled;
+    std::size_t at = 0;
+    while (at + L::header_size <= *n) {
+      const auto* p = base + at;
+      const auto len = base::load_be<std::int32_t>(p + L::batch_length);
+      if (len < static_cast<std::int32_t>(L::header_size - L::log_overhead)) break;
+      const auto size = L::log_overhead + static_cast<std::size_t>(len);
+      const auto last =
+          base::load_be<std::int64_t>(p + L::base_offset) + base::load_be<std::int32_t>(p + L::last_offset_delta);
+      // The first batch always goes (Kafka's rule, so consumers make progress).
+      if (at > 0 && (at + size > *n || last >= max_offset)) break;
+      if (base::load_be<std::int32_t>(p + L::record_count) > 0) only_empty = false;
+      at += size;
+      out.next_offset = last + 1;
+    }
+    filled += at;
+    out.records = base::byte_span(buffer.data(), filled);
+    if (out.source == nullptr) {
+      out.source = seg;
+      out.fd = seg->native_handle();
+      out.file_position = loc.position;
+      out.file_length = at;
+    }
+    if (!only_empty || loc.position + at < limit || out.next_offset >= max_offset) break;
+    start = out.next_offset;
   }
   return out;
 }
