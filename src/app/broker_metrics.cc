@@ -1,8 +1,10 @@
 #include "app/broker_metrics.h"
 
+#include <algorithm>
 #include <map>
 #include <string>
 
+#include "app/log_cleaner_service.h"
 #include "group/coordinator.h"
 #include "metrics/process.h"
 #include "protocol/api_key.h"
@@ -105,6 +107,31 @@ void broker_metrics_wiring::collect_connections(const net::server& server) {
   });
   _metrics.collect(metrics::names::connections_accepted_total, [&server](metrics::sample_sink& sink) {
     sink.sample({}, static_cast<double>(server.accepted_connections()));
+  });
+}
+
+void broker_metrics_wiring::collect_cleaner(const log_cleaner_service& cleaner, bool partition_labels) {
+  using totals = log_cleaner_service::totals;
+  const auto total = [this, &cleaner](std::string_view name, double (*pick)(const totals&)) {
+    _metrics.collect(name, [&cleaner, pick](metrics::sample_sink& sink) { sink.sample({}, pick(cleaner.snapshot())); });
+  };
+  total(metrics::names::log_cleaner_cleanings_total, [](const totals& t) { return static_cast<double>(t.cleanings); });
+  total(metrics::names::log_cleaner_bytes_read_total,
+        [](const totals& t) { return static_cast<double>(t.bytes_read); });
+  total(metrics::names::log_cleaner_bytes_written_total,
+        [](const totals& t) { return static_cast<double>(t.bytes_written); });
+  total(metrics::names::log_cleaner_records_removed_total,
+        [](const totals& t) { return static_cast<double>(t.records_removed); });
+  total(metrics::names::log_cleaner_seconds_total, [](const totals& t) { return t.seconds; });
+  _metrics.collect(metrics::names::log_cleaner_max_dirty_ratio, [&cleaner](metrics::sample_sink& sink) {
+    double max_dirty = 0;
+    for (const auto& p : cleaner.logs().cleaner_states()) max_dirty = std::max(max_dirty, p.dirty_ratio);
+    sink.sample({}, max_dirty);
+  });
+  if (!partition_labels) return;
+  _metrics.collect(metrics::names::partition_dirty_ratio, [&cleaner](metrics::sample_sink& sink) {
+    for (const auto& p : cleaner.logs().cleaner_states())
+      sink.sample({p.topic, std::to_string(p.partition)}, p.dirty_ratio);
   });
 }
 

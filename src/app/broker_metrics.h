@@ -19,6 +19,8 @@ class transaction_coordinator;
 
 namespace spate::app {
 
+class log_cleaner_service;
+
 // Thread-safe. Created before the logs (storage records into it) and destroyed after the server.
 class broker_metrics_wiring final : public net::request_observer {
  public:
@@ -33,6 +35,7 @@ class broker_metrics_wiring final : public net::request_observer {
   void collect_groups(const group::coordinator& groups);
   void collect_transactions(const txn::transaction_coordinator& transactions);
   void collect_connections(const net::server& server);
+  void collect_cleaner(const log_cleaner_service& cleaner, bool partition_labels);
 
   // GET /metrics.
   std::string render_exposition() const { return _registry.render_exposition(); }

@@ -204,6 +204,34 @@ const std::vector<setting>& settings() {
        [](broker_config& c, auto k, auto v) {
          c.transactions.log_partitions = parse_int<std::int32_t>(k, v, 1, 1000);
        }},
+      {"offsets.topic.segment.bytes", "104857600",
+       "segment.bytes of __consumer_offsets when it is created; the cleaner compacts closed segments only.",
+       [](broker_config& c, auto k, auto v) {
+         c.offsets_topic_segment_bytes = parse_int<std::int32_t>(k, v, 14, std::numeric_limits<std::int32_t>::max());
+       }},
+      {"transaction.state.log.segment.bytes", "104857600", "segment.bytes of __transaction_state when it is created.",
+       [](broker_config& c, auto k, auto v) {
+         c.transaction_log_segment_bytes = parse_int<std::int32_t>(k, v, 14, std::numeric_limits<std::int32_t>::max());
+       }},
+      {"log.cleaner.enable", "true", "Run the log cleaner, which compacts topics with cleanup.policy=compact.",
+       [](broker_config& c, auto k, auto v) { c.cleaner.enabled = parse_bool(k, v); }},
+      {"log.cleaner.threads", "1", "Threads cleaning logs (each cleans one partition at a time).",
+       [](broker_config& c, auto k, auto v) { c.cleaner.threads = parse_int<std::int32_t>(k, v, 1, 64); }},
+      {"log.cleaner.io.max.bytes.per.second", "1.7976931348623157E308",
+       "Bytes per second the cleaner threads may read plus write together.",
+       [](broker_config& c, auto k, auto v) {
+         c.cleaner.io_max_bytes_per_second = parse_int<double>(k, v, 1.0, std::numeric_limits<double>::max());
+       }},
+      {"log.cleaner.dedupe.buffer.size", "134217728",
+       "Memory for the key map of one cleaning, split among the cleaner threads; a bigger one cleans more per pass.",
+       [](broker_config& c, auto k, auto v) {
+         c.cleaner.dedupe_buffer_size =
+             parse_int<std::int64_t>(k, v, 1 << 20, std::numeric_limits<std::int64_t>::max());
+       }},
+      {"log.cleaner.backoff.ms", "15000", "How long a cleaner thread sleeps when no log needs cleaning.",
+       [](broker_config& c, auto k, auto v) {
+         c.cleaner.backoff_ms = parse_int<std::int64_t>(k, v, 0, std::numeric_limits<std::int32_t>::max());
+       }},
       {"producer.id.expiration.ms", "86400000",
        "How long a partition remembers an idle producer's sequence numbers (its deduplication window).",
        [](broker_config& c, auto k, auto v) {

@@ -6,6 +6,7 @@
 // an error naming the key.
 #include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -48,11 +49,21 @@ struct broker_config {
   std::vector<declared_topic> topics;
   // Consumer groups (group.*, offsets.*).
   group::coordinator_config groups;
-  std::int32_t offsets_topic_partitions = 50;  // offsets.topic.num.partitions
+  std::int32_t offsets_topic_partitions = 50;              // offsets.topic.num.partitions
+  std::int32_t offsets_topic_segment_bytes = 104857600;    // offsets.topic.segment.bytes
+  std::int32_t transaction_log_segment_bytes = 104857600;  // transaction.state.log.segment.bytes
   // Transactions (transaction.*, transactional.id.*) and idempotent producers' state.
   txn::coordinator_config transactions;
   std::int64_t producer_id_expiration_ms = 86400000;              // producer.id.expiration.ms
   std::int64_t producer_id_expiration_check_interval_ms = 600000;  // producer.id.expiration.check.interval.ms
+  // The log cleaner (log.cleaner.*), which compacts topics with cleanup.policy=compact.
+  struct cleaner_settings {
+    bool enabled = true;
+    std::int32_t threads = 1;
+    double io_max_bytes_per_second = std::numeric_limits<double>::max();
+    std::int64_t dedupe_buffer_size = 128LL << 20;
+    std::int64_t backoff_ms = 15000;
+  } cleaner;
   // The HTTP admin API (admin.*); nullopt: disabled.
   std::optional<host_port> admin_listener = host_port{"127.0.0.1", 9644};
   std::int64_t admin_request_timeout_ms = 10000;

@@ -12,6 +12,7 @@
 #include "app/data_dir.h"
 #include "app/lag_source.h"
 #include "app/lag_wiring.h"
+#include "app/log_cleaner_service.h"
 #include "app/maintenance.h"
 #include "app/request_diag.h"
 #include "app/signal.h"
@@ -124,7 +125,8 @@ int run_broker(const broker_config& config) {
     auto& logs = *opened.value();
     create_declared_topics(logs, config);
     // Consumer groups: their records are replayed before the first client connects.
-    auto offsets = group::offsets_topic::open(logs, config.offsets_topic_partitions, clock);
+    auto offsets =
+        group::offsets_topic::open(logs, config.offsets_topic_partitions, clock, config.offsets_topic_segment_bytes);
     check_step(offsets, fmt::format("open {}", model::consumer_offsets_topic));
     group::coordinator groups(config.groups, *offsets.value(), clock);
     check_step(offsets.value()->replay([&groups](const group::offsets_topic::replayed& r) { groups.load(r); }),
@@ -135,7 +137,8 @@ int run_broker(const broker_config& config) {
         txn::producer_id_manager::open(io::posix_file_system(), config.data_dir,
                                        [&pool](std::function<void()> task) { pool.submit(std::move(task)); });
     check_step(producer_ids, fmt::format("open {}", txn::producer_id_block_path(config.data_dir).string()));
-    auto transaction_log = txn::transaction_topic::open(logs, config.transactions.log_partitions, clock);
+    auto transaction_log = txn::transaction_topic::open(logs, config.transactions.log_partitions, clock,
+                                                        config.transaction_log_segment_bytes);
     check_step(transaction_log, fmt::format("open {}", model::transaction_state_topic));
     auto waiters = std::make_shared<broker::partition_waiters>();
     broker::txn_markers markers(logs, groups, waiters);
@@ -168,6 +171,10 @@ int run_broker(const broker_config& config) {
           logs, {.retention = std::chrono::milliseconds(config.retention_check_interval_ms),
                  .producer_expiry_check = std::chrono::milliseconds(config.producer_id_expiration_check_interval_ms),
                  .producer_id_expiration_ms = config.producer_id_expiration_ms});
+      // Compaction: its own threads; stopped (destroyed, at the end of this block) before the logs close.
+      std::optional<log_cleaner_service> cleaner;
+      if (config.cleaner.enabled) cleaner.emplace(logs, config.cleaner);
+      if (metrics && cleaner) metrics->collect_cleaner(*cleaner, config.metrics_partition_labels);
       io::deadline_thread group_deadlines(groups);
       // Markers of transactions that were being completed when the broker stopped are written now.
       transactions.resume_after_load();
@@ -190,6 +197,7 @@ int run_broker(const broker_config& config) {
           admin_options.metrics_text = [m = metrics.get()] { return m->render_exposition(); };
           admin_options.diag = request_diag_source(metrics->metrics().requests());
         }
+        if (cleaner) admin_options.status_sections["cleaner"] = [&cleaner] { return cleaner->status(); };
         if (lag_monitor) {
           admin_options.lag_monitors.push_back(lag_monitor);
           admin_options.status_sections["lag"] = [m = lag_monitor.get()] { return lag_status_section(*m); };

@@ -113,9 +113,16 @@ void print_status(const nlohmann::json& s) {
       {"recovery", fmt::format("{} (segments loaded {}, recovered {})", text(field(recovery, "state")),
                                text(field(recovery, "segments_loaded")), text(field(recovery, "segments_recovered")))},
   };
+  if (const auto& cleaner = field(s, "cleaner"); cleaner.is_object()) {
+    rows.emplace_back("log cleaner",
+                      fmt::format("{} cleanings, {} read, {} records removed; max dirty ratio {} over {} partitions",
+                                  text(field(cleaner, "cleanings")), bytes(field(cleaner, "bytes_read")),
+                                  text(field(cleaner, "records_removed")), text(field(cleaner, "max_dirty_ratio")),
+                                  field(cleaner, "partitions").size()));
+  }
   // Sections other modules add (quota, lag...): one line each.
-  static constexpr const char* built_in[] = {"node_id",   "version",  "cluster_id", "uptime_s", "ready",
-                                             "listeners", "data_dir", "usage",      "counts",   "recovery"};
+  static constexpr const char* built_in[] = {"node_id",  "version", "cluster_id", "uptime_s", "ready",  "listeners",
+                                             "data_dir", "usage",   "counts",     "recovery", "cleaner"};
   for (const auto& [name, value] : s.items()) {
     if (std::find(std::begin(built_in), std::end(built_in), name) == std::end(built_in))
       rows.emplace_back(name, value.dump());

@@ -21,15 +21,14 @@ std::optional<std::int16_t> control_type(const std::optional<base::byte_buffer>&
 
 }  // namespace
 
-storage::result<std::unique_ptr<offsets_topic>> offsets_topic::open(storage::log_manager& logs,
-                                                                    std::int32_t partitions,
-                                                                    io::clock& clock) {
+storage::result<std::unique_ptr<offsets_topic>> offsets_topic::open(storage::log_manager& logs, std::int32_t partitions,
+                                                                    io::clock& clock, std::int32_t segment_bytes) {
   auto topic = storage::internal_topic::open(
       logs,
       {.name = std::string(model::consumer_offsets_topic),
        .event_prefix = "offsets",
        .partitions = partitions,
-       .configs = {{"cleanup.policy", "compact"}, {"segment.bytes", std::to_string(offsets_topic_segment_bytes)}}},
+       .configs = {{"cleanup.policy", "compact"}, {"segment.bytes", std::to_string(segment_bytes)}}},
       clock);
   if (!topic) return base::failure(topic.error());
   return std::unique_ptr<offsets_topic>(new offsets_topic(std::move(topic.value())));

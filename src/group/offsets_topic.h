@@ -61,14 +61,15 @@ class offsets_log {
 class offsets_topic final : public offsets_log {
  public:
   // Creates the topic when missing, with `partitions` partitions and the configs
-  // cleanup.policy=compact and segment.bytes=104857600 (Kafka's offsets.topic.segment.bytes
-  // default); otherwise uses the existing topic, whose partition count wins (a warning is logged
+  // cleanup.policy=compact and segment.bytes=`segment_bytes` (offsets.topic.segment.bytes; compaction
+  // only cleans closed segments, so this bounds what replay reads beyond the live offsets);
+  // otherwise uses the existing topic, whose partition count wins (a warning is logged
   // when it differs from `partitions`: placement depends on it, so it must never change under a
   // running broker). Blocking (file creation): call it at start-up, before replay(). `clock`
   // stamps the records' timestamps and must outlive this object.
-  static storage::result<std::unique_ptr<offsets_topic>> open(storage::log_manager& logs,
-                                                              std::int32_t partitions,
-                                                              io::clock& clock);
+  static storage::result<std::unique_ptr<offsets_topic>> open(storage::log_manager& logs, std::int32_t partitions,
+                                                              io::clock& clock,
+                                                              std::int32_t segment_bytes = offsets_topic_segment_bytes);
 
   std::int32_t partition_count() const override { return _topic.partition_count(); }
 

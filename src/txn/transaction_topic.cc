@@ -8,14 +8,15 @@
 
 namespace spate::txn {
 
-storage::result<std::unique_ptr<transaction_topic>> transaction_topic::open(
-    storage::log_manager& logs, std::int32_t partitions, io::clock& clock) {
+storage::result<std::unique_ptr<transaction_topic>> transaction_topic::open(storage::log_manager& logs,
+                                                                            std::int32_t partitions, io::clock& clock,
+                                                                            std::int32_t segment_bytes) {
   auto topic = storage::internal_topic::open(
       logs,
       {.name = std::string(model::transaction_state_topic),
        .event_prefix = "transaction",
        .partitions = partitions,
-       .configs = {{"cleanup.policy", "compact"}, {"segment.bytes", std::to_string(transaction_topic_segment_bytes)}}},
+       .configs = {{"cleanup.policy", "compact"}, {"segment.bytes", std::to_string(segment_bytes)}}},
       clock);
   if (!topic) return base::failure(topic.error());
   return std::unique_ptr<transaction_topic>(new transaction_topic(std::move(topic.value())));

@@ -29,13 +29,13 @@ class transaction_topic final : public transaction_log {
  public:
   // Creates the topic when missing, with `partitions` partitions
   // (transaction.state.log.num.partitions) and the configs cleanup.policy=compact and
-  // segment.bytes=104857600; otherwise uses the existing topic, whose partition count wins (a
-  // warning is logged when it differs: placement depends on it, so it must never change under a
+  // segment.bytes=`segment_bytes` (transaction.state.log.segment.bytes); otherwise uses the existing topic, whose
+  // partition count wins (a warning is logged when it differs: placement depends on it, so it must never change under a
   // running broker). Blocking (file creation): call it at start-up, before replay(). `clock`
   // stamps the records' timestamps and must outlive this object.
-  static storage::result<std::unique_ptr<transaction_topic>> open(storage::log_manager& logs,
-                                                                  std::int32_t partitions,
-                                                                  io::clock& clock);
+  static storage::result<std::unique_ptr<transaction_topic>> open(
+      storage::log_manager& logs, std::int32_t partitions, io::clock& clock,
+      std::int32_t segment_bytes = transaction_topic_segment_bytes);
 
   std::int32_t partition_count() const override { return _topic.partition_count(); }
 
