@@ -62,7 +62,7 @@ std::shared_ptr<storage::partition_log> append_partition(broker& services, std::
     return nullptr;
   }
   const auto batches = std::span<std::uint8_t>(records.data(), validation.valid_bytes);
-  if (cfg.cleanup_policy.find("compact") != std::string::npos) {
+  if (cfg.compact()) {
     if (auto keyless = find_keyless_record(batches, cfg.max_message_bytes); keyless.error != error_code::none) {
       set_error(out, keyless.error, fmt::format("{} in topic partition {}-{}.", keyless.message, topic, data.index));
       if (keyless.record_index >= 0) {
