@@ -78,11 +78,11 @@ inline std::vector<seen_record> read_committed(const partition_log& log) {
       EXPECT_GE(view->last_offset(), offset) << "a batch wholly below the fetch offset";
       last_seen = view->last_offset();
       if (view->is_control()) continue;
-      const bool skip = view->is_transactional() &&
-                        std::any_of(aborted.begin(), aborted.end(), [&](const aborted_txn& e) {
-                          return e.producer_id == view->producer_id() && e.first_offset <= view->base_offset() &&
-                                 view->base_offset() <= e.last_offset;
-                        });
+      const bool skip =
+          view->is_transactional() && std::any_of(aborted.begin(), aborted.end(), [&](const aborted_txn& e) {
+            return e.producer_id == view->producer_id() && e.first_offset <= view->base_offset() &&
+                   view->base_offset() <= e.last_offset;
+          });
       if (skip) continue;
       auto records = model::decode_records(*view, 1 << 24);
       EXPECT_TRUE(records.has_value());

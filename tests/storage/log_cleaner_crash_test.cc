@@ -55,7 +55,9 @@ class dying_file_system final : public io::file_system {
   }
   io::result<bool> exists(const std::filesystem::path& path) override { return _base.exists(path); }
   io::result<bool> is_directory(const std::filesystem::path& path) override { return _base.is_directory(path); }
-  io::result<std::unique_ptr<io::file_lock>> lock(const std::filesystem::path& path) override { return _base.lock(path); }
+  io::result<std::unique_ptr<io::file_lock>> lock(const std::filesystem::path& path) override {
+    return _base.lock(path);
+  }
 
  private:
   bool spend(const char* kind) {
@@ -162,8 +164,8 @@ struct CleanerCrash : log_fixture {
     EXPECT_TRUE(got == before || got == after) << "a mix after dying at operation " << budget;
     EXPECT_EQ(leftovers(d), std::vector<std::string>{});
     // And the log cleans normally afterwards.
-    auto again = log->clean(got == before ? _first_dirty : log->segments().back()->base_offset(), test_settings(),
-                            unlimited);
+    auto again =
+        log->clean(got == before ? _first_dirty : log->segments().back()->base_offset(), test_settings(), unlimited);
     EXPECT_TRUE(again) << (again ? "" : to_string(again.error()));
     EXPECT_EQ(materialise(read_committed(*log)), materialise(after));
     return true;

@@ -29,10 +29,10 @@ struct CleanerModel : log_fixture {
   std::shared_ptr<partition_log> log;
   io_throttle unlimited{0};
 
-  std::map<std::int64_t, written_record> written;  // every data record by offset
-  std::set<std::int64_t> aborted;                  // offsets of aborted records
+  std::map<std::int64_t, written_record> written;   // every data record by offset
+  std::set<std::int64_t> aborted;                   // offsets of aborted records
   std::map<std::int64_t, std::int64_t> covered_at;  // tombstone offset -> first cleaning covering it
-  std::int64_t cleaned_end = 0;                    // end of the last cleaning's range
+  std::int64_t cleaned_end = 0;                     // end of the last cleaning's range
   std::int64_t first_dirty = 0;
   // Over all seeds, so the test shows it exercised what it checks.
   std::uint64_t cleanings = 0, records_removed = 0, tombstones_removed = 0, aborted_removed = 0;
@@ -218,7 +218,8 @@ struct CleanerModel : log_fixture {
       EXPECT_FALSE(r.offset < stamped_below && !r.value) << "tombstone at " << r.offset << " outlived its horizon";
     for (const auto& [o, rec] : written) {
       if (o >= stamped_below) break;
-      const bool present = std::any_of(final_read.begin(), final_read.end(), [&](const auto& r) { return r.offset == o; });
+      const bool present =
+          std::any_of(final_read.begin(), final_read.end(), [&](const auto& r) { return r.offset == o; });
       if (present) continue;
       if (!rec.value) ++tombstones_removed;
       if (aborted.contains(o)) ++aborted_removed;

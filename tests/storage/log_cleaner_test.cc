@@ -273,7 +273,8 @@ TEST_F(CleanerBasics, a_producers_last_batch_survives_cleaning_so_its_retry_is_a
   auto stats = clean(*log);
   ASSERT_TRUE(stats);
   auto all = read_all(*log);
-  EXPECT_FALSE(std::any_of(all.begin(), all.end(), [](const seen_record& r) { return r.value != "other" && r.key.starts_with("shared"); }));
+  EXPECT_FALSE(std::any_of(all.begin(), all.end(),
+                           [](const seen_record& r) { return r.value != "other" && r.key.starts_with("shared"); }));
   auto ranges = batch_ranges(*log);
   EXPECT_TRUE(std::any_of(ranges.begin(), ranges.end(), [&](const auto& r) { return r.second == last_offset; }))
       << "the producer's last batch (emptied) is kept";
@@ -328,13 +329,14 @@ TEST_F(CleanerBasics, a_cleaning_whose_segments_retention_removed_meanwhile_is_a
   for (int i = 0; i < 60; ++i) put(*log, {{"k" + std::to_string(i % 3), std::to_string(i)}});
   ASSERT_TRUE(log->flush());
   bool once = false;
-  io_throttle racing(1.0, [] { return std::int64_t{0}; },
-                     [&](std::int64_t) {
-                       if (once) return;
-                       once = true;
-                       // DeleteRecords drops the first segment while the cleaner reads.
-                       ASSERT_TRUE(log->delete_records(log->segments()[1]->base_offset()));
-                     });
+  io_throttle racing(
+      1.0, [] { return std::int64_t{0}; },
+      [&](std::int64_t) {
+        if (once) return;
+        once = true;
+        // DeleteRecords drops the first segment while the cleaner reads.
+        ASSERT_TRUE(log->delete_records(log->segments()[1]->base_offset()));
+      });
   auto r = log->clean(0, test_settings(), racing);
   ASSERT_TRUE(r) << to_string(r.error());
   EXPECT_FALSE(*r);
@@ -357,10 +359,11 @@ TEST_F(CleanerBasics, appends_continue_during_a_cleaning_and_readers_keep_their_
   ASSERT_TRUE(held);
   const auto held_bytes = held->file_length;
   int appended = 0;
-  io_throttle racing(1.0, [] { return std::int64_t{0}; },
-                     [&](std::int64_t) {
-                       if (appended++ < 5) put(*log, {{"during", std::to_string(appended)}});
-                     });
+  io_throttle racing(
+      1.0, [] { return std::int64_t{0}; },
+      [&](std::int64_t) {
+        if (appended++ < 5) put(*log, {{"during", std::to_string(appended)}});
+      });
   auto r = log->clean(0, test_settings(), racing);
   ASSERT_TRUE(r && *r);
   EXPECT_GT(appended, 0);
@@ -515,8 +518,8 @@ TEST(CleanerParts, cleanup_policy_and_the_compaction_configs_parse_as_kafka_spel
   const auto* ratio = find_topic_config_by_broker_name("log.cleaner.min.cleanable.ratio");
   ASSERT_TRUE(ratio && ratio->storage_acts_on_it());
   EXPECT_EQ(default_value(*ratio, base), "0.5");
-  for (auto name : {"log.cleaner.delete.retention.ms", "log.cleaner.min.compaction.lag.ms",
-                    "log.cleaner.max.compaction.lag.ms"}) {
+  for (auto name :
+       {"log.cleaner.delete.retention.ms", "log.cleaner.min.compaction.lag.ms", "log.cleaner.max.compaction.lag.ms"}) {
     const auto* row = find_topic_config_by_broker_name(name);
     ASSERT_TRUE(row && row->storage_acts_on_it()) << name;
   }
