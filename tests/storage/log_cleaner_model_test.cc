@@ -218,8 +218,9 @@ struct CleanerModel : log_fixture {
       EXPECT_FALSE(r.offset < stamped_below && !r.value) << "tombstone at " << r.offset << " outlived its horizon";
     for (const auto& [o, rec] : written) {
       if (o >= stamped_below) break;
+      const auto offset = o;  // (clang 14 cannot capture a structured binding)
       const bool present =
-          std::any_of(final_read.begin(), final_read.end(), [&](const auto& r) { return r.offset == o; });
+          std::any_of(final_read.begin(), final_read.end(), [&](const auto& r) { return r.offset == offset; });
       if (present) continue;
       if (!rec.value) ++tombstones_removed;
       if (aborted.contains(o)) ++aborted_removed;

@@ -117,8 +117,10 @@ TEST_F(CleanerBasics, keeps_the_latest_value_of_every_key_at_its_original_offset
       EXPECT_TRUE(keys.insert(r.key).second) << r.key << " twice";
     }
   }
-  for (const auto& [k, o] : latest_offset)
-    EXPECT_TRUE(std::any_of(after.begin(), after.end(), [&](const seen_record& r) { return r.offset == o; }));
+  for (const auto& [k, o] : latest_offset) {
+    const auto offset = o;  // (clang 14 cannot capture a structured binding)
+    EXPECT_TRUE(std::any_of(after.begin(), after.end(), [&](const seen_record& r) { return r.offset == offset; })) << k;
+  }
 
   roll(*log);
   auto second = clean(*log, stats->end_offset);

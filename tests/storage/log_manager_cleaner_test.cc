@@ -100,6 +100,31 @@ TEST_F(CleanerManager, cleans_the_dirtiest_due_log_first_and_remembers_its_progr
   EXPECT_EQ(cp2.count({"a", 0}), 1u);
 }
 
+TEST_F(CleanerManager, a_log_whose_cleaning_fails_is_marked_uncleanable_and_skipped) {
+  auto m = open();
+  ASSERT_TRUE(m->create_topic("wide", 1, compacted));
+  auto& log = *m->get("wide", 0);
+  for (int i = 0; i < 10; ++i) {
+    batch_spec s;
+    for (int k = 0; k < 20; ++k) s.records.push_back({"key-" + std::to_string(i) + "-" + std::to_string(k), "v"});
+    s.timestamp = clock.now_ms() - 1000;
+    auto b = build(s);
+    ASSERT_TRUE(log.append(b));
+  }
+  ASSERT_TRUE(log.flush());
+  // 16 slots hold 14 keys: not even one batch of 20.
+  const auto tiny = test_settings(16 * 24);
+  auto r = m->clean_next(tiny, unlimited);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), errc::invalid_config);
+  const auto states = m->cleaner_states();
+  ASSERT_EQ(states.size(), 1u);
+  EXPECT_TRUE(states[0].uncleanable);
+  auto again = m->clean_next(test_settings(), unlimited);
+  ASSERT_TRUE(again);
+  EXPECT_FALSE(*again) << "skipped until a restart";
+}
+
 TEST_F(CleanerManager, concurrent_cleaner_threads_clean_distinct_logs) {
   auto m = open();
   constexpr int topics = 6;
