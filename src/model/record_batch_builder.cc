@@ -50,7 +50,6 @@ record_batch_builder& record_batch_builder::set_delete_horizon(std::int64_t hori
   return *this;
 }
 
-
 record_batch_builder& record_batch_builder::append(std::int64_t timestamp,
                                                    std::optional<base::byte_span> key,
                                                    std::optional<base::byte_span> value,

@@ -163,7 +163,7 @@ result<map_result> build_offset_map(const cleaning_input& in, const cleaner_sett
       if (!records) return base::failure(records.error());
       if (!map.has_room_for(records->size())) {
         // Full: clean up to here; the next round continues from this batch.
-        if (map.size() == 0) return base::failure(errc::invalid_config);
+        if (out.end_offset == in.first_dirty_offset) return base::failure(errc::invalid_config);
         return out;
       }
       for (const auto& r : *records) {

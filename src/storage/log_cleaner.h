@@ -91,6 +91,7 @@ struct cleaner_log_state {
   std::uint64_t records_removed = 0;
   std::int64_t last_duration_ms = 0;
   bool in_progress = false;
+  bool uncleanable = false;  // a cleaning failed; skipped until the broker restarts
 };
 
 }  // namespace spate::storage

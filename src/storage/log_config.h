@@ -39,10 +39,10 @@ struct log_config {
   std::int32_t index_interval_bytes = 4096;           // index.interval.bytes
   std::int32_t segment_index_bytes = 10 << 20;        // segment.index.bytes (max index size)
   // ---- Compaction (log_cleaner.h).
-  double min_cleanable_dirty_ratio = 0.5;             // min.cleanable.dirty.ratio, [0, 1]
-  std::int64_t min_compaction_lag_ms = 0;             // min.compaction.lag.ms
-  std::int64_t max_compaction_lag_ms = no_limit;      // max.compaction.lag.ms
-  std::int64_t delete_retention_ms = 86400000;        // delete.retention.ms (tombstones, markers)
+  double min_cleanable_dirty_ratio = 0.5;         // min.cleanable.dirty.ratio, [0, 1]
+  std::int64_t min_compaction_lag_ms = 0;         // min.compaction.lag.ms
+  std::int64_t max_compaction_lag_ms = no_limit;  // max.compaction.lag.ms
+  std::int64_t delete_retention_ms = 86400000;    // delete.retention.ms (tombstones, markers)
 
   bool sync_before_ack() const { return flush_messages <= 1; }
   // Whether cleanup.policy includes compact / delete (a value the table refused never gets here).

@@ -124,8 +124,9 @@ class log_manager {
   // thread is cleaning, records its new first dirty offset and persists
   // `cleaner-offset-checkpoint`. nullopt when no log is due (or the chosen one turned out to have
   // nothing to clean). Thread-safe: concurrent callers clean distinct logs and share `throttle`.
-  // Errors are those of partition_log::clean() (the log is skipped until it is due again only by
-  // its own state: a failing log is tried again on the next call).
+  // Errors are those of partition_log::clean(); a log whose cleaning failed is marked uncleanable
+  // and skipped until the broker restarts (Kafka's rule). A log closed or deleted meanwhile is
+  // not an error (nullopt).
   result<std::optional<cleaning_stats>> clean_next(const cleaner_settings& settings, io_throttle& throttle)
       EXCLUDES(_cleaner_mutex, _mutex);
   // Every compacted log's cleaner state (status, metrics). Cheap: no I/O after the first call.
@@ -172,6 +173,7 @@ class log_manager {
   result<void> write_cleaner_checkpoint() EXCLUDES(_cleaner_mutex);
   struct cleaner_entry {
     std::int64_t first_dirty_offset = 0;
+    bool uncleanable = false;  // a cleaning failed: not tried again until a restart
     cleaner_log_state state;
   };
   // Leaf lock (taken alone or after _mutex is released), never held across a cleaning; the

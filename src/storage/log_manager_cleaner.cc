@@ -60,7 +60,8 @@ result<std::optional<cleaning_stats>> log_manager::clean_next(const cleaner_sett
       e.state.topic = c.tp.topic;
       e.state.partition = c.tp.partition;
       e.state.dirty_ratio = c.summary.dirty_ratio;
-      if (!c.summary.due || _cleaning.contains(c.tp)) continue;
+      e.state.uncleanable = e.uncleanable;
+      if (!c.summary.due || e.uncleanable || _cleaning.contains(c.tp)) continue;
       if (!chosen || c.summary.dirty_ratio > chosen->summary.dirty_ratio) chosen = c;
     }
     if (!chosen) return std::nullopt;
@@ -73,6 +74,13 @@ result<std::optional<cleaning_stats>> log_manager::clean_next(const cleaner_sett
     _cleaning.erase(chosen->tp);
     auto& e = _cleaner[chosen->tp];
     e.state.in_progress = false;
+    if (!r && r.error() != errc::shutting_down) {
+      // Kafka's "uncleanable partitions": skipped from now on rather than retried in a loop.
+      e.uncleanable = true;
+      e.state.uncleanable = true;
+      SPATE_LOG_ERROR("event=log_uncleanable topic={} partition={} error={}", chosen->tp.topic, chosen->tp.partition,
+                      to_string(r.error()));
+    }
     if (r && *r) {
       const auto& st = **r;
       e.first_dirty_offset = st.end_offset;
@@ -126,9 +134,9 @@ void log_manager::stop_cleaning(const std::vector<std::shared_ptr<partition_log>
   {
     base::mutex_lock lock(_cleaner_mutex);
     for (;;) {
-      const bool busy = std::any_of(logs.begin(), logs.end(), [&](const auto& log) {
-        return _cleaning.contains(model::topic_partition{log->topic(), log->partition()});
-      });
+      // A plain loop, not a lambda: the analysis checks the guarded read under the lock.
+      bool busy = false;
+      for (const auto& log : logs) busy = busy || _cleaning.contains({log->topic(), log->partition()});
       if (!busy) break;
       _cleaner_done.wait(_cleaner_mutex);
     }

@@ -426,7 +426,7 @@ class partition_log : public std::enable_shared_from_this<partition_log> {
   // At open, before the segments are listed: `.cleaned` files mean the swap was not decided (all
   // `.cleaned` and `.swap` files go); `.swap` files alone mean it was: the originals each covers
   // are deleted and the `.swap` files take their final names.
-  result<void> finish_interrupted_cleaning();
+  result<void> finish_interrupted_cleaning() REQUIRES(_write_mutex);
   // The swap, under the write lock; false when the segment list changed and the round is abandoned.
   result<bool> swap_cleaned(cleaning_output& out) REQUIRES(_write_mutex);
   // Held for a whole clean(); before the write lock.

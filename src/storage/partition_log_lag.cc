@@ -128,8 +128,12 @@ result<partition_log::data_record_lookup> partition_log::first_data_record(std::
                                  out.record = timestamp_offset{h.max_timestamp, std::max(h.base_offset, start)};
                                  return false;
                                }
-                               // Producers set the base timestamp to the first record's; no need to read further.
-                               if (h.base_offset >= start) {
+                               // Producers set the base timestamp to the first record's; no need to read further
+                               // unless the log cleaner rewrote the batch (records removed, or the base
+                               // timestamp holding its delete horizon).
+                               const bool as_produced = h.record_count == h.last_offset_delta + 1 &&
+                                                        (h.attributes & model::batch_attributes::delete_horizon) == 0;
+                               if (h.base_offset >= start && as_produced) {
                                  out.record = timestamp_offset{h.base_timestamp, h.base_offset};
                                  return false;
                                }

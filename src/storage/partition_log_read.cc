@@ -167,15 +167,27 @@ result<std::optional<timestamp_offset>> partition_log::offset_for_timestamp(std:
         *loc = *nxt;
       }
     }
-    if (!*loc) continue;
-    if ((*loc)->last_offset >= max_offset) return opt();
-    base::byte_buffer bytes((*loc)->size);
-    auto n = seg->pread(bytes, (*loc)->position);
-    if (!n) return base::failure(n.error());
-    auto found = first_record_at_or_after(bytes, timestamp);
-    if (found.offset < 0) return base::failure(errc::corrupt_log);
-    if (found.offset < lso) found.offset = lso;
-    return opt(found);
+    // The log cleaner leaves batches without records (a producer's last batch): they hold no
+    // timestamp to find, so the search goes on with the next batch that may.
+    while (*loc) {
+      if ((*loc)->last_offset >= max_offset) return opt();
+      base::byte_buffer bytes((*loc)->size);
+      auto n = seg->pread(bytes, (*loc)->position);
+      if (!n) return base::failure(n.error());
+      const auto header = model::parse_batch_header(bytes);
+      if (header && header->record_count == 0) {
+        do {
+          auto nxt = seg->read_location((*loc)->position + (*loc)->size, limit);
+          if (!nxt) return base::failure(nxt.error());
+          *loc = *nxt;
+        } while (*loc && (*loc)->max_timestamp < timestamp);
+        continue;
+      }
+      auto found = first_record_at_or_after(bytes, timestamp);
+      if (found.offset < 0) return base::failure(errc::corrupt_log);
+      if (found.offset < lso) found.offset = lso;
+      return opt(found);
+    }
   }
   return opt();
 }

@@ -18,8 +18,8 @@ std::size_t max_index_entries(const log_config& cfg, std::size_t entry_size) {
 
 }  // namespace
 
-segment::segment(io::file_system& fs, std::filesystem::path dir, std::int64_t base_offset,
-                 const log_config& cfg, std::int64_t now_ms, std::string_view suffix)
+segment::segment(io::file_system& fs, std::filesystem::path dir, std::int64_t base_offset, const log_config& cfg,
+                 std::int64_t now_ms, std::string_view suffix)
     : _fs(fs),
       _dir(std::move(dir)),
       _base_offset(base_offset),
@@ -32,24 +32,23 @@ segment::segment(io::file_system& fs, std::filesystem::path dir, std::int64_t ba
       _time_index(base_offset, max_index_entries(cfg, time_index::entry_size)) {}
 
 result<std::shared_ptr<segment>> segment::create(io::file_system& fs, const std::filesystem::path& dir,
-                                                 std::int64_t base_offset, const log_config& cfg,
-                                                 std::int64_t now_ms, std::string_view suffix) {
+                                                 std::int64_t base_offset, const log_config& cfg, std::int64_t now_ms,
+                                                 std::string_view suffix) {
   std::shared_ptr<segment> s(new segment(fs, dir, base_offset, cfg, now_ms, suffix));
   if (auto r = s->open_files(true); !r) return base::failure(r.error());
   return s;
 }
 
 result<std::shared_ptr<segment>> segment::open(io::file_system& fs, const std::filesystem::path& dir,
-                                               std::int64_t base_offset, const log_config& cfg,
-                                               std::int64_t now_ms, std::string_view suffix) {
+                                               std::int64_t base_offset, const log_config& cfg, std::int64_t now_ms,
+                                               std::string_view suffix) {
   std::shared_ptr<segment> s(new segment(fs, dir, base_offset, cfg, now_ms, suffix));
   if (auto r = s->open_files(false); !r) return base::failure(r.error());
   return s;
 }
 
 result<void> segment::open_files(bool create) {
-  auto log = _fs.open(path_of(log_file_name(_base_offset)),
-                      {.write = true, .create = create, .exclusive = create});
+  auto log = _fs.open(path_of(log_file_name(_base_offset)), {.write = true, .create = create, .exclusive = create});
   if (!log) {
     SPATE_LOG_ERROR("event=segment_open_failed dir={} base_offset={} error=\"{}\"", _dir.string(),
                     _base_offset, log.error().message());

@@ -53,14 +53,14 @@ class segment {
   // `suffix` is appended to every file name: the log cleaner writes `<base>.log.cleaned` and
   // renames it to `.swap`, then to the final name (rename_files).
   static result<std::shared_ptr<segment>> create(io::file_system& fs, const std::filesystem::path& dir,
-                                                 std::int64_t base_offset, const log_config& cfg,
-                                                 std::int64_t now_ms, std::string_view suffix = {});
+                                                 std::int64_t base_offset, const log_config& cfg, std::int64_t now_ms,
+                                                 std::string_view suffix = {});
   // Opens existing files (a missing .log is an error; missing indexes are created empty and
   // need_recovery() reports it). Loads the indexes; does not read the log yet: call load_tail()
   // (after a clean shutdown) or recover().
   static result<std::shared_ptr<segment>> open(io::file_system& fs, const std::filesystem::path& dir,
-                                               std::int64_t base_offset, const log_config& cfg,
-                                               std::int64_t now_ms, std::string_view suffix = {});
+                                               std::int64_t base_offset, const log_config& cfg, std::int64_t now_ms,
+                                               std::string_view suffix = {});
   ~segment() = default;
   segment(const segment&) = delete;
   segment& operator=(const segment&) = delete;
