@@ -111,7 +111,7 @@ result<std::shared_ptr<partition_log>> log_manager::create_partition(const topic
   auto log = partition_log::open(std::move(o));
   if (!log) return log;
   // The directory entry itself must be durable before the metadata names it.
-  if (!_fs.sync_directory(_cfg.data_dir)) return base::failure(errc::io_error);
+  if (auto r = _fs.sync_directory(_cfg.data_dir); !r) return base::failure(from_os_error(r.error()));
   return log;
 }
 
@@ -138,6 +138,7 @@ result<topic_info> log_manager::create_topic(const std::string& name, std::int32
   for (std::int32_t p = 0; p < partitions; ++p) {
     auto log = create_partition(info, p, *cfg);
     if (!log) {
+      log = base::failure(descriptor_shortage(log.error()));  // before undo() frees descriptors
       undo();
       if (log.error() == errc::too_many_open_files)
         SPATE_LOG_ERROR("event=topic_create_failed topic={} partitions={} error=\"{}\"", name, partitions,
@@ -218,6 +219,7 @@ result<void> log_manager::add_partitions(const std::string& name, std::int32_t t
   for (std::int32_t p = info.partitions; p < total; ++p) {
     auto log = create_partition(info, p, *cfg);
     if (!log) {
+      log = base::failure(descriptor_shortage(log.error()));
       if (log.error() == errc::too_many_open_files)
         SPATE_LOG_ERROR("event=partitions_create_failed topic={} partitions={} error=\"{}\"", name,
                         total - info.partitions, too_many_open_files_message(total - info.partitions));

@@ -139,6 +139,9 @@ class log_manager {
   // The CreateTopics/CreatePartitions message for errc::too_many_open_files: how many descriptors
   // `partitions` new partitions need and what to do.
   static std::string too_many_open_files_message(std::int32_t partitions);
+  // `e`, or too_many_open_files when `e` is an io_error and the process is (within a few) at its
+  // descriptor limit: not every failing call on the way reports its errno (a directory listing).
+  errc descriptor_shortage(errc e);
 
   // Whether open() found the clean-shutdown marker (tests and logs).
   bool opened_after_clean_shutdown() const { return _opened_clean; }

@@ -1,4 +1,6 @@
 // log_manager's retries of failed partition logs (log_manager.h, "Failed logs").
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <set>
 
@@ -25,6 +27,17 @@ std::string log_manager::too_many_open_files_message(std::int32_t partitions) {
   // Each partition keeps its active segment's .log, .index and .timeindex open.
   return fmt::format("too many open files: {} partitions need about {} descriptors; raise the limit (ulimit -n)",
                      partitions, 3LL * partitions);
+}
+
+errc log_manager::descriptor_shortage(errc e) {
+  if (e != errc::io_error) return e;
+  // The failed partition's own descriptors were closed on the way out, so a probe open() could
+  // succeed: count the open descriptors against the limit instead (a few spare for that).
+  auto open_fds = _fs.list_directory("/proc/self/fd");
+  if (!open_fds) return from_os_error(open_fds.error()) == errc::too_many_open_files ? errc::too_many_open_files : e;
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return e;
+  return open_fds->size() + 16 >= limit.rlim_cur ? errc::too_many_open_files : e;
 }
 
 log_manager::recovery_pass log_manager::recover_failed_logs() {
