@@ -34,11 +34,11 @@ enum class errc : std::uint8_t {
   // On-disk state that recovery cannot repair by truncating the tail (KAFKA_STORAGE_ERROR).
   corrupt_log,
   // Log manager errors.
-  topic_exists,              // TOPIC_ALREADY_EXISTS
+  topic_exists,                // TOPIC_ALREADY_EXISTS
   unknown_topic_or_partition,  // UNKNOWN_TOPIC_OR_PARTITION
-  invalid_topic,             // INVALID_TOPIC_EXCEPTION
-  invalid_partitions,        // INVALID_PARTITIONS
-  invalid_config,            // INVALID_CONFIG
+  invalid_topic,               // INVALID_TOPIC_EXCEPTION
+  invalid_partitions,          // INVALID_PARTITIONS
+  invalid_config,              // INVALID_CONFIG
   // Another process holds the data directory's lock file.
   data_dir_locked,
   // Producer state checks at append (storage/producer_state.h).
