@@ -57,6 +57,12 @@ void broker_metrics_wiring::collect_topics(const storage::log_manager& logs, boo
   _metrics.collect(names::topic_partitions, per_topic([](const plog&) { return 1.0; }));
   _metrics.collect(names::topic_log_size_bytes,
                    per_topic([](const plog& l) { return static_cast<double>(l.size_bytes()); }));
+  _metrics.collect(names::storage_failed_partitions, [&logs](metrics::sample_sink& sink) {
+    sink.sample({}, static_cast<double>(logs.failed_log_count()));
+  });
+  _metrics.collect(names::storage_partition_recoveries_total, [&logs](metrics::sample_sink& sink) {
+    sink.sample({}, static_cast<double>(logs.recoveries_total()));
+  });
   if (!partition_labels) return;
   auto per_partition = [&logs](auto value) {
     return [&logs, value](metrics::sample_sink& sink) {

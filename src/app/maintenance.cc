@@ -26,6 +26,9 @@ void maintenance::run() {
   while (!_wake.wait_for(lock, _intervals.flush_check, [this] { return _stopping; })) {
     lock.unlock();
     _logs.flush_if_due();
+    // Failed partition logs come back without a restart once their cause is gone; the backoff is
+    // the log manager's, so calling every tick is cheap.
+    (void)_logs.recover_failed_logs();
     const auto now = clock::now();
     if (now >= next_retention) {
       next_retention = now + _intervals.retention;

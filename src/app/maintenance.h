@@ -1,8 +1,8 @@
 #pragma once
 // The broker's periodic storage work on one background thread: flushes due under flush.ms,
-// offset checkpoints (so unclean recovery starts near the end), retention, and the expiry of idle
-// producers' state. Kafka runs the
-// same tasks from its LogManager scheduler.
+// retries of failed partition logs (log_manager::recover_failed_logs), offset checkpoints (so
+// unclean recovery starts near the end), retention, and the expiry of idle producers' state.
+// Kafka runs the same tasks from its LogManager scheduler.
 //
 // Thread-safety: construct and destroy from one thread; the destructor stops the thread and waits
 // for the task in progress.

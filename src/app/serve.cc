@@ -10,6 +10,7 @@
 #include "app/admin_view.h"
 #include "app/broker_metrics.h"
 #include "app/data_dir.h"
+#include "app/fd_limit.h"
 #include "app/lag_source.h"
 #include "app/lag_wiring.h"
 #include "app/log_cleaner_service.h"
@@ -102,6 +103,8 @@ void start_admin(admin::admin_server& admin, const host_port& address) {
 int run_broker(const broker_config& config) {
   base::init_logging(config.log_level);
   const auto started = std::chrono::steady_clock::now();
+  // Before any file is opened: each partition holds descriptors (fd_limit.h).
+  (void)raise_fd_limit();
   try {
     const bool new_data_dir = !std::filesystem::exists(config.data_dir / "meta.properties");
     const auto identity = open_data_dir(config.data_dir, config.node_id);

@@ -16,6 +16,7 @@ error_code to_wire(storage::errc e) {
     case errc::message_too_large: return error_code::message_too_large;
     case errc::io_error:
     case errc::log_failed:
+    case errc::too_many_open_files:
     case errc::corrupt_log:
     case errc::data_dir_locked: return error_code::kafka_storage_error;
     // A closing log is what a follower-less leader that is going away looks like to a client:

@@ -75,6 +75,12 @@ const std::array families{
                 "kafka.log:type=LogFlushStats,name=LogFlushRateAndTimeMs", latency_buckets},
     family_spec{names::storage_group_commit_batches, metric_type::histogram,
                 "Appends made durable by one group-commit fdatasync.", no_labels, "", "", batch_buckets},
+    family_spec{names::storage_failed_partitions, metric_type::gauge,
+                "Partition logs failed by a write or fdatasync error and not yet recovered (they answer "
+                "KAFKA_STORAGE_ERROR meanwhile).",
+                no_labels, "", "kafka.server:type=ReplicaManager,name=OfflineReplicaCount", no_buckets},
+    family_spec{names::storage_partition_recoveries_total, metric_type::counter,
+                "Failed partition logs recovered in the background, without a restart.", no_labels, "", "", no_buckets},
     // Network.
     family_spec{names::connections_active, metric_type::gauge, "Client connections open.", no_labels, "",
                 "kafka.server:type=socket-server-metrics,name=connection-count", no_buckets},

@@ -102,16 +102,16 @@ result<std::shared_ptr<partition_log>> log_manager::create_partition(const topic
     if (!exists) return base::failure(errc::io_error);
     if (!retire_dir(pdir, t.name, p)) return base::failure(errc::io_error);
   }
-  if (!_fs.create_directory(pdir)) return base::failure(errc::io_error);
+  if (auto r = _fs.create_directory(pdir); !r) return base::failure(from_os_error(r.error()));
   const auto meta = fmt::format("version: 0\ntopic_id: {}\n", model::to_string(t.id));
-  if (!io::write_file_atomically(_fs, pdir / partition_metadata_file, as_bytes(meta)))
-    return base::failure(errc::io_error);
+  if (auto r = io::write_file_atomically(_fs, pdir / partition_metadata_file, as_bytes(meta)); !r)
+    return base::failure(from_os_error(r.error()));
   auto o = partition_options(t.name, p, cfg);
   o.clean_shutdown = true;  // empty: nothing to recover
   auto log = partition_log::open(std::move(o));
   if (!log) return log;
   // The directory entry itself must be durable before the metadata names it.
-  if (!_fs.sync_directory(_cfg.data_dir)) return base::failure(errc::io_error);
+  if (auto r = _fs.sync_directory(_cfg.data_dir); !r) return base::failure(from_os_error(r.error()));
   return log;
 }
 
@@ -138,7 +138,11 @@ result<topic_info> log_manager::create_topic(const std::string& name, std::int32
   for (std::int32_t p = 0; p < partitions; ++p) {
     auto log = create_partition(info, p, *cfg);
     if (!log) {
+      log = base::failure(descriptor_shortage(log.error()));  // before undo() frees descriptors
       undo();
+      if (log.error() == errc::too_many_open_files)
+        SPATE_LOG_ERROR("event=topic_create_failed topic={} partitions={} error=\"{}\"", name, partitions,
+                        too_many_open_files_message(partitions));
       return base::failure(log.error());
     }
     logs.push_back(*log);
@@ -215,7 +219,13 @@ result<void> log_manager::add_partitions(const std::string& name, std::int32_t t
   std::vector<std::shared_ptr<partition_log>> logs;
   for (std::int32_t p = info.partitions; p < total; ++p) {
     auto log = create_partition(info, p, *cfg);
-    if (!log) return base::failure(log.error());
+    if (!log) {
+      log = base::failure(descriptor_shortage(log.error()));
+      if (log.error() == errc::too_many_open_files)
+        SPATE_LOG_ERROR("event=partitions_create_failed topic={} partitions={} error=\"{}\"", name,
+                        total - info.partitions, too_many_open_files_message(total - info.partitions));
+      return base::failure(log.error());
+    }
     logs.push_back(*log);
   }
   const auto old = info.partitions;

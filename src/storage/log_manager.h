@@ -19,7 +19,9 @@
 // touches files blocks: the broker calls them from the blocking pool.
 //
 // Files: log_manager.cc (topics, checkpoints, close), log_loader.cc (open), topic_metadata.h,
-// log_manager_cleaner.cc (the log cleaner's scheduling and progress).
+// log_manager_cleaner.cc (the log cleaner's scheduling and progress), log_manager_recovery.cc
+// (failed logs).
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <filesystem>
@@ -131,6 +133,35 @@ class log_manager {
       EXCLUDES(_cleaner_mutex, _mutex);
   // Every compacted log's cleaner state (status, metrics). Cheap: no I/O after the first call.
   std::vector<cleaner_log_state> cleaner_states() const EXCLUDES(_cleaner_mutex, _mutex);
+  // ---- Failed logs (log_manager_recovery.cc) ----
+  // A log that failed (a write or fdatasync error) is retried with partition_log::recover_failed():
+  // at the first pass after it failed, then after 1 s, doubling up to 30 s while attempts fail. A
+  // log that fails again soon after recovering (the disk is still full) continues its backoff
+  // instead of starting over, so it does not flap once a second. Blocking (recovery does file
+  // I/O): call periodically from a background thread, never an event loop. Thread-safe; passes
+  // are serialised. Cheap when no log is failed.
+  struct recovery_pass {
+    std::size_t failed = 0;     // logs failed at the start of the pass
+    std::size_t attempted = 0;  // recoveries tried (their retry was due)
+    std::size_t recovered = 0;
+  };
+  recovery_pass recover_failed_logs() EXCLUDES(_mutex, _recovery_mutex);
+  // Logs failed now (the gauge spate_storage_failed_partitions) and recoveries since start.
+  std::size_t failed_log_count() const EXCLUDES(_mutex);
+  std::uint64_t recoveries_total() const { return _recoveries.load(std::memory_order_relaxed); }
+  // Retry timing; tests shorten it.
+  struct recovery_backoff {
+    std::int64_t first_ms = 1000;  // after the first (immediate) attempt failed
+    std::int64_t max_ms = 30000;
+    std::int64_t flap_window_ms = 60000;  // a failure this soon after a recovery continues the backoff
+  };
+  void set_recovery_backoff(recovery_backoff b) EXCLUDES(_recovery_mutex);
+  // The CreateTopics/CreatePartitions message for errc::too_many_open_files: how many descriptors
+  // `partitions` new partitions need and what to do.
+  static std::string too_many_open_files_message(std::int32_t partitions);
+  // `e`, or too_many_open_files when `e` is an io_error and the process is (within a few) at its
+  // descriptor limit: not every failing call on the way reports its errno (a directory listing).
+  errc descriptor_shortage(errc e);
 
   // Whether open() found the clean-shutdown marker (tests and logs).
   bool opened_after_clean_shutdown() const { return _opened_clean; }
@@ -205,6 +236,20 @@ class log_manager {
   mutable base::mutex _mutex;
   topic_map _topics GUARDED_BY(_mutex);
   std::map<model::topic_partition, std::shared_ptr<partition_log>> _logs GUARDED_BY(_mutex);
+
+  // ---- Failed-log retries (log_manager_recovery.cc). _recovery_mutex is held across a pass's
+  // recoveries (file I/O); only recover_failed_logs() and set_recovery_backoff() take it.
+  struct retry_state {
+    std::int64_t failed_at_ms = -1;  // the failure episode this state is for
+    std::int64_t next_attempt_ms = 0;
+    std::int64_t backoff_ms = 0;  // the wait after the next failed attempt
+    std::int64_t recovered_at_ms = -1;
+    std::uint32_t attempts = 0;
+  };
+  base::mutex _recovery_mutex;
+  recovery_backoff _backoff GUARDED_BY(_recovery_mutex);
+  std::map<model::topic_partition, retry_state> _retries GUARDED_BY(_recovery_mutex);
+  std::atomic<std::uint64_t> _recoveries{0};
 };
 
 }  // namespace spate::storage

@@ -133,8 +133,8 @@ result<append_result> partition_log::append(std::span<std::uint8_t> data, append
 result<append_result> partition_log::write_locked(std::span<std::uint8_t> data,
                                                   const std::vector<framed_batch>& batches, after_write& after) {
   // A write error fails the log; its waiters are told after the write lock is released.
-  auto fail_and_return = [&](errc returned) -> result<append_result> {
-    after.failed_waiters = mark_failed(errc::io_error);
+  auto fail_and_return = [&](errc returned, std::string_view what) -> result<append_result> {
+    after.failed_waiters = mark_failed(returned, what);
     return base::failure(returned);
   };
   if (_failed.load()) return base::failure(errc::log_failed);
@@ -153,7 +153,7 @@ result<append_result> partition_log::write_locked(std::span<std::uint8_t> data,
       incoming_max_ts = std::max(incoming_max_ts, base::load_be<std::int64_t>(data.data() + b.at + L::max_timestamp));
   }
   if (should_roll(*_active, data.size(), last, incoming_max_ts, now)) {
-    if (auto r = roll(now); !r) return fail_and_return(r.error());
+    if (auto r = roll(now); !r) return fail_and_return(r.error(), "roll");
     if (!_config.sync_before_ack()) after.need_flush = true;  // Kafka flushes a rolled segment
   }
   std::vector<append_batch> infos;
@@ -168,11 +168,7 @@ result<append_result> partition_log::write_locked(std::span<std::uint8_t> data,
     next += b.last_offset_delta + 1;
     infos.push_back({b.at, b.size, next - 1, max_ts});
   }
-  if (auto r = _active->append(data, infos); !r) {
-    SPATE_LOG_ERROR("event=log_append_failed topic={} partition={} offset={}", _topic, _partition,
-                    out.base_offset);
-    return fail_and_return(r.error());
-  }
+  if (auto r = _active->append(data, infos); !r) return fail_and_return(r.error(), "append");
   out.last_offset = next - 1;
   out.log_append_time = append_time ? now : -1;
   out.log_start_offset = _log_start_offset.load();
@@ -225,7 +221,7 @@ result<void> partition_log::close() {
     base::mutex_lock flush_lock(_flush_mutex);
     r = flush_round();
     if (r && !active->sync_indexes()) {
-      fail(errc::io_error);
+      fail(errc::io_error, "close_index");
       r = base::failure(errc::io_error);
     }
     if (r) {

@@ -27,7 +27,8 @@
 //     advances recovery_point/high_watermark and fires the callbacks it satisfied, and repeats
 //     while more was appended meanwhile. Only `_flush_mutex` is held across the fdatasync.
 //   - A failed write or fdatasync puts the log into the failed state: pending and later callbacks
-//     get errc::io_error/log_failed and every later append fails (LevelDB's rule).
+//     get errc::io_error/log_failed and every later append fails (LevelDB's rule) until
+//     recover_failed() re-opens the log in place (partition_log_recovery.cc).
 //   - read() and the lookups run concurrently with appends: they snapshot the segment list under
 //     `_segments_mutex` (short, no I/O) and each segment's size, and never look past max_offset.
 //   - The lock order is written beside the mutexes below and checked by clang (-Wthread-safety).
@@ -35,7 +36,8 @@
 // Files: partition_log.cc (append, roll, config, close), partition_log_load.cc,
 // partition_log_group_commit.cc (flush rounds, durability waiters), partition_log_read.cc,
 // partition_log_retention.cc (DeleteRecords, retention), partition_log_transactions.cc,
-// partition_log_lag.cc (header walks for the lag monitor).
+// partition_log_lag.cc (header walks for the lag monitor), partition_log_recovery.cc (leaving
+// the failed state).
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
@@ -297,6 +299,33 @@ class partition_log : public std::enable_shared_from_this<partition_log> {
   // Makes a running clean() stop at its next batch with shutting_down (topic deletion, close);
   // later cleanings fail the same way. Does not wait: log_manager waits for its cleaner threads.
   void abort_cleaning() { _cleaning_aborted.store(true, std::memory_order_release); }
+  // ---- Leaving the failed state without a restart (partition_log_recovery.cc) ----
+  // recover_failed() loads the log again from its files, as start-up does after an unclean stop
+  // (validate from the recovery point, cut a torn tail, rebuild producer state and the aborted-
+  // transaction index), and swaps the result into this object, so every holder of the
+  // shared_ptr keeps a working log. What was written but never made durable:
+  //   - sync_before_ack logs (flush.messages=1) cut it off first: it was never acknowledged nor
+  //     visible (the high watermark is the recovery point), and after a failed fdatasync its bytes
+  //     cannot be trusted (the kernel may have dropped the dirty pages yet reads or syncs them as
+  //     clean). A producer's retry of such a batch is then written once, as new.
+  //   - page-cache logs keep whatever still validates: it was acknowledged when written and the
+  //     high watermark is already past it. A retry of a kept idempotent batch is recognised as a
+  //     duplicate by the rebuilt producer state.
+  // Blocking (file I/O, fdatasync); run it on a background thread. Holds `_flush_mutex` throughout
+  // and the write lock only for the swap, so producers meanwhile get log_failed at once.
+  struct recovery_report {
+    bool recovered = false;  // false: the log was not failed (nothing done)
+    std::uint64_t truncated_bytes = 0;
+    std::int64_t log_end_offset = 0;
+    std::int64_t high_watermark_before = 0;
+    std::int64_t failed_ms = 0;    // how long the log was failed
+    std::int64_t duration_ms = 0;  // how long this recovery took
+  };
+  // Errors: the cause persists (io_error, too_many_open_files, corrupt_log: the log stays failed
+  // and may be tried again), shutting_down (closed meanwhile).
+  result<recovery_report> recover_failed();
+  // Wall-clock time (the log's clock) the log failed; -1 when not failed.
+  std::int64_t failed_at_ms() const { return _failed_at_ms.load(std::memory_order_acquire); }
 
  private:
   explicit partition_log(options opts);
@@ -349,9 +378,18 @@ class partition_log : public std::enable_shared_from_this<partition_log> {
   void run_flush_task() EXCLUDES(_flush_mutex, _write_mutex, _waiters_mutex);
   result<void> flush_round() REQUIRES(_flush_mutex) EXCLUDES(_write_mutex, _waiters_mutex);
   void advance_high_watermark(std::int64_t hw) EXCLUDES(_waiters_mutex);
-  void fail(errc reason) EXCLUDES(_waiters_mutex);
+  // `what` names the file operation that failed, for the one log line of the failure.
+  void fail(errc reason, std::string_view what) EXCLUDES(_waiters_mutex);
   // Sets the failed state; returns the waiters the caller must call (outside any lock).
-  std::multimap<std::int64_t, durable_callback> mark_failed(errc reason) EXCLUDES(_waiters_mutex);
+  std::multimap<std::int64_t, durable_callback> mark_failed(errc reason, std::string_view what)
+      EXCLUDES(_waiters_mutex);
+
+  // ---- Recovery (partition_log_recovery.cc).
+  // Cuts every segment file back to `recovery_point` (a batch boundary): truncates the segment
+  // holding it, deletes the segments after it. Returns the bytes removed.
+  result<std::uint64_t> drop_undurable_tail(std::int64_t recovery_point) REQUIRES(_flush_mutex);
+  // Takes over `fresh`'s segments, offsets and producer state and leaves the failed state.
+  void adopt(partition_log& fresh) REQUIRES(_flush_mutex, _write_mutex) EXCLUDES(_waiters_mutex);
 
   // ---- Segment list (partition_log_read.cc) and deletion (partition_log_retention.cc).
   // read() into a buffer: may span segments (see the .cc); the file range describes the first.
@@ -374,6 +412,7 @@ class partition_log : public std::enable_shared_from_this<partition_log> {
   std::atomic<std::int64_t> _high_watermark{0};
   std::atomic<std::int64_t> _recovery_point{0};
   std::atomic<bool> _failed{false};
+  std::atomic<std::int64_t> _failed_at_ms{-1};
   mutable traffic_counters _traffic;
 
   // Lock order: a thread holding one of these takes only mutexes to its right:

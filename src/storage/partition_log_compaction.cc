@@ -120,7 +120,7 @@ result<std::optional<cleaning_stats>> partition_log::clean(std::int64_t first_di
     if (swapped.error() == errc::io_error) {
       // The directory is in one of the states open() knows how to finish; this process does not
       // try to reconcile its segment list with it.
-      fail(errc::io_error);
+      fail(errc::io_error, "swap of cleaned segments");
     } else {
       remove_cleaned_outputs(_fs, _dir, o.groups);
     }

@@ -33,17 +33,25 @@ void partition_log::on_durable(std::int64_t offset, durable_callback cb) {
   cb(_failed.load() ? errc::log_failed : errc::success);
 }
 
-std::multimap<std::int64_t, durable_callback> partition_log::mark_failed(errc reason) {
+std::multimap<std::int64_t, durable_callback> partition_log::mark_failed(errc reason, std::string_view what) {
   std::multimap<std::int64_t, durable_callback> waiters;
+  const auto os_error = std::exchange(last_os_error(), {});
   base::mutex_lock lock(_waiters_mutex);
-  if (!_failed.exchange(true))
-    SPATE_LOG_ERROR("event=log_failed topic={} partition={} reason={}", _topic, _partition, to_string(reason));
+  if (!_failed.exchange(true)) {
+    _failed_at_ms.store(_clock.now_ms(), std::memory_order_release);
+    // The one line of this failure; recovery logs event=partition_recovered.
+    SPATE_LOG_ERROR(
+        "event=partition_failed topic={} partition={} error={} what={} os_error=\"{}\" "
+        "log_end_offset={} recovery_point={}",
+        _topic, _partition, to_string(reason), what, os_error ? os_error.message() : "", _log_end_offset.load(),
+        _recovery_point.load());
+  }
   waiters.swap(_waiters);
   return waiters;
 }
 
-void partition_log::fail(errc reason) {
-  for (auto& [o, cb] : mark_failed(reason)) cb(reason);
+void partition_log::fail(errc reason, std::string_view what) {
+  for (auto& [o, cb] : mark_failed(reason, what)) cb(reason);
 }
 
 void partition_log::schedule_flush() {
@@ -96,8 +104,7 @@ result<void> partition_log::flush_round() {
   const bool timed = _load_opts.fsync_seconds != nullptr;
   const auto sync_start = timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
   auto failed = [&](const char* what) {
-    SPATE_LOG_ERROR("event=log_sync_failed topic={} partition={} what={}", _topic, _partition, what);
-    fail(errc::io_error);
+    fail(errc::io_error, what);
     return base::failure(errc::io_error);
   };
   for (auto& s : sealed) {
@@ -112,7 +119,12 @@ result<void> partition_log::flush_round() {
   for (auto base : txn_indexes)
     if (!sync_txn_index(_fs, _dir, base)) return failed("txn_index");
   // A segment created since the last round exists only once its directory entry is durable.
-  if (dir_dirty && !_fs.sync_directory(_dir)) return failed("directory");
+  if (dir_dirty) {
+    if (auto r = _fs.sync_directory(_dir); !r) {
+      last_os_error() = r.error();
+      return failed("directory");
+    }
+  }
   if (timed) {
     _load_opts.fsync_seconds->observe(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - sync_start).count());

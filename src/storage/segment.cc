@@ -10,7 +10,7 @@ namespace spate::storage {
 namespace {
 namespace L = model::batch_layout;
 
-errc to_errc(const std::error_code&) { return errc::io_error; }
+errc to_errc(const std::error_code& e) { return from_os_error(e); }
 
 std::size_t max_index_entries(const log_config& cfg, std::size_t entry_size) {
   return std::max<std::size_t>(1, static_cast<std::size_t>(cfg.segment_index_bytes) / entry_size);

@@ -17,6 +17,7 @@ error_code append_error(storage::errc e) {
     // KAFKA_STORAGE_ERROR on the data path, and a closing log (NOT_LEADER_OR_FOLLOWER there).
     case errc::io_error:
     case errc::log_failed:
+    case errc::too_many_open_files:
     case errc::corrupt_log:
     case errc::data_dir_locked:
     case errc::shutting_down: return error_code::not_coordinator;

@@ -49,12 +49,14 @@ inline broker_options test_options() {
 // real logs.
 class test_broker {
  public:
-  explicit test_broker(broker_options options = test_options(), group::coordinator_config groups = {})
-      : dir_(std::filesystem::temp_directory_path() /
-             ("spate-broker-test-" + std::to_string(std::random_device{}()))),
+  // `fs`: the storage's file system (a fault-injecting one for failure tests); outlives the broker.
+  explicit test_broker(broker_options options = test_options(), group::coordinator_config groups = {},
+                       io::file_system* fs = nullptr)
+      : dir_(std::filesystem::temp_directory_path() / ("spate-broker-test-" + std::to_string(std::random_device{}()))),
         pool_(2, "test"),
         groups_(groups, offsets_, group_clock_) {
-    auto opened = storage::log_manager::open({dir_, storage::log_config{}}, {&io::posix_file_system(), &clock_, &pool_});
+    auto opened = storage::log_manager::open({dir_, storage::log_config{}},
+                                             {fs ? fs : &io::posix_file_system(), &clock_, &pool_});
     if (!opened) throw std::runtime_error("cannot open test data dir");
     logs_ = std::move(opened.value());
     groups_.set_wakeup([] {});

@@ -34,6 +34,7 @@ const row rows[] = {
     {errc::message_too_large, error_code::message_too_large, error_code::invalid_commit_offset_size, unknown},
     {errc::io_error, storage_error, not_coordinator, not_coordinator},
     {errc::log_failed, storage_error, not_coordinator, not_coordinator},
+    {errc::too_many_open_files, storage_error, not_coordinator, not_coordinator},
     {errc::shutting_down, error_code::not_leader_or_follower, not_coordinator, not_coordinator},
     {errc::corrupt_log, storage_error, not_coordinator, not_coordinator},
     {errc::topic_exists, error_code::topic_already_exists, unknown, unknown},

@@ -1,5 +1,5 @@
 // Group commit and failure propagation: many producers share fsyncs; every callback fires exactly
-// once; a failed fsync fails the log for good.
+// once; a failed fsync fails the log until it is recovered (failure_recovery_test.cc).
 #include <gtest/gtest.h>
 
 #include <atomic>

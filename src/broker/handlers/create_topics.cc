@@ -172,6 +172,9 @@ boost::asio::awaitable<create_topics_handler::response> create_topics_handler::h
         describe_created(services, p, result);
       } else if (created.error() == storage::errc::topic_exists) {
         reject(error_code::topic_already_exists, fmt::format("Topic '{}' already exists.", name));
+      } else if (created.error() == storage::errc::too_many_open_files) {
+        reject(to_wire(created.error()), fmt::format("Cannot create topic '{}': {}", name,
+                                                     storage::log_manager::too_many_open_files_message(partitions)));
       } else {
         reject(to_wire(created.error()),
                fmt::format("Cannot create topic '{}': {}", name, storage::to_string(created.error())));

@@ -21,6 +21,10 @@ boost::asio::awaitable<describe_producers_handler::response> describe_producers_
         out.error_code = wire_code(protocol::error_code::unknown_topic_or_partition);
         continue;
       }
+      if (log->failed()) {  // its producer state is rebuilt by the recovery
+        out.error_code = wire_code(protocol::error_code::kafka_storage_error);
+        continue;
+      }
       for (const auto& p : log->producers()) {
         auto& state = out.active_producers.emplace_back();
         state.producer_id = p.producer_id;

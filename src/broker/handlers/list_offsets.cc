@@ -60,6 +60,10 @@ partition_response answer(const broker& services, std::int16_t version, std::int
       return out;
     }
   }
+  if (log->failed()) {  // recovering in the background; the client retries
+    out.error_code = wire_code(error_code::kafka_storage_error);
+    return out;
+  }
   const auto found = look_up(*log, wanted.timestamp, replica_id >= 0, committed);
   if (!found) {
     out.error_code = wire_code(found.error());

@@ -28,6 +28,10 @@ boost::asio::awaitable<offset_for_leader_epoch_handler::response> offset_for_lea
           continue;
         }
       }
+      if (log->failed()) {  // recovering in the background; the client retries
+        p.error_code = wire_code(protocol::error_code::kafka_storage_error);
+        continue;
+      }
       if (wanted.leader_epoch == partition_leader_epoch) {
         p.leader_epoch = partition_leader_epoch;
         p.end_offset = log->log_end_offset();

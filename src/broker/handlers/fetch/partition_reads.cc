@@ -92,6 +92,9 @@ std::vector<target> resolve(const broker& services, const std::vector<fetch_sess
       continue;
     }
     t.error = check_current_leader_epoch(p.current_leader_epoch);
+    // A failed log is being recovered in the background: the client retries (Kafka answers an
+    // offline log directory the same way).
+    if (t.error == error_code::none && t.log->failed()) t.error = error_code::kafka_storage_error;
   }
   return out;
 }
