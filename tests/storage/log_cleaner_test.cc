@@ -378,7 +378,7 @@ TEST_F(CleanerBasics, appends_continue_during_a_cleaning_and_readers_keep_their_
 }
 
 TEST_F(CleanerBasics, retention_by_time_applies_to_compact_delete_logs_only) {
-  for (const std::string policy : {"compact", "compact,delete", "delete, compact"}) {
+  for (const std::string policy : {"compact", "compact,delete", "delete,compact"}) {
     SCOPED_TRACE(policy);
     auto cfg = compact_config();
     cfg.cleanup_policy = policy;
@@ -496,12 +496,12 @@ TEST(CleanerParts, cleanup_policy_and_the_compaction_configs_parse_as_kafka_spel
   EXPECT_TRUE(parse_cleanup_policy("compact")->compact);
   EXPECT_FALSE(parse_cleanup_policy("compact")->delete_enabled);
   EXPECT_TRUE(parse_cleanup_policy("delete")->delete_enabled);
-  for (auto v : {"compact,delete", "delete,compact", " delete , compact "}) {
+  for (auto v : {"compact,delete", "delete,compact"}) {
     auto p = parse_cleanup_policy(v);
     ASSERT_TRUE(p) << v;
     EXPECT_TRUE(p->compact && p->delete_enabled) << v;
   }
-  for (auto v : {"", "compact,compact", "purge", "compact,delete,compact"})
+  for (auto v : {"", "compact,compact", "purge", "compact,delete,compact", "compact, delete"})
     EXPECT_EQ(parse_cleanup_policy(v).error(), errc::invalid_config) << v;
   log_config base;
   auto c = apply_overrides(base, {{"min.cleanable.dirty.ratio", "0.25"},
