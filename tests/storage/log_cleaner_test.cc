@@ -177,6 +177,58 @@ TEST_F(CleanerBasics, a_fetch_from_an_offset_compacted_away_returns_the_next_bat
   }
 }
 
+TEST_F(CleanerBasics, a_batch_losing_records_keeps_its_codec_and_producer_fields_and_an_untouched_one_its_bytes) {
+  for (const auto ts_type : {model::timestamp_type::create_time, model::timestamp_type::log_append_time}) {
+    SCOPED_TRACE(static_cast<int>(ts_type));
+    std::filesystem::remove_all(dir());
+    auto cfg = compact_config();
+    cfg.message_timestamp_type = ts_type;
+    auto log = open_log(cfg);
+    auto raw_batch_at = [&](std::int64_t offset) {
+      base::byte_buffer buf;
+      auto r = log->read(offset, 1, log->log_end_offset(), &buf);
+      EXPECT_TRUE(r && !r->records.empty());
+      const auto b = batches_of(r->records).front();
+      return base::byte_buffer(b.begin(), b.end());
+    };
+    batch_spec mixed;
+    mixed.records = {{"a", "1"}, {"b", "2"}, {"c", "3"}};
+    mixed.timestamp = next_ts();
+    mixed.compression = model::compression_type::zstd;
+    mixed.producer_id = 42;
+    mixed.epoch = 3;
+    mixed.base_sequence = 0;
+    auto bytes = build(mixed);
+    ASSERT_TRUE(log->append(bytes));
+    put(*log, {{"untouched", "x"}}, model::compression_type::lz4);
+    const auto untouched = raw_batch_at(3);
+    put(*log, {{"b", "newer"}});
+    roll(*log);
+    ASSERT_TRUE(clean(*log));
+
+    const auto rebuilt = raw_batch_at(0);
+    auto view = model::validate_batch(rebuilt, model::validation_level::stored);
+    ASSERT_TRUE(view);
+    EXPECT_EQ(view->compression(), model::compression_type::zstd);
+    EXPECT_EQ(view->ts_type(), ts_type);
+    EXPECT_EQ(view->producer_id(), 42);
+    EXPECT_EQ(view->producer_epoch(), 3);
+    EXPECT_EQ(view->base_sequence(), 0);
+    EXPECT_EQ(view->base_offset(), 0);
+    EXPECT_EQ(view->last_offset_delta(), 2) << "lastOffsetDelta intact for the producer's sequence";
+    EXPECT_EQ(view->record_count(), 2);
+    auto records = model::decode_records(*view, 1 << 20);
+    ASSERT_TRUE(records);
+    ASSERT_EQ(records->size(), 2u);
+    EXPECT_EQ(text(records->at(0).key), "a");
+    EXPECT_EQ(records->at(0).offset, 0);
+    EXPECT_EQ(text(records->at(1).key), "c");
+    EXPECT_EQ(records->at(1).offset, 2);
+    EXPECT_EQ(raw_batch_at(3), untouched) << "a batch that loses nothing is copied byte for byte";
+    ASSERT_TRUE(log->close());
+  }
+}
+
 TEST_F(CleanerBasics, a_tombstone_stays_for_delete_retention_ms_after_its_first_cleaning) {
   auto cfg = compact_config();
   cfg.delete_retention_ms = 5000;
