@@ -421,6 +421,8 @@ TEST_F(CleanerBasics, appends_continue_during_a_cleaning_and_readers_keep_their_
   auto r = log->clean(0, test_settings(), racing);
   ASSERT_TRUE(r && *r);
   EXPECT_GT(appended, 0);
+  // At 1 byte/s every read and write of the cleaning was throttled (the fake sleep returns at once).
+  EXPECT_GE((*r)->throttled_ms, static_cast<std::int64_t>((*r)->bytes_read + (*r)->bytes_written - 1) * 1000);
   EXPECT_EQ(materialise(read_committed(*log)).at("during"), std::to_string(std::min(appended, 5)));
   base::byte_buffer old(held_bytes);
   auto n = held->source->pread(old, held->file_position);
