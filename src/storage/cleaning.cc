@@ -35,7 +35,7 @@ class batch_reader {
     auto loc = _seg.read_location(_pos, _limit);
     if (!loc || !*loc) return loc;
     const auto& l = **loc;
-    _throttle.acquire(l.size);
+    _stats.throttled_ms += _throttle.acquire(l.size);  // microseconds until run_cleaning converts
     _buffer.resize(l.size);
     auto n = _seg.pread(_buffer, l.position);
     if (!n) return base::failure(n.error());
@@ -229,7 +229,7 @@ class segment_writer {
   }
   result<void> flush() {
     if (_buffer.empty()) return {};
-    _throttle.acquire(_buffer.size());
+    _stats.throttled_ms += _throttle.acquire(_buffer.size());  // microseconds, see batch_reader
     if (auto r = _seg.append(_buffer, _batches); !r) return r;
     _stats.bytes_written += _buffer.size();
     _buffer.clear();
@@ -387,17 +387,13 @@ result<void> clean_group(rewrite_state& st, const std::vector<std::shared_ptr<se
 
 }  // namespace
 
-void remove_cleaned_outputs(io::file_system& fs, const std::filesystem::path& dir,
-                            const std::vector<cleaned_group>& groups) {
-  (void)dir;
+void remove_cleaned_outputs(const std::vector<cleaned_group>& groups) {
   for (const auto& g : groups) (void)g.output->delete_files();
-  (void)fs;
 }
 
 result<std::optional<cleaning_output>> run_cleaning(const cleaning_input& in, const cleaner_settings& settings,
                                                     io_throttle& throttle) {
   const auto started = std::chrono::steady_clock::now();
-  const auto throttled_before = throttle.throttled_micros();
   cleaning_output out;
   const aborted_lookup aborted(in.aborted);
   offset_map map(settings.dedupe_buffer_size);
@@ -412,12 +408,12 @@ result<std::optional<cleaning_output>> run_cleaning(const cleaning_input& in, co
   rewrite_state st{in, settings, throttle, aborted, map, out.end_offset, out, {}};
   for (const auto& group : group_segments(rewritten, in.config)) {
     if (auto r = clean_group(st, group); !r) {
-      remove_cleaned_outputs(*in.fs, in.dir, out.groups);
+      remove_cleaned_outputs(out.groups);
       return base::failure(r.error());
     }
   }
   if (auto r = in.fs->sync_directory(in.dir); !r) {
-    remove_cleaned_outputs(*in.fs, in.dir, out.groups);
+    remove_cleaned_outputs(out.groups);
     return base::failure(errc::io_error);
   }
   out.stats.first_offset = rewritten.front()->base_offset();
@@ -427,7 +423,7 @@ result<std::optional<cleaning_output>> run_cleaning(const cleaning_input& in, co
   out.stats.segments_out = out.groups.size();
   out.stats.duration_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
-  out.stats.throttled_ms = (throttle.throttled_micros() - throttled_before) / 1000;
+  out.stats.throttled_ms /= 1000;
   return std::optional<cleaning_output>(std::move(out));
 }
 

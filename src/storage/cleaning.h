@@ -65,7 +65,6 @@ result<std::optional<cleaning_output>> run_cleaning(const cleaning_input& in, co
                                                     io_throttle& throttle);
 
 // Removes every file of the groups' outputs (an abandoned swap).
-void remove_cleaned_outputs(io::file_system& fs, const std::filesystem::path& dir,
-                            const std::vector<cleaned_group>& groups);
+void remove_cleaned_outputs(const std::vector<cleaned_group>& groups);
 
 }  // namespace spate::storage

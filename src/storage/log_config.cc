@@ -5,15 +5,12 @@
 namespace spate::storage {
 
 result<cleanup_policy_flags> parse_cleanup_policy(std::string_view value) {
-  cleanup_policy_flags out;
-  const auto items = split_config_list(value);
-  if (items.empty() || items.size() > 2) return base::failure(errc::invalid_config);
-  for (const auto item : items) {
-    bool& flag = item == "compact" ? out.compact : out.delete_enabled;
-    if ((item != "compact" && item != "delete") || flag) return base::failure(errc::invalid_config);
-    flag = true;
-  }
-  return out;
+  // Exactly the spellings Kafka's tools write; a list with blanks is valid Kafka but refused here,
+  // so what is stored is always one of these four (broker/ reports it as storage's refusal).
+  if (value == "delete") return cleanup_policy_flags{false, true};
+  if (value == "compact") return cleanup_policy_flags{true, false};
+  if (value == "compact,delete" || value == "delete,compact") return cleanup_policy_flags{true, true};
+  return base::failure(errc::invalid_config);
 }
 
 bool log_config::compact() const {

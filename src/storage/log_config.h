@@ -51,8 +51,8 @@ struct log_config {
   friend bool operator==(const log_config&, const log_config&) = default;
 };
 
-// cleanup.policy parsed: "delete", "compact", "compact,delete" or "delete,compact" (blanks
-// around items allowed); anything else is errc::invalid_config.
+// cleanup.policy parsed: "delete", "compact", "compact,delete" or "delete,compact"; anything
+// else (blanks included) is errc::invalid_config.
 struct cleanup_policy_flags {
   bool compact = false;
   bool delete_enabled = false;

@@ -61,7 +61,10 @@ result<std::optional<cleaning_stats>> log_manager::clean_next(const cleaner_sett
       e.state.partition = c.tp.partition;
       e.state.dirty_ratio = c.summary.dirty_ratio;
       e.state.uncleanable = e.uncleanable;
-      if (!c.summary.due || e.uncleanable || _cleaning.contains(c.tp)) continue;
+      // Another thread may have cleaned it since the measurement: that measurement is stale.
+      const auto measured = first_dirty.find(c.tp);
+      const bool stale = (measured == first_dirty.end() ? 0 : measured->second) != e.first_dirty_offset;
+      if (!c.summary.due || e.uncleanable || stale || _cleaning.contains(c.tp)) continue;
       if (!chosen || c.summary.dirty_ratio > chosen->summary.dirty_ratio) chosen = c;
     }
     if (!chosen) return std::nullopt;

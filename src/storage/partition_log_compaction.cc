@@ -122,13 +122,13 @@ result<std::optional<cleaning_stats>> partition_log::clean(std::int64_t first_di
       // try to reconcile its segment list with it.
       fail(errc::io_error, "swap of cleaned segments");
     } else {
-      remove_cleaned_outputs(_fs, _dir, o.groups);
+      remove_cleaned_outputs(o.groups);
     }
     return base::failure(swapped.error());
   }
   if (!*swapped) {
     SPATE_LOG_INFO("event=log_cleaning_abandoned topic={} partition={} reason=segments_changed", _topic, _partition);
-    remove_cleaned_outputs(_fs, _dir, o.groups);
+    remove_cleaned_outputs(o.groups);
     return std::nullopt;
   }
   o.stats.topic = _topic;
