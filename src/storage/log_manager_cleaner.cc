@@ -50,7 +50,8 @@ result<std::optional<cleaning_stats>> log_manager::clean_next(const cleaner_sett
     model::topic_partition tp{log->topic(), log->partition()};
     const auto it = first_dirty.find(tp);
     auto s = log->cleanable(it == first_dirty.end() ? 0 : it->second);
-    if (s.compact) candidates.push_back({log, std::move(tp), s});
+    // A failed log waits for its recovery (log_manager_recovery.cc), as retention does.
+    if (s.compact && !log->failed()) candidates.push_back({log, std::move(tp), s});
   }
   std::optional<candidate> chosen;
   {
@@ -77,7 +78,12 @@ result<std::optional<cleaning_stats>> log_manager::clean_next(const cleaner_sett
     _cleaning.erase(chosen->tp);
     auto& e = _cleaner[chosen->tp];
     e.state.in_progress = false;
-    if (!r && r.error() != errc::shutting_down) {
+    // A disk error (the disk filled up, the log failed) passes: the next round tries again. Only
+    // what cleaning itself cannot get past (a corrupt batch, a map too small) makes it uncleanable.
+    const bool transient =
+        !r && (r.error() == errc::shutting_down || r.error() == errc::io_error || r.error() == errc::log_failed ||
+               r.error() == errc::too_many_open_files || chosen->log->failed());
+    if (!r && !transient) {
       // Kafka's "uncleanable partitions": skipped from now on rather than retried in a loop.
       e.uncleanable = true;
       e.state.uncleanable = true;
