@@ -78,10 +78,12 @@ void log_cleaner_service::run_loop() {
 
 void log_cleaner_service::record(const storage::cleaning_stats& s) {
   SPATE_LOG_INFO(
-      "event=log_cleaned topic={} partition={} bytes_read={} bytes_written={} records_removed={} segments_in={} "
-      "segments_out={} cleaned_to_offset={} dirty_ratio={:.3f} duration_ms={} throttled_ms={} mb_per_s={:.1f}",
-      s.topic, s.partition, s.bytes_read, s.bytes_written, s.records_removed, s.segments_in, s.segments_out,
-      s.end_offset, s.dirty_ratio, s.duration_ms, s.throttled_ms, megabytes_per_second(s.bytes_read, s.duration_ms));
+      "event=log_cleaned topic={} partition={} range={}..{} first_dirty={} segments_in={} segments_out={} "
+      "bytes_read={} bytes_written={} records_removed={} dirty_ratio={:.3f} duration_ms={} throttled_ms={} "
+      "mb_per_s={:.1f}",
+      s.topic, s.partition, s.first_offset, s.end_offset, s.first_dirty_offset, s.segments_in, s.segments_out,
+      s.bytes_read, s.bytes_written, s.records_removed, s.dirty_ratio, s.duration_ms, s.throttled_ms,
+      megabytes_per_second(s.bytes_read, s.duration_ms));
   std::lock_guard lock(_mutex);
   ++_totals.cleanings;
   _totals.bytes_read += s.bytes_read;

@@ -134,11 +134,7 @@ result<std::optional<cleaning_stats>> partition_log::clean(std::int64_t first_di
   o.stats.topic = _topic;
   o.stats.partition = _partition;
   o.stats.dirty_ratio = ratio;
-  SPATE_LOG_INFO(
-      "event=log_cleaned topic={} partition={} range={}..{} first_dirty={} segments_in={} segments_out={} "
-      "bytes_read={} bytes_written={} records_removed={} duration_ms={}",
-      _topic, _partition, o.stats.first_offset, o.stats.end_offset, o.stats.first_dirty_offset, o.stats.segments_in,
-      o.stats.segments_out, o.stats.bytes_read, o.stats.bytes_written, o.stats.records_removed, o.stats.duration_ms);
+  // The cleaning's one log line is the caller's (app/log_cleaner_service.cc), which knows its rate.
   return std::optional<cleaning_stats>(o.stats);
 }
 
