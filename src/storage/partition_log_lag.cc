@@ -120,48 +120,48 @@ result<partition_log::data_record_lookup> partition_log::first_data_record(std::
   if (start >= end) return out;
   std::size_t visited = 0;
   std::optional<errc> error;
-  auto walked = walk_headers(segments_from(start), start, max_batches, visited,
-                             [&](const segment& seg, std::uint64_t position, const model::batch_header& h) {
-                               if (h.base_offset >= end) return false;
-                               if (h.is_control() || h.record_count <= 0) return true;
-                               if (h.ts_type() == model::timestamp_type::log_append_time) {
-                                 out.record = timestamp_offset{h.max_timestamp, std::max(h.base_offset, start)};
-                                 return false;
-                               }
-                               // Producers set the base timestamp to the first record's; no need to read further
-                               // unless the log cleaner rewrote the batch (records removed, or the base
-                               // timestamp holding its delete horizon).
-                               const bool as_produced = h.record_count == h.last_offset_delta + 1 &&
-                                                        (h.attributes & model::batch_attributes::delete_horizon) == 0;
-                               if (h.base_offset >= start && as_produced) {
-                                 out.record = timestamp_offset{h.base_timestamp, h.base_offset};
-                                 return false;
-                               }
-                               base::byte_buffer bytes(h.size_bytes());
-                               auto n = seg.pread(bytes, position);
-                               if (!n) {
-                                 error = n.error();
-                                 return false;
-                               }
-                               auto view = model::validate_batch(base::byte_span(bytes.data(), *n),
-                                                                 model::validation_level::stored);
-                               if (!view) {
-                                 error = errc::corrupt_log;
-                                 return false;
-                               }
-                               auto records = model::decode_records(*view, max_decoded_bytes);
-                               if (!records) {
-                                 error = errc::corrupt_log;
-                                 return false;
-                               }
-                               for (const auto& r : *records) {
-                                 if (r.offset >= start) {
-                                   out.record = timestamp_offset{r.timestamp, r.offset};
-                                   return false;
-                                 }
-                               }
-                               return true;  // compaction removed the rest of this batch: the next one
-                             });
+  auto walked = walk_headers(
+      segments_from(start), start, max_batches, visited,
+      [&](const segment& seg, std::uint64_t position, const model::batch_header& h) {
+        if (h.base_offset >= end) return false;
+        if (h.is_control() || h.record_count <= 0) return true;
+        if (h.ts_type() == model::timestamp_type::log_append_time) {
+          out.record = timestamp_offset{h.max_timestamp, std::max(h.base_offset, start)};
+          return false;
+        }
+        // Producers set the base timestamp to the first record's; no need to read further
+        // unless the log cleaner rewrote the batch (records removed, or the base
+        // timestamp holding its delete horizon).
+        const bool as_produced =
+            h.record_count == h.last_offset_delta + 1 && (h.attributes & model::batch_attributes::delete_horizon) == 0;
+        if (h.base_offset >= start && as_produced) {
+          out.record = timestamp_offset{h.base_timestamp, h.base_offset};
+          return false;
+        }
+        base::byte_buffer bytes(h.size_bytes());
+        auto n = seg.pread(bytes, position);
+        if (!n) {
+          error = n.error();
+          return false;
+        }
+        auto view = model::validate_batch(base::byte_span(bytes.data(), *n), model::validation_level::stored);
+        if (!view) {
+          error = errc::corrupt_log;
+          return false;
+        }
+        auto records = model::decode_records(*view, max_decoded_bytes);
+        if (!records) {
+          error = errc::corrupt_log;
+          return false;
+        }
+        for (const auto& r : *records) {
+          if (r.offset >= start) {
+            out.record = timestamp_offset{r.timestamp, r.offset};
+            return false;
+          }
+        }
+        return true;  // compaction removed the rest of this batch: the next one
+      });
   if (!walked) return base::failure(walked.error());
   if (error) return base::failure(*error);
   out.complete = *walked != walk_end::out_of_budget;

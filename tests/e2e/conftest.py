@@ -120,6 +120,18 @@ def run_kcat(*args, input=None, timeout=60):
     return result.stdout
 
 
+def end_offsets(bootstrap, topic, partitions, isolation="read_uncommitted"):
+    """ListOffsets(latest) of partitions 0..partitions-1: the high watermark for read_uncommitted,
+    the last stable offset for read_committed."""
+    from confluent_kafka import Consumer, TopicPartition
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": "spate-e2e-unused", "isolation.level": isolation})
+    try:
+        return {p: c.get_watermark_offsets(TopicPartition(topic, p), timeout=20, cached=False)[1]
+                for p in range(partitions)}
+    finally:
+        c.close()
+
+
 def confluent_read_all(bootstrap, topic, ends, timeout=60, **config):
     """Reads partitions from offset 0 up to the given end offsets ({partition: end}) with a group-less
     confluent-kafka consumer (assign, no commits). Returns {partition: [Message, ...]} in arrival order;

@@ -15,7 +15,7 @@ import urllib.request
 from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from conftest import confluent_read_all, wait_until
+from conftest import confluent_read_all, end_offsets, wait_until
 
 # Cleaning as soon as a segment closes: small segments, any dirt is enough, no lag.
 FAST_CLEANER = ("--set", "log.cleaner.backoff.ms=100")
@@ -26,15 +26,6 @@ COMPACT_CONFIG = {"cleanup.policy": "compact", "segment.bytes": "16384", "min.cl
 def create_topic(bootstrap, name, partitions, config):
     admin = AdminClient({"bootstrap.servers": bootstrap})
     admin.create_topics([NewTopic(name, partitions, 1, config=config)])[name].result(30)
-
-
-def end_offsets(bootstrap, topic, partitions):
-    c = Consumer({"bootstrap.servers": bootstrap, "group.id": "unused"})
-    try:
-        return {p: c.get_watermark_offsets(TopicPartition(topic, p), timeout=20, cached=False)[1]
-                for p in range(partitions)}
-    finally:
-        c.close()
 
 
 def cleaner_status(broker):

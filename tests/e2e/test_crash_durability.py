@@ -9,9 +9,9 @@ import signal
 import threading
 import time
 
-from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka import Producer
 
-from conftest import confluent_read_all, wait_until
+from conftest import confluent_read_all, end_offsets, wait_until
 
 ROUNDS = 6
 PARTITIONS = 2
@@ -19,12 +19,7 @@ TOPIC = "crash"
 
 
 def high_watermarks(bootstrap):
-    c = Consumer({"bootstrap.servers": bootstrap, "group.id": "unused"})
-    try:
-        return {p: c.get_watermark_offsets(TopicPartition(TOPIC, p), timeout=20, cached=False)[1]
-                for p in range(PARTITIONS)}
-    finally:
-        c.close()
+    return end_offsets(bootstrap, TOPIC, PARTITIONS)
 
 
 def read_log(bootstrap):

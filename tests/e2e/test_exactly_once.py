@@ -25,7 +25,7 @@ import time
 import pytest
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, Producer, TopicPartition
 
-from conftest import confluent_read_all, wait_until
+from conftest import confluent_read_all, end_offsets, wait_until
 from fault_proxy import FaultProxy
 from txn_processor import ProcessorProcess, transform
 
@@ -71,16 +71,6 @@ def start_behind(start_broker, proxy, data_dir, *args):
                      data_dir=data_dir)
     proxy.set_upstream(b.host, b.port)
     return b
-
-
-def end_offsets(bootstrap, topic, partitions, isolation="read_uncommitted"):
-    """ListOffsets(latest): the high watermark for read_uncommitted, the last stable offset for read_committed."""
-    c = Consumer({"bootstrap.servers": bootstrap, "group.id": "spate-e2e-unused", "isolation.level": isolation})
-    try:
-        return {p: c.get_watermark_offsets(TopicPartition(topic, p), timeout=20, cached=False)[1]
-                for p in range(partitions)}
-    finally:
-        c.close()
 
 
 # ---------------------------------------------------------------------------------------------
