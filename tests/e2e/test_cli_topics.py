@@ -11,10 +11,14 @@ def admin(broker):
 
 
 def produce(broker, topic, partition, n):
+    """Keyed, so that compacted topics accept them; every delivery must succeed."""
+    failed = []
     p = Producer({"bootstrap.servers": broker.bootstrap})
     for i in range(n):
-        p.produce(topic, value=f"v{i}".encode(), partition=partition)
+        p.produce(topic, key=f"k{i}".encode(), value=f"v{i}".encode(), partition=partition,
+                  on_delivery=lambda err, _msg: err and failed.append(err))
     assert p.flush(30) == 0
+    assert failed == []
 
 
 def test_list_shows_topics_with_partition_counts_and_hides_internal_ones(broker):
