@@ -6,6 +6,8 @@
 // Errors follow Kafka: an ApiVersions request of a newer version than ours gets the KIP-511 v0
 // UNSUPPORTED_VERSION response; an unknown API key, an unsupported version of any other API or a
 // malformed request throws request_rejected, and the network layer closes that one connection.
+#include <chrono>
+#include <functional>
 #include <stdexcept>
 #include <string_view>
 
@@ -31,8 +33,10 @@ class dispatcher {
  public:
   explicit dispatcher(broker& services) : _services(services) {}
 
-  boost::asio::awaitable<response_frame> handle(base::byte_buffer frame, std::string_view peer,
-                                                boost::asio::any_io_executor executor);
+  // `mute_reads_for`: see request_context; may be null; outlives the call.
+  boost::asio::awaitable<response_frame> handle(
+      base::byte_buffer frame, std::string_view peer, boost::asio::any_io_executor executor,
+      const std::function<void(std::chrono::milliseconds)>* mute_reads_for = nullptr);
 
  private:
   broker& _services;

@@ -1,6 +1,8 @@
 #pragma once
 // What a handler knows about the request it is answering. Lives for the duration of one request.
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string_view>
 
 // Boost 1.74's awaitable.hpp uses std::exchange without including <utility>.
@@ -27,6 +29,9 @@ struct request_context {
   boost::asio::any_io_executor executor;
   // Where errors and topic traffic are counted; null when metrics are disabled.
   metrics::request_metrics* metrics = nullptr;
+  // Stops reading this connection's requests for a while (quota throttling, KIP-219); null when
+  // the transport cannot (the admin API's in-process calls).
+  const std::function<void(std::chrono::milliseconds)>* mute_reads_for = nullptr;
 };
 
 }  // namespace spate::broker

@@ -1,5 +1,6 @@
 #include "net/connection.h"
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -45,12 +46,13 @@ bool is_quiet_disconnect(const boost::system::error_code& ec) {
 connection::connection(asio::ip::tcp::socket socket, std::uint64_t id, std::string peer,
                        std::shared_ptr<const connection_settings> settings, connection_observer& observer)
     : _socket(std::move(socket)),
-      _info{id, std::move(peer), _socket.get_executor()},
+      _info{id, std::move(peer), _socket.get_executor(), [this](std::chrono::milliseconds d) { mute_reads_for(d); }},
       _settings(std::move(settings)),
       _observer(observer),
       _reader_wakeup(_socket.get_executor()),
       _writer_wakeup(_socket.get_executor()),
-      _grace_timer(_socket.get_executor()) {}
+      _grace_timer(_socket.get_executor()),
+      _mute_timer(_socket.get_executor()) {}
 
 void connection::start() {
   asio::co_spawn(_socket.get_executor(), read_loop(shared_from_this()), asio::detached);
@@ -61,6 +63,7 @@ void connection::drain(std::chrono::milliseconds grace) {
   if (_closed || _draining) return;
   _draining = true;
   _reader_wakeup.cancel();
+  _mute_timer.cancel();
   _writer_wakeup.cancel();  // the writer closes once nothing is in flight
   _grace_timer.expires_after(grace);
   _grace_timer.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
@@ -78,6 +81,7 @@ void connection::close() {
   _reader_wakeup.cancel();
   _writer_wakeup.cancel();
   _grace_timer.cancel();
+  _mute_timer.cancel();
   _pending.clear();  // handlers still running find _closed set and drop their response
   _observer.connection_closed(_info.connection_id);
 }
@@ -97,6 +101,10 @@ void connection::on_end_of_requests() {
   // The peer half-closed at a frame boundary: answer what was asked, then close (the writer does).
   _end_of_requests = true;
   _writer_wakeup.cancel();
+}
+
+void connection::mute_reads_for(std::chrono::milliseconds duration) {
+  _muted_until = std::max(_muted_until, clock::now() + duration);
 }
 
 asio::awaitable<bool> connection::fill(std::size_t n) {
@@ -155,6 +163,13 @@ asio::awaitable<void> connection::read_loop(std::shared_ptr<connection> /*self*/
       if (buffered < size) {
         co_await asio::async_read(_socket, asio::buffer(frame.data() + buffered, size - buffered),
                                   use_awaitable);
+      }
+      // Throttled by a quota: a request read while the connection is muted waits for the mute to
+      // end (checked here, after the read, as the mute may have started while the read waited).
+      while (!reading_stopped() && clock::now() < _muted_until) {
+        _mute_timer.expires_at(_muted_until);
+        boost::system::error_code ignored;  // operation_aborted: closing or draining
+        co_await _mute_timer.async_wait(asio::redirect_error(use_awaitable, ignored));
       }
       if (reading_stopped()) co_return;
       dispatch(std::move(frame));

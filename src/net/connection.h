@@ -82,6 +82,7 @@ class connection : public std::enable_shared_from_this<connection> {
                                                   std::uint64_t seq, base::byte_buffer frame);
   // Ensures at least `n` (<= read buffer size) bytes are buffered. False on EOF before any byte.
   boost::asio::awaitable<bool> fill(std::size_t n);
+  void mute_reads_for(std::chrono::milliseconds duration);
   void dispatch(base::byte_buffer frame);
   void complete(std::uint64_t seq, std::optional<base::byte_buffer> response, clock::time_point started_at,
                 clock::time_point done_at);
@@ -103,6 +104,9 @@ class connection : public std::enable_shared_from_this<connection> {
   boost::asio::steady_timer _reader_wakeup;
   boost::asio::steady_timer _writer_wakeup;
   boost::asio::steady_timer _grace_timer;
+  // Quota throttling (connection_info::mute_reads_for): the reader waits on _mute_timer until then.
+  boost::asio::steady_timer _mute_timer;
+  clock::time_point _muted_until{};
 
   std::deque<slot> _pending;
   std::uint64_t _head_seq = 0;  // sequence number of _pending.front()

@@ -71,6 +71,11 @@ struct connection_info {
   // The connection's executor: its event-loop thread. The handler's coroutine runs here; create
   // timers on it (`boost::asio::steady_timer t(ctx.executor)`) for long polls.
   boost::asio::any_io_executor executor;
+  // Mutes the connection: no request of it that has not yet reached the handler does so until
+  // `duration` has passed, and reading stops behind it (Kafka's quota throttling, KIP-219: the
+  // channel of a throttled client is muted while it backs off; a longer mute already in force is
+  // kept). Call it on the connection's executor while handling one of its requests.
+  std::function<void(std::chrono::milliseconds duration)> mute_reads_for;
 };
 
 // The broker's side of the contract, called once per request frame on the connection's thread.

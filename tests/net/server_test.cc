@@ -132,6 +132,39 @@ TEST(net_server, gives_the_handler_connection_details) {
   EXPECT_EQ(s.accepted_connections(), 1u);
 }
 
+TEST(net_server, a_muted_connection_reads_its_next_request_only_after_the_mute) {
+  // The first request mutes its connection for 200 ms (quota throttling); the second, sent as soon
+  // as the first is answered, must not start before then. Another connection is not muted.
+  // (Frames that arrived in the same read as the muting one are already parsed and still run.)
+  std::mutex mutex;
+  std::vector<std::pair<std::uint32_t, std::chrono::steady_clock::time_point>> started;
+  server s(local_config(), [&](const connection_info& ctx, byte_buffer frame) -> asio::awaitable<response> {
+    const auto value = frame_u32(frame);
+    {
+      std::lock_guard lock(mutex);
+      started.emplace_back(value, std::chrono::steady_clock::now());
+    }
+    if (value == 1) ctx.mute_reads_for(200ms);
+    co_return std::move(frame);
+  });
+  s.start();
+  test_client muted(s.bound_port());
+  expect_echo(muted, 1);
+  muted.send_frame(u32_frame(2));
+  test_client other(s.bound_port());
+  expect_echo(other, 3);
+  const auto second = muted.read_frame();
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ(frame_u32(*second), 2u);
+  std::lock_guard lock(mutex);
+  ASSERT_EQ(started.size(), 3u);
+  const auto at = [&](std::uint32_t v) {
+    return std::find_if(started.begin(), started.end(), [v](const auto& e) { return e.first == v; })->second;
+  };
+  EXPECT_GE(at(2) - at(1), 200ms);
+  EXPECT_LT(at(3), at(2));  // the other connection was served meanwhile
+}
+
 TEST(net_server, answers_pipelined_requests_in_request_order_when_handlers_finish_in_reverse) {
   constexpr std::uint32_t n = 1000;
   auto config = local_config();
