@@ -17,7 +17,7 @@ ALLOWED = {
     "net": {"base"},
     "group": {"base", "model", "protocol", "storage", "io"},
     "txn": {"base", "model", "protocol", "storage", "io"},
-    "quota": {"base", "model", "storage"},
+    "quota": {"base", "model"},
     "broker": {"base", "model", "protocol", "storage", "io", "group", "txn", "quota", "metrics"},
     "lag": {"base", "model", "protocol"},
     "admin": {"base", "model", "protocol", "io", "storage", "group", "txn", "broker", "lag"},
