@@ -655,6 +655,13 @@ def run_cleaner_pair(bench: Bench, spate: str, workdir: str, out: dict) -> None:
                     "log.cleaner.backoff.ms": "500"}, keys=100000)
 
 
+def run_quota_pair(bench: Bench, spate: str, workdir: str, out: dict) -> None:
+    """The disk quota's accounting on the produce path (one admission per request, one counter add
+    per appended batch): produce throughput with the quota on vs off. Both brokers stay in the
+    normal state (the bench's filesystem is far from full), so this is the cost of accounting alone."""
+    run_onoff_pair(bench, spate, workdir, out, "quota", "disk.quota.enable")
+
+
 REPLAY_PARTITIONS = 10
 
 
@@ -997,12 +1004,14 @@ def main() -> int:
     metrics_pair: dict = {}
     lag_pair: dict = {}
     cleaner_pair: dict = {}
+    quota_pair: dict = {}
     offsets_replay: dict = {}
     try:
         run_spate(bench, spate, workdir, brokers)
         run_metrics_pair(bench, spate, workdir, metrics_pair)
         run_lag_pair(bench, spate, workdir, lag_pair)
         run_cleaner_pair(bench, spate, workdir, cleaner_pair)
+        run_quota_pair(bench, spate, workdir, quota_pair)
         run_offsets_replay(bench, spate, workdir, offsets_replay)
         run_mock(bench, mock, mock_info)
         run_lag_store(bench, os.path.dirname(load), workdir)
@@ -1054,6 +1063,7 @@ def main() -> int:
         "metrics_overhead": metrics_pair,
         "lag_monitor_overhead": lag_pair,
         "log_cleaner": cleaner_pair,
+        "disk_quota_overhead": quota_pair,
         "offsets_replay": offsets_replay,
         "ratios": rat,
         "summary": {

@@ -35,6 +35,8 @@ struct admin_options {
   std::function<std::string()> metrics_text;
   // Extra blocks of /v1/status, by name (a name of a built-in field is overridden).
   std::map<std::string, status_section> status_sections;
+  // Extra blocks of /v1/diag, by name (e.g. "disk_quota" -> the oldest trimmable segments).
+  std::map<std::string, status_section> diag_sections;
   // /v1/diag's request diagnostics; null: no_diag_source.
   std::shared_ptr<const diag_source> diag;
   // The lag monitors served under /v1/lag and Burrow's /v3/kafka (one per cluster; none: no routes).

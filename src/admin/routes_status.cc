@@ -80,7 +80,11 @@ nlohmann::json diag_json(const api_context& ctx) {
   for (const auto& e : diag.recent_errors(diag_top * 2)) {
     errors.push_back({{"kind", e.kind}, {"error", e.error}, {"count", e.count}, {"last_ms", e.last_ms}});
   }
-  return {{"largest_partitions", largest}, {"slowest_requests", slowest}, {"recent_errors", errors}};
+  nlohmann::json out{{"largest_partitions", largest}, {"slowest_requests", slowest}, {"recent_errors", errors}};
+  for (const auto& [name, section] : ctx.options.diag_sections) {
+    if (section) out[name] = section();
+  }
+  return out;
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <map>
 #include <string>
 
+#include "app/disk_quota_service.h"
 #include "app/log_cleaner_service.h"
 #include "group/coordinator.h"
 #include "metrics/process.h"
@@ -138,6 +139,35 @@ void broker_metrics_wiring::collect_cleaner(const log_cleaner_service& cleaner, 
   _metrics.collect(metrics::names::partition_dirty_ratio, [&cleaner](metrics::sample_sink& sink) {
     for (const auto& p : cleaner.logs().cleaner_states())
       sink.sample({p.topic, std::to_string(p.partition)}, p.dirty_ratio);
+  });
+}
+
+void broker_metrics_wiring::collect_disk_quota(disk_quota_service& quota) {
+  const auto gauge = [this, &quota](std::string_view name, double (*pick)(disk_quota_service&)) {
+    _metrics.collect(name, [&quota, pick](metrics::sample_sink& sink) { sink.sample({}, pick(quota)); });
+  };
+  gauge(metrics::names::disk_quota_state,
+        [](disk_quota_service& q) { return static_cast<double>(static_cast<int>(q.gate().state())); });
+  gauge(metrics::names::disk_quota_used_bytes,
+        [](disk_quota_service& q) { return static_cast<double>(q.gate().estimate().used_bytes); });
+  gauge(metrics::names::disk_quota_limit_bytes, [](disk_quota_service& q) {
+    const auto quota_bytes = q.gate().limits().quota_bytes;
+    return static_cast<double>(quota_bytes > 0 ? quota_bytes : q.gate().estimate().fs_total_bytes);
+  });
+  gauge(metrics::names::disk_quota_usage_percent,
+        [](disk_quota_service& q) { return quota::usage_percent(q.gate().limits(), q.gate().estimate()); });
+  gauge(metrics::names::disk_quota_throttled_requests_total,
+        [](disk_quota_service& q) { return static_cast<double>(q.gate().throttled_requests()); });
+  gauge(metrics::names::disk_quota_throttle_seconds_total,
+        [](disk_quota_service& q) { return static_cast<double>(q.gate().throttle_ms_total()) / 1000.0; });
+  gauge(metrics::names::disk_quota_refused_requests_total,
+        [](disk_quota_service& q) { return static_cast<double>(q.gate().refused_requests()); });
+  gauge(metrics::names::disk_quota_trimmed_segments_total,
+        [](disk_quota_service& q) { return static_cast<double>(q.snapshot().trimmed_segments); });
+  gauge(metrics::names::disk_quota_trimmed_bytes_total,
+        [](disk_quota_service& q) { return static_cast<double>(q.snapshot().trimmed_bytes); });
+  _metrics.collect(metrics::names::disk_quota_trimmed_unread_records_total, [&quota](metrics::sample_sink& sink) {
+    for (const auto& [group, unread] : quota.group_losses()) sink.sample({group}, static_cast<double>(unread));
   });
 }
 

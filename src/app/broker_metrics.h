@@ -20,6 +20,7 @@ class transaction_coordinator;
 namespace spate::app {
 
 class log_cleaner_service;
+class disk_quota_service;
 
 // Thread-safe. Created before the logs (storage records into it) and destroyed after the server.
 class broker_metrics_wiring final : public net::request_observer {
@@ -36,6 +37,7 @@ class broker_metrics_wiring final : public net::request_observer {
   void collect_transactions(const txn::transaction_coordinator& transactions);
   void collect_connections(const net::server& server);
   void collect_cleaner(const log_cleaner_service& cleaner, bool partition_labels);
+  void collect_disk_quota(disk_quota_service& quota);
 
   // GET /metrics.
   std::string render_exposition() const { return _registry.render_exposition(); }

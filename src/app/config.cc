@@ -232,6 +232,50 @@ const std::vector<setting>& settings() {
        [](broker_config& c, auto k, auto v) {
          c.cleaner.backoff_ms = parse_int<std::int64_t>(k, v, 0, std::numeric_limits<std::int32_t>::max());
        }},
+      {"disk.quota.enable", "true",
+       "Run the disk quota: throttle producers in the soft state, refuse appends in the hard one, trim the oldest "
+       "segments of topics that allow it (docs/disk-quota.md).",
+       [](broker_config& c, auto k, auto v) { c.disk_quota.enabled = parse_bool(k, v); }},
+      {"disk.quota.bytes", "0",
+       "Bytes the data directory may use; 0: no quota of its own, the filesystem's size is the limit (the "
+       "filesystem counts in either case, as other processes share it).",
+       [](broker_config& c, auto k, auto v) {
+         c.disk_quota.quota_bytes =
+             static_cast<std::uint64_t>(parse_int<std::int64_t>(k, v, 0, std::numeric_limits<std::int64_t>::max()));
+       }},
+      {"disk.quota.soft.percent", "90",
+       "Usage (percent of the limit) at which producers are throttled and the trim policy runs.",
+       [](broker_config& c, auto k, auto v) { c.disk_quota.soft_percent = parse_int<double>(k, v, 1.0, 100.0); }},
+      {"disk.quota.hard.percent", "98",
+       "Usage (percent of the limit) at which appends to user topics are refused with a retriable error.",
+       [](broker_config& c, auto k, auto v) { c.disk_quota.hard_percent = parse_int<double>(k, v, 1.0, 100.0); }},
+      {"disk.quota.clear.margin.percent", "2",
+       "A state clears only when usage falls this many points below its threshold, so it does not flap.",
+       [](broker_config& c, auto k, auto v) {
+         c.disk_quota.clear_margin_percent = parse_int<double>(k, v, 0.0, 50.0);
+       }},
+      {"disk.free.min.bytes", "268435456",
+       "The hard state also starts when the filesystem has less free space than this (capped at 2% of the "
+       "filesystem's size): room for the appends of one check interval at full speed and for internal topics.",
+       [](broker_config& c, auto k, auto v) {
+         c.disk_quota.free_min_bytes =
+             static_cast<std::uint64_t>(parse_int<std::int64_t>(k, v, 0, std::numeric_limits<std::int64_t>::max()));
+       }},
+      {"disk.quota.trim.min.age.ms", "300000",
+       "The trim policy never deletes a segment whose newest record is younger than this.",
+       [](broker_config& c, auto k, auto v) {
+         c.disk_quota.trim_min_age_ms = parse_int<std::int64_t>(k, v, 0, std::numeric_limits<std::int64_t>::max());
+       }},
+      {"disk.quota.check.interval.ms", "1000",
+       "How often usage is measured (appends in between are counted as they happen).",
+       [](broker_config& c, auto k, auto v) {
+         c.disk_quota.check_interval_ms = parse_int<std::int64_t>(k, v, 10, 3600000);
+       }},
+      {"disk.quota.throttle.max.ms", "1000",
+       "The produce throttle at the hard threshold; it starts at a tenth of this at the soft threshold.",
+       [](broker_config& c, auto k, auto v) {
+         c.disk_quota.max_throttle_ms = parse_int<std::int64_t>(k, v, 0, 300000);
+       }},
       {"producer.id.expiration.ms", "86400000",
        "How long a partition remembers an idle producer's sequence numbers (its deduplication window).",
        [](broker_config& c, auto k, auto v) {

@@ -64,6 +64,19 @@ struct broker_config {
     std::int64_t dedupe_buffer_size = 128LL << 20;
     std::int64_t backoff_ms = 15000;
   } cleaner;
+  // The disk quota (disk.quota.*, disk.free.min.bytes; docs/disk-quota.md).
+  struct disk_quota_settings {
+    bool enabled = true;
+    std::uint64_t quota_bytes = 0;  // 0: none, the filesystem's size is the limit
+    double soft_percent = 90;
+    double hard_percent = 98;
+    double clear_margin_percent = 2;
+    std::uint64_t free_min_bytes = 256ULL << 20;  // capped at 2% of the filesystem
+    std::int64_t trim_min_age_ms = 300000;
+    std::int64_t check_interval_ms = 1000;
+    std::int64_t max_throttle_ms = 1000;
+    std::int64_t reconcile_interval_ms = 60000;
+  } disk_quota;
   // The HTTP admin API (admin.*); nullopt: disabled.
   std::optional<host_port> admin_listener = host_port{"127.0.0.1", 9644};
   std::int64_t admin_request_timeout_ms = 10000;

@@ -10,6 +10,7 @@
 #include "app/admin_view.h"
 #include "app/broker_metrics.h"
 #include "app/data_dir.h"
+#include "app/disk_quota_service.h"
 #include "app/fd_limit.h"
 #include "app/lag_source.h"
 #include "app/lag_wiring.h"
@@ -151,7 +152,11 @@ int run_broker(const broker_config& config) {
       transactions.load_record(r.key, r.value);
     }),
                fmt::format("replay {}", model::transaction_state_topic));
+    // The disk quota: measured once before the first request; stopped before the logs close.
+    std::optional<disk_quota_service> disk_quota;
+    if (config.disk_quota.enabled) disk_quota.emplace(logs, groups, config.disk_quota);
     auto options = broker_options_from(config, identity);
+    if (disk_quota) options.disk_quota = &disk_quota->gate();
     if (metrics) {
       options.metrics = &metrics->metrics().requests();
       metrics->collect_topics(logs, config.metrics_partition_labels);
@@ -178,13 +183,15 @@ int run_broker(const broker_config& config) {
       std::optional<log_cleaner_service> cleaner;
       if (config.cleaner.enabled) cleaner.emplace(logs, config.cleaner);
       if (metrics && cleaner) metrics->collect_cleaner(*cleaner, config.metrics_partition_labels);
+      if (metrics && disk_quota) metrics->collect_disk_quota(*disk_quota);
       io::deadline_thread group_deadlines(groups);
       // Markers of transactions that were being completed when the broker stopped are written now.
       transactions.resume_after_load();
       io::deadline_thread transaction_deadlines(transactions);
       net::server server(server_config_from(config, metrics.get()),
                          [&dispatcher](const net::connection_info& connection, base::byte_buffer frame) {
-                           return dispatcher.handle(std::move(frame), connection.peer, connection.executor);
+                           return dispatcher.handle(std::move(frame), connection.peer, connection.executor,
+                                                    &connection.mute_reads_for);
                          });
       if (metrics) metrics->collect_connections(server);
       // The HTTP admin API: its own thread; reads through the view, writes through the handlers.
@@ -201,6 +208,10 @@ int run_broker(const broker_config& config) {
           admin_options.diag = request_diag_source(metrics->metrics().requests());
         }
         if (cleaner) admin_options.status_sections["cleaner"] = [&cleaner] { return cleaner->status(); };
+        if (disk_quota) {
+          admin_options.status_sections["disk_quota"] = [&disk_quota] { return disk_quota->status(); };
+          admin_options.diag_sections["disk_quota"] = [&disk_quota] { return disk_quota->diag(); };
+        }
         if (lag_monitor) {
           admin_options.lag_monitors.push_back(lag_monitor);
           admin_options.status_sections["lag"] = [m = lag_monitor.get()] { return lag_status_section(*m); };
@@ -238,6 +249,7 @@ int run_broker(const broker_config& config) {
             transactions.shutdown();
           });
     }
+    disk_quota.reset();
     // The coordinator outlives the logs' close, which fails any commit still awaiting durability.
     if (auto closed = logs.close(); !closed) {
       SPATE_LOG_ERROR("event=close_failed error={}", storage::to_string(closed.error()));

@@ -21,6 +21,9 @@ class request_metrics;
 namespace spate::txn {
 class transaction_coordinator;
 }
+namespace spate::quota {
+class disk_gate;
+}
 
 namespace spate::broker {
 
@@ -44,6 +47,9 @@ struct broker_options {
   std::vector<broker_setting> settings;
   // Request errors are counted here; null when metrics are disabled. Outlives the broker.
   metrics::request_metrics* metrics = nullptr;
+  // The disk quota (quota/disk_gate.h) Produce asks before appending; null: no quota. Outlives the
+  // broker.
+  quota::disk_gate* disk_quota = nullptr;
 };
 
 class broker {

@@ -120,9 +120,23 @@ void print_status(const nlohmann::json& s) {
                                   text(field(cleaner, "records_removed")), text(field(cleaner, "max_dirty_ratio")),
                                   field(cleaner, "partitions").size()));
   }
-  // Sections other modules add (quota, lag...): one line each.
-  static constexpr const char* built_in[] = {"node_id",  "version", "cluster_id", "uptime_s", "ready",  "listeners",
-                                             "data_dir", "usage",   "counts",     "recovery", "cleaner"};
+  if (const auto& quota = field(s, "disk_quota"); quota.is_object()) {
+    const auto& limit = field(quota, "quota_bytes");
+    rows.emplace_back(
+        "disk quota",
+        fmt::format("{} ({} used of {}, {:.1f}%; soft {}%, hard {}%); {} produce requests throttled, {} refused; {} "
+                    "segments ({}) trimmed, {} groups lost unread records",
+                    text(field(quota, "state")), bytes(field(quota, "used_bytes")),
+                    limit.is_number() ? bytes(limit) : "the filesystem",
+                    field(quota, "usage_percent").is_number() ? field(quota, "usage_percent").get<double>() : 0.0,
+                    text(field(quota, "soft_pct")), text(field(quota, "hard_pct")),
+                    text(field(quota, "throttled_produce_requests")), text(field(quota, "refused_produce_requests")),
+                    text(field(quota, "trimmed_segments")), bytes(field(quota, "trimmed_bytes")),
+                    field(quota, "groups_with_trimmed_unread").size()));
+  }
+  // Sections other modules add (lag...): one line each.
+  static constexpr const char* built_in[] = {"node_id",  "version", "cluster_id", "uptime_s", "ready",   "listeners",
+                                             "data_dir", "usage",   "counts",     "recovery", "cleaner", "disk_quota"};
   for (const auto& [name, value] : s.items()) {
     if (std::find(std::begin(built_in), std::end(built_in), name) == std::end(built_in))
       rows.emplace_back(name, value.dump());
@@ -159,6 +173,31 @@ void print_diag(const nlohmann::json& d) {
   print_table("Largest partitions", {"TOPIC", "PARTITION", "SIZE"}, largest);
   print_table("Slowest request kinds", {"KIND", "COUNT", "MEAN_MS", "P99_MS", "MAX_MS"}, slowest);
   print_table("Recent errors", {"KIND", "ERROR", "COUNT", "LAST"}, errors);
+  if (const auto& quota = field(d, "disk_quota"); quota.is_object()) {
+    std::vector<std::vector<std::string>> oldest, trims;
+    for (const auto& seg : field(quota, "oldest_trimmable_segments")) {
+      oldest.push_back(
+          {text(field(seg, "topic")), text(field(seg, "partition")),
+           fmt::format("{}-{}", text(field(seg, "base_offset")),
+                       field(seg, "next_offset").is_number() ? field(seg, "next_offset").get<std::int64_t>() - 1 : 0),
+           ago(field(seg, "max_timestamp")), bytes(field(seg, "bytes"))});
+    }
+    for (const auto& t : field(quota, "recent_trims")) {
+      std::string groups;
+      for (const auto& g : field(t, "groups_with_unread")) {
+        groups += fmt::format("{}{}:{}", groups.empty() ? "" : ",", text(field(g, "group")),
+                              text(field(g, "unread_records")));
+      }
+      trims.push_back(
+          {ago(field(t, "time_ms")), text(field(t, "topic")), text(field(t, "partition")),
+           fmt::format("{}-{}", text(field(t, "from_offset")),
+                       field(t, "to_offset").is_number() ? field(t, "to_offset").get<std::int64_t>() - 1 : 0),
+           bytes(field(t, "bytes")), groups.empty() ? "-" : groups});
+    }
+    print_table(fmt::format("Oldest trimmable segments (disk quota: {})", text(field(quota, "state"))),
+                {"TOPIC", "PARTITION", "OFFSETS", "NEWEST_RECORD", "SIZE"}, oldest);
+    print_table("Recent trims", {"WHEN", "TOPIC", "PARTITION", "OFFSETS", "SIZE", "GROUPS_LOSING_UNREAD"}, trims);
+  }
 }
 
 void add_command(CLI::App& app, const char* name, const char* help, const char* path,

@@ -16,6 +16,7 @@ constexpr std::array api{"api"sv};
 constexpr std::array topic{"topic"sv};
 constexpr std::array topic_partition{"topic"sv, "partition"sv};
 constexpr std::array state{"state"sv};
+constexpr std::array group{"group"sv};
 
 // From 100 µs (a produce to the page cache) to 10 s (a long poll or a slow fsync).
 constexpr std::array latency_buckets{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
@@ -118,6 +119,32 @@ const std::array families{
     family_spec{names::partition_dirty_ratio, metric_type::gauge,
                 "Dirty ratio of a compacted partition: bytes not yet cleaned over the bytes of its closed segments.",
                 topic_partition, "", "", no_buckets, per_partition},
+    // The disk quota (docs/disk-quota.md).
+    family_spec{names::disk_quota_state, metric_type::gauge, "Disk quota state: 0 normal, 1 soft, 2 hard.", no_labels,
+                "", "", no_buckets},
+    family_spec{names::disk_quota_used_bytes, metric_type::gauge,
+                "Bytes the data directory uses (segments kept as they change, the rest reconciled by a walk).",
+                no_labels, "bytes", "", no_buckets},
+    family_spec{names::disk_quota_limit_bytes, metric_type::gauge,
+                "The limit usage is a percentage of: disk.quota.bytes, else the filesystem's size.", no_labels, "bytes",
+                "", no_buckets},
+    family_spec{names::disk_quota_usage_percent, metric_type::gauge,
+                "Usage as a percentage of the limit (the higher of the quota's and the filesystem's).", no_labels, "",
+                "", no_buckets},
+    family_spec{names::disk_quota_throttled_requests_total, metric_type::counter,
+                "Produce requests throttled by the disk quota's soft state.", no_labels, "", "", no_buckets},
+    family_spec{names::disk_quota_throttle_seconds_total, metric_type::counter,
+                "Throttle time the disk quota gave producers.", no_labels, "seconds", "", no_buckets},
+    family_spec{names::disk_quota_refused_requests_total, metric_type::counter,
+                "Produce requests refused (KAFKA_STORAGE_ERROR, retriable) in the hard state.", no_labels, "", "",
+                no_buckets},
+    family_spec{names::disk_quota_trimmed_segments_total, metric_type::counter, "Segments the trim policy deleted.",
+                no_labels, "", "", no_buckets},
+    family_spec{names::disk_quota_trimmed_bytes_total, metric_type::counter, "Bytes the trim policy deleted.",
+                no_labels, "bytes", "", no_buckets},
+    family_spec{names::disk_quota_trimmed_unread_records_total, metric_type::counter,
+                "Records (offsets) the trim policy deleted before this consumer group had read them.", group, "", "",
+                no_buckets},
     // The process (Prometheus' standard names, read from /proc/self).
     family_spec{names::process_cpu_seconds_total, metric_type::counter, "User and system CPU time spent.", no_labels,
                 "seconds", "java.lang:type=OperatingSystem,name=ProcessCpuTime", no_buckets},

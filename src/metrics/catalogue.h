@@ -59,6 +59,17 @@ inline constexpr std::string_view log_cleaner_records_removed_total = "spate_log
 inline constexpr std::string_view log_cleaner_seconds_total = "spate_log_cleaner_seconds_total";
 inline constexpr std::string_view log_cleaner_max_dirty_ratio = "spate_log_cleaner_max_dirty_ratio";
 inline constexpr std::string_view partition_dirty_ratio = "spate_partition_dirty_ratio";
+inline constexpr std::string_view disk_quota_state = "spate_disk_quota_state";
+inline constexpr std::string_view disk_quota_used_bytes = "spate_disk_quota_used_bytes";
+inline constexpr std::string_view disk_quota_limit_bytes = "spate_disk_quota_limit_bytes";
+inline constexpr std::string_view disk_quota_usage_percent = "spate_disk_quota_usage_percent";
+inline constexpr std::string_view disk_quota_throttled_requests_total = "spate_disk_quota_throttled_requests_total";
+inline constexpr std::string_view disk_quota_throttle_seconds_total = "spate_disk_quota_throttle_seconds_total";
+inline constexpr std::string_view disk_quota_refused_requests_total = "spate_disk_quota_refused_requests_total";
+inline constexpr std::string_view disk_quota_trimmed_segments_total = "spate_disk_quota_trimmed_segments_total";
+inline constexpr std::string_view disk_quota_trimmed_bytes_total = "spate_disk_quota_trimmed_bytes_total";
+inline constexpr std::string_view disk_quota_trimmed_unread_records_total =
+    "spate_disk_quota_trimmed_unread_records_total";
 inline constexpr std::string_view process_cpu_seconds_total = "process_cpu_seconds_total";
 inline constexpr std::string_view process_resident_memory_bytes = "process_resident_memory_bytes";
 inline constexpr std::string_view process_virtual_memory_bytes = "process_virtual_memory_bytes";

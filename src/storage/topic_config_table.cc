@@ -219,6 +219,12 @@ std::vector<topic_config_row> build() {
        .broker_name = "log.preallocate",
        .documentation = "Whether segment files are preallocated (stored, not done).",
        .fixed_default = "false"},
+      {.name = "quota.trim.enable",
+       .type = t::boolean,
+       .documentation = "spate's own: whether the disk quota's trim policy may delete this topic's oldest closed "
+                        "segments in the soft state (only with cleanup.policy including delete; never internal "
+                        "topics; docs/disk-quota.md).",
+       .fixed_default = "true"},
       {.name = "remote.storage.enable",
        .type = t::boolean,
        .documentation = "Tiered storage; not supported, so only false is accepted.",

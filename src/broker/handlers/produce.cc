@@ -1,6 +1,9 @@
 #include "broker/handlers/produce.h"
 
 #include <atomic>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <chrono>
 #include <memory>
 #include <vector>
 
@@ -13,6 +16,7 @@
 #include "broker/partition_waiters.h"
 #include "broker/produce_validation.h"
 #include "model/topic_name.h"
+#include "quota/disk_gate.h"
 
 namespace spate::broker {
 namespace {
@@ -39,7 +43,7 @@ std::shared_ptr<storage::partition_log> append_partition(broker& services, std::
                                                          const std::string& topic,
                                                          protocol::produce_request::partition_produce_data& data,
                                                          partition_response& out, std::int64_t& last_offset,
-                                                         bool metrics) {
+                                                         bool metrics, bool disk_full) {
   out.index = data.index;
   if (model::is_internal_topic(topic)) {
     set_error(out, error_code::invalid_topic_exception, "cannot append to internal topic " + topic);
@@ -73,6 +77,13 @@ std::shared_ptr<storage::partition_log> append_partition(broker& services, std::
       return nullptr;
     }
   }
+  if (disk_full) {
+    // Retriable: every client we checked retries KAFKA_STORAGE_ERROR after refreshing metadata
+    // (docs/disk-quota.md), so producers wait for space instead of failing.
+    set_error(out, error_code::kafka_storage_error,
+              "disk quota: the hard limit is reached; appends resume when space is freed");
+    return nullptr;
+  }
   stamp_partition_leader_epoch(batches);
   auto result = log->append(batches);
   if (!result) {
@@ -85,6 +96,7 @@ std::shared_ptr<storage::partition_log> append_partition(broker& services, std::
     traffic.records_in.fetch_add(static_cast<std::uint64_t>(result->last_offset - result->base_offset + 1),
                                  std::memory_order_relaxed);
   }
+  if (auto* gate = services.options().disk_quota) gate->note_appended(batches.size());
   out.base_offset = result->base_offset;
   out.log_append_time_ms = result->log_append_time;
   out.log_start_offset = result->log_start_offset;
@@ -108,6 +120,10 @@ boost::asio::awaitable<std::optional<produce_handler::response>> produce_handler
   const bool acks_valid = req.acks == -1 || req.acks == 0 || req.acks == 1;
   std::vector<appended> pending;
   bool any_error = false;
+  // The disk quota: one decision per request (soft: throttle, hard: refuse every append).
+  quota::admission disk;
+  if (auto* gate = services.options().disk_quota) disk = gate->admit_produce();
+  resp.throttle_time_ms = static_cast<std::int32_t>(disk.throttle_ms);
 
   resp.responses.reserve(req.topic_data.size());
   for (auto& topic : req.topic_data) {
@@ -122,8 +138,8 @@ boost::asio::awaitable<std::optional<produce_handler::response>> produce_handler
         continue;
       }
       std::int64_t last_offset = -1;
-      auto log =
-          append_partition(services, ctx.api_version, topic.name, data, out, last_offset, ctx.metrics != nullptr);
+      auto log = append_partition(services, ctx.api_version, topic.name, data, out, last_offset, ctx.metrics != nullptr,
+                                  disk.refuse);
       if (log) {
         pending.push_back({&out, std::move(log), last_offset});
       } else {
@@ -148,6 +164,12 @@ boost::asio::awaitable<std::optional<produce_handler::response>> produce_handler
     }
   };
 
+  // KIP-219: from v6 the client backs off by throttle_time_ms itself and the broker mutes the
+  // connection meanwhile; older clients are slowed by holding their response back.
+  const auto throttle = std::chrono::milliseconds(disk.throttle_ms);
+  const bool delay_response = throttle.count() > 0 && (ctx.api_version < 6 || ctx.mute_reads_for == nullptr);
+  if (throttle.count() > 0 && !delay_response) (*ctx.mute_reads_for)(throttle);
+
   if (req.acks == 0) {
     if (!pending.empty()) start([](bool) {});
     if (any_error) throw request_rejected("produce with acks=0 failed for a partition; closing the connection");
@@ -158,6 +180,10 @@ boost::asio::awaitable<std::optional<produce_handler::response>> produce_handler
     for (std::size_t i = 0; i < pending.size(); ++i) {
       if (wait->results[i] != storage::errc::success) set_error(*pending[i].response, to_wire(wait->results[i]));
     }
+  }
+  if (delay_response) {
+    boost::asio::steady_timer timer(ctx.executor, throttle);
+    co_await timer.async_wait(boost::asio::use_awaitable);
   }
   co_return resp;
 }
