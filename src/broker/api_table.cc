@@ -7,6 +7,7 @@
 
 #include "broker/handlers/add_offsets_to_txn.h"
 #include "broker/handlers/add_partitions_to_txn.h"
+#include "broker/handlers/alter_client_quotas.h"
 #include "broker/handlers/alter_configs.h"
 #include "broker/handlers/api_versions.h"
 #include "broker/handlers/create_partitions.h"
@@ -14,6 +15,7 @@
 #include "broker/handlers/delete_groups.h"
 #include "broker/handlers/delete_records.h"
 #include "broker/handlers/delete_topics.h"
+#include "broker/handlers/describe_client_quotas.h"
 #include "broker/handlers/describe_cluster.h"
 #include "broker/handlers/describe_configs.h"
 #include "broker/handlers/describe_groups.h"
@@ -94,6 +96,9 @@ constexpr std::array unsorted_apis = {
     serve<delete_records_handler>("raw requests (tests/e2e/data_wire.py)"),
     serve<describe_log_dirs_handler>("raw requests (tests/e2e/data_wire.py)"),
     serve<describe_cluster_handler>("raw requests (tests/broker)"),
+    // Client quotas.
+    serve<describe_client_quotas_handler>("raw requests (tests/broker, tests/e2e/test_client_quotas.py)"),
+    serve<alter_client_quotas_handler>("raw requests (tests/broker, tests/e2e/test_client_quotas.py)"),
 };
 
 constexpr auto sort_by_key(auto apis) {

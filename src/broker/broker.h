@@ -4,6 +4,7 @@
 // options are immutable; log_manager, blocking_pool and the coordinators document their own
 // locking.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,8 +23,9 @@ namespace spate::txn {
 class transaction_coordinator;
 }
 namespace spate::quota {
+class client_quotas;
 class disk_gate;
-}
+}  // namespace spate::quota
 
 namespace spate::broker {
 
@@ -50,6 +52,10 @@ struct broker_options {
   // The disk quota (quota/disk_gate.h) Produce asks before appending; null: no quota. Outlives the
   // broker.
   quota::disk_gate* disk_quota = nullptr;
+  // Client quotas (AlterClientQuotas, enforced on Produce, Fetch and the other requests); null:
+  // none. `save_client_quotas` persists the table's JSON (blocking; false when it failed).
+  quota::client_quotas* client_quotas = nullptr;
+  std::function<bool(const std::string&)> save_client_quotas;
 };
 
 class broker {

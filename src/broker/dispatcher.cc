@@ -1,12 +1,25 @@
 #include "broker/dispatcher.h"
 
+#include <chrono>
+
 #include <fmt/format.h>
 
 #include "broker/api_table.h"
 #include "broker/broker.h"
 #include "broker/handlers/api_versions.h"
+#include "broker/throttle.h"
 
 namespace spate::broker {
+namespace {
+
+// Requests whose handling time is mostly waiting (long polls, rebalances, fsync), which Kafka's
+// request quota does not count (it measures thread time); their clients are held to byte rates.
+bool parks_by_design(protocol::api_key key) {
+  using protocol::api_key;
+  return key == api_key::produce || key == api_key::fetch || key == api_key::join_group || key == api_key::sync_group;
+}
+
+}  // namespace
 
 boost::asio::awaitable<response_frame> dispatcher::handle(
     base::byte_buffer frame, std::string_view peer, boost::asio::any_io_executor executor,
@@ -29,7 +42,15 @@ boost::asio::awaitable<response_frame> dispatcher::handle(
   header.decode(reader, protocol::request_header_version(api->key, version));
   request_context ctx{_services,     header, version, peer, std::move(executor), _services.options().metrics,
                       mute_reads_for};
-  co_return co_await api->invoke(ctx, reader);
+  const auto started = std::chrono::steady_clock::now();
+  auto response = co_await api->invoke(ctx, reader);
+  if (_services.options().client_quotas != nullptr && !parks_by_design(api->key)) {
+    // request_percentage: handling time in percent-seconds (1 s of handling = 100).
+    const auto elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started);
+    const auto throttle = record_client_quota(ctx, quota::client_quota_key::request_percentage, elapsed.count() / 10.0);
+    if (throttle > 0 && ctx.mute_reads_for != nullptr) (*ctx.mute_reads_for)(std::chrono::milliseconds(throttle));
+  }
+  co_return response;
 }
 
 }  // namespace spate::broker

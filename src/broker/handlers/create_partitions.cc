@@ -9,6 +9,7 @@
 #include "broker/async.h"
 #include "broker/broker.h"
 #include "broker/error_mapping.h"
+#include "broker/throttle.h"
 
 namespace spate::broker {
 namespace {
@@ -82,6 +83,7 @@ boost::asio::awaitable<create_partitions_handler::response> create_partitions_ha
   response resp;
   std::map<std::string, int> seen;
   for (const auto& topic : req.topics) ++seen[topic.name];
+  mutation_quota mutations(ctx, 3);
   for (const auto& topic : req.topics) {
     topic_result result;
     result.name = topic.name;
@@ -94,13 +96,17 @@ boost::asio::awaitable<create_partitions_handler::response> create_partitions_ha
       reject(error_code::invalid_request, "Duplicate topic name.");
     } else if (auto problem = validate(services, topic)) {
       reject(problem->code, std::move(problem->message));
+    } else if (!req.validate_only && mutations.refuse()) {
+      reject(error_code::throttling_quota_exceeded, "The throttling quota has been exceeded.");
     } else if (!req.validate_only) {
       const auto name = topic.name;
       const auto total = topic.count;
+      const auto before = services.logs().find_topic(name);
       // Named, not a temporary: GCC 12 destroys lambda temporaries of a co_await expression twice.
       auto grow = [&services, name, total] { return services.logs().add_partitions(name, total); };
       auto grown = co_await run_blocking(services.pool(), std::move(grow));
       if (grown) {
+        mutations.record(total - (before ? before->partitions : 0));
         SPATE_LOG_INFO("event=partitions_created topic={} partitions={} client={}", name, total,
                        ctx.header.client_id.value_or(""));
       } else if (grown.error() == storage::errc::invalid_partitions) {
@@ -113,6 +119,8 @@ boost::asio::awaitable<create_partitions_handler::response> create_partitions_ha
     }
     resp.results.push_back(std::move(result));
   }
+  resp.throttle_time_ms = static_cast<std::int32_t>(mutations.throttle_ms());
+  co_await apply_throttle(ctx, mutations.throttle_ms(), 0);
   co_return resp;
 }
 

@@ -10,6 +10,7 @@
 #include "broker/async.h"
 #include "broker/broker.h"
 #include "broker/error_mapping.h"
+#include "broker/throttle.h"
 #include "broker/topic_config_catalogue.h"
 
 namespace spate::broker {
@@ -138,6 +139,7 @@ boost::asio::awaitable<create_topics_handler::response> create_topics_handler::h
   response resp;
   std::map<std::string, int> seen;
   for (const auto& topic : req.topics) ++seen[topic.name];
+  mutation_quota mutations(ctx, 6);
 
   for (const auto& topic : req.topics) {
     topic_result result;
@@ -156,6 +158,8 @@ boost::asio::awaitable<create_topics_handler::response> create_topics_handler::h
       reject(problem->code, std::move(problem->message));
     } else if (req.validate_only) {
       describe_created(services, p, result);
+    } else if (mutations.refuse()) {
+      reject(error_code::throttling_quota_exceeded, "The throttling quota has been exceeded.");
     } else {
       const auto name = topic.name;
       const auto partitions = p.partitions;
@@ -170,6 +174,7 @@ boost::asio::awaitable<create_topics_handler::response> create_topics_handler::h
                        configs.size(), ctx.header.client_id.value_or(""));
         result.topic_id = created->id;
         describe_created(services, p, result);
+        mutations.record(partitions);
       } else if (created.error() == storage::errc::topic_exists) {
         reject(error_code::topic_already_exists, fmt::format("Topic '{}' already exists.", name));
       } else if (created.error() == storage::errc::too_many_open_files) {
@@ -182,6 +187,8 @@ boost::asio::awaitable<create_topics_handler::response> create_topics_handler::h
     }
     resp.topics.push_back(std::move(result));
   }
+  resp.throttle_time_ms = static_cast<std::int32_t>(mutations.throttle_ms());
+  co_await apply_throttle(ctx, mutations.throttle_ms(), 0);
   co_return resp;
 }
 

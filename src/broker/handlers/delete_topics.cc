@@ -8,6 +8,7 @@
 #include "broker/async.h"
 #include "broker/broker.h"
 #include "broker/error_mapping.h"
+#include "broker/throttle.h"
 #include "model/topic_name.h"
 
 namespace spate::broker {
@@ -47,6 +48,7 @@ boost::asio::awaitable<delete_topics_handler::response> delete_topics_handler::h
     if (!t.id.is_nil()) ++ids_seen[t.id.value];
   }
 
+  mutation_quota mutations(ctx, 5);
   for (const auto& t : topics) {
     topic_result result;
     result.name = t.name;
@@ -79,12 +81,16 @@ boost::asio::awaitable<delete_topics_handler::response> delete_topics_handler::h
         // transactions) and are refused with INVALID_TOPIC_EXCEPTION, the code Kafka uses for client
         // writes and DeleteRecords on internal topics, rather than deleted from under them.
         reject(error_code::invalid_topic_exception, fmt::format("Cannot delete internal topic {}.", topic->name));
+      } else if (mutations.refuse()) {
+        reject(error_code::throttling_quota_exceeded, "The throttling quota has been exceeded.");
       } else {
         const auto name = topic->name;
+        const auto partitions = topic->partitions;
         // Named, not a temporary: GCC 12 destroys lambda temporaries of a co_await expression twice.
         auto remove = [&services, name] { return services.logs().delete_topic(name); };
         auto deleted = co_await run_blocking(services.pool(), std::move(remove));
         if (deleted) {
+          mutations.record(partitions);
           const auto offsets_removed = services.groups().remove_topic_offsets(name);
           SPATE_LOG_INFO("event=topic_deleted_by_client topic={} client={} group_offsets_removed={}", name,
                          ctx.header.client_id.value_or(""), offsets_removed);
@@ -99,6 +105,8 @@ boost::asio::awaitable<delete_topics_handler::response> delete_topics_handler::h
     if (ctx.api_version < 6 && !result.name) result.name = "";
     resp.responses.push_back(std::move(result));
   }
+  resp.throttle_time_ms = static_cast<std::int32_t>(mutations.throttle_ms());
+  co_await apply_throttle(ctx, mutations.throttle_ms(), 0);
   co_return resp;
 }
 

@@ -1,8 +1,7 @@
 #include "broker/handlers/produce.h"
 
+#include <algorithm>
 #include <atomic>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 #include <memory>
 #include <vector>
@@ -15,6 +14,7 @@
 #include "broker/error_mapping.h"
 #include "broker/partition_waiters.h"
 #include "broker/produce_validation.h"
+#include "broker/throttle.h"
 #include "model/topic_name.h"
 #include "quota/disk_gate.h"
 
@@ -23,6 +23,9 @@ namespace {
 
 using protocol::error_code;
 using partition_response = protocol::produce_response::partition_produce_response;
+
+// KIP-219: Produce v6+ clients back off by throttle_time_ms themselves.
+constexpr std::int16_t first_self_throttling_version = 6;
 
 struct appended {
   partition_response* response;
@@ -120,10 +123,19 @@ boost::asio::awaitable<std::optional<produce_handler::response>> produce_handler
   const bool acks_valid = req.acks == -1 || req.acks == 0 || req.acks == 1;
   std::vector<appended> pending;
   bool any_error = false;
+  co_await hold_while_over_quota(ctx, quota::client_quota_key::producer_byte_rate);
   // The disk quota: one decision per request (soft: throttle, hard: refuse every append).
   quota::admission disk;
   if (auto* gate = services.options().disk_quota) disk = gate->admit_produce();
-  resp.throttle_time_ms = static_cast<std::int32_t>(disk.throttle_ms);
+  // Client quotas count what the client sent, appended or not, as Kafka records a request's size.
+  std::size_t request_bytes = 0;
+  for (const auto& topic : req.topic_data) {
+    for (const auto& data : topic.partition_data) request_bytes += data.records ? data.records->size() : 0;
+  }
+  const auto throttle_ms = std::max(
+      disk.throttle_ms,
+      record_client_quota(ctx, quota::client_quota_key::producer_byte_rate, static_cast<double>(request_bytes)));
+  resp.throttle_time_ms = static_cast<std::int32_t>(throttle_ms);
 
   resp.responses.reserve(req.topic_data.size());
   for (auto& topic : req.topic_data) {
@@ -164,13 +176,9 @@ boost::asio::awaitable<std::optional<produce_handler::response>> produce_handler
     }
   };
 
-  // KIP-219: from v6 the client backs off by throttle_time_ms itself and the broker mutes the
-  // connection meanwhile; older clients are slowed by holding their response back.
-  const auto throttle = std::chrono::milliseconds(disk.throttle_ms);
-  const bool delay_response = throttle.count() > 0 && (ctx.api_version < 6 || ctx.mute_reads_for == nullptr);
-  if (throttle.count() > 0 && !delay_response) (*ctx.mute_reads_for)(throttle);
-
   if (req.acks == 0) {
+    // No response to hold back: a throttled acks=0 producer is slowed by the mute alone.
+    if (throttle_ms > 0 && ctx.mute_reads_for != nullptr) (*ctx.mute_reads_for)(std::chrono::milliseconds(throttle_ms));
     if (!pending.empty()) start([](bool) {});
     if (any_error) throw request_rejected("produce with acks=0 failed for a partition; closing the connection");
     co_return std::nullopt;
@@ -181,10 +189,7 @@ boost::asio::awaitable<std::optional<produce_handler::response>> produce_handler
       if (wait->results[i] != storage::errc::success) set_error(*pending[i].response, to_wire(wait->results[i]));
     }
   }
-  if (delay_response) {
-    boost::asio::steady_timer timer(ctx.executor, throttle);
-    co_await timer.async_wait(boost::asio::use_awaitable);
-  }
+  co_await apply_throttle(ctx, throttle_ms, first_self_throttling_version);
   co_return resp;
 }
 

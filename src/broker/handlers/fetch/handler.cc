@@ -10,8 +10,15 @@
 #include "broker/handlers/fetch/positions.h"
 #include "broker/handlers/fetch/response.h"
 #include "broker/handlers/fetch/session.h"
+#include "broker/throttle.h"
 
 namespace spate::broker {
+namespace {
+
+// KIP-219: Fetch v8+ clients back off by throttle_time_ms themselves.
+constexpr std::int16_t first_self_throttling_version = 8;
+
+}  // namespace
 
 boost::asio::awaitable<fetch_handler::response> fetch_handler::handle(request_context& ctx, request req) {
   auto& services = ctx.services;
@@ -35,6 +42,16 @@ boost::asio::awaitable<fetch_handler::response> fetch_handler::handle(request_co
   auto answer = fetch::close_session(services, session, targets, parts, uses_topic_ids);
   resp.session_id = answer.session_id;
   fetch::add_partitions(targets, answer.include, parts, uses_topic_ids, resp);
+  // Client quotas: the bytes sent count towards consumer_byte_rate (KIP-219: v8+ clients back off
+  // themselves while the connection is muted; older ones get their response late).
+  std::size_t bytes = 0;
+  for (const auto& topic : resp.responses) {
+    for (const auto& p : topic.partitions) bytes += p.records ? p.records->size() : 0;
+  }
+  const auto throttle_ms =
+      record_client_quota(ctx, quota::client_quota_key::consumer_byte_rate, static_cast<double>(bytes));
+  resp.throttle_time_ms = static_cast<std::int32_t>(throttle_ms);
+  co_await apply_throttle(ctx, throttle_ms, first_self_throttling_version);
   co_return resp;
 }
 
