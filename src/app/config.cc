@@ -276,6 +276,11 @@ const std::vector<setting>& settings() {
        [](broker_config& c, auto k, auto v) {
          c.disk_quota.max_throttle_ms = parse_int<std::int64_t>(k, v, 0, 300000);
        }},
+      {"quota.window.num", "11",
+       "Samples a client quota's rate is measured over (Kafka's default); quotas are set with AlterClientQuotas.",
+       [](broker_config& c, auto k, auto v) { c.quota_window_num = parse_int<std::int32_t>(k, v, 2, 1000); }},
+      {"quota.window.size.seconds", "1", "Length of one sample of a client quota's rate.",
+       [](broker_config& c, auto k, auto v) { c.quota_window_size_seconds = parse_int<std::int32_t>(k, v, 1, 3600); }},
       {"producer.id.expiration.ms", "86400000",
        "How long a partition remembers an idle producer's sequence numbers (its deduplication window).",
        [](broker_config& c, auto k, auto v) {

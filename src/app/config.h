@@ -77,6 +77,10 @@ struct broker_config {
     std::int64_t max_throttle_ms = 1000;
     std::int64_t reconcile_interval_ms = 60000;
   } disk_quota;
+  // Client quotas' rate windows (Kafka's quota.window.num and quota.window.size.seconds); the
+  // quotas themselves are set with AlterClientQuotas and kept in client-quotas.json.
+  std::int32_t quota_window_num = 11;
+  std::int32_t quota_window_size_seconds = 1;
   // The HTTP admin API (admin.*); nullopt: disabled.
   std::optional<host_port> admin_listener = host_port{"127.0.0.1", 9644};
   std::int64_t admin_request_timeout_ms = 10000;

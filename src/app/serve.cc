@@ -9,6 +9,7 @@
 #include "admin/admin_server.h"
 #include "app/admin_view.h"
 #include "app/broker_metrics.h"
+#include "app/client_quota_file.h"
 #include "app/data_dir.h"
 #include "app/disk_quota_service.h"
 #include "app/fd_limit.h"
@@ -157,6 +158,14 @@ int run_broker(const broker_config& config) {
     if (config.disk_quota.enabled) disk_quota.emplace(logs, groups, config.disk_quota);
     auto options = broker_options_from(config, identity);
     if (disk_quota) options.disk_quota = &disk_quota->gate();
+    // Client quotas: set by AlterClientQuotas, kept across restarts in client-quotas.json.
+    quota::client_quotas client_quotas(
+        {.sample_ms = config.quota_window_size_seconds * 1000LL, .samples = config.quota_window_num});
+    load_client_quotas(client_quotas, config.data_dir);
+    options.client_quotas = &client_quotas;
+    options.save_client_quotas = [dir = config.data_dir](const std::string& json) {
+      return save_client_quotas(dir, json);
+    };
     if (metrics) {
       options.metrics = &metrics->metrics().requests();
       metrics->collect_topics(logs, config.metrics_partition_labels);
