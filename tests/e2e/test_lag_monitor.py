@@ -148,7 +148,9 @@ def test_members_alive_but_not_committing_are_stalled_and_a_seek_back_is_rewound
         def stalled():
             consumer.poll(timeout_ms=50)  # stays a live member
             view = lag_group(lag_broker, "staller")
-            return view if view and view["status"] == "STALLED" else None
+            # STALLED may already hold before the sampler has seen the 20 new records (lag 10): wait
+            # for the sample that has them.
+            return view if view and view["status"] == "STALLED" and view["total_lag"] == 30 else None
         view = wait_until(stalled, 30, "STALLED")
         assert view["members"] == 1 and view["total_lag"] == 30, view
         assert "30" in view["partitions"][0]["reason"], view["partitions"][0]["reason"]
