@@ -189,6 +189,9 @@ void coordinator::machine::propagate_assignment(group_state& g) {
     answer(std::exchange(m.awaiting_sync, {}),
            sync_result{.protocol_type = g.protocol_type, .protocol_name = g.protocol_name, .assignment = m.assignment});
     m.heartbeat_deadline = _now + m.session_timeout_ms;
+    // A member awaiting its assignment has no deadline, so the deadline thread may be sleeping
+    // past this session: without the announcement a consumer killed now would never expire.
+    _fx.new_deadline = true;
   }
 }
 

@@ -642,5 +642,19 @@ TEST_F(coordinator_deadline, next_deadline_is_the_earliest_pending_one) {
   EXPECT_EQ(coord->next_deadline(), now() + session_ms);
 }
 
+TEST_F(coordinator_deadline, handing_out_the_assignment_announces_the_session_it_starts) {
+  int wakeups = 0;
+  coord->set_wakeup([&wakeups] { ++wakeups; });
+  const auto a = join(join_req());
+  advance_to(now() + config.initial_rebalance_delay_ms);
+  ASSERT_TRUE(a.ready());
+  // While the leader's SyncGroup waits for its record the member has no deadline, so the deadline
+  // thread may sleep until the offsets check; the assignment must wake it for the new session.
+  const int before = wakeups;
+  ASSERT_TRUE(sync(a->member_id, 1).ready());
+  EXPECT_GT(wakeups, before);
+  EXPECT_EQ(coord->next_deadline(), now() + session_ms);
+}
+
 }  // namespace
 }  // namespace spate::group::test
