@@ -15,9 +15,6 @@ struct api_version_range {
   std::int16_t max_version = 0;
 };
 
-// "host:port", "[v6]:port" or "scheme://host:port"; throws std::invalid_argument.
-std::pair<std::string, std::string> split_host_port(std::string_view address);
-
 // Sends ApiVersions v3 (v0 if the broker answers UNSUPPORTED_VERSION) to `address` and returns the
 // ranges sorted by key. PLAINTEXT only. Throws std::runtime_error naming the failure, within
 // about `timeout_ms`.

@@ -1,6 +1,7 @@
 #pragma once
-// The `spate` client commands (topic, group, produce, consume, cluster): Kafka clients built on
-// librdkafka, so they work against any Kafka-compatible broker. docs/cli.md documents them.
+// The `spate` client commands (topic, group, produce, consume, cluster, quota): Kafka clients built
+// on librdkafka (quota on the protocol module), so they work against any Kafka-compatible broker.
+// docs/cli.md documents them.
 
 namespace CLI {
 class App;

@@ -13,17 +13,6 @@ namespace {
 
 using json = nlohmann::json;
 
-bool plaintext(const client_options& o) {
-  for (const auto& p : o.properties) {
-    if (p.rfind("security.protocol=", 0) == 0) {
-      std::string v = p.substr(std::string("security.protocol=").size());
-      std::transform(v.begin(), v.end(), v.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-      return v == "plaintext";
-    }
-  }
-  return true;
-}
-
 void cluster_info(const client_options& o) {
   const std::string what = "cluster info";
   kafka_client client(o, RD_KAFKA_PRODUCER);
@@ -44,7 +33,7 @@ void cluster_info(const client_options& o) {
   }
 
   // The API versions of the first bootstrap broker.
-  const std::string first = o.brokers.substr(0, o.brokers.find(','));
+  const std::string first = first_broker(o);
   json api_json = nullptr;
   table atable({"API_KEY", "NAME", "MIN", "MAX"});
   std::string api_note;

@@ -1,4 +1,5 @@
 #include "cli/api_versions_probe.h"
+#include "cli/kafka_connection.h"
 
 #include <gtest/gtest.h>
 
