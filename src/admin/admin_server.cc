@@ -26,6 +26,7 @@ struct admin_server::impl {
       add_status_routes(table, ctx);
       add_topic_routes(table, ctx);
       add_group_routes(table, ctx);
+      add_quota_routes(table, ctx);
     }
     if (!options.lag_monitors.empty()) {
       add_lag_routes(table, ctx);

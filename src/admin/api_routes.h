@@ -35,6 +35,7 @@ void add_health_routes(route_table& table, api_context& ctx);
 void add_status_routes(route_table& table, api_context& ctx);
 void add_topic_routes(route_table& table, api_context& ctx);
 void add_group_routes(route_table& table, api_context& ctx);
+void add_quota_routes(route_table& table, api_context& ctx);
 // /metrics and /v1/openapi.json: served with or without a broker view.
 void add_common_routes(route_table& table, api_context& ctx);
 // /v1/lag/... and Burrow's /v3/kafka/... (routes_lag.cc, routes_burrow.cc) over options.lag_monitors.

@@ -27,6 +27,7 @@ ROUTES = {
     ("PATCH", "/v1/topics/{topic}/config"), ("POST", "/v1/topics/{topic}/delete-records"),
     ("GET", "/v1/groups"), ("GET", "/v1/groups/{group}"), ("POST", "/v1/groups/{group}/reset-offsets"),
     ("DELETE", "/v1/groups/{group}"),
+    ("GET", "/v1/quotas"), ("POST", "/v1/quotas"),
     # The lag monitor (docs/lag.md) and Burrow's API over it.
     ("GET", "/v1/lag/clusters"), ("GET", "/v1/lag/groups"), ("GET", "/v1/lag/groups/{group}"),
     ("GET", "/v1/lag/groups/{group}/history"), ("GET", "/v1/lag/transitions"),
