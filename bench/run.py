@@ -6,7 +6,7 @@
 Builds what it needs (spate in build-bench/, Release; the bench tools with it when the top-level
 CMakeLists.txt includes bench/, else standalone in build-bench/bench-tools), starts two spate
 brokers on free loopback ports with temporary data directories, librdkafka's mock cluster as a
-reference peer, runs the scenarios, measures the machine's limits (fio, iperf3) and prints one JSON
+reference peer and bench/null_broker (stores nothing) as the load tool's ceiling, runs the scenarios, measures the machine's limits (fio, iperf3) and prints one JSON
 document: scenarios, machine, broker resource use, the target ratios with pass/fail, git commit,
 date. Progress goes to stderr. See bench/README.md.
 
@@ -74,6 +74,8 @@ TARGETS = {
     "latency_p50_ms": ("e2e_latency_1k end-to-end p50 (ms)", "<=", 6.0),
     "latency_p99_ms": ("e2e_latency_1k end-to-end p99 (ms)", "<=", 15.0),
     "idle_rss_mb": ("broker VmRSS after start, before load (MB)", "<", 30.0),
+    "produce_vs_null": ("produce_1k_acks1 MB/s / null_produce_1k_acks1 MB/s", ">=", 0.85),
+    "consume_vs_null": ("consume_1k_pagecache MB/s / null_consume_1k MB/s", ">=", 0.8),
 }
 
 
@@ -187,21 +189,23 @@ def bench_in_top_level() -> bool:
         return False
 
 
-def build(args) -> tuple[str, str, str]:
-    """Returns (spate, spate_load, mock_cluster) paths, building as needed."""
+def build(args) -> tuple[str, str, str, str]:
+    """Returns (spate, spate_load, mock_cluster, null_broker) paths, building as needed. null_broker
+    exists only when the tools are built with the top level (it links the protocol module)."""
     bdir = os.path.abspath(args.build_dir)
     integrated = bench_in_top_level()
     tools_dir = os.path.join(bdir, "bench") if integrated else os.path.join(bdir, "bench-tools")
     spate = os.path.abspath(args.spate) if args.spate else os.path.join(bdir, "spate")
     load, mock = os.path.join(tools_dir, "spate_load"), os.path.join(tools_dir, "mock_cluster")
+    null = os.path.join(tools_dir, "null_broker")
     if args.no_build:
-        return spate, load, mock
+        return spate, load, mock, null
     gen = ["-G", "Ninja"] if shutil.which("ninja") else []
     targets = []
     if not args.spate:
         targets.append("spate")
     if integrated:
-        targets += ["spate_load", "mock_cluster", "lag_store_bench"]
+        targets += ["spate_load", "mock_cluster", "lag_store_bench", "null_broker"]
     if targets:
         log(f"building {', '.join(targets)} in {bdir} (Release)")
         if not os.path.exists(os.path.join(bdir, "CMakeCache.txt")):
@@ -222,7 +226,7 @@ def build(args) -> tuple[str, str, str]:
         rc, out, err = run(["cmake", "--build", tools_dir], timeout=1200)
         if rc != 0:
             raise SystemExit(f"bench build failed:\n{tail(out + err, 30)}")
-    return spate, load, mock
+    return spate, load, mock, null
 
 
 # ---------------------------------------------------------------------------------------------
@@ -815,6 +819,75 @@ def run_mock(bench: Bench, mock: str, out: dict) -> None:
         CHILDREN.stop(proc)
 
 
+class ProcessCpu:
+    """A process we started, for load_run's broker CPU accounting (it only calls cpu_s())."""
+
+    def __init__(self, proc: subprocess.Popen) -> None:
+        self.proc = proc
+
+    def cpu_s(self) -> float | None:
+        return proc_cpu_s(self.proc.pid) if self.proc.poll() is None else None
+
+
+NULL_CONSUME_8P = 8
+
+
+def run_null(bench: Bench, null: str, out: dict) -> None:
+    """The load tool's ceiling: the spate scenarios' loads against bench/null_broker, which answers
+    from memory and stores nothing (produce advances a counter; fetch serves a pre-built ~1 MB batch
+    of 1 KiB records, each partition pre-filled with n_1k records)."""
+    names = ["null_produce_1k_acks1", "null_produce_100b_acks1", "null_consume_1k", "null_consume_1k_8p"]
+    if not any(bench.wanted(n) for n in names):
+        return
+    if not os.path.exists(null):
+        for n in names:
+            if bench.wanted(n):
+                bench.scenarios[n] = {"ok": False, "error": f"no {null} (built only with the top-level build)"}
+        return
+    p, parts = bench.args.profile, bench.args.partitions
+    cmd = [null, "--topic", f"bench-1k:{parts}", "--topic", f"bench-100b:{parts}",
+           "--topic", f"bench-consume-1k:{parts}", "--topic", f"bench-consume-1k-8p:{NULL_CONSUME_8P}",
+           "--fill", str(p["n_1k"]), "--fetch-record-size", "1024", "--max-seconds", "1800"]
+    out["command"] = " ".join(cmd)
+    log_path = os.path.join(bench.workdir, "null_broker.log")
+    log("starting null_broker")
+    try:
+        with open(log_path, "w") as logf:
+            proc = CHILDREN.add(subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                                 stderr=logf, text=True))
+    except OSError as e:
+        for n in names:
+            bench.scenarios[n] = {"ok": False, "error": f"null_broker: {e}"}
+        return
+    try:
+        import select
+        ready, _, _ = select.select([proc.stdout], [], [], 15)
+        line = proc.stdout.readline().strip() if ready else ""
+        if not line:
+            for n in names:
+                if bench.wanted(n):
+                    bench.scenarios[n] = {"ok": False, "error": "null_broker printed no bootstrap address"}
+            return
+        out["bootstrap"] = line
+        cpu = ProcessCpu(proc)
+        meta = {"target": "null", "durability": "none (null_broker stores nothing)"}
+        bench.produce("null_produce_1k_acks1", line, "bench-1k", p["n_1k"], 1024, "1", cpu, meta)
+        bench.produce("null_produce_100b_acks1", line, "bench-100b", p["n_100b"], 100, "1", cpu, meta)
+        bench.consume("null_consume_1k", line, "bench-consume-1k", p["n_1k"], cpu, meta)
+        bench.consume("null_consume_1k_8p", line, "bench-consume-1k-8p", p["n_1k"], cpu,
+                      dict(meta, partitions_note=f"{NULL_CONSUME_8P} partitions, {p['n_1k']} records each; "
+                                                 f"reads {p['n_1k']} in all"))
+    finally:
+        CHILDREN.stop(proc)
+        out["exit_code"] = proc.returncode
+        try:
+            with open(log_path, errors="replace") as f:
+                # Its last lines: requests per API and records/bytes produced and fetched.
+                out["log_tail"] = tail(f.read(), 4).splitlines()
+        except OSError:
+            pass
+
+
 # ---------------------------------------------------------------------------------------------
 # machine limits
 
@@ -937,6 +1010,8 @@ def ratios(sc: dict, machine: dict, brokers: dict) -> dict:
         "latency_p50_ms": lat("p50"),
         "latency_p99_ms": lat("p99"),
         "idle_rss_mb": brokers.get("pagecache", {}).get("idle_rss_mb"),
+        "produce_vs_null": div(mbps("produce_1k_acks1"), mbps("null_produce_1k_acks1")),
+        "consume_vs_null": div(mbps("consume_1k_pagecache"), mbps("null_consume_1k")),
     }
     out = {}
     for k, (desc, op, target) in TARGETS.items():
@@ -978,7 +1053,7 @@ def main() -> int:
             args.profile[k] = type(v)(ov) if not isinstance(v, str) else ov
 
     started = dt.datetime.now(dt.timezone.utc)
-    spate, load, mock = build(args)
+    spate, load, mock, null = build(args)
     for path in (load, mock):
         if not os.path.exists(path):
             raise SystemExit(f"missing {path}: run without --no-build")
@@ -1001,6 +1076,7 @@ def main() -> int:
     machine = machine_info()
     brokers: dict = {}
     mock_info: dict = {}
+    null_info: dict = {}
     metrics_pair: dict = {}
     lag_pair: dict = {}
     cleaner_pair: dict = {}
@@ -1014,6 +1090,7 @@ def main() -> int:
         run_quota_pair(bench, spate, workdir, quota_pair)
         run_offsets_replay(bench, spate, workdir, offsets_replay)
         run_mock(bench, mock, mock_info)
+        run_null(bench, null, null_info)
         run_lag_store(bench, os.path.dirname(load), workdir)
         if bench.wanted("fio"):
             machine["fio"] = run_fio(args, workdir)
@@ -1060,6 +1137,7 @@ def main() -> int:
             "cpu_s_per_gb_consumed": cpu_per_gb(consumed),
         },
         "mock": mock_info,
+        "null_broker": null_info,
         "metrics_overhead": metrics_pair,
         "lag_monitor_overhead": lag_pair,
         "log_cleaner": cleaner_pair,
