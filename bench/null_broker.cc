@@ -95,7 +95,9 @@ using protocol::error_code;
 
 constexpr std::int32_t node_id = 0;
 constexpr std::int32_t max_frame_bytes = 128 * 1024 * 1024;
-constexpr std::size_t initial_read_buffer = std::size_t{1} << 20;
+// Several of librdkafka's ~1 MB produce requests: a partial frame is moved to the front of the
+// buffer only once every few frames. Not zero-filled, so only what a connection uses is resident.
+constexpr std::size_t initial_read_buffer = std::size_t{4} << 20;
 // librdkafka's default batch.size: the size of the batches a producer leaves in a real broker's log.
 constexpr std::size_t default_batch_bytes = 1'000'000;
 
@@ -748,7 +750,7 @@ class connection {
     if (total <= _capacity) {
       std::memmove(_in.get(), _in.get() + _begin, have);
     } else {
-      const std::size_t capacity = std::max(total, 2 * _capacity);
+      const std::size_t capacity = std::max(4 * total, 2 * _capacity);
       auto bigger = std::make_unique_for_overwrite<std::uint8_t[]>(capacity);
       std::memcpy(bigger.get(), _in.get() + _begin, have);
       _in = std::move(bigger);
