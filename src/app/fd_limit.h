@@ -1,5 +1,5 @@
 #pragma once
-// The process's open-file limit. Every partition keeps its active segment's three files open
+// The process's open-file limit. Every partition keeps its segments' .log files open
 // (and more while segments roll or readers hold them), so the common soft default of 1024 caps a
 // broker at a few hundred partitions while the hard limit is usually far higher.
 #include <cstdint>

@@ -24,9 +24,9 @@ void log_manager::set_recovery_backoff(recovery_backoff b) {
 }
 
 std::string log_manager::too_many_open_files_message(std::int32_t partitions) {
-  // Each partition keeps its active segment's .log, .index and .timeindex open.
-  return fmt::format("too many open files: {} partitions need about {} descriptors; raise the limit (ulimit -n)",
-                     partitions, 3LL * partitions);
+  // Each partition keeps its segments' .log files open (segment.h); an idle one has one segment.
+  return fmt::format("too many open files: {} partitions need at least {} descriptors; raise the limit (ulimit -n)",
+                     partitions, partitions);
 }
 
 errc log_manager::descriptor_shortage(errc e) {

@@ -114,6 +114,9 @@ result<void> partition_log::flush_round() {
   if (target > _recovery_point.load() || !sealed.empty()) {
     if (!active->sync_log()) return failed("log");
   }
+  // Not synced (as before the files were opened on demand): a crash leaves recovery to re-read
+  // the headers after the last entry that made it.
+  if (!active->write_indexes()) return failed("index");
   // Aborted-transaction entries below the recovery point must survive: recovery rebuilds only
   // those at or after it.
   for (auto base : txn_indexes)
@@ -148,11 +151,19 @@ result<void> partition_log::flush() {
 
 void partition_log::flush_if_due() {
   bool due = false;
+  std::shared_ptr<segment> active;
   {
     base::mutex_lock lock(_write_mutex);
-    due = !_closed && !_failed.load() && _first_unflushed_ms >= 0 &&
-          _clock.now_ms() - _first_unflushed_ms >= _config.flush_ms;
+    if (_closed || _failed.load()) return;
+    due = _first_unflushed_ms >= 0 && _clock.now_ms() - _first_unflushed_ms >= _config.flush_ms;
+    active = _active;
   }
-  if (due) schedule_flush();
+  if (due) {
+    schedule_flush();
+    return;
+  }
+  // Without flush rounds (page-cache durability) the active segment's index entries reach their
+  // files here, so a restart after a crash re-reads at most a tick's worth of headers.
+  if (!active->write_indexes()) fail(errc::io_error, "index");
 }
 }  // namespace spate::storage

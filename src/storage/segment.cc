@@ -55,48 +55,50 @@ result<void> segment::open_files(bool create) {
     return base::failure(to_errc(log.error()));
   }
   _log = std::move(*log);
-  const auto index_path = path_of(index_file_name(_base_offset));
-  const auto time_index_path = path_of(time_index_file_name(_base_offset));
-  bool index_existed = true;
-  bool time_index_existed = true;
-  if (!create) {
-    auto e1 = _fs.exists(index_path);
-    auto e2 = _fs.exists(time_index_path);
-    if (!e1 || !e2) return base::failure(errc::io_error);
-    index_existed = *e1;
-    time_index_existed = *e2;
+  if (create) {
+    // Empty index files exist from the start: a segment whose index files are missing is one
+    // open() must recover.
+    for (const auto& name : {index_file_name(_base_offset), time_index_file_name(_base_offset)}) {
+      if (auto r = write_index_file(name, {}, 0, /*replace=*/true, /*sync=*/false); !r) return r;
+    }
+    return {};
   }
-  auto index = _fs.open(index_path, {.write = true, .create = true, .truncate = create});
-  if (!index) return base::failure(to_errc(index.error()));
-  _index_file = std::move(*index);
-  auto tindex = _fs.open(time_index_path, {.write = true, .create = true, .truncate = create});
-  if (!tindex) return base::failure(to_errc(tindex.error()));
-  _time_index_file = std::move(*tindex);
-  if (create) return {};
-
   auto log_size = _log->size();
   if (!log_size) return base::failure(to_errc(log_size.error()));
-  auto load = [](io::file& f, base::byte_buffer& out) -> result<void> {
-    auto size = f.size();
+  // Reads an index file whole; nullopt when it does not exist.
+  auto load = [this](const std::string& name) -> result<std::optional<base::byte_buffer>> {
+    auto f = _fs.open(path_of(name), {});
+    if (!f) {
+      if (f.error() == std::errc::no_such_file_or_directory) return std::optional<base::byte_buffer>();
+      return base::failure(to_errc(f.error()));
+    }
+    auto size = (*f)->size();
     if (!size) return base::failure(to_errc(size.error()));
-    out.resize(*size);
-    auto n = f.pread(out, 0);
+    base::byte_buffer out(*size);
+    auto n = (*f)->pread(out, 0);
     if (!n) return base::failure(to_errc(n.error()));
     out.resize(*n);
-    return {};
+    return std::optional<base::byte_buffer>(std::move(out));
   };
-  base::byte_buffer index_bytes;
-  if (auto r = load(*_index_file, index_bytes); !r) return r;
-  base::byte_buffer time_index_bytes;
-  if (auto r = load(*_time_index_file, time_index_bytes); !r) return r;
+  auto index_bytes = load(index_file_name(_base_offset));
+  if (!index_bytes) return base::failure(index_bytes.error());
+  auto time_index_bytes = load(time_index_file_name(_base_offset));
+  if (!time_index_bytes) return base::failure(time_index_bytes.error());
+  const bool index_existed = index_bytes->has_value();
+  const bool time_index_existed = time_index_bytes->has_value();
   base::mutex_lock lock(_mutex);  // uncontended (the segment is not shared yet); no I/O under it
   _size = *log_size;
-  const bool index_ok = _offset_index.load(index_bytes, _size);
-  const bool time_index_ok = _time_index.load(time_index_bytes);
+  const bool index_ok = _offset_index.load(index_bytes->value_or(base::byte_buffer{}), _size);
+  const bool time_index_ok = _time_index.load(time_index_bytes->value_or(base::byte_buffer{}));
   // An empty index is only believable for a log shorter than one index interval.
   const bool index_plausible =
       _offset_index.entries() > 0 || _size <= static_cast<std::uint64_t>(_index_interval_bytes) + (1 << 20);
   _need_recovery = !index_existed || !time_index_existed || !index_ok || !time_index_ok || !index_plausible;
+  {
+    base::mutex_lock files_lock(_index_files_mutex);  // uncontended too
+    _offset_entries_in_file = _offset_index.entries();
+    _time_entries_in_file = _time_index.entries();
+  }
   if (_need_recovery)
     SPATE_LOG_WARN("event=segment_index_invalid dir={} base_offset={} index_exists={} index_ok={} "
                    "time_index_exists={} time_index_ok={}",
@@ -202,63 +204,70 @@ result<void> segment::append(base::byte_span bytes, std::span<const append_batch
   // Invariant: positions fit the index's i32 (segment.bytes is capped at INT32_MAX).
   SPATE_ASSERT(start + bytes.size() <= static_cast<std::uint64_t>(INT32_MAX), "segment over 2 GiB");
   if (auto r = _log->pwrite(bytes, start); !r) return base::failure(to_errc(r.error()));
-  std::size_t first_offset_entry;
-  std::size_t first_time_entry;
   std::size_t new_offset_entries = 0;
   std::size_t new_time_entries = 0;
-  {
-    base::mutex_lock lock(_mutex);
-    first_offset_entry = _offset_index.entries();
-    first_time_entry = _time_index.entries();
-    for (const auto& b : batches)
-      index_batch(start + b.position, b.size, b.last_offset, b.max_timestamp, new_offset_entries,
-                  new_time_entries);
-    // Invariant: the batches cover exactly the appended bytes.
-    SPATE_ASSERT(_size == start + bytes.size(), "append batches do not cover the bytes");
-  }
-  if (new_offset_entries == 0 && new_time_entries == 0) return {};
-  return write_new_index_entries(first_offset_entry, first_time_entry);
+  base::mutex_lock lock(_mutex);
+  for (const auto& b : batches)
+    index_batch(start + b.position, b.size, b.last_offset, b.max_timestamp, new_offset_entries, new_time_entries);
+  // Invariant: the batches cover exactly the appended bytes.
+  SPATE_ASSERT(_size == start + bytes.size(), "append batches do not cover the bytes");
+  return {};
 }
 
-result<void> segment::write_new_index_entries(std::size_t first_offset_entry, std::size_t first_time_entry) {
+result<void> segment::write_index_file(const std::string& name, base::byte_span bytes, std::uint64_t position,
+                                       bool replace, bool sync) {
+  auto f = _fs.open(path_of(name), {.write = true, .create = true, .truncate = replace});
+  if (!f) return base::failure(to_errc(f.error()));
+  if (!bytes.empty()) {
+    if (auto r = (*f)->pwrite(bytes, position); !r) return base::failure(to_errc(r.error()));
+  }
+  if (sync) {
+    if (auto r = (*f)->datasync(); !r) return base::failure(to_errc(r.error()));
+  }
+  return {};
+}
+
+result<void> segment::write_index_tail(bool sync) {
+  base::mutex_lock files_lock(_index_files_mutex);
   base::byte_buffer obuf;
   base::byte_buffer tbuf;
+  std::size_t offset_entries;
+  std::size_t time_entries;
   {
     base::mutex_lock lock(_mutex);
-    obuf.resize((_offset_index.entries() - first_offset_entry) * offset_index::entry_size);
-    for (std::size_t i = first_offset_entry; i < _offset_index.entries(); ++i)
-      _offset_index.encode_entry(i, obuf.data() + (i - first_offset_entry) * offset_index::entry_size);
-    tbuf.resize((_time_index.entries() - first_time_entry) * time_index::entry_size);
-    for (std::size_t i = first_time_entry; i < _time_index.entries(); ++i)
-      _time_index.encode_entry(i, tbuf.data() + (i - first_time_entry) * time_index::entry_size);
+    offset_entries = _offset_index.entries();
+    time_entries = _time_index.entries();
+    obuf.resize((offset_entries - _offset_entries_in_file) * offset_index::entry_size);
+    for (std::size_t i = _offset_entries_in_file; i < offset_entries; ++i)
+      _offset_index.encode_entry(i, obuf.data() + (i - _offset_entries_in_file) * offset_index::entry_size);
+    tbuf.resize((time_entries - _time_entries_in_file) * time_index::entry_size);
+    for (std::size_t i = _time_entries_in_file; i < time_entries; ++i)
+      _time_index.encode_entry(i, tbuf.data() + (i - _time_entries_in_file) * time_index::entry_size);
   }
-  if (!obuf.empty()) {
-    if (auto r = _index_file->pwrite(obuf, first_offset_entry * offset_index::entry_size); !r)
-      return base::failure(to_errc(r.error()));
+  if (!obuf.empty() || sync) {
+    if (auto r = write_index_file(index_file_name(_base_offset), obuf,
+                                  _offset_entries_in_file * offset_index::entry_size, false, sync);
+        !r)
+      return r;
+    _offset_entries_in_file = offset_entries;
   }
-  if (!tbuf.empty()) {
-    if (auto r = _time_index_file->pwrite(tbuf, first_time_entry * time_index::entry_size); !r)
-      return base::failure(to_errc(r.error()));
+  if (!tbuf.empty() || sync) {
+    if (auto r = write_index_file(time_index_file_name(_base_offset), tbuf,
+                                  _time_entries_in_file * time_index::entry_size, false, sync);
+        !r)
+      return r;
+    _time_entries_in_file = time_entries;
   }
   return {};
 }
 
 result<void> segment::seal() {
-  std::size_t first_time_entry;
-  bool appended;
   {
     base::mutex_lock lock(_mutex);
-    first_time_entry = _time_index.entries();
-    appended = _max_timestamp >= 0 &&
-               _time_index.maybe_append(_max_timestamp, _offset_of_max_timestamp, /*allow_full=*/true);
+    if (_max_timestamp >= 0)
+      (void)_time_index.maybe_append(_max_timestamp, _offset_of_max_timestamp, /*allow_full=*/true);
   }
-  if (!appended) return {};
-  std::size_t offset_entries;
-  {
-    base::mutex_lock lock(_mutex);
-    offset_entries = _offset_index.entries();
-  }
-  return write_new_index_entries(offset_entries, first_time_entry);
+  return write_indexes();
 }
 
 result<void> segment::sync_log() {
@@ -266,11 +275,9 @@ result<void> segment::sync_log() {
   return {};
 }
 
-result<void> segment::sync_indexes() {
-  if (auto r = _index_file->datasync(); !r) return base::failure(to_errc(r.error()));
-  if (auto r = _time_index_file->datasync(); !r) return base::failure(to_errc(r.error()));
-  return {};
-}
+result<void> segment::write_indexes() { return write_index_tail(/*sync=*/false); }
+
+result<void> segment::sync_indexes() { return write_index_tail(/*sync=*/true); }
 
 result<void> segment::delete_files() {
   result<void> out;
@@ -486,17 +493,22 @@ result<std::uint64_t> segment::recover(std::int64_t trusted_below) {
 }
 
 result<void> segment::rewrite_indexes() {
+  base::mutex_lock files_lock(_index_files_mutex);
   base::byte_buffer obuf;
   base::byte_buffer tbuf;
+  std::size_t offset_entries;
+  std::size_t time_entries;
   {
     base::mutex_lock lock(_mutex);
     obuf = _offset_index.encode();
     tbuf = _time_index.encode();
+    offset_entries = _offset_index.entries();
+    time_entries = _time_index.entries();
   }
-  if (auto r = _index_file->truncate(0); !r) return base::failure(to_errc(r.error()));
-  if (auto r = _index_file->pwrite(obuf, 0); !r) return base::failure(to_errc(r.error()));
-  if (auto r = _time_index_file->truncate(0); !r) return base::failure(to_errc(r.error()));
-  if (auto r = _time_index_file->pwrite(tbuf, 0); !r) return base::failure(to_errc(r.error()));
+  if (auto r = write_index_file(index_file_name(_base_offset), obuf, 0, /*replace=*/true, false); !r) return r;
+  _offset_entries_in_file = offset_entries;
+  if (auto r = write_index_file(time_index_file_name(_base_offset), tbuf, 0, /*replace=*/true, false); !r) return r;
+  _time_entries_in_file = time_entries;
   return {};
 }
 

@@ -7,6 +7,12 @@
 //   next_offset  last offset of the last batch + 1 (base_offset when empty).
 //   size         bytes of whole batches in the .log.
 //
+// Descriptors: only the .log stays open. The indexes live in memory (they are what lookups use);
+// their files are opened when entries are written (seal, flush rounds, close, recovery) and closed
+// again, so an idle partition costs one descriptor and 10,000 partitions fit the common limit of
+// 20,000 (Kafka keeps all three open and asks operators for 100,000+). A crash can leave an index
+// file behind its log; recovery re-reads the headers after its last entry, as it must anyway.
+//
 // Thread-safety: one writer (the partition log's write lock serialises append, seal, truncate,
 // recover) and any number of concurrent readers. Appends write the file first and only then
 // publish the new size/next_offset/index entries under `_mutex`, so a reader that snapshots
@@ -82,12 +88,18 @@ class segment {
 
   // --- writing (under the log's write lock)
   // Appends `bytes` (whole batches, offsets already assigned) at the end of the .log, then adds
-  // index entries as Kafka does (an entry for a batch once more than index.interval.bytes were
-  // written since the previous entry). Data is in the page cache only; see sync_log().
+  // index entries in memory as Kafka does (an entry for a batch once more than
+  // index.interval.bytes were written since the previous entry). Data is in the page cache only;
+  // see sync_log(). The index files get the entries from write_indexes().
   result<void> append(base::byte_span bytes, std::span<const append_batch> batches);
-  // The segment stops being active: adds the final time-index entry (max timestamp).
+  // The segment stops being active: adds the final time-index entry (max timestamp) and writes
+  // the index entries not yet in the files.
   result<void> seal();
   result<void> sync_log();
+  // Writes the index entries not yet in the files (page cache only). Opens the files only when
+  // there are some. Any thread; serialised with sync_indexes() and seal() by `_index_files_mutex`.
+  result<void> write_indexes();
+  // write_indexes(), then fdatasync of both index files.
   result<void> sync_indexes();
   // Closes nothing (the destructor does) but unlinks the three files and the segment's .txnindex
   // (written by the partition log) if there is one.
@@ -151,7 +163,11 @@ class segment {
   result<std::optional<std::uint64_t>> skip_trusted_prefix(std::int64_t offset, std::uint64_t file_size);
   void index_batch(std::uint64_t position, std::uint32_t size, std::int64_t last_offset, std::int64_t max_timestamp,
                    std::size_t& new_offset_entries, std::size_t& new_time_entries) REQUIRES(_mutex);
-  result<void> write_new_index_entries(std::size_t first_offset_entry, std::size_t first_time_entry);
+  // Opens the index file `name`, writes `bytes` at `position` (truncating the file first when
+  // `replace`), optionally fdatasyncs, and closes it.
+  result<void> write_index_file(const std::string& name, base::byte_span bytes, std::uint64_t position, bool replace,
+                                bool sync);
+  result<void> write_index_tail(bool sync);
 
   io::file_system& _fs;
   const std::filesystem::path _dir;
@@ -160,10 +176,14 @@ class segment {
   const std::int64_t _created_ms;
   std::string _suffix;  // see rename_files()
   std::unique_ptr<io::file> _log;
-  std::unique_ptr<io::file> _index_file;
-  std::unique_ptr<io::file> _time_index_file;
   bool _need_recovery = false;  // loading only
   std::uint64_t _validated_bytes = 0;  // loading only
+
+  // Serialises writes of the index files; held across that I/O (never taken under `_mutex`).
+  base::mutex _index_files_mutex;
+  // Entries of each in-memory index that are already in its file.
+  std::size_t _offset_entries_in_file GUARDED_BY(_index_files_mutex) = 0;
+  std::size_t _time_entries_in_file GUARDED_BY(_index_files_mutex) = 0;
 
   // Writer-only state (the log's write lock).
   std::uint32_t _bytes_since_last_index_entry = 0;

@@ -126,22 +126,22 @@ def test_a_full_disk_fails_the_partition_fast_and_it_recovers_without_a_restart(
 def test_the_open_files_limit_is_raised_and_running_out_says_so(start_broker, tmp_path, monkeypatch):
     import conftest
     from confluent_kafka.admin import AdminClient, NewTopic
-    # The broker starts with a soft limit of 256 under a hard one of 600 (the internal topics' 100
-    # partitions hold about 300 descriptors) and raises the soft limit to the hard one.
+    # The broker starts with a soft limit of 128 under a hard one of 300 (the internal topics' 100
+    # partitions hold about 100 descriptors, one .log each) and raises the soft limit to the hard one.
     wrapper = tmp_path / "spate-limited"
-    wrapper.write_text(f'#!/bin/sh\nulimit -Sn 256 && ulimit -Hn 600 && exec "{conftest.SPATE}" "$@"\n')
+    wrapper.write_text(f'#!/bin/sh\nulimit -Sn 128 && ulimit -Hn 300 && exec "{conftest.SPATE}" "$@"\n')
     wrapper.chmod(0o755)
     monkeypatch.setattr(conftest, "SPATE", wrapper)
     broker = start_broker()
-    assert any("event=open_files_limit soft=600 hard=600 raised_from=256" in line for line in broker.log), \
+    assert any("event=open_files_limit soft=300 hard=300 raised_from=128" in line for line in broker.log), \
         [line for line in broker.log if "open_files" in line]
 
     admin = AdminClient({"bootstrap.servers": broker.bootstrap})
     with pytest.raises(Exception) as refused:
-        admin.create_topics([NewTopic("many", 150, 1)])["many"].result(15)
+        admin.create_topics([NewTopic("many", 250, 1)])["many"].result(15)
     error = refused.value.args[0]
     assert error.code() == STORAGE_ERROR
-    assert "too many open files: 150 partitions need about 450 descriptors; raise the limit (ulimit -n)" in error.str(), \
+    assert "too many open files: 250 partitions need at least 250 descriptors; raise the limit (ulimit -n)" in error.str(), \
         [line for line in broker.log if " error " in line or " warn" in line]
     assert any("event=topic_create_failed topic=many" in line and "ulimit -n" in line for line in broker.log)
     # Nothing of it is left behind, and a topic that fits is created.

@@ -286,7 +286,7 @@ TEST_F(manager_recovery, failed_logs_are_retried_at_once_then_with_doubling_back
 
 TEST_F(manager_recovery, the_descriptor_shortage_message_says_what_to_do) {
   EXPECT_EQ(log_manager::too_many_open_files_message(100),
-            "too many open files: 100 partitions need about 300 descriptors; raise the limit (ulimit -n)");
+            "too many open files: 100 partitions need at least 100 descriptors; raise the limit (ulimit -n)");
   EXPECT_EQ(from_os_error(std::make_error_code(std::errc::too_many_files_open)), errc::too_many_open_files);
   EXPECT_EQ(from_os_error(std::make_error_code(std::errc::no_space_on_device)), errc::io_error);
 }

@@ -235,5 +235,49 @@ TEST_F(recovery, acknowledged_appends_survive_a_crash_that_drops_unsynced_data) 
   EXPECT_EQ(batches_read(*log), 10u);
 }
 
+std::size_t open_descriptors() {
+  return static_cast<std::size_t>(
+      std::distance(std::filesystem::directory_iterator("/proc/self/fd"), std::filesystem::directory_iterator{}));
+}
+
+TEST_F(recovery, a_partition_holds_one_descriptor_per_segment_not_three) {
+  auto cfg = small_config();
+  cfg.segment_bytes = 2048;
+  const auto before = open_descriptors();
+  auto log = open_log(cfg);
+  ASSERT_TRUE(log);
+  EXPECT_EQ(open_descriptors() - before, 1u) << "an idle partition: its active segment's .log";
+  for (int i = 0; i < 30; ++i) append(*log, 2, clock.now_ms() + i, 100);
+  pool.drain();
+  ASSERT_GT(log->segments().size(), 2u);
+  EXPECT_EQ(open_descriptors() - before, log->segments().size());
+  ASSERT_TRUE(log->close());
+}
+
+TEST_F(recovery, index_entries_reach_their_files_at_flush_seal_and_close_not_on_every_append) {
+  auto cfg = small_config();  // an index entry every 256 bytes
+  cfg.flush_messages = no_limit;
+  auto log = open_log(cfg);
+  ASSERT_TRUE(log);
+  for (int i = 0; i < 40; ++i) append(*log, 2, clock.now_ms() + i, 100);
+  const auto entries = log->segments().back()->offset_index_entries();
+  ASSERT_GT(entries, 5u);
+  EXPECT_EQ(std::filesystem::file_size(dir() / index_file_name(0)), 0u) << "appends keep entries in memory";
+  log->flush_if_due();  // not due: writes the index entries without an fsync of the log
+  EXPECT_EQ(std::filesystem::file_size(dir() / index_file_name(0)), entries * offset_index::entry_size);
+  EXPECT_EQ(log->recovery_point(), 0);
+  for (int i = 0; i < 10; ++i) append(*log, 2, clock.now_ms() + 100 + i, 100);
+  ASSERT_TRUE(log->close());
+  const auto all = log->segments().back()->offset_index_entries();
+  EXPECT_GT(all, entries);
+  EXPECT_EQ(std::filesystem::file_size(dir() / index_file_name(0)), all * offset_index::entry_size);
+  // A clean restart trusts them.
+  auto reopened = open_log(cfg, /*clean=*/true);
+  ASSERT_TRUE(reopened);
+  EXPECT_EQ(reopened->load_stats().segments_recovered, 0u);
+  EXPECT_EQ(reopened->log_end_offset(), 100);
+  EXPECT_EQ(batches_read(*reopened), 50u);
+}
+
 }  // namespace
 }  // namespace spate::storage::test
