@@ -19,9 +19,11 @@ import datetime as dt
 import json
 import os
 import platform
+import re
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -47,6 +49,7 @@ PROFILES = {
         "iperf_s": 5,
         "replay_groups": 1000,  # offsets_replay: groups x commits x partitions offset records
         "replay_commits": 100,
+        "many_partitions": 10_000,
     },
     "quick": {
         "n_1k": 30_000,
@@ -61,6 +64,7 @@ PROFILES = {
         "iperf_s": 2,
         "replay_groups": 100,
         "replay_commits": 20,
+        "many_partitions": 2_000,
     },
 }
 
@@ -76,6 +80,10 @@ TARGETS = {
     "idle_rss_mb": ("broker VmRSS after start, before load (MB)", "<", 30.0),
     "produce_vs_null": ("produce_1k_acks1 MB/s / null_produce_1k_acks1 MB/s", ">=", 0.85),
     "consume_vs_null": ("consume_1k_pagecache MB/s / null_consume_1k MB/s", ">=", 0.8),
+    "many_partitions_fds_per_partition": ("many_partitions: open descriptors per idle partition (over a broker without topics)", "<=", 1.0),
+    "many_partitions_startup_s": ("many_partitions: restart to ready (s)", "<=", 3.0),
+    "many_partitions_idle_rss_mb": ("many_partitions: VmRSS after the restart, idle (MB)", "<=", 100.0),
+    "many_partitions_metadata_ms": ("many_partitions: Metadata for all topics, median of 5 (ms)", "<=", 50.0),
 }
 
 
@@ -758,6 +766,93 @@ def run_offsets_replay(bench: Bench, spate: str, workdir: str, out: dict) -> Non
         f"{out['startup_s_after']} s after compaction ({out['offsets_bytes_before']} -> {out['offsets_bytes_after']} bytes)")
 
 
+def metadata_all_topics_ms(bootstrap: str) -> float:
+    """One Metadata v1 request for all topics (a null topic array) on a raw socket, timed from the
+    request's send to the whole response read: the broker's cost, not a client library's."""
+    host, port = bootstrap.rsplit(":", 1)
+    client_id = b"spate-bench"
+    body = struct.pack(">hhih", 3, 1, 7, len(client_id)) + client_id + struct.pack(">i", -1)
+    with socket.create_connection((host, int(port)), timeout=30) as sock:
+        t = time.monotonic()
+        sock.sendall(struct.pack(">i", len(body)) + body)
+
+        def read(n: int) -> bytes:
+            got = bytearray()
+            while len(got) < n:
+                chunk = sock.recv(n - len(got))
+                if not chunk:
+                    raise OSError("connection closed mid-response")
+                got += chunk
+            return bytes(got)
+
+        size = struct.unpack(">i", read(4))[0]
+        read(size)
+        return (time.monotonic() - t) * 1000
+
+
+def run_many_partitions(bench: Bench, spate: str, workdir: str) -> None:
+    """10,000 partitions on one broker (the issue's many-partitions case): created, then the broker
+    restarted; start-up to ready, open descriptors per partition and RSS when idle, and the time a
+    Metadata request for all of them takes."""
+    name = "many_partitions"
+    if not bench.wanted(name):
+        return
+    count = bench.args.profile["many_partitions"]
+    topics = [(f"bench-many-{i}", 1000) for i in range(count // 1000)] or [("bench-many-0", count)]
+    res: dict = {"ok": False, "partitions_created": sum(p for _, p in topics)}
+    bench.scenarios[name] = res
+    # The descriptors of a broker without user topics: what the partitions add is the difference.
+    base = Broker(f"{name}-baseline", spate, workdir, {}, [])
+    if not base.start():
+        res["error"] = base.error
+        base.stop()
+        return
+    time.sleep(1.0)
+    res["baseline_fds"] = len(os.listdir(f"/proc/{base.pid}/fd"))
+    base.stop()
+    b = Broker(name, spate, workdir, {}, topics)
+    if not b.start(timeout=300):
+        res["error"] = b.error
+        b.stop()
+        return
+    res["create_startup_s"] = round(b.start_s or 0, 3)
+    b.stop()
+    b = Broker(name, spate, workdir, {}, [])  # the same data directory
+    if not b.start(timeout=300):
+        res["error"] = b.error
+        b.stop()
+        return
+    try:
+        loaded = re.search(r"event=log_manager_loaded .*?partitions=(\d+)", b.read_log())
+        partitions = int(loaded.group(1)) if loaded else res["partitions_created"]
+        time.sleep(1.0)  # idle: the start-up's transient descriptors are closed
+        fds = len(os.listdir(f"/proc/{b.pid}/fd"))
+        times = sorted(metadata_all_topics_ms(b.bootstrap) for _ in range(5))
+        res.update({
+            "ok": True, "partitions": partitions, "open_fds": fds,
+            "fds_per_partition": round((fds - res["baseline_fds"]) / res["partitions_created"], 3),
+            "startup_s": round(b.start_s or 0, 3),
+            "idle_rss_mb": mb_from_kb(proc_status_kb(b.pid, "VmRSS")),
+            "metadata_ms_median": round(times[2], 2), "metadata_ms_max": round(times[-1], 2),
+        })
+        log(f"{name}: {partitions} partitions, {fds} descriptors, start-up {res['startup_s']} s, "
+            f"RSS {res['idle_rss_mb']} MB, Metadata {res['metadata_ms_median']} ms")
+    except (OSError, ValueError) as e:
+        res["error"] = str(e)
+    finally:
+        b.stop()
+
+
+def many_partitions_values(r: dict | None) -> dict:
+    ok = bool(r and r.get("ok"))
+    return {
+        "many_partitions_fds_per_partition": r["fds_per_partition"] if ok else None,
+        "many_partitions_startup_s": r["startup_s"] if ok else None,
+        "many_partitions_idle_rss_mb": r["idle_rss_mb"] if ok else None,
+        "many_partitions_metadata_ms": r["metadata_ms_median"] if ok else None,
+    }
+
+
 def run_lag_store(bench: Bench, tools_dir: str, workdir: str) -> None:
     """The lag history store (bench/lag_store_bench.cc): record() per tick for 10,000 partitions
     (1,000 groups x 10, 20% active) and the database growth per hour; 15 simulated minutes
@@ -1012,6 +1107,7 @@ def ratios(sc: dict, machine: dict, brokers: dict) -> dict:
         "idle_rss_mb": brokers.get("pagecache", {}).get("idle_rss_mb"),
         "produce_vs_null": div(mbps("produce_1k_acks1"), mbps("null_produce_1k_acks1")),
         "consume_vs_null": div(mbps("consume_1k_pagecache"), mbps("null_consume_1k")),
+        **many_partitions_values(sc.get("many_partitions")),
     }
     out = {}
     for k, (desc, op, target) in TARGETS.items():
@@ -1089,6 +1185,7 @@ def main() -> int:
         run_cleaner_pair(bench, spate, workdir, cleaner_pair)
         run_quota_pair(bench, spate, workdir, quota_pair)
         run_offsets_replay(bench, spate, workdir, offsets_replay)
+        run_many_partitions(bench, spate, workdir)
         run_mock(bench, mock, mock_info)
         run_null(bench, null, null_info)
         run_lag_store(bench, os.path.dirname(load), workdir)
