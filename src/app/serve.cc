@@ -198,8 +198,8 @@ int run_broker(const broker_config& config) {
       transactions.resume_after_load();
       io::deadline_thread transaction_deadlines(transactions);
       net::server server(server_config_from(config, metrics.get()),
-                         [&dispatcher](const net::connection_info& connection, base::byte_buffer frame) {
-                           return dispatcher.handle(std::move(frame), connection.peer, connection.executor,
+                         [&dispatcher](const net::connection_info& connection, base::byte_span frame) {
+                           return dispatcher.handle(frame, connection.peer, connection.executor,
                                                     &connection.mute_reads_for);
                          });
       if (metrics) metrics->collect_connections(server);

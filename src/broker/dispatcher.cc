@@ -24,6 +24,12 @@ bool parks_by_design(protocol::api_key key) {
 boost::asio::awaitable<response_frame> dispatcher::handle(
     base::byte_buffer frame, std::string_view peer, boost::asio::any_io_executor executor,
     const std::function<void(std::chrono::milliseconds)>* mute_reads_for) {
+  co_return co_await handle(base::byte_span(frame), peer, std::move(executor), mute_reads_for);
+}
+
+boost::asio::awaitable<response_frame> dispatcher::handle(
+    base::byte_span frame, std::string_view peer, boost::asio::any_io_executor executor,
+    const std::function<void(std::chrono::milliseconds)>* mute_reads_for) {
   // api_key, api_version and correlation_id lead every request header version.
   if (frame.size() < 8) throw request_rejected(fmt::format("request of {} bytes is shorter than a header", frame.size()));
   const auto key = base::load_be<std::int16_t>(frame.data());
@@ -37,7 +43,7 @@ boost::asio::awaitable<response_frame> dispatcher::handle(
     throw request_rejected(fmt::format("unsupported version api={} version={}", protocol::api_name(api->key), version));
   }
 
-  protocol::reader reader(base::byte_span(frame.data(), frame.size()));
+  protocol::reader reader(frame);
   protocol::request_header header;
   header.decode(reader, protocol::request_header_version(api->key, version));
   request_context ctx{_services,     header, version, peer, std::move(executor), _services.options().metrics,

@@ -33,7 +33,12 @@ class dispatcher {
  public:
   explicit dispatcher(broker& services) : _services(services) {}
 
+  // `frame` must stay valid until the returned coroutine completes (net/ keeps it so).
   // `mute_reads_for`: see request_context; may be null; outlives the call.
+  boost::asio::awaitable<response_frame> handle(
+      base::byte_span frame, std::string_view peer, boost::asio::any_io_executor executor,
+      const std::function<void(std::chrono::milliseconds)>* mute_reads_for = nullptr);
+  // The same, owning the frame for the call (tests and fuzzers build frames as temporaries).
   boost::asio::awaitable<response_frame> handle(
       base::byte_buffer frame, std::string_view peer, boost::asio::any_io_executor executor,
       const std::function<void(std::chrono::milliseconds)>* mute_reads_for = nullptr);

@@ -80,6 +80,11 @@ class connection : public std::enable_shared_from_this<connection> {
   boost::asio::awaitable<void> write_loop(std::shared_ptr<connection> self);
   static boost::asio::awaitable<void> run_handler(std::shared_ptr<connection> self,
                                                   std::uint64_t seq, base::byte_buffer frame);
+  // A buffer of `size` bytes for the next request frame: a pooled one when there is one, whose
+  // old contents are overwritten, not zero-filled.
+  base::byte_buffer take_frame_buffer(std::size_t size);
+  // Gives back the frame of a request whose handler has completed (nothing refers to it now).
+  void recycle_frame_buffer(base::byte_buffer frame);
   // Ensures at least `n` (<= read buffer size) bytes are buffered. False on EOF before any byte.
   boost::asio::awaitable<bool> fill(std::size_t n);
   void mute_reads_for(std::chrono::milliseconds duration);
@@ -118,6 +123,10 @@ class connection : public std::enable_shared_from_this<connection> {
   base::byte_buffer _rbuf;
   std::size_t _rbegin = 0;
   std::size_t _rend = 0;
+
+  // Frame buffers of completed requests, reused by later ones (take_frame_buffer). A buffer in
+  // here is never one a running handler still reads: it arrives only after its handler completed.
+  std::vector<base::byte_buffer> _frame_pool;
 
   bool _end_of_requests = false;  // peer sent EOF at a frame boundary
   bool _draining = false;         // server stopping

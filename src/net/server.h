@@ -79,7 +79,9 @@ struct connection_info {
 };
 
 // The broker's side of the contract, called once per request frame on the connection's thread.
-//  - `frame` is the request payload without its size prefix; the handler owns it.
+//  - `frame` is the request payload without its size prefix. It stays valid until the handler's
+//    coroutine completes; then the connection reuses its buffer for a later request (pooled, so
+//    a request is not a fresh zero-filled allocation), so nothing may refer to it afterwards.
 //  - Returns the response payload without the size prefix (net/ adds it), or std::nullopt when the
 //    request gets no response (Kafka produce with acks=0).
 //  - Handlers of one connection may run concurrently (up to max_in_flight_per_connection) and finish
@@ -89,7 +91,7 @@ struct connection_info {
 //  - The std::function itself lives as long as the server: a coroutine lambda may use its captures.
 //  - After stop()'s grace period, handlers still suspended are destroyed without being resumed.
 using frame_handler = std::function<boost::asio::awaitable<std::optional<base::byte_buffer>>(
-    const connection_info& context, base::byte_buffer frame)>;
+    const connection_info& context, base::byte_span frame)>;
 
 // A pipelined framing server: N event-loop threads, each with its own io_context; connections are
 // handed out round-robin and live on one thread for their whole life, so per-connection state needs

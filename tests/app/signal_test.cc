@@ -17,10 +17,11 @@ TEST(run_until_signal, stops_the_server_on_sigterm_and_returns_the_signal) {
   config.host = "127.0.0.1";
   config.port = 0;
   config.threads = 1;
-  net::server s(
-      config,
-      [](const net::connection_info&,
-         base::byte_buffer frame) -> boost::asio::awaitable<std::optional<base::byte_buffer>> { co_return frame; });
+  net::server s(config,
+                [](const net::connection_info&,
+                   base::byte_span frame) -> boost::asio::awaitable<std::optional<base::byte_buffer>> {
+                  co_return base::byte_buffer(frame.begin(), frame.end());
+                });
   s.start();
   const auto port = s.bound_port();
   bool stopping_called = false;

@@ -42,7 +42,9 @@ server_config local_config() {
 }
 
 frame_handler echo_handler() {
-  return [](const connection_info&, byte_buffer frame) -> asio::awaitable<response> { co_return std::move(frame); };
+  return [](const connection_info&, base::byte_span frame) -> asio::awaitable<response> {
+    co_return byte_buffer(frame.begin(), frame.end());
+  };
 }
 
 asio::awaitable<void> sleep_on(const connection_info& ctx, std::chrono::microseconds d) {
@@ -118,7 +120,7 @@ TEST(net_server, echoes_frames_of_many_sizes) {
 
 TEST(net_server, gives_the_handler_connection_details) {
   std::promise<std::pair<std::uint64_t, std::string>> seen;
-  server s(local_config(), [&](const connection_info& ctx, byte_buffer) -> asio::awaitable<response> {
+  server s(local_config(), [&](const connection_info& ctx, base::byte_span) -> asio::awaitable<response> {
     seen.set_value({ctx.connection_id, ctx.peer});
     co_return byte_buffer{1};
   });
@@ -138,14 +140,14 @@ TEST(net_server, a_muted_connection_reads_its_next_request_only_after_the_mute) 
   // (Frames that arrived in the same read as the muting one are already parsed and still run.)
   std::mutex mutex;
   std::vector<std::pair<std::uint32_t, std::chrono::steady_clock::time_point>> started;
-  server s(local_config(), [&](const connection_info& ctx, byte_buffer frame) -> asio::awaitable<response> {
+  server s(local_config(), [&](const connection_info& ctx, base::byte_span frame) -> asio::awaitable<response> {
     const auto value = frame_u32(frame);
     {
       std::lock_guard lock(mutex);
       started.emplace_back(value, std::chrono::steady_clock::now());
     }
     if (value == 1) ctx.mute_reads_for(200ms);
-    co_return std::move(frame);
+    co_return byte_buffer(frame.begin(), frame.end());
   });
   s.start();
   test_client muted(s.bound_port());
@@ -172,7 +174,7 @@ TEST(net_server, answers_pipelined_requests_in_request_order_when_handlers_finis
   reverse_release gates(n);
   std::mutex mu;  // the test thread reads completion_order at the end
   std::vector<std::uint32_t> completion_order;
-  server s(config, [&](const connection_info& ctx, byte_buffer frame) -> asio::awaitable<response> {
+  server s(config, [&](const connection_info& ctx, base::byte_span frame) -> asio::awaitable<response> {
     const auto i = frame_u32(frame);
     co_await gates.park(ctx, i);
     {
@@ -180,7 +182,7 @@ TEST(net_server, answers_pipelined_requests_in_request_order_when_handlers_finis
       completion_order.push_back(i);
     }
     gates.release_previous(i);
-    co_return std::move(frame);
+    co_return byte_buffer(frame.begin(), frame.end());
   });
   s.start();
   test_client c(s.bound_port());
@@ -198,13 +200,71 @@ TEST(net_server, answers_pipelined_requests_in_request_order_when_handlers_finis
   EXPECT_EQ(completion_order, reversed);
 }
 
+// Frame buffers are pooled per connection. A request whose handler is still waiting (as a produce
+// request waits for its fsync) keeps its buffer: later requests read into other buffers, and only a
+// completed request's buffer is reused.
+TEST(net_server, a_pooled_frame_buffer_is_reused_only_after_its_handler_completed) {
+  constexpr std::uint32_t n = 8;            // more than the pool keeps
+  constexpr std::size_t size = 100 * 1024;  // pooled: larger than the read buffer
+  const auto frame_of = [&](std::uint32_t id) {
+    byte_buffer b(size);
+    for (std::size_t i = 0; i < size; ++i) b[i] = static_cast<std::uint8_t>(i * 31 + id * 7);
+    base::store_be<std::uint32_t>(b.data(), id);
+    return b;
+  };
+  auto config = local_config();
+  config.max_in_flight_per_connection = n;
+  std::mutex mu;  // the test thread reads these after the responses
+  std::vector<const std::uint8_t*> buffers_seen;
+  std::vector<std::uint32_t> corrupted;
+  std::unique_ptr<reverse_release> gates;
+  server s(config, [&](const connection_info& ctx, base::byte_span frame) -> asio::awaitable<response> {
+    const auto id = frame_u32(frame);
+    {
+      std::lock_guard lock(mu);
+      buffers_seen.push_back(frame.data());
+    }
+    co_await gates->park(ctx, id % n);
+    // Everything the other requests of the round were read into while this one waited.
+    const auto expected = frame_of(id);
+    if (!std::equal(frame.begin(), frame.end(), expected.begin(), expected.end())) {
+      std::lock_guard lock(mu);
+      corrupted.push_back(id);
+    }
+    gates->release_previous(id % n);
+    co_return u32_frame(id);
+  });
+  s.start();
+  test_client c(s.bound_port());
+  for (std::uint32_t round = 0; round < 2; ++round) {
+    gates = std::make_unique<reverse_release>(n);
+    byte_buffer all;
+    for (std::uint32_t i = 0; i < n; ++i) append_frame(all, frame_of(round * n + i));
+    c.send_raw(all);
+    for (std::uint32_t i = 0; i < n; ++i) {
+      const auto r = c.read_frame();
+      ASSERT_TRUE(r.has_value());
+      ASSERT_EQ(frame_u32(*r), round * n + i);
+    }
+  }
+  std::lock_guard lock(mu);
+  EXPECT_TRUE(corrupted.empty()) << "request " << corrupted.front() << " saw its frame overwritten";
+  ASSERT_EQ(buffers_seen.size(), 2 * n);
+  const std::set<const std::uint8_t*> first(buffers_seen.begin(), buffers_seen.begin() + n);
+  EXPECT_EQ(first.size(), n) << "requests in flight together share no buffer";
+  const std::set<const std::uint8_t*> second(buffers_seen.begin() + n, buffers_seen.end());
+  EXPECT_EQ(second.size(), n);
+  EXPECT_TRUE(std::any_of(second.begin(), second.end(), [&](const auto* p) { return first.contains(p); }))
+      << "the second round reuses buffers of the first";
+}
+
 TEST(net_server, answers_pipelined_requests_in_order_with_random_completion_and_bounded_in_flight) {
   constexpr std::uint32_t n = 1000;
   auto config = local_config();
   config.max_in_flight_per_connection = 16;
   std::atomic<int> running{0};
   std::atomic<int> peak{0};
-  server s(config, [&](const connection_info& ctx, byte_buffer frame) -> asio::awaitable<response> {
+  server s(config, [&](const connection_info& ctx, base::byte_span frame) -> asio::awaitable<response> {
     const int now = ++running;
     int prev = peak.load();
     while (now > prev && !peak.compare_exchange_weak(prev, now)) {
@@ -212,7 +272,7 @@ TEST(net_server, answers_pipelined_requests_in_order_with_random_completion_and_
     thread_local std::minstd_rand rng(42);
     co_await sleep_on(ctx, std::chrono::microseconds(rng() % 2000));
     --running;
-    co_return std::move(frame);
+    co_return byte_buffer(frame.begin(), frame.end());
   });
   s.start();
   test_client c(s.bound_port());
@@ -236,7 +296,7 @@ TEST(net_server, stops_reading_at_the_in_flight_limit) {
   // Touched only on the connection's thread: handlers park on their own timer until released.
   std::vector<asio::steady_timer*> parked;
   bool released = false;
-  server s(config, [&](const connection_info& ctx, byte_buffer frame) -> asio::awaitable<response> {
+  server s(config, [&](const connection_info& ctx, base::byte_span frame) -> asio::awaitable<response> {
     if (++started == 4) four_started.set_value(ctx.executor);
     if (!released) {
       asio::steady_timer gate(ctx.executor, asio::steady_timer::time_point::max());
@@ -244,7 +304,7 @@ TEST(net_server, stops_reading_at_the_in_flight_limit) {
       boost::system::error_code cancelled;
       co_await gate.async_wait(asio::redirect_error(asio::use_awaitable, cancelled));
     }
-    co_return std::move(frame);
+    co_return byte_buffer(frame.begin(), frame.end());
   });
   s.start();
   test_client c(s.bound_port());
@@ -316,9 +376,9 @@ TEST(net_server, closes_connections_sending_negative_zero_or_garbage_sizes) {
 }
 
 TEST(net_server, a_throwing_handler_closes_only_its_connection) {
-  server s(local_config(), [](const connection_info&, byte_buffer frame) -> asio::awaitable<response> {
+  server s(local_config(), [](const connection_info&, base::byte_span frame) -> asio::awaitable<response> {
     if (frame_u32(frame) == 666) throw std::runtime_error("cannot decode request");
-    co_return std::move(frame);
+    co_return byte_buffer(frame.begin(), frame.end());
   });
   s.start();
   test_client victim(s.bound_port());
@@ -335,14 +395,14 @@ TEST(net_server, a_request_without_response_writes_nothing_and_later_responses_k
   auto config = local_config();
   config.max_in_flight_per_connection = n;
   reverse_release gates(n);
-  server s(config, [&](const connection_info& ctx, byte_buffer frame) -> asio::awaitable<response> {
+  server s(config, [&](const connection_info& ctx, base::byte_span frame) -> asio::awaitable<response> {
     const auto i = frame_u32(frame);
     if (i < n) {
       co_await gates.park(ctx, i);
       gates.release_previous(i);
     }
     if (i % 2 == 0) co_return std::nullopt;  // like produce with acks=0
-    co_return std::move(frame);
+    co_return byte_buffer(frame.begin(), frame.end());
   });
   s.start();
   test_client c(s.bound_port());
@@ -376,11 +436,11 @@ TEST(net_server, tells_the_observer_each_request_with_its_prefix_and_phases_in_r
   recording_observer observer;
   auto config = local_config();
   config.observer = &observer;
-  server s(config, [](const connection_info& ctx, byte_buffer frame) -> asio::awaitable<response> {
+  server s(config, [](const connection_info& ctx, base::byte_span frame) -> asio::awaitable<response> {
     const auto i = frame_u32(frame);
     if (i == 1) co_await sleep_on(ctx, 20ms);  // handled slowly
     if (i == 2) co_return std::nullopt;        // no response (acks=0)
-    co_return std::move(frame);
+    co_return byte_buffer(frame.begin(), frame.end());
   });
   s.start();
   test_client c(s.bound_port());
@@ -413,13 +473,13 @@ TEST(net_server, serves_many_connections_across_event_loop_threads) {
   std::mutex mu;
   std::set<std::thread::id> loop_threads;
   std::set<std::uint64_t> connection_ids;
-  server s(config, [&](const connection_info& ctx, byte_buffer frame) -> asio::awaitable<response> {
+  server s(config, [&](const connection_info& ctx, base::byte_span frame) -> asio::awaitable<response> {
     {
       std::lock_guard lock(mu);
       loop_threads.insert(std::this_thread::get_id());
       connection_ids.insert(ctx.connection_id);
     }
-    co_return std::move(frame);
+    co_return byte_buffer(frame.begin(), frame.end());
   });
   s.start();
 
@@ -456,9 +516,9 @@ TEST(net_server, serves_many_connections_across_event_loop_threads) {
 }
 
 TEST(net_server, a_half_closed_peer_still_gets_its_responses) {
-  server s(local_config(), [](const connection_info& ctx, byte_buffer frame) -> asio::awaitable<response> {
+  server s(local_config(), [](const connection_info& ctx, base::byte_span frame) -> asio::awaitable<response> {
     co_await sleep_on(ctx, 2ms);
-    co_return std::move(frame);
+    co_return byte_buffer(frame.begin(), frame.end());
   });
   s.start();
   test_client c(s.bound_port());
@@ -476,10 +536,10 @@ TEST(net_server, a_half_closed_peer_still_gets_its_responses) {
 
 TEST(net_server, stop_writes_in_flight_responses_then_closes) {
   std::promise<void> started;
-  server s(local_config(), [&](const connection_info& ctx, byte_buffer frame) -> asio::awaitable<response> {
+  server s(local_config(), [&](const connection_info& ctx, base::byte_span frame) -> asio::awaitable<response> {
     started.set_value();
     co_await sleep_on(ctx, 50ms);
-    co_return std::move(frame);
+    co_return byte_buffer(frame.begin(), frame.end());
   });
   s.start();
   test_client c(s.bound_port());
@@ -498,12 +558,12 @@ TEST(net_server, stop_with_open_connections_and_a_stuck_handler_is_prompt) {
   auto config = local_config();
   config.stop_grace = 200ms;
   std::promise<void> stuck;
-  server s(config, [&](const connection_info& ctx, byte_buffer frame) -> asio::awaitable<response> {
+  server s(config, [&](const connection_info& ctx, base::byte_span frame) -> asio::awaitable<response> {
     if (frame_u32(frame) == 0) {
       stuck.set_value();
       co_await sleep_on(ctx, std::chrono::hours(1));  // a long poll that never ends
     }
-    co_return std::move(frame);
+    co_return byte_buffer(frame.begin(), frame.end());
   });
   s.start();
   std::vector<std::unique_ptr<test_client>> idle;
