@@ -1,7 +1,6 @@
 #include "security/acl.h"
 
 #include <array>
-#include <type_traits>
 
 #include "security/principal.h"
 
@@ -36,8 +35,8 @@ E from_code(std::int8_t code, const std::array<std::string_view, N>&) {
 
 template <typename E, std::size_t N>
 std::string_view name_of(E v, const std::array<std::string_view, N>& names) {
-  const auto i = static_cast<std::size_t>(static_cast<std::underlying_type_t<E>>(v));
-  return i < N ? names[i] : names[0];
+  const int code = static_cast<int>(v);  // from the enum, not through its int8_t
+  return code >= 0 && static_cast<std::size_t>(code) < N ? names[static_cast<std::size_t>(code)] : names[0];
 }
 
 template <typename E, std::size_t N>

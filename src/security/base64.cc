@@ -9,11 +9,10 @@ namespace {
 constexpr std::string_view alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 // Character -> 6-bit value, or -1.
-constexpr std::array<std::int8_t, 256> make_table() {
-  std::array<std::int8_t, 256> t{};
+constexpr std::array<int, 256> make_table() {
+  std::array<int, 256> t{};
   for (auto& v : t) v = -1;
-  for (std::size_t i = 0; i < alphabet.size(); ++i)
-    t[static_cast<unsigned char>(alphabet[i])] = static_cast<std::int8_t>(i);
+  for (std::size_t i = 0; i < alphabet.size(); ++i) t[static_cast<unsigned char>(alphabet[i])] = static_cast<int>(i);
   return t;
 }
 constexpr auto table = make_table();
