@@ -57,8 +57,8 @@ TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/txn/txn_tests
 TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/metrics/metrics_tests
 TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/lag/lag_tests
 
-step "fuzz request decoding and stored-state decoding (${FUZZ_SECONDS}s per target, under ASan+UBSan)"
-for target in fuzz_request_frame fuzz_message_decode fuzz_state_files; do
+step "fuzz request decoding, SASL messages and stored-state decoding (${FUZZ_SECONDS}s per target, under ASan+UBSan)"
+for target in fuzz_request_frame fuzz_message_decode fuzz_state_files fuzz_sasl_messages; do
   mkdir -p "build-sanitize/corpus/$target"
   seeds=()
   [ "$target" = fuzz_request_frame ] && seeds=(tests/fuzz/seeds)

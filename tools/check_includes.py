@@ -18,6 +18,7 @@ ALLOWED = {
     "group": {"base", "model", "protocol", "storage", "io"},
     "txn": {"base", "model", "protocol", "storage", "io"},
     "quota": {"base", "model"},
+    "security": {"base", "io", "model"},
     "broker": {"base", "model", "protocol", "storage", "io", "group", "txn", "quota", "metrics"},
     "lag": {"base", "model", "protocol"},
     "admin": {"base", "model", "protocol", "io", "storage", "group", "txn", "broker", "lag"},

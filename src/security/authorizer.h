@@ -1,0 +1,64 @@
+#pragma once
+// Kafka's authorization decision (the rules of Kafka's AclAuthorizer and StandardAuthorizer, as
+// the "Authorization and ACLs" section of Kafka's security documentation and the AclOperation
+// javadoc state them), over an acl_index:
+//
+//  1. A principal listed in `super.users` is always allowed.
+//  2. If no ACL at all applies to the resource (for any principal, host or operation), the answer
+//     is `allow.everyone.if.no.acl.found` (default false). An ACL for someone else on the
+//     resource therefore denies everyone not named (KAFKA-14435 restored this for KRaft).
+//  3. A DENY that matches wins over any ALLOW.
+//  4. Otherwise an ALLOW that matches allows; with nothing matching, denied.
+//
+// An ACL applies to the resource when its pattern is the LITERAL name, the LITERAL "*", or a
+// PREFIXED prefix of the name. It matches the request when its principal is the requester's or
+// "User:*", its host is the connection's or "*", and its operation is the requested one or ALL;
+// an ALLOW of READ, WRITE, DELETE or ALTER also matches DESCRIBE, and an ALLOW of ALTER_CONFIGS
+// matches DESCRIBE_CONFIGS (implication applies to ALLOW only: a DENY of READ does not deny
+// DESCRIBE).
+#include <atomic>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <vector>
+
+#include "security/acl_index.h"
+
+namespace spate::security {
+
+struct authorizer_config {
+  std::vector<std::string> super_users;  // `super.users`: principals, e.g. "User:admin"
+  bool allow_everyone_if_no_acl_found = false;
+};
+
+// The one resource and action a request needs.
+struct authorization_request {
+  std::string_view principal;  // "User:alice"
+  std::string_view host;       // the client's IP address as text
+  acl_operation operation = acl_operation::describe;
+  resource_type type = resource_type::topic;
+  std::string_view name;  // "kafka-cluster" for CLUSTER
+};
+
+// The decision for `request` under `acls` (rules above). Pure; thread-safe.
+bool authorize(const acl_index& acls, const authorizer_config& config, const authorization_request& request);
+
+// The broker's authorizer: its configuration and the current ACL snapshot. authorize() is
+// called on every request from any event loop: it loads the snapshot (an atomic shared_ptr load)
+// and takes no lock, so it never waits for an ACL change. set_acls() publishes a new snapshot
+// (acl_store does, after each durable change). Thread-safe.
+class authorizer {
+ public:
+  explicit authorizer(authorizer_config config, std::shared_ptr<const acl_index> acls = nullptr);
+
+  bool authorize(const authorization_request& request) const;
+  void set_acls(std::shared_ptr<const acl_index> acls) { _acls.store(std::move(acls)); }
+  std::shared_ptr<const acl_index> acls() const { return _acls.load(); }
+
+ private:
+  const authorizer_config _config;
+  std::atomic<std::shared_ptr<const acl_index>> _acls;
+};
+
+}  // namespace spate::security
