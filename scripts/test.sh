@@ -49,13 +49,14 @@ ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --test-dir bu
 
 step "concurrency tests under TSan"
 cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSPATE_TSAN=ON >/dev/null
-cmake --build build-tsan -j "$JOBS" --target net_tests storage_tests group_tests txn_tests metrics_tests lag_tests
+cmake --build build-tsan -j "$JOBS" --target net_tests storage_tests group_tests txn_tests metrics_tests lag_tests security_tests
 TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/net/net_tests
 TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/storage/storage_tests
 TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/group/group_tests
 TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/txn/txn_tests
 TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/metrics/metrics_tests
 TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/lag/lag_tests
+TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/security/security_tests
 
 step "fuzz request decoding, SASL messages and stored-state decoding (${FUZZ_SECONDS}s per target, under ASan+UBSan)"
 for target in fuzz_request_frame fuzz_message_decode fuzz_state_files fuzz_sasl_messages; do
