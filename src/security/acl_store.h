@@ -8,7 +8,6 @@
 // without waiting. create() and remove() are serialized by `_write_mu`, held across the file
 // write so that the file and the published index change in the same order; they block on I/O:
 // call them from the blocking pool, never an event loop.
-#include <atomic>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -17,6 +16,7 @@
 #include <vector>
 
 #include "base/mutex.h"
+#include "base/snapshot.h"
 #include "io/file.h"
 #include "security/acl_index.h"
 #include "security/authorizer.h"
@@ -61,7 +61,7 @@ class acl_store {
   authorizer* const _publish_to;
   base::mutex _write_mu;
   // Replaced (never modified) under _write_mu; loaded without it.
-  std::atomic<std::shared_ptr<const acl_index>> _index;
+  base::snapshot<acl_index> _index;
 };
 
 // The file's text for some bindings, and back (tests and the store).

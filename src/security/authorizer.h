@@ -16,13 +16,13 @@
 // an ALLOW of READ, WRITE, DELETE or ALTER also matches DESCRIBE, and an ALLOW of ALTER_CONFIGS
 // matches DESCRIBE_CONFIGS (implication applies to ALLOW only: a DENY of READ does not deny
 // DESCRIBE).
-#include <atomic>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_set>
 #include <vector>
 
+#include "base/snapshot.h"
 #include "security/acl_index.h"
 
 namespace spate::security {
@@ -45,9 +45,9 @@ struct authorization_request {
 bool authorize(const acl_index& acls, const authorizer_config& config, const authorization_request& request);
 
 // The broker's authorizer: its configuration and the current ACL snapshot. authorize() is
-// called on every request from any event loop: it loads the snapshot (an atomic shared_ptr load)
-// and takes no lock, so it never waits for an ACL change. set_acls() publishes a new snapshot
-// (acl_store does, after each durable change). Thread-safe.
+// called on every request from any event loop: it loads the snapshot (base/snapshot.h: a lock
+// held only to copy the pointer, never while an ACL change is written) and decides on it.
+// set_acls() publishes a new snapshot (acl_store does, after each durable change). Thread-safe.
 class authorizer {
  public:
   explicit authorizer(authorizer_config config, std::shared_ptr<const acl_index> acls = nullptr);
@@ -58,7 +58,7 @@ class authorizer {
 
  private:
   const authorizer_config _config;
-  std::atomic<std::shared_ptr<const acl_index>> _acls;
+  base::snapshot<acl_index> _acls;
 };
 
 }  // namespace spate::security

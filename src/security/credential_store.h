@@ -11,7 +11,6 @@
 // serialized by `_write_mu`, which is held across the file write on purpose: the file and the
 // snapshot must change in the same order. alter() does blocking I/O: call it from the blocking
 // pool, never an event loop.
-#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -22,6 +21,7 @@
 #include <vector>
 
 #include "base/mutex.h"
+#include "base/snapshot.h"
 #include "io/file.h"
 #include "security/errc.h"
 #include "security/scram_credential.h"
@@ -90,7 +90,7 @@ class credential_store {
   const std::string _secret;
   base::mutex _write_mu;
   // Replaced (never modified) under _write_mu; loaded without it.
-  std::atomic<std::shared_ptr<const table>> _snapshot;
+  base::snapshot<table> _snapshot;
 };
 
 // The file's text for a table (tests and the store; deterministic: users and mechanisms sorted).
