@@ -237,6 +237,9 @@ result<void> segment::write_index_tail(bool sync) {
     base::mutex_lock lock(_mutex);
     offset_entries = _offset_index.entries();
     time_entries = _time_index.entries();
+    // Invariant: the in-memory indexes only shrink in recovery, which rewrites the files whole.
+    SPATE_ASSERT(offset_entries >= _offset_entries_in_file && time_entries >= _time_entries_in_file,
+                 "index entries dropped without rewrite_indexes()");
     obuf.resize((offset_entries - _offset_entries_in_file) * offset_index::entry_size);
     for (std::size_t i = _offset_entries_in_file; i < offset_entries; ++i)
       _offset_index.encode_entry(i, obuf.data() + (i - _offset_entries_in_file) * offset_index::entry_size);
