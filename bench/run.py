@@ -684,7 +684,7 @@ def run_soak(bench: Bench, spate: str, workdir: str, out: dict) -> None:
     group member reads it. Reports throughput per minute, ack p99 of the first and the last window
     (5 minutes; a quarter of a soak shorter than 20 minutes), the broker's RSS every 10 s and its
     growth from the end of the first window to the end, and every error."""
-    if not bench.wanted("soak"):
+    if not (bench.args.soak or (bench.only and "soak" in bench.only)):  # never part of the default profile
         return
     p = bench.args.profile
     total_s = float(p["soak_minutes"]) * 60
