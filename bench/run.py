@@ -51,9 +51,9 @@ PROFILES = {
         "replay_commits": 100,
         "many_partitions": 10_000,
         "produce_s": 25,  # each spate acks=1 produce scenario sends this long (sustained, not a burst)
-        "produce_fsync_s": 15,  # each acks=all fsync one (nothing to absorb: every append is synced)
+        "produce_fsync_s": 10,  # each acks=all fsync one (nothing to absorb: every append is synced)
         "many_producers": 32,  # producer instances of produce_1k_acks1_keyed_<N>producers
-        "many_producers_s": 10,  # each of its four rounds (1, N, N, 1 producers)
+        "many_producers_s": 8,  # each of its four rounds (1, N, N, 1 producers)
         "soak_minutes": 30,  # --soak: the soak's length
         "soak_max_s": 20,  # --soak: the short acks=all run that measures the maximum rate first
     },
