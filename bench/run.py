@@ -50,7 +50,7 @@ PROFILES = {
         "replay_groups": 1000,  # offsets_replay: groups x commits x partitions offset records
         "replay_commits": 100,
         "many_partitions": 10_000,
-        "produce_s": 25,  # each spate acks=1 produce scenario sends this long (sustained, not a burst)
+        "produce_s": 20,  # each spate acks=1 produce scenario sends this long (sustained, not a burst)
         "produce_fsync_s": 10,  # each acks=all fsync one (nothing to absorb: every append is synced)
         "many_producers": 32,  # producer instances of produce_1k_acks1_keyed_<N>producers
         "many_producers_s": 8,  # each of its four rounds (1, N, N, 1 producers)
