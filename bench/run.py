@@ -1293,6 +1293,16 @@ def run_null(bench: Bench, null: str, out: dict) -> None:
 # machine limits
 
 
+def machine_busy_s() -> float | None:
+    """CPU time all cores spent busy (user+nice+system+irq+softirq), machine-wide, from /proc/stat."""
+    try:
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:]]
+        return (v[0] + v[1] + v[2] + v[5] + v[6]) / CLK_TCK
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def fio_job(args, workdir: str, label: str, job: list[str]) -> dict:
     """One fio job (sequential 1 MiB writes of fio_size in the work directory) as a `machine` entry:
     MB/s, and fio's own CPU time (its process only, not the kernel's write-back threads) per GB."""
@@ -1304,7 +1314,9 @@ def fio_job(args, workdir: str, label: str, job: list[str]) -> dict:
     cmd = ["fio", f"--name={label}", "--rw=write", "--bs=1M", f"--size={size}", *job,
            f"--directory={d}", "--output-format=json"]
     log(f"fio: {label}: sequential write {size} ({' '.join(job)})")
+    busy0 = machine_busy_s()
     rc, out, err = run(cmd, timeout=300)
+    busy1 = machine_busy_s()
     shutil.rmtree(d, ignore_errors=True)
     try:
         j = json.loads(out[out.index("{"):])
@@ -1322,6 +1334,10 @@ def fio_job(args, workdir: str, label: str, job: list[str]) -> dict:
             res["runtime_s"] = round(runtime_s, 3)
             res["sys_cpu_s_per_gb"] = round(float(jb["sys_cpu"]) / 100 * runtime_s / gb, 3)
             res["usr_cpu_s_per_gb"] = round(float(jb["usr_cpu"]) / 100 * runtime_s / gb, 3)
+            if busy0 is not None and busy1 is not None:
+                # Every process's CPU while fio ran (the kernel's write-back threads included, and
+                # whatever else the machine was doing: noisy on a shared machine).
+                res["machine_cpu_s_per_gb"] = round((busy1 - busy0) / gb, 3)
         log(f"fio: {label}: {res['mb_per_s']} MB/s" +
             (f", {res['sys_cpu_s_per_gb']} sys CPU-s/GB" if "sys_cpu_s_per_gb" in res else ""))
         return res
