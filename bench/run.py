@@ -714,10 +714,9 @@ def run_soak(bench: Bench, spate: str, workdir: str, out: dict) -> None:
         out["max_msgs_per_s"] = mx["steady_msgs_per_s"]
         out["max_mb_per_s"] = mx["steady_mb_per_s"]
         out["rate_msgs_per_s"] = rate
-        grace = 30.0
         cons_cmd = [bench.load, "consume", "-b", b.bootstrap, "-t", "bench-soak", "--label", "soak_consume",
-                    "--group", "bench-soak", "-n", str(SUSTAINED_COUNT), "--duration-s", str(total_s + grace),
-                    "--timeout-s", str(total_s + grace + 30), "--stall-s", str(total_s + grace + 30)]
+                    "--group", "bench-soak", "-n", str(SUSTAINED_COUNT), "--duration-s", str(total_s + 300),
+                    "--idle-stop-s", "15", "--timeout-s", str(total_s + 330), "--stall-s", str(total_s + 330)]
         prod_cmd = [bench.load, "produce", "-b", b.bootstrap, "-t", "bench-soak", "--label", "soak_produce",
                     "-n", str(SUSTAINED_COUNT), "-s", "1024", "--acks", "all", "--linger-ms", "5",
                     "--max-rate", str(rate), "--duration-s", str(total_s), "--timeout-s", str(total_s + 60),
@@ -749,8 +748,8 @@ def run_soak(bench: Bench, spate: str, workdir: str, out: dict) -> None:
                     next_log += 60
             if prod.poll() is None:
                 CHILDREN.stop(prod)
-            try:
-                cons.wait(timeout=grace + 60)
+            try:  # it stops 15 s after the last message (caught up), at most 300 s after the start
+                cons.wait(timeout=max(60.0, total_s + 330 - (time.monotonic() - t0)))
             except subprocess.TimeoutExpired:
                 CHILDREN.stop(cons)
             cpu1 = b.cpu_s()

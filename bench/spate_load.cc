@@ -13,12 +13,14 @@
 //                       (default 60). Output adds per_second_mb/_msgs, first_5s_* and steady_*
 //                       (the last half of the run), ack_ms and ack_ms_windows.)
 //   spate_load consume  -b HOST:PORT -t TOPIC [-n N] [--allow-short] [--timeout-s S]
-//                       [--group G] [--duration-s S] [-X key=value ...]
+//                       [--group G] [--duration-s S] [--idle-stop-s S] [-X key=value ...]
 //                       (--allow-short: stopping at the end of every partition before N
 //                       messages is a success; librdkafka's mock keeps only ~5 MB per partition;
 //                       --group G: subscribe as a member of group G, offsets auto-committed,
 //                       instead of assigning every partition; --duration-s: stop after S
-//                       seconds, a success, and the end of the topic does not stop the run)
+//                       seconds, a success, and the end of the topic does not stop the run;
+//                       --idle-stop-s S: with --duration-s, also stop, a success, once nothing
+//                       arrived for S seconds after the first message)
 //   spate_load latency  -b HOST:PORT -t TOPIC [--rate MSG/S] [-s BYTES] [--duration-s S]
 //                       [--acks 1|all] [--linger-ms MS] [-X key=value ...]
 //   spate_load metadata -b HOST:PORT -t TOPIC [--timeout-s S]
@@ -91,6 +93,7 @@ struct options {
   int ack_sample = 8;        // produce: stamp 1 in N messages for the ack latency (0: off)
   double ack_window_s = 60;  // produce: ack latency also per window of this many seconds
   std::string group;         // consume: join this group (subscribe, auto-commit) instead of assign
+  double idle_stop_s = 0;    // consume with --duration-s: also stop after this long without a message
   std::vector<std::pair<std::string, std::string>> extra;  // -X key=value
 };
 
@@ -101,7 +104,8 @@ struct options {
                "[-n COUNT] [-s SIZE] [--acks 1|all|-1|0] [--linger-ms MS] [--batch-size BYTES] "
                "[--compression C] [--duration-s S] [--timeout-s S] [--rate MSGS] "
                "[--label NAME] [--allow-short] [--stall-s S] [--keys K] [--producers N] "
-               "[--max-rate MSGS] [--ack-sample N] [--ack-window-s S] [--group G] [-X key=value]...\n");
+               "[--max-rate MSGS] [--ack-sample N] [--ack-window-s S] [--group G] [--idle-stop-s S] "
+               "[-X key=value]...\n");
   std::exit(2);
 }
 
@@ -137,6 +141,7 @@ options parse(int argc, char** argv) {
       else if (a == "--ack-sample") o.ack_sample = std::stoi(val());
       else if (a == "--ack-window-s") o.ack_window_s = std::stod(val());
       else if (a == "--group") o.group = val();
+      else if (a == "--idle-stop-s") o.idle_stop_s = std::stod(val());
       else if (a == "-X") {
         std::string kv = val();
         auto eq = kv.find('=');
@@ -821,6 +826,10 @@ int run_consume(const options& o) {
       stop_reason = "duration";
       break;
     }
+    if (timed && o.idle_stop_s > 0 && got > 0 && now0 - t_last > secs(o.idle_stop_s)) {
+      stop_reason = "idle";  // caught up with a producer that has stopped
+      break;
+    }
     if (now0 >= deadline) {
       stop_reason = "timeout";
       break;
@@ -866,7 +875,7 @@ int run_consume(const options& o) {
   double elapsed = got > 0 ? seconds_between(t0, t_last) : seconds_between(t0, clock_type::now());
   double steady = got > 1 ? seconds_between(t_first, t_last) : 0;
   bool ok = (got == o.count || (o.allow_short && got > 0 && stop_reason == "end_of_topic") ||
-             (timed && stop_reason == "duration")) &&
+             (timed && (stop_reason == "duration" || stop_reason == "idle"))) &&
             errors == 0;
   json_object out;
   out.boolean("ok", ok);
