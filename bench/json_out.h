@@ -82,6 +82,40 @@ class json_object {
     _s += o.dump();
     return *this;
   }
+  // An array of numbers, each with `decimals` decimals (non-finite ones as null).
+  template <class Range>
+  json_object& fixed_array(std::string_view key, const Range& values, int decimals) {
+    sep(key);
+    _s += "[";
+    bool first = true;
+    for (double v : values) {
+      if (!first) _s += ",";
+      first = false;
+      if (!std::isfinite(v)) {
+        _s += "null";
+      } else {
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+        _s += buf;
+      }
+    }
+    _s += "]";
+    return *this;
+  }
+  // An array of objects.
+  template <class Range>
+  json_object& object_array(std::string_view key, const Range& objects) {
+    sep(key);
+    _s += "[";
+    bool first = true;
+    for (const json_object& o : objects) {
+      if (!first) _s += ",";
+      first = false;
+      _s += o.dump();
+    }
+    _s += "]";
+    return *this;
+  }
   std::string dump() const { return "{" + _s + "}"; }
 
  private:

@@ -50,6 +50,12 @@ PROFILES = {
         "replay_groups": 1000,  # offsets_replay: groups x commits x partitions offset records
         "replay_commits": 100,
         "many_partitions": 10_000,
+        "produce_s": 20,  # each spate acks=1 produce scenario sends this long (sustained, not a burst)
+        "produce_fsync_s": 10,  # each acks=all fsync one (nothing to absorb: every append is synced)
+        "many_producers": 32,  # producer instances of produce_1k_acks1_keyed_<N>producers
+        "many_producers_s": 8,  # each of its four rounds (1, N, N, 1 producers)
+        "soak_minutes": 30,  # --soak: the soak's length
+        "soak_max_s": 20,  # --soak: the short acks=all run that measures the maximum rate first
     },
     "quick": {
         "n_1k": 30_000,
@@ -65,25 +71,45 @@ PROFILES = {
         "replay_groups": 100,
         "replay_commits": 20,
         "many_partitions": 2_000,
+        "produce_s": 8,
+        "produce_fsync_s": 5,
+        "many_producers": 32,
+        "many_producers_s": 5,
+        "soak_minutes": 30,
+        "soak_max_s": 8,
     },
 }
 
 MOCK_CONSUME_PARTITIONS = 64
 
 # Targets the broker is judged by: name -> (description, op, target).
+# spate's produce figures in ratios are steady-state ones (steady_mb_per_s: the last half of a
+# produce_s run); the references (mock, null_broker) keep everything in memory, so their whole run is
+# their steady state.
 TARGETS = {
-    "produce_vs_mock": ("produce_1k_acks1 MB/s / mock_produce_1k_acks1 MB/s", ">=", 0.8),
-    "fsync_produce_vs_fio": ("produce_1k_acksall_fsync MB/s / fio fdatasync-per-MiB MB/s", ">=", 0.7),
+    "produce_vs_mock": ("produce_1k_acks1 steady MB/s / mock_produce_1k_acks1 MB/s", ">=", 0.8),
+    "fsync_produce_vs_fio": ("produce_1k_acksall_fsync steady MB/s / fio fdatasync-per-MiB MB/s", ">=", 0.7),
     "consume_vs_loopback": ("consume_1k_pagecache MB/s / iperf3 loopback MB/s", ">=", 0.45),
     "latency_p50_ms": ("e2e_latency_1k end-to-end p50 (ms)", "<=", 6.0),
     "latency_p99_ms": ("e2e_latency_1k end-to-end p99 (ms)", "<=", 15.0),
     "idle_rss_mb": ("broker VmRSS after start, before load (MB)", "<", 30.0),
-    "produce_vs_null": ("produce_1k_acks1 MB/s / null_produce_1k_acks1 MB/s", ">=", 0.85),
+    "produce_vs_null": ("produce_1k_acks1 steady MB/s / null_produce_1k_acks1 MB/s", ">=", 0.85),
     "consume_vs_null": ("consume_1k_pagecache MB/s / null_consume_1k MB/s", ">=", 0.8),
     "many_partitions_fds_per_partition": ("many_partitions: open descriptors per idle partition (over a broker without topics)", "<=", 1.0),
     "many_partitions_startup_s": ("many_partitions: restart to ready (s)", "<=", 3.0),
     "many_partitions_idle_rss_mb": ("many_partitions: VmRSS after the restart, idle (MB)", "<=", 100.0),
     "many_partitions_metadata_ms": ("many_partitions: Metadata for all topics, median of 5 (ms)", "<=", 50.0),
+    "many_producers_vs_one": ("produce_1k_acks1_keyed_32producers steady MB/s / produce_1k_acks1_keyed_1producer "
+                              "steady MB/s (64 partitions, keyed, mean of 2 rounds each)", ">=", 0.8),
+}
+
+# Judged only when the soak ran (bench/run.sh --soak).
+SOAK_TARGETS = {
+    "soak_ack_p99_last_vs_first": ("soak: ack p99 of the last window / of the first (5 min each; a quarter "
+                                   "of a shorter soak)", "<=", 1.5),
+    "soak_rss_growth_pct": ("soak: broker VmRSS growth, median sample of the last window over the first's (%)",
+                            "<", 10.0),
+    "soak_errors": ("soak: delivery failures + undelivered + consumer errors + client errors", "<=", 0),
 }
 
 
@@ -150,6 +176,42 @@ def run(cmd: list[str], timeout: float, cwd: str | None = None) -> tuple[int, st
         return -9, out, err + f"\n(timed out after {timeout:.0f} s)"
     except FileNotFoundError as e:
         return 127, "", str(e)
+
+
+def run_sampled(cmd: list[str], timeout: float, sample, every_s: float = 1.0) -> tuple[int, str, str]:
+    """run() that calls `sample()` every `every_s` seconds while the command runs (it waits for the
+    process with a timeout, so it returns as soon as the process exits). rc -9: timed out."""
+    with tempfile.TemporaryFile("w+") as fo, tempfile.TemporaryFile("w+") as fe:
+        try:
+            p = CHILDREN.add(subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=fo, stderr=fe, text=True))
+        except FileNotFoundError as e:
+            return 127, "", str(e)
+        deadline = time.monotonic() + timeout
+        rc: int | None = None
+        while rc is None and time.monotonic() < deadline:
+            try:
+                rc = p.wait(timeout=min(every_s, max(0.01, deadline - time.monotonic())))
+            except subprocess.TimeoutExpired:
+                sample()
+        if rc is None:
+            CHILDREN.stop(p, timeout=5)
+            rc = -9
+        fo.seek(0)
+        fe.seek(0)
+        out, err = fo.read(), fe.read()
+        if rc == -9:
+            err += f"\n(timed out after {timeout:.0f} s)"
+        return rc, out, err
+
+
+def dirty_mb() -> float | None:
+    """The page cache's dirty and under-writeback data, machine-wide (MB)."""
+    try:
+        with open("/proc/meminfo") as f:
+            kb = {line.split(":")[0]: int(line.split()[1]) for line in f if line.startswith(("Dirty:", "Writeback:"))}
+        return round((kb.get("Dirty", 0) + kb.get("Writeback", 0)) * 1024 / 1e6, 1)
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def tail(text: str, lines: int = 8) -> str:
@@ -346,7 +408,16 @@ class Bench:
         cmd = [self.load, mode, "-b", bootstrap, "-t", topic, "--label", name, *extra]
         cpu0 = broker.cpu_s() if broker else None
         t = time.monotonic()
-        rc, out, err = run(cmd, timeout=timeout + 30)
+        peaks: dict[str, float] = {}
+
+        def sample() -> None:  # once a second: the broker's RSS and the page cache's dirty data
+            for k, v in (("broker_rss_mb_max", mb_from_kb(proc_status_kb(broker.pid, "VmRSS"))
+                          if isinstance(broker, Broker) and broker.alive() else None),
+                         ("page_cache_dirty_mb_max", dirty_mb())):
+                if v is not None:
+                    peaks[k] = max(v, peaks.get(k, 0.0))
+
+        rc, out, err = run_sampled(cmd, timeout + 30, sample)
         wall = time.monotonic() - t
         cpu1 = broker.cpu_s() if broker else None
         res: dict
@@ -359,6 +430,7 @@ class Bench:
             res["stderr_tail"] = tail(err, 12)
         res["exit_code"] = rc
         res["wall_s"] = round(wall, 3)
+        res.update(peaks)
         res["command"] = " ".join(cmd)
         if meta:
             res.update(meta)
@@ -375,20 +447,28 @@ class Bench:
                 log(f"{name}: e2e p50 {e.get('p50')} ms, p99 {e.get('p99')} ms, p99.9 {e.get('p99_9')} ms")
             else:
                 log(f"{name}: {res.get('mb_per_s')} MB/s, {res.get('msgs_per_s')} msgs/s"
+                    + (f" (first 5 s {res['first_5s_mb_per_s']}, steady {res['steady_mb_per_s']} MB/s)"
+                       if mode == "produce" and "steady_mb_per_s" in res else "")
+                    + (f", ack p99 {res['ack_ms']['p99']} ms" if res.get("ack_ms") else "")
                     + (f", broker {res['broker_cpu_s_per_gb']} CPU-s/GB" if "broker_cpu_s_per_gb" in res else ""))
         else:
             log(f"{name}: FAILED: {res.get('error')}")
         return res
 
     def produce(self, name: str, bootstrap: str, topic: str, count: int, size: int, acks: str,
-                broker: Broker | None, meta: dict, keys: int = 0) -> dict | None:
-        if not self.wanted(name):
+                broker: Broker | None, meta: dict, keys: int = 0, duration: float | None = None,
+                producers: int = 1, force: bool = False) -> dict | None:
+        """A produce run: `count` records or `produce_cap_s`, whichever comes first; with `duration`,
+        a sustained run that sends for that long (count is then only a cap). `force`: run it even
+        when --only does not name it (a step of another scenario)."""
+        if not self.wanted(name) and not force:
             return None
-        cap = self.args.profile["produce_cap_s"]
+        cap = duration if duration else self.args.profile["produce_cap_s"]
         extra = ["-n", str(count), "-s", str(size), "--acks", acks, "--linger-ms", "5",
                  "--duration-s", str(cap), "--timeout-s", str(cap + 30),
                  "--stall-s", str(self.args.profile["stall_s"])]
         extra += ["--keys", str(keys)] if keys else []
+        extra += ["--producers", str(producers)] if producers > 1 else []
         return self.load_run(name, "produce", bootstrap, topic, extra, cap + 30, broker, meta)
 
     def consume(self, name: str, bootstrap: str, topic: str, count: int, broker: Broker | None,
@@ -426,87 +506,312 @@ def delivered(res: dict | None) -> int:
     return int(res.get("delivered", 0)) if res else 0
 
 
+SUSTAINED_COUNT = 1_000_000_000  # produce runs of spate are bounded by produce_s, this is only a cap
+
+
 def run_spate(bench: Bench, spate: str, workdir: str, brokers_out: dict) -> None:
+    """The spate scenarios. Every produce scenario gets a fresh broker (fresh data directory, deleted
+    when it stops, which also drops its dirty pages), so one scenario's log and write-back do not slow
+    the next; a consume scenario reads, on the same broker, what its produce scenario just wrote.
+    Produce runs are sustained: they send for `produce_s` (acks=1) or `produce_fsync_s` (acks=all,
+    fsync before the ack: the page cache absorbs nothing there) and report the first 5 s apart from
+    the steady state (the last half of the run)."""
     a, p = bench.args, bench.args.profile
     parts = a.partitions
-    has_flush = spate_supports(spate, "log.flush.interval.messages")
-    spate_names = ["produce_1k_acks1", "produce_100b_acks1", "consume_1k_pagecache",
-                   "consume_100b_pagecache", "e2e_latency_1k_pagecache", "produce_1k_acksall_fsync",
-                   "produce_100b_acksall_fsync", "e2e_latency_1k"]
-    if not any(bench.wanted(n) for n in spate_names + ["idle_rss"]):
-        return
-    if not os.path.exists(spate):
-        for n in spate_names:
-            if bench.wanted(n):
-                bench.scenarios[n] = {"ok": False, "error": f"no spate binary at {spate}"}
-        return
-
-    # Broker 1, "page cache" durability: acknowledged once in the page cache, fsynced later
-    # (Kafka's default trade; log.flush.interval.messages=Long.MAX). acks=1 and consume scenarios.
+    has_flush = spate_supports(spate, "log.flush.interval.messages") if os.path.exists(spate) else False
+    # Page-cache durability: acknowledged once in the page cache, fsynced later (Kafka's default
+    # trade; log.flush.interval.messages=Long.MAX). Durable: spate's default,
+    # log.flush.interval.messages=1, every append fdatasync'ed (group-committed) before the ack.
     pc_settings = {"log.flush.interval.messages": str(INT64_MAX)} if has_flush else {}
     pc_dur = ("page cache (log.flush.interval.messages=max)" if has_flush
               else "broker default (binary has no log.flush.interval.messages)")
-    topics = [("bench-1k", parts), ("bench-100b", parts), ("bench-lat-pc", parts)]
-    b1 = Broker("pagecache", spate, workdir, pc_settings, topics)
-    log(f"starting spate ({pc_dur}) on {b1.bootstrap}")
-    if not b1.start():
-        log(f"broker failed: {b1.error}")
-        brokers_out["pagecache"] = b1.stop()
-        for n in spate_names:
-            if bench.wanted(n):
-                bench.scenarios[n] = {"ok": False, "error": f"broker did not start: {b1.error}"}
-        return
-    try:
-        for t, _ in topics:
-            e = bench.wait_topic(b1.bootstrap, t)
-            if e:
-                log(f"topic {t}: {e}")
-        time.sleep(1.0)
-        b1.idle_rss_kb = proc_status_kb(b1.pid, "VmRSS")
-        log(f"idle RSS {mb_from_kb(b1.idle_rss_kb)} MB")
-        meta = {"target": "spate", "durability": pc_dur}
-        r1 = bench.produce("produce_1k_acks1", b1.bootstrap, "bench-1k", p["n_1k"], 1024, "1", b1, meta)
-        r2 = bench.produce("produce_100b_acks1", b1.bootstrap, "bench-100b", p["n_100b"], 100, "1", b1, meta)
-        bench.consume("consume_1k_pagecache", b1.bootstrap, "bench-1k", delivered(r1), b1, meta)
-        bench.consume("consume_100b_pagecache", b1.bootstrap, "bench-100b", delivered(r2), b1, meta)
-        bench.latency("e2e_latency_1k_pagecache", b1.bootstrap, "bench-lat-pc", b1, meta)
-    finally:
-        brokers_out["pagecache"] = b1.stop()
-        brokers_out["pagecache"]["durability"] = pc_dur
-
-    # Broker 2, defaults: "durable by default" (log.flush.interval.messages=1: every append is
-    # fdatasync'ed, group-committed, before it is acknowledged or visible). acks=all scenarios and
-    # the judged end-to-end latency.
-    if not any(bench.wanted(n) for n in ["produce_1k_acksall_fsync", "produce_100b_acksall_fsync",
-                                         "e2e_latency_1k"]):
-        return
     d_settings = {"log.flush.interval.messages": "1"} if has_flush else {}
     d_dur = ("fsync before ack (log.flush.interval.messages=1, the default)" if has_flush
              else "broker default (binary has no log.flush.interval.messages)")
-    topics = [("bench-1k-all", parts), ("bench-100b-all", parts), ("bench-lat", parts)]
-    b2 = Broker("durable", spate, workdir, d_settings, topics)
-    log(f"starting spate ({d_dur}) on {b2.bootstrap}")
-    if not b2.start():
-        log(f"broker failed: {b2.error}")
-        brokers_out["durable"] = b2.stop()
-        for n in ["produce_1k_acksall_fsync", "produce_100b_acksall_fsync", "e2e_latency_1k"]:
+    secs, fsync_secs = p["produce_s"], p["produce_fsync_s"]
+    n_1k, n_100b = SUSTAINED_COUNT, SUSTAINED_COUNT
+
+    def consume_after(name: str, b: Broker, topic: str, r: dict | None, cap: int, meta: dict) -> None:
+        # The first min(delivered, cap) records: the same amount the count-bound runs read before.
+        bench.consume(name, b.bootstrap, topic, min(delivered(r), cap), b, meta)
+
+    # (broker key, settings, durability, topic, what runs on it)
+    plan = [
+        ("pagecache", pc_settings, pc_dur, "bench-1k", ["produce_1k_acks1", "consume_1k_pagecache"],
+         lambda b, m: consume_after("consume_1k_pagecache", b, "bench-1k",
+                                    bench.produce("produce_1k_acks1", b.bootstrap, "bench-1k", n_1k, 1024, "1",
+                                                  b, m, duration=secs), p["n_1k"], m)),
+        ("pagecache-100b", pc_settings, pc_dur, "bench-100b", ["produce_100b_acks1", "consume_100b_pagecache"],
+         lambda b, m: consume_after("consume_100b_pagecache", b, "bench-100b",
+                                    bench.produce("produce_100b_acks1", b.bootstrap, "bench-100b", n_100b, 100,
+                                                  "1", b, m, duration=secs), p["n_100b"], m)),
+        ("pagecache-latency", pc_settings, pc_dur, "bench-lat-pc", ["e2e_latency_1k_pagecache"],
+         lambda b, m: bench.latency("e2e_latency_1k_pagecache", b.bootstrap, "bench-lat-pc", b, m)),
+        ("durable", d_settings, d_dur, "bench-1k-all", ["produce_1k_acksall_fsync"],
+         lambda b, m: bench.produce("produce_1k_acksall_fsync", b.bootstrap, "bench-1k-all", n_1k, 1024, "all",
+                                    b, m, duration=fsync_secs)),
+        ("durable-100b", d_settings, d_dur, "bench-100b-all", ["produce_100b_acksall_fsync"],
+         lambda b, m: bench.produce("produce_100b_acksall_fsync", b.bootstrap, "bench-100b-all", n_100b, 100,
+                                    "all", b, m, duration=fsync_secs)),
+        ("durable-latency", d_settings, d_dur, "bench-lat", ["e2e_latency_1k"],
+         lambda b, m: bench.latency("e2e_latency_1k", b.bootstrap, "bench-lat", b, m)),
+    ]
+    all_names = [n for *_, names, _ in plan for n in names]
+    if not any(bench.wanted(n) for n in all_names + ["idle_rss"]):
+        return
+    if not os.path.exists(spate):
+        for n in all_names:
             if bench.wanted(n):
-                bench.scenarios[n] = {"ok": False, "error": f"broker did not start: {b2.error}"}
+                bench.scenarios[n] = {"ok": False, "error": f"no spate binary at {spate}"}
+        return
+    first = True
+    for key, settings, dur, topic, names, body in plan:
+        if not any(bench.wanted(n) for n in names) and not (first and bench.wanted("idle_rss")):
+            continue
+        b = Broker(key, spate, workdir, settings, [(topic, parts)])
+        log(f"starting spate ({dur}) on {b.bootstrap} for {', '.join(names)}")
+        if not b.start():
+            log(f"broker failed: {b.error}")
+            brokers_out[key] = b.stop()
+            for n in names:
+                if bench.wanted(n):
+                    bench.scenarios[n] = {"ok": False, "error": f"broker did not start: {b.error}"}
+            shutil.rmtree(b.data, ignore_errors=True)
+            continue
+        try:
+            e = bench.wait_topic(b.bootstrap, topic)
+            if e:
+                log(f"topic {topic}: {e}")
+            if first:  # the idle RSS target: the first broker, settled, before any load
+                time.sleep(1.0)
+                b.idle_rss_kb = proc_status_kb(b.pid, "VmRSS")
+                log(f"idle RSS {mb_from_kb(b.idle_rss_kb)} MB")
+                first = False
+            body(b, {"target": "spate", "durability": dur, "broker": key})
+        finally:
+            t = time.monotonic()
+            brokers_out[key] = b.stop()
+            brokers_out[key]["durability"] = dur
+            brokers_out[key]["stop_s"] = round(time.monotonic() - t, 2)
+            shutil.rmtree(b.data, ignore_errors=True)
+
+
+MANY_PRODUCERS_PARTITIONS, MANY_PRODUCERS_KEYS = 64, 100_000
+
+
+def run_many_producers(bench: Bench, spate: str, workdir: str, out: dict) -> None:
+    """Many producers: keyed 1 KiB records (100,000 keys), acks=1, to a 64-partition topic on a
+    page-cache broker: one producer instance vs N (32) in one process, in rounds 1, N, N, 1 of
+    `many_producers_s` each, so the machine's drift cancels out. Each round gets a fresh broker
+    whose data directory is deleted after it: deleting drops the round's dirty pages, so every
+    round starts with the same clean page cache (a broker kept across rounds hands the next round
+    gigabytes of dirty pages, and below the background threshold the kernel only starts writing
+    them back after dirty_expire_centisecs, 30 s; waiting for that cost 20-60 s per round).
+    The figures are each side's mean over its two rounds; the target uses the steady state."""
+    p = bench.args.profile
+    n = int(p["many_producers"])
+    names = {1: "produce_1k_acks1_keyed_1producer", n: f"produce_1k_acks1_keyed_{n}producers"}
+    if not any(bench.wanted(x) for x in names.values()) or not os.path.exists(spate):
+        return
+    settings = ({"log.flush.interval.messages": str(INT64_MAX)}
+                if spate_supports(spate, "log.flush.interval.messages") else {})
+    topic = "bench-keyed-64"
+    rounds: dict[int, list[dict]] = {1: [], n: []}
+    out["brokers"] = []
+    for i, k in enumerate([1, n, n, 1]):
+        if not bench.wanted(names[k]):
+            continue
+        b = Broker(f"many-producers-{i}", spate, workdir, settings, [(topic, MANY_PRODUCERS_PARTITIONS)])
+        log(f"starting spate (many producers round {i}: {k}, page cache) on {b.bootstrap}")
+        if not b.start():
+            bench.scenarios[names[k]] = r = {"ok": False, "error": f"broker did not start: {b.error}", "round": i}
+            rounds[k].append(r)
+            out["brokers"].append(b.stop())
+            continue
+        try:
+            bench.wait_topic(b.bootstrap, topic)
+            meta = {"target": "spate", "durability": "page cache", "broker": b.name, "round": i,
+                    "keys": MANY_PRODUCERS_KEYS, "dirty_mb_at_start": dirty_mb()}
+            r = bench.produce(names[k], b.bootstrap, topic, SUSTAINED_COUNT, 1024, "1", b, meta,
+                              keys=MANY_PRODUCERS_KEYS, duration=p["many_producers_s"], producers=k)
+            if r:
+                rounds[k].append(r)
+        finally:
+            out["brokers"].append(b.stop())
+            shutil.rmtree(b.data, ignore_errors=True)
+
+    def mean(rs: list[dict], key: str) -> float | None:
+        v = [float(r[key]) for r in rs if r.get("ok") and r.get(key) is not None]
+        return round(sum(v) / len(v), 3) if v and len(v) == len(rs) else None
+
+    for k, rs in rounds.items():
+        if not rs:
+            continue
+        last = bench.scenarios[names[k]]  # the last round's full result, plus every round's figures
+        last["rounds"] = [{"round": r.get("round"), "ok": r.get("ok"), "mb_per_s": r.get("mb_per_s"),
+                           "first_5s_mb_per_s": r.get("first_5s_mb_per_s"),
+                           "steady_mb_per_s": r.get("steady_mb_per_s"),
+                           "ack_p99_ms": (r.get("ack_ms") or {}).get("p99"),
+                           "dirty_mb_at_start": r.get("dirty_mb_at_start")}
+                          for r in rs]
+        if not all(r.get("ok") for r in rs):
+            last["ok"] = False
+            last.setdefault("error", "a round failed")
+        for key in ("mb_per_s", "first_5s_mb_per_s", "steady_mb_per_s", "msgs_per_s"):
+            last[f"{key}_mean"] = mean(rs, key)
+        p99s = [(r.get("ack_ms") or {}).get("p99") for r in rs]
+        # The worse of the two rounds' ack p99 (p99s of separate runs do not average).
+        last["ack_p99_ms"] = max(p99s) if p99s and all(x is not None for x in p99s) else None
+        out[f"ack_p99_ms_{k}"] = last["ack_p99_ms"]
+        out[f"steady_mb_per_s_{k}"] = last["steady_mb_per_s_mean"]
+        out[f"first_5s_mb_per_s_{k}"] = last["first_5s_mb_per_s_mean"]
+    s1, sn = out.get("steady_mb_per_s_1"), out.get(f"steady_mb_per_s_{n}")
+    f1, fn = out.get("first_5s_mb_per_s_1"), out.get(f"first_5s_mb_per_s_{n}")
+    out["producers"] = n
+    out["ratio_steady"] = round(sn / s1, 4) if s1 and sn else None
+    out["ratio_first_5s"] = round(fn / f1, 4) if f1 and fn else None
+    log(f"many producers: {n} vs 1 steady {out['ratio_steady']}, first 5 s {out['ratio_first_5s']}; "
+        f"ack p99 {out.get('ack_p99_ms_1')} / {out.get(f'ack_p99_ms_{n}')} ms")
+
+
+SOAK_PARTITIONS = 8
+
+
+def run_soak(bench: Bench, spate: str, workdir: str, out: dict) -> None:
+    """--soak: a fresh durable broker (spate's defaults: fsync before ack), 1 KiB records, acks=all.
+    First a short run at full speed (soak_max_s) measures the maximum; then, on another topic
+    (8 partitions), a producer paced at half that steady rate for soak_minutes while a consumer
+    group member reads it. Reports throughput per minute, ack p99 of the first and the last window
+    (5 minutes; a quarter of a soak shorter than 20 minutes), the broker's RSS every 10 s and its
+    growth from the end of the first window to the end, and every error."""
+    if not (bench.args.soak or (bench.only and "soak" in bench.only)):  # never part of the default profile
+        return
+    p = bench.args.profile
+    total_s = float(p["soak_minutes"]) * 60
+    window_s = min(300.0, total_s / 4)
+    out.update({"ran": True, "ok": False, "minutes": p["soak_minutes"], "window_s": window_s,
+                "partitions": SOAK_PARTITIONS, "size": 1024, "acks": "all"})
+    if not os.path.exists(spate):
+        out["error"] = f"no spate binary at {spate}"
+        return
+    topics = [("bench-soak-max", SOAK_PARTITIONS), ("bench-soak", SOAK_PARTITIONS)]
+    b = Broker("soak", spate, workdir, {}, topics)
+    log(f"soak: starting spate (defaults: fsync before ack) on {b.bootstrap}")
+    if not b.start():
+        out["error"] = f"broker did not start: {b.error}"
+        out["broker"] = b.stop()
         return
     try:
         for t, _ in topics:
-            e = bench.wait_topic(b2.bootstrap, t)
-            if e:
-                log(f"topic {t}: {e}")
-        time.sleep(0.5)
-        b2.idle_rss_kb = proc_status_kb(b2.pid, "VmRSS")
-        meta = {"target": "spate", "durability": d_dur}
-        bench.produce("produce_1k_acksall_fsync", b2.bootstrap, "bench-1k-all", p["n_1k"], 1024, "all", b2, meta)
-        bench.produce("produce_100b_acksall_fsync", b2.bootstrap, "bench-100b-all", p["n_100b"], 100, "all", b2, meta)
-        bench.latency("e2e_latency_1k", b2.bootstrap, "bench-lat", b2, meta)
+            bench.wait_topic(b.bootstrap, t)
+        meta = {"target": "spate", "durability": "fsync before ack (defaults)", "broker": "soak"}
+        mx = bench.produce("soak_max", b.bootstrap, "bench-soak-max", SUSTAINED_COUNT, 1024, "all", b, meta,
+                           duration=p["soak_max_s"], force=True)
+        if not mx or not mx.get("ok") or not mx.get("steady_msgs_per_s"):
+            out["error"] = f"the maximum-rate run failed: {(mx or {}).get('error')}"
+            return
+        rate = round(float(mx["steady_msgs_per_s"]) / 2, 1)
+        out["max_msgs_per_s"] = mx["steady_msgs_per_s"]
+        out["max_mb_per_s"] = mx["steady_mb_per_s"]
+        out["rate_msgs_per_s"] = rate
+        cons_cmd = [bench.load, "consume", "-b", b.bootstrap, "-t", "bench-soak", "--label", "soak_consume",
+                    "--group", "bench-soak", "-n", str(SUSTAINED_COUNT), "--duration-s", str(total_s + 300),
+                    "--idle-stop-s", "15", "--timeout-s", str(total_s + 330), "--stall-s", str(total_s + 330)]
+        prod_cmd = [bench.load, "produce", "-b", b.bootstrap, "-t", "bench-soak", "--label", "soak_produce",
+                    "-n", str(SUSTAINED_COUNT), "-s", "1024", "--acks", "all", "--linger-ms", "5",
+                    "--max-rate", str(rate), "--duration-s", str(total_s), "--timeout-s", str(total_s + 60),
+                    "--stall-s", "60", "--ack-window-s", str(window_s)]
+        out["consumer_command"], out["producer_command"] = " ".join(cons_cmd), " ".join(prod_cmd)
+        log(f"soak: {p['soak_minutes']} min at {rate} msgs/s (half of {mx['steady_msgs_per_s']}), "
+            f"acks=all, consumer group bench-soak")
+        files = {k: tempfile.TemporaryFile("w+") for k in ("co", "ce", "po", "pe")}
+        try:
+            cons = CHILDREN.add(subprocess.Popen(cons_cmd, stdin=subprocess.DEVNULL, stdout=files["co"],
+                                                 stderr=files["ce"], text=True))
+            prod = CHILDREN.add(subprocess.Popen(prod_cmd, stdin=subprocess.DEVNULL, stdout=files["po"],
+                                                 stderr=files["pe"], text=True))
+            t0 = time.monotonic()
+            cpu0 = b.cpu_s()
+            rss: list[tuple[float, float]] = []
+            next_log = 60.0
+            every = min(10.0, window_s / 5)  # RSS samples: at least 5 per window
+            while prod.poll() is None and time.monotonic() - t0 < total_s + 120:
+                try:
+                    prod.wait(timeout=every)
+                except subprocess.TimeoutExpired:
+                    pass
+                kb = proc_status_kb(b.pid, "VmRSS") if b.alive() else None
+                if kb is not None and prod.poll() is None:
+                    rss.append((round(time.monotonic() - t0, 1), mb_from_kb(kb)))
+                if time.monotonic() - t0 >= next_log:
+                    log(f"soak: {next_log / 60:.0f} min, broker RSS {rss[-1][1] if rss else None} MB")
+                    next_log += 60
+            if prod.poll() is None:
+                CHILDREN.stop(prod)
+            try:  # it stops 15 s after the last message (caught up), at most 300 s after the start
+                cons.wait(timeout=max(60.0, total_s + 330 - (time.monotonic() - t0)))
+            except subprocess.TimeoutExpired:
+                CHILDREN.stop(cons)
+            cpu1 = b.cpu_s()
+
+            def result(o: str, e: str, proc: subprocess.Popen) -> dict:
+                files[o].seek(0)
+                files[e].seek(0)
+                text = files[o].read()
+                try:
+                    return json.loads(text.strip().splitlines()[-1])
+                except (ValueError, IndexError):
+                    return {"ok": False, "error": f"exit {proc.returncode} without JSON: {tail(files[e].read())}"}
+
+            pr, cr = result("po", "pe", prod), result("co", "ce", cons)
+        finally:
+            for f in files.values():
+                f.close()
+        pr.pop("per_second_msgs", None)
+        bench.scenarios["soak_produce"] = dict(pr, **meta)
+        bench.scenarios["soak_consume"] = dict(cr, **meta)
+
+        def per_minute(per_s: list[float]) -> list[float]:  # complete minutes only, MB/s
+            return [round(sum(per_s[i:i + 60]) / 60, 3) for i in range(0, len(per_s) - 59, 60)]
+
+        out["produce_mb_per_s_per_minute"] = per_minute(pr.get("per_second_mb") or [])
+        out["consume_mb_per_s_per_minute"] = per_minute(cr.get("per_second_mb") or [])
+        out["produce_steady_mb_per_s"] = pr.get("steady_mb_per_s")
+        out["delivered"], out["consumed"] = pr.get("delivered"), cr.get("consumed")
+        out["consumer_behind_at_end"] = ((pr.get("delivered") or 0) - (cr.get("consumed") or 0)
+                                         if pr.get("ok") and cr.get("ok") else None)
+        wins = [w for w in pr.get("ack_ms_windows") or [] if w["to_s"] - w["from_s"] >= window_s - 1]
+        if wins:
+            out["ack_p99_ms_first"] = wins[0]["p99"]
+            out["ack_p99_ms_last"] = wins[-1]["p99"]
+            out["ack_windows"] = wins
+            if wins[0]["p99"]:
+                out["soak_ack_p99_last_vs_first"] = round(wins[-1]["p99"] / wins[0]["p99"], 3)
+        out["ack_ms"] = pr.get("ack_ms")
+        out["broker_rss_mb"] = rss
+        # Growth: the median RSS sample of the last window over that of the first (a single sample
+        # swings by 10-20 % with the buffers in flight).
+        first_w = sorted(m for t, m in rss if t <= window_s)
+        last_w = sorted(m for t, m in rss if t >= total_s - window_s)
+        if first_w and last_w:
+            base, end = first_w[len(first_w) // 2], last_w[len(last_w) // 2]
+            out["rss_mb_first_window_median"], out["rss_mb_last_window_median"] = base, end
+            out["soak_rss_growth_pct"] = round((end / base - 1) * 100, 2)
+        errors = ((pr.get("failed") or 0) + (pr.get("undelivered") or 0) + (cr.get("errors") or 0)
+                  + (0 if pr.get("ok") else 1) + (0 if cr.get("ok") else 1) + (0 if b.alive() else 1))
+        out["soak_errors"] = errors
+        out["errors_detail"] = {"delivery_failed": pr.get("failed"), "undelivered": pr.get("undelivered"),
+                                "consumer_errors": cr.get("errors"), "producer_ok": pr.get("ok"),
+                                "consumer_ok": cr.get("ok"), "producer_error": pr.get("error"),
+                                "consumer_error": cr.get("error"), "broker_alive": b.alive()}
+        if cpu0 is not None and cpu1 is not None:
+            out["broker_cpu_s"] = round(cpu1 - cpu0, 2)
+        out["ok"] = bool(pr.get("ok") and cr.get("ok"))
+        log(f"soak: ack p99 first {out.get('ack_p99_ms_first')} ms, last {out.get('ack_p99_ms_last')} ms; "
+            f"RSS growth {out.get('soak_rss_growth_pct')} %; errors {errors}")
     finally:
-        brokers_out["durable"] = b2.stop()
-        brokers_out["durable"]["durability"] = d_dur
+        out["broker"] = b.stop()
+        shutil.rmtree(b.data, ignore_errors=True)
 
 
 def run_onoff_pair(bench: Bench, spate: str, workdir: str, out: dict, what: str, setting: str,
@@ -987,31 +1292,73 @@ def run_null(bench: Bench, null: str, out: dict) -> None:
 # machine limits
 
 
-def run_fio(args, workdir: str) -> dict:
+def machine_busy_s() -> float | None:
+    """CPU time all cores spent busy (user+nice+system+irq+softirq), machine-wide, from /proc/stat."""
+    try:
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:]]
+        return (v[0] + v[1] + v[2] + v[5] + v[6]) / CLK_TCK
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def fio_job(args, workdir: str, label: str, job: list[str]) -> dict:
+    """One fio job (sequential 1 MiB writes of fio_size in the work directory) as a `machine` entry:
+    MB/s, and fio's own CPU time (its process only, not the kernel's write-back threads) per GB."""
     if not shutil.which("fio"):
         return {"ok": False, "error": "fio not installed (bash scripts/install-deps.sh)"}
     d = os.path.join(workdir, "fio")
     os.makedirs(d, exist_ok=True)
     size = args.profile["fio_size"]
-    cmd = ["fio", "--name=seq", "--rw=write", "--bs=1M", f"--size={size}", "--fdatasync=1",
+    cmd = ["fio", f"--name={label}", "--rw=write", "--bs=1M", f"--size={size}", *job,
            f"--directory={d}", "--output-format=json"]
-    log(f"fio: sequential write {size}, fdatasync every 1 MiB")
+    log(f"fio: {label}: sequential write {size} ({' '.join(job)})")
+    busy0 = machine_busy_s()
     rc, out, err = run(cmd, timeout=300)
+    busy1 = machine_busy_s()
     shutil.rmtree(d, ignore_errors=True)
     try:
         j = json.loads(out[out.index("{"):])
-        w = j["jobs"][0]["write"]
+        jb = j["jobs"][0]
+        w = jb["write"]
         bw = float(w["bw_bytes"])
-        sync = j["jobs"][0].get("sync", {}).get("lat_ns", {})
         res = {"ok": True, "mb_per_s": round(bw / 1e6, 3), "iops": round(float(w["iops"]), 1),
                "size": size, "command": " ".join(cmd), "version": j.get("fio version")}
-        if sync:
+        sync = jb.get("sync", {}).get("lat_ns", {})
+        if sync and sync.get("N", 1):
             res["fdatasync_mean_ms"] = round(float(sync.get("mean", 0)) / 1e6, 3)
-        log(f"fio: {res['mb_per_s']} MB/s")
+        runtime_s = float(jb.get("job_runtime", 0)) / 1000
+        gb = float(w.get("io_bytes", 0)) / 1e9
+        if runtime_s > 0 and gb > 0:
+            res["runtime_s"] = round(runtime_s, 3)
+            res["sys_cpu_s_per_gb"] = round(float(jb["sys_cpu"]) / 100 * runtime_s / gb, 3)
+            res["usr_cpu_s_per_gb"] = round(float(jb["usr_cpu"]) / 100 * runtime_s / gb, 3)
+            if busy0 is not None and busy1 is not None:
+                # Every process's CPU while fio ran (the kernel's write-back threads included, and
+                # whatever else the machine was doing: noisy on a shared machine).
+                res["machine_cpu_s_per_gb"] = round((busy1 - busy0) / gb, 3)
+        log(f"fio: {label}: {res['mb_per_s']} MB/s" +
+            (f", {res['sys_cpu_s_per_gb']} sys CPU-s/GB" if "sys_cpu_s_per_gb" in res else ""))
         return res
     except (ValueError, KeyError, IndexError, TypeError):
-        log("fio: FAILED")
+        log(f"fio: {label}: FAILED")
         return {"ok": False, "error": f"fio rc={rc}: {tail(err or out)}", "command": " ".join(cmd)}
+
+
+def run_fio(args, workdir: str) -> dict:
+    """The disk with fdatasync after every 1 MiB: what a durable broker's appends can reach."""
+    return fio_job(args, workdir, "seq", ["--fdatasync=1"])
+
+
+def run_fio_buffered(args, workdir: str) -> dict:
+    """Buffered writes (through the page cache into fresh memory), one fsync at the end so the
+    figure includes reaching the disk: the limit of a page-cache broker's sustained appends."""
+    return fio_job(args, workdir, "buffered", ["--end_fsync=1"])
+
+
+def run_fio_direct(args, workdir: str) -> dict:
+    """O_DIRECT writes: the disk's bandwidth without the page cache's copy and allocation."""
+    return fio_job(args, workdir, "direct", ["--direct=1"])
 
 
 def run_iperf(args) -> dict:
@@ -1084,10 +1431,20 @@ def git_info() -> dict:
 # ratios
 
 
-def ratios(sc: dict, machine: dict, brokers: dict) -> dict:
+def idle_rss(brokers: dict) -> float | None:
+    """The idle VmRSS of the first spate broker (measured before any load)."""
+    return next((b["idle_rss_mb"] for b in brokers.values() if b.get("idle_rss_mb") is not None), None)
+
+
+def ratios(sc: dict, machine: dict, brokers: dict, many: dict | None = None, soak: dict | None = None,
+           soak_only: bool = False) -> dict:
     def mbps(name: str) -> float | None:
         r = sc.get(name)
         return float(r["mb_per_s"]) if r and r.get("ok") and r.get("mb_per_s") else None
+
+    def steady(name: str) -> float | None:
+        r = sc.get(name)
+        return float(r["steady_mb_per_s"]) if r and r.get("ok") and r.get("steady_mb_per_s") else None
 
     def div(a: float | None, b: float | None) -> float | None:
         return round(a / b, 4) if a is not None and b else None
@@ -1099,18 +1456,23 @@ def ratios(sc: dict, machine: dict, brokers: dict) -> dict:
     fio = machine.get("fio", {}).get("mb_per_s") if machine.get("fio", {}).get("ok") else None
     ip = machine.get("iperf3", {}).get("mb_per_s") if machine.get("iperf3", {}).get("ok") else None
     values = {
-        "produce_vs_mock": div(mbps("produce_1k_acks1"), mbps("mock_produce_1k_acks1")),
-        "fsync_produce_vs_fio": div(mbps("produce_1k_acksall_fsync"), fio),
+        "produce_vs_mock": div(steady("produce_1k_acks1"), mbps("mock_produce_1k_acks1")),
+        "fsync_produce_vs_fio": div(steady("produce_1k_acksall_fsync"), fio),
         "consume_vs_loopback": div(mbps("consume_1k_pagecache"), ip),
         "latency_p50_ms": lat("p50"),
         "latency_p99_ms": lat("p99"),
-        "idle_rss_mb": brokers.get("pagecache", {}).get("idle_rss_mb"),
-        "produce_vs_null": div(mbps("produce_1k_acks1"), mbps("null_produce_1k_acks1")),
+        "idle_rss_mb": idle_rss(brokers),
+        "produce_vs_null": div(steady("produce_1k_acks1"), mbps("null_produce_1k_acks1")),
         "consume_vs_null": div(mbps("consume_1k_pagecache"), mbps("null_consume_1k")),
         **many_partitions_values(sc.get("many_partitions")),
+        "many_producers_vs_one": (many or {}).get("ratio_steady"),
     }
+    targets = {} if soak_only else dict(TARGETS)
+    if soak and soak.get("ran"):
+        targets.update(SOAK_TARGETS)
+        values.update({k: soak.get(k) for k in SOAK_TARGETS})
     out = {}
-    for k, (desc, op, target) in TARGETS.items():
+    for k, (desc, op, target) in targets.items():
         v = values[k]
         if v is None:
             ok = None
@@ -1139,9 +1501,13 @@ def main() -> int:
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory (data, broker logs)")
     ap.add_argument("--workdir", help="parent of the temporary directory (default: the repo's build dir); "
                                       "fio and the brokers write here, so it decides which disk is measured")
+    ap.add_argument("--soak", action="store_true",
+                    help="run the soak only (soak_minutes, default 30: --soak-minutes M), not the default scenarios")
     for k in PROFILES["default"]:
         ap.add_argument(f"--{k.replace('_', '-')}", dest=f"ov_{k}", help=f"override the profile's {k}")
     args = ap.parse_args()
+    if args.soak and not args.only:
+        args.only = "soak"
     args.profile = dict(PROFILES["quick" if args.quick else "default"])
     for k, v in list(args.profile.items()):
         ov = getattr(args, f"ov_{k}")
@@ -1178,6 +1544,8 @@ def main() -> int:
     cleaner_pair: dict = {}
     quota_pair: dict = {}
     offsets_replay: dict = {}
+    many_producers: dict = {}
+    soak: dict = {}
     try:
         run_spate(bench, spate, workdir, brokers)
         run_metrics_pair(bench, spate, workdir, metrics_pair)
@@ -1186,11 +1554,17 @@ def main() -> int:
         run_quota_pair(bench, spate, workdir, quota_pair)
         run_offsets_replay(bench, spate, workdir, offsets_replay)
         run_many_partitions(bench, spate, workdir)
+        run_many_producers(bench, spate, workdir, many_producers)
+        run_soak(bench, spate, workdir, soak)
         run_mock(bench, mock, mock_info)
         run_null(bench, null, null_info)
         run_lag_store(bench, os.path.dirname(load), workdir)
         if bench.wanted("fio"):
             machine["fio"] = run_fio(args, workdir)
+        if bench.wanted("fio") or bench.wanted("fio_buffered"):
+            machine["fio_buffered"] = run_fio_buffered(args, workdir)
+        if bench.wanted("fio") or bench.wanted("fio_direct"):
+            machine["fio_direct"] = run_fio_direct(args, workdir)
         if bench.wanted("iperf3"):
             machine["iperf3"] = run_iperf(args)
         if machine.get("fio", {}).get("ok") and cleaner_pair:
@@ -1200,7 +1574,7 @@ def main() -> int:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
 
-    rat = ratios(bench.scenarios, machine, brokers)
+    rat = ratios(bench.scenarios, machine, brokers, many_producers, soak, soak_only=args.soak)
     produced = [s for s in bench.scenarios.values() if s.get("target") == "spate" and s.get("mode") == "produce" and s.get("ok")]
     consumed = [s for s in bench.scenarios.values() if s.get("target") == "spate" and s.get("mode") == "consume" and s.get("ok")]
 
@@ -1210,12 +1584,14 @@ def main() -> int:
         return round(c / (b / 1e9), 3) if b and all("broker_cpu_s" in r for r in rs) else None
 
     failed = sorted(n for n, s in bench.scenarios.items() if not s.get("ok"))
-    failed += [k for k in ("fio", "iperf3") if k in machine and not machine[k].get("ok")]
+    failed += [k for k in ("fio", "fio_buffered", "fio_direct", "iperf3") if k in machine and not machine[k].get("ok")]
+    if soak.get("ran") and not soak.get("ok"):
+        failed.append("soak")
     doc = {
         "spate_bench": 1,
         "date": started.isoformat(timespec="seconds"),
         "git": git_info(),
-        "profile": "quick" if args.quick else "default",
+        "profile": ("soak" if args.soak else "quick" if args.quick else "default"),
         "settings": args.profile | {"partitions": args.partitions},
         "units": "MB = 10^6 bytes of record payload; ms = milliseconds; CPU-s = broker utime+stime",
         "spate_binary": spate,
@@ -1228,7 +1604,7 @@ def main() -> int:
         "machine": machine,
         "brokers": brokers,
         "broker_resources": {
-            "idle_rss_mb": brokers.get("pagecache", {}).get("idle_rss_mb"),
+            "idle_rss_mb": idle_rss(brokers),
             "peak_rss_mb": max((b.get("peak_rss_mb") or 0 for b in brokers.values()), default=None) or None,
             "cpu_s_per_gb_produced": cpu_per_gb(produced),
             "cpu_s_per_gb_consumed": cpu_per_gb(consumed),
@@ -1240,6 +1616,8 @@ def main() -> int:
         "log_cleaner": cleaner_pair,
         "disk_quota_overhead": quota_pair,
         "offsets_replay": offsets_replay,
+        "many_producers": many_producers,
+        "soak": soak,
         "ratios": rat,
         "summary": {
             "targets_passed": sum(1 for r in rat.values() if r["pass"]),
@@ -1250,6 +1628,9 @@ def main() -> int:
         },
     }
     print(json.dumps(doc, indent=2))
+    for k, r in rat.items():
+        log(f"target {k}: {r['value']} (target {r['target']}): "
+            + ("PASS" if r["pass"] else "FAIL" if r["measured"] else "not measured"))
     log(f"done in {doc['summary']['duration_s']} s: {doc['summary']['targets_passed']}/{len(rat)} targets pass"
         + (f"; failed runs: {', '.join(failed)}" if failed else ""))
     return 0 if not failed else 1

@@ -3,11 +3,24 @@
 //   spate_load produce  -b HOST:PORT -t TOPIC [-n N] [-s BYTES] [--acks 1|all] [--linger-ms MS]
 //                       [--batch-size BYTES] [--compression none|gzip|snappy|lz4|zstd]
 //                       [--duration-s S] [--timeout-s S] [--keys K] [-X key=value ...]
-//                       (--keys K: record i has key "k<i mod K>", for compacted topics)
+//                       [--producers N] [--max-rate MSG/S] [--ack-sample N] [--ack-window-s S]
+//                       (--keys K: record i has key "k<i mod K>", for compacted topics;
+//                       --producers N: N producer instances (own rd_kafka_t, own thread) share
+//                       the count and duration, one JSON object for all; --max-rate: paced, in
+//                       all; --ack-sample N: 1 in N messages, at random, carries its send time
+//                       as the message opaque for the ack latency (produce() -> delivery report;
+//                       default 8, 0 = off); --ack-window-s: ack latency also per window
+//                       (default 60). Output adds per_second_mb/_msgs, first_5s_* and steady_*
+//                       (the last half of the run), ack_ms and ack_ms_windows.)
 //   spate_load consume  -b HOST:PORT -t TOPIC [-n N] [--allow-short] [--timeout-s S]
-//                       [-X key=value ...]
+//                       [--group G] [--duration-s S] [--idle-stop-s S] [-X key=value ...]
 //                       (--allow-short: stopping at the end of every partition before N
-//                       messages is a success; librdkafka's mock keeps only ~5 MB per partition)
+//                       messages is a success; librdkafka's mock keeps only ~5 MB per partition;
+//                       --group G: subscribe as a member of group G, offsets auto-committed,
+//                       instead of assigning every partition; --duration-s: stop after S
+//                       seconds, a success, and the end of the topic does not stop the run;
+//                       --idle-stop-s S: with --duration-s, also stop, a success, once nothing
+//                       arrived for S seconds after the first message)
 //   spate_load latency  -b HOST:PORT -t TOPIC [--rate MSG/S] [-s BYTES] [--duration-s S]
 //                       [--acks 1|all] [--linger-ms MS] [-X key=value ...]
 //   spate_load metadata -b HOST:PORT -t TOPIC [--timeout-s S]
@@ -22,12 +35,15 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <climits>
+#include <cmath>
 #include <condition_variable>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <random>
 #include <string>
@@ -72,6 +88,12 @@ struct options {
   double stall_s = 15;  // produce/consume: give up after this long without any progress
   bool allow_short = false;  // consume: reaching the end of every partition first is success
   std::int64_t keys = 0;     // produce: 0 for no keys, else record i gets key "k<i mod keys>"
+  int producers = 1;         // produce: independent producer instances, each on its own thread
+  double max_rate = 0;       // produce: msgs/s in all (0: as fast as possible)
+  int ack_sample = 8;        // produce: stamp 1 in N messages for the ack latency (0: off)
+  double ack_window_s = 60;  // produce: ack latency also per window of this many seconds
+  std::string group;         // consume: join this group (subscribe, auto-commit) instead of assign
+  double idle_stop_s = 0;    // consume with --duration-s: also stop after this long without a message
   std::vector<std::pair<std::string, std::string>> extra;  // -X key=value
 };
 
@@ -81,7 +103,9 @@ struct options {
                "usage: spate_load produce|consume|latency|metadata -b BROKERS -t TOPIC "
                "[-n COUNT] [-s SIZE] [--acks 1|all|-1|0] [--linger-ms MS] [--batch-size BYTES] "
                "[--compression C] [--duration-s S] [--timeout-s S] [--rate MSGS] "
-               "[--label NAME] [--allow-short] [--stall-s S] [--keys K] [-X key=value]...\n");
+               "[--label NAME] [--allow-short] [--stall-s S] [--keys K] [--producers N] "
+               "[--max-rate MSGS] [--ack-sample N] [--ack-window-s S] [--group G] [--idle-stop-s S] "
+               "[-X key=value]...\n");
   std::exit(2);
 }
 
@@ -112,6 +136,12 @@ options parse(int argc, char** argv) {
       else if (a == "--keys")
         o.keys = std::stoll(val());
       else if (a == "--stall-s") o.stall_s = std::stod(val());
+      else if (a == "--producers") o.producers = std::stoi(val());
+      else if (a == "--max-rate") o.max_rate = std::stod(val());
+      else if (a == "--ack-sample") o.ack_sample = std::stoi(val());
+      else if (a == "--ack-window-s") o.ack_window_s = std::stod(val());
+      else if (a == "--group") o.group = val();
+      else if (a == "--idle-stop-s") o.idle_stop_s = std::stod(val());
       else if (a == "-X") {
         std::string kv = val();
         auto eq = kv.find('=');
@@ -127,7 +157,9 @@ options parse(int argc, char** argv) {
   if (o.acks == "all") o.acks = "-1";
   if (o.brokers.empty()) usage("-b BROKERS is required");
   if (o.topic.empty()) usage("-t TOPIC is required");
-  if (o.count <= 0 || o.size < 0 || o.timeout_s <= 0 || o.rate <= 0 || o.keys < 0) usage("bad numeric value");
+  if (o.count <= 0 || o.size < 0 || o.timeout_s <= 0 || o.rate <= 0 || o.keys < 0 ||
+      o.producers < 1 || o.producers > 1024 || o.max_rate < 0 || o.ack_sample < 0 || o.ack_window_s <= 0)
+    usage("bad numeric value");
   return o;
 }
 
@@ -295,6 +327,65 @@ json_object percentiles_json(const percentiles& p) {
 
 // ---- produce ----
 
+// Ack latency histogram in microseconds, log-linear: exact below 64 us, then 32 sub-buckets per
+// power of two (at most ~3 % relative error). Recording is an increment, so every producer keeps
+// its own and they are merged at the end.
+struct latency_histogram {
+  static constexpr int k_buckets = 64 + 41 * 32;
+  std::vector<std::uint64_t> counts = std::vector<std::uint64_t>(k_buckets, 0);
+  std::uint64_t total = 0;
+  double sum_us = 0;
+  std::uint64_t max_us = 0;
+
+  static int index(std::uint64_t us) {
+    if (us < 64) return static_cast<int>(us);
+    int msb = 63 - __builtin_clzll(us);
+    int shift = msb - 5;  // us >> shift is in [32, 63]
+    return std::min(k_buckets - 1, shift * 32 + static_cast<int>(us >> shift));
+  }
+  // A bucket's representative value: exact below 64 us, else its midpoint.
+  static double value_us(int idx) {
+    if (idx < 64) return idx;
+    int shift = idx / 32 - 1;
+    auto sub = static_cast<std::uint64_t>(idx - shift * 32);
+    return static_cast<double>(sub << shift) + static_cast<double>(std::uint64_t{1} << shift) / 2;
+  }
+  void add(std::uint64_t us) {
+    ++counts[static_cast<std::size_t>(index(us))];
+    ++total;
+    sum_us += static_cast<double>(us);
+    max_us = std::max(max_us, us);
+  }
+  void merge(const latency_histogram& h) {
+    for (int i = 0; i < k_buckets; ++i) counts[i] += h.counts[i];
+    total += h.total;
+    sum_us += h.sum_us;
+    max_us = std::max(max_us, h.max_us);
+  }
+  double quantile_ms(double q) const {
+    if (total == 0) return NAN;
+    auto rank = static_cast<std::uint64_t>(std::ceil(q * static_cast<double>(total)));
+    rank = std::max<std::uint64_t>(1, rank);
+    std::uint64_t seen = 0;
+    for (int i = 0; i < k_buckets; ++i) {
+      seen += counts[i];
+      if (seen >= rank) return std::min(value_us(i), static_cast<double>(max_us)) / 1000;
+    }
+    return static_cast<double>(max_us) / 1000;
+  }
+  json_object to_json() const {
+    json_object o;
+    o.fixed("p50", quantile_ms(0.50), 3).fixed("p90", quantile_ms(0.90), 3);
+    o.fixed("p99", quantile_ms(0.99), 3).fixed("p99_9", quantile_ms(0.999), 3);
+    o.fixed("max", total ? static_cast<double>(max_us) / 1000 : NAN, 3);
+    o.fixed("mean", total ? sum_us / static_cast<double>(total) / 1000 : NAN, 3);
+    o.integer("samples", static_cast<std::int64_t>(total));
+    return o;
+  }
+};
+
+constexpr auto k_bin = std::chrono::milliseconds(100);  // the produce timeline's resolution
+
 struct produce_state {
   std::atomic<std::int64_t> delivered{0};
   std::atomic<std::int64_t> failed{0};
@@ -303,6 +394,14 @@ struct produce_state {
   std::string first_error;  // only touched from the poll thread (dr callbacks run in poll)
   std::vector<std::int64_t>* send_ns = nullptr;  // latency mode: per-seq send time
   std::vector<double>* ack_ms = nullptr;         // latency mode: send -> delivery report
+  // Produce mode (all touched only by the thread that polls this producer):
+  bool timeline = false;                   // count deliveries in 100 ms bins since t0
+  clock_type::time_point t0{};
+  std::vector<std::int64_t> bin_bytes, bin_msgs;
+  bool ack = false;                        // sampled messages carry their send time (ns) as opaque
+  latency_histogram ack_all;
+  clock_type::duration ack_window{};
+  std::vector<latency_histogram> ack_windows;  // by delivery time, windows of ack_window from t0
 };
 
 void dr_cb(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
@@ -314,7 +413,8 @@ void dr_cb(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
   }
   st->delivered.fetch_add(1, std::memory_order_relaxed);
   st->delivered_bytes.fetch_add(static_cast<std::int64_t>(m->len), std::memory_order_relaxed);
-  st->last_delivery = clock_type::now();
+  const auto now = clock_type::now();
+  st->last_delivery = now;
   if (st->send_ns && st->ack_ms) {
     auto seq = reinterpret_cast<std::uintptr_t>(m->_private);
     if (seq > 0 && seq <= st->send_ns->size()) {
@@ -322,16 +422,37 @@ void dr_cb(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
       if (sent > 0) st->ack_ms->push_back(static_cast<double>(now_ns() - sent) / 1e6);
     }
   }
+  if (st->timeline && now >= st->t0) {
+    auto bin = static_cast<std::size_t>((now - st->t0) / k_bin);
+    if (bin >= st->bin_bytes.size()) {
+      st->bin_bytes.resize(bin + 64, 0);
+      st->bin_msgs.resize(bin + 64, 0);
+    }
+    st->bin_bytes[bin] += static_cast<std::int64_t>(m->len);
+    ++st->bin_msgs[bin];
+  }
+  if (st->ack && m->_private) {
+    std::int64_t sent = static_cast<std::int64_t>(reinterpret_cast<std::intptr_t>(m->_private));
+    std::int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count();
+    auto us = static_cast<std::uint64_t>(std::max<std::int64_t>(0, ns - sent) / 1000);
+    st->ack_all.add(us);
+    if (now >= st->t0) {
+      auto w = static_cast<std::size_t>((now - st->t0) / st->ack_window);
+      if (w >= st->ack_windows.size()) st->ack_windows.resize(w + 1);
+      st->ack_windows[w].add(us);
+    }
+  }
 }
 
-rd_kafka_t* make_producer(const options& o, produce_state& st, int default_linger) {
+rd_kafka_t* make_producer(const options& o, produce_state& st, int default_linger,
+                          std::int64_t queue_messages = 1000000) {
   rd_kafka_conf_t* c = base_conf(o);
   set(c, "acks", o.acks);
   int linger = o.linger_ms >= 0 ? o.linger_ms : default_linger;
   if (linger >= 0) set(c, "linger.ms", std::to_string(linger));
   if (o.batch_size > 0) set(c, "batch.size", std::to_string(o.batch_size));
   set(c, "compression.type", o.compression);
-  set(c, "queue.buffering.max.messages", "1000000");
+  set(c, "queue.buffering.max.messages", std::to_string(queue_messages));
   set(c, "message.timeout.ms",
       std::to_string(static_cast<std::int64_t>(std::max(1000.0, o.timeout_s * 1000))));
   apply_extra(c, o);
@@ -340,107 +461,233 @@ rd_kafka_t* make_producer(const options& o, produce_state& st, int default_linge
   return make_client(RD_KAFKA_PRODUCER, c);
 }
 
-int run_produce(const options& o) {
-  auto t_begin = clock_type::now();
-  auto deadline = t_begin + secs(o.timeout_s);
-  double send_window = o.duration_s > 0 ? std::min(o.duration_s, o.timeout_s) : o.timeout_s;
+// What the producers of one run share: the message budget (claimed in chunks of k_chunk, so
+// record i is the same record whichever producer sends it), the clock and the deadlines.
+struct produce_shared {
+  static constexpr std::int64_t k_chunk = 1024;
+  produce_shared(const options& opts, const std::vector<char>& bytes) : o(opts), payload(bytes) {}
+  const options& o;
+  const std::vector<char>& payload;
+  std::atomic<std::int64_t> claimed{0};
+  clock_type::time_point t0{}, deadline{}, send_deadline{};
+  double rate_per_producer = 0;  // msgs/s, 0: as fast as the producer goes
+};
+
+// One producer instance: its own rd_kafka_t, polled only by the thread that runs produce_loop.
+struct producer {
   produce_state st;
-  rd_kafka_t* rk = make_producer(o, st, -1);
-
-  std::string err;
-  int parts = partition_count(rk, o.topic, deadline, err);
-  if (parts < 0) {
-    json_object out;
-    out.boolean("ok", false).str("error", err);
-    emit(out);
-    rd_kafka_destroy(rk);
-    return 1;
-  }
-
-  std::vector<char> payload(static_cast<std::size_t>(o.size));
-  std::mt19937_64 rng(42);
-  for (auto& ch : payload) ch = static_cast<char>(rng());
-
-  std::fprintf(stderr, "spate_load: produce %lld x %lld B to %s (%d partitions, acks=%s)\n",
-               static_cast<long long>(o.count), static_cast<long long>(o.size), o.topic.c_str(),
-               parts, o.acks.c_str());
-  auto t0 = clock_type::now();
-  auto send_deadline = std::min(deadline, t0 + secs(send_window));
+  rd_kafka_t* rk = nullptr;
   std::int64_t sent = 0;
   std::string stop_reason = "count";
   std::string produce_error;
+  bool drained = false;
+  clock_type::time_point t_sent{};
+};
+
+void produce_loop(producer& p, produce_shared& sh, std::uint64_t seed) {
+  const options& o = sh.o;
+  produce_state& st = p.st;
+  rd_kafka_t* rk = p.rk;
   // Stall detection: no new delivery report for --stall-s while messages are outstanding.
   std::int64_t last_done = 0;
-  auto last_progress = t0;
+  auto last_progress = sh.t0;
   auto stalled = [&] {
     std::int64_t done = st.delivered.load() + st.failed.load();
     auto now = clock_type::now();
-    if (done != last_done || done >= sent) {
+    if (done != last_done || done >= p.sent) {
       last_done = done;
       last_progress = now;
       return false;
     }
     return now - last_progress > secs(o.stall_s);
   };
-  while (sent < o.count) {
-    if ((sent & 1023) == 0) {
+  // Ack latency sampling: a message is stamped with probability 1/ack_sample (xorshift, so the
+  // sample does not follow keys or partitions); multiply-shift instead of a modulo.
+  std::uint64_t rng = seed * 0x9E3779B97F4A7C15ull | 1;
+  const std::uint64_t sample_n = o.ack_sample > 0 ? static_cast<std::uint64_t>(o.ack_sample) : 0;
+  std::int64_t i = 0, chunk_end = 0;
+  while (true) {
+    if (i == chunk_end) {
       rd_kafka_poll(rk, 0);
-      if (clock_type::now() >= send_deadline) {
-        stop_reason = "duration";
+      auto now = clock_type::now();
+      if (now >= sh.send_deadline) {
+        p.stop_reason = "duration";
         break;
       }
       if (stalled()) {
-        stop_reason = "stalled";
+        p.stop_reason = "stalled";
         break;
       }
+      if (sh.rate_per_producer > 0) {  // pacing (--max-rate): serve callbacks until it is time
+        auto due = sh.t0 + secs(static_cast<double>(p.sent) / sh.rate_per_producer);
+        while ((now = clock_type::now()) < due && now < sh.send_deadline)
+          rd_kafka_poll(rk, std::max(1, std::min(100, ms_left(std::min(due, sh.send_deadline)))));
+        if (now >= sh.send_deadline) {
+          p.stop_reason = "duration";
+          break;
+        }
+      }
+      std::int64_t base = sh.claimed.fetch_add(produce_shared::k_chunk, std::memory_order_relaxed);
+      if (base >= o.count) {
+        p.stop_reason = "count";
+        break;
+      }
+      i = base;
+      chunk_end = std::min(base + produce_shared::k_chunk, o.count);
     }
     char key[24];
-    const int key_len = o.keys > 0 ? std::snprintf(key, sizeof key, "k%lld", static_cast<long long>(sent % o.keys)) : 0;
+    const int key_len = o.keys > 0 ? std::snprintf(key, sizeof key, "k%lld", static_cast<long long>(i % o.keys)) : 0;
     const char* key_ptr = key_len > 0 ? key : nullptr;
+    void* stamp = nullptr;
+    if (sample_n) {
+      rng ^= rng << 13;
+      rng ^= rng >> 7;
+      rng ^= rng << 17;
+      if (sample_n == 1 || (((rng >> 32) * sample_n) >> 32) == 0)
+        stamp = reinterpret_cast<void*>(static_cast<std::intptr_t>(now_ns()));
+    }
     rd_kafka_resp_err_t e =
         rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(o.topic.c_str()), RD_KAFKA_V_KEY(key_ptr, static_cast<size_t>(key_len)),
-                          RD_KAFKA_V_VALUE(payload.data(), payload.size()), RD_KAFKA_V_MSGFLAGS(0), RD_KAFKA_V_END);
+                          RD_KAFKA_V_VALUE(const_cast<char*>(sh.payload.data()), sh.payload.size()),
+                          RD_KAFKA_V_MSGFLAGS(0), RD_KAFKA_V_OPAQUE(stamp), RD_KAFKA_V_END);
     if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
       rd_kafka_poll(rk, 1);
-      if (clock_type::now() >= send_deadline) {
-        stop_reason = "duration";
+      if (clock_type::now() >= sh.send_deadline) {
+        p.stop_reason = "duration";
         break;
       }
       if (stalled()) {
-        stop_reason = "stalled";
+        p.stop_reason = "stalled";
         break;
       }
       continue;
     }
     if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      produce_error = std::string("producev: ") + rd_kafka_err2str(e);
-      stop_reason = "error";
+      p.produce_error = std::string("producev: ") + rd_kafka_err2str(e);
+      p.stop_reason = "error";
       break;
     }
-    ++sent;
+    ++i;
+    ++p.sent;
   }
-  auto t_sent = clock_type::now();
+  p.t_sent = clock_type::now();
   // Wait for every delivery report, bounded by the deadline.
-  while (rd_kafka_outq_len(rk) > 0 && clock_type::now() < deadline) {
+  while (rd_kafka_outq_len(rk) > 0 && clock_type::now() < sh.deadline) {
     rd_kafka_poll(rk, 50);
     if (stalled()) {
-      stop_reason = "stalled";
+      p.stop_reason = "stalled";
       break;
     }
   }
-  bool drained = rd_kafka_outq_len(rk) == 0;
+  p.drained = rd_kafka_outq_len(rk) == 0;
+}
 
-  std::int64_t delivered = st.delivered.load();
-  std::int64_t failed = st.failed.load();
-  std::int64_t bytes = st.delivered_bytes.load();
-  double elapsed = delivered > 0 ? seconds_between(t0, st.last_delivery) : seconds_between(t0, clock_type::now());
+// Throughput over [from, to) seconds of the run, from the 100 ms bins.
+double bins_rate(const std::vector<std::int64_t>& bins, double from_s, double to_s, double scale) {
+  if (to_s <= from_s) return NAN;
+  auto b0 = static_cast<std::size_t>(std::llround(from_s * 10));
+  double sum = 0;
+  for (std::size_t b = b0; b < bins.size() && static_cast<double>(b) < to_s * 10; ++b) sum += static_cast<double>(bins[b]);
+  return sum / scale / (to_s - from_s);
+}
+
+int run_produce(const options& o) {
+  auto t_begin = clock_type::now();
+  auto deadline = t_begin + secs(o.timeout_s);
+  double send_window = o.duration_s > 0 ? std::min(o.duration_s, o.timeout_s) : o.timeout_s;
+  const int n = o.producers;
+  // The in-flight budget is shared: 1,000,000 queued messages in all, whatever the producer count.
+  const std::int64_t queue_messages = n > 1 ? std::max<std::int64_t>(1000, 1000000 / n) : 1000000;
+  std::vector<std::unique_ptr<producer>> ps;
+  int parts = -1;
+  std::string err;
+  for (int k = 0; k < n; ++k) {
+    auto p = std::make_unique<producer>();
+    p->rk = make_producer(o, p->st, -1, queue_messages);
+    int got = partition_count(p->rk, o.topic, deadline, err);
+    if (got < 0) {
+      json_object out;
+      out.boolean("ok", false).str("error", err).integer("producers", n).integer("producers_ready", k);
+      emit(out);
+      rd_kafka_destroy(p->rk);
+      for (auto& q : ps) rd_kafka_destroy(q->rk);
+      return 1;
+    }
+    parts = got;
+    ps.push_back(std::move(p));
+  }
+
+  std::vector<char> payload(static_cast<std::size_t>(o.size));
+  std::mt19937_64 rng(42);
+  for (auto& ch : payload) ch = static_cast<char>(rng());
+
+  std::fprintf(stderr, "spate_load: produce %lld x %lld B to %s (%d partitions, acks=%s, %d producer%s)\n",
+               static_cast<long long>(o.count), static_cast<long long>(o.size), o.topic.c_str(),
+               parts, o.acks.c_str(), n, n == 1 ? "" : "s");
+  produce_shared sh(o, payload);
+  auto t0 = clock_type::now();
+  sh.t0 = t0;
+  sh.deadline = deadline;
+  sh.send_deadline = std::min(deadline, t0 + secs(send_window));
+  sh.rate_per_producer = o.max_rate > 0 ? o.max_rate / n : 0;
+  for (auto& p : ps) {
+    p->st.timeline = true;
+    p->st.t0 = t0;
+    p->st.ack = o.ack_sample > 0;
+    p->st.ack_window = secs(o.ack_window_s);
+  }
+  if (n == 1) {
+    produce_loop(*ps[0], sh, 1);
+  } else {
+    std::vector<std::thread> threads;
+    for (int k = 0; k < n; ++k) threads.emplace_back(produce_loop, std::ref(*ps[k]), std::ref(sh), k + 1);
+    for (auto& t : threads) t.join();
+  }
+
+  std::int64_t sent = 0, delivered = 0, failed = 0, bytes = 0;
+  std::int64_t min_delivered = INT64_MAX, max_delivered = 0;
+  bool drained = true;
+  clock_type::time_point last_delivery = t0, t_sent = t0;
+  std::string stop_reason = "count", produce_error, first_error;
+  std::vector<std::int64_t> bin_bytes, bin_msgs;
+  latency_histogram ack;
+  std::vector<latency_histogram> ack_windows;
+  auto rank = [](const std::string& r) { return r == "error" ? 3 : r == "stalled" ? 2 : r == "duration" ? 1 : 0; };
+  for (auto& p : ps) {
+    const produce_state& st = p->st;
+    sent += p->sent;
+    std::int64_t d = st.delivered.load();
+    delivered += d;
+    min_delivered = std::min(min_delivered, d);
+    max_delivered = std::max(max_delivered, d);
+    failed += st.failed.load();
+    bytes += st.delivered_bytes.load();
+    drained = drained && p->drained;
+    if (d > 0) last_delivery = std::max(last_delivery, st.last_delivery);
+    t_sent = std::max(t_sent, p->t_sent);
+    if (rank(p->stop_reason) > rank(stop_reason)) stop_reason = p->stop_reason;
+    if (produce_error.empty()) produce_error = p->produce_error;
+    if (first_error.empty()) first_error = st.first_error;
+    if (st.bin_bytes.size() > bin_bytes.size()) {
+      bin_bytes.resize(st.bin_bytes.size(), 0);
+      bin_msgs.resize(st.bin_bytes.size(), 0);
+    }
+    for (std::size_t b = 0; b < st.bin_bytes.size(); ++b) {
+      bin_bytes[b] += st.bin_bytes[b];
+      bin_msgs[b] += st.bin_msgs[b];
+    }
+    ack.merge(st.ack_all);
+    if (st.ack_windows.size() > ack_windows.size()) ack_windows.resize(st.ack_windows.size());
+    for (std::size_t w = 0; w < st.ack_windows.size(); ++w) ack_windows[w].merge(st.ack_windows[w]);
+  }
+  double elapsed = delivered > 0 ? seconds_between(t0, last_delivery) : seconds_between(t0, clock_type::now());
 
   json_object out;
   bool ok = delivered > 0 && failed == 0 && drained && produce_error.empty();
   out.boolean("ok", ok);
   if (!ok) {
     std::string e = !produce_error.empty() ? produce_error
-                    : !st.first_error.empty() ? "delivery: " + st.first_error
+                    : !first_error.empty() ? "delivery: " + first_error
                     : stop_reason == "stalled" ? "stalled: no delivery report for " +
                                                      std::to_string(static_cast<int>(o.stall_s)) + " s"
                     : !drained ? "timed out waiting for delivery reports"
@@ -456,13 +703,50 @@ int run_produce(const options& o) {
   out.fixed("send_s", seconds_between(t0, t_sent), 4);
   out.fixed("mb_per_s", elapsed > 0 ? static_cast<double>(bytes) / 1e6 / elapsed : 0, 3);
   out.fixed("msgs_per_s", elapsed > 0 ? static_cast<double>(delivered) / elapsed : 0, 1);
+  out.integer("producers", n);
+  if (n > 1) out.integer("producer_delivered_min", min_delivered).integer("producer_delivered_max", max_delivered);
+  // The timeline: the first 5 s (the page cache absorbing writes, connections warming up) and the
+  // steady state: the last half of the run (from the send start to the last delivery report).
+  double first_to = std::min(5.0, elapsed);
+  double steady_from = std::floor(elapsed / 2 * 10) / 10;
+  out.fixed("first_5s_mb_per_s", bins_rate(bin_bytes, 0, first_to, 1e6), 3);
+  out.fixed("first_5s_msgs_per_s", bins_rate(bin_msgs, 0, first_to, 1), 1);
+  out.fixed("steady_mb_per_s", bins_rate(bin_bytes, steady_from, elapsed, 1e6), 3);
+  out.fixed("steady_msgs_per_s", bins_rate(bin_msgs, steady_from, elapsed, 1), 1);
+  out.fixed("steady_from_s", steady_from, 1);
+  std::vector<double> per_s_mb, per_s_msgs;  // second i covers [i, i+1) s; the last one is partial
+  for (std::size_t b = 0; b < bin_bytes.size() && static_cast<double>(b) < elapsed * 10; ++b) {
+    if (b % 10 == 0) {
+      per_s_mb.push_back(0);
+      per_s_msgs.push_back(0);
+    }
+    per_s_mb.back() += static_cast<double>(bin_bytes[b]) / 1e6;
+    per_s_msgs.back() += static_cast<double>(bin_msgs[b]);
+  }
+  out.fixed_array("per_second_mb", per_s_mb, 3);
+  out.fixed_array("per_second_msgs", per_s_msgs, 0);
+  if (o.ack_sample > 0) {
+    out.object("ack_ms", ack.to_json());
+    out.integer("ack_sample_every", o.ack_sample);
+    std::vector<json_object> ws;
+    for (std::size_t w = 0; w < ack_windows.size(); ++w) {
+      json_object j = ack_windows[w].to_json();
+      j.fixed("from_s", static_cast<double>(w) * o.ack_window_s, 1);
+      j.fixed("to_s", std::min(elapsed, static_cast<double>(w + 1) * o.ack_window_s), 1);
+      ws.push_back(j);
+    }
+    out.object_array("ack_ms_windows", ws);
+  }
   json_object cfg;
   cfg.str("acks", o.acks).integer("linger_ms", o.linger_ms).integer("batch_size", o.batch_size);
   cfg.str("compression", o.compression);
+  cfg.integer("producers", n).integer("queue_buffering_max_messages", queue_messages);
+  if (o.max_rate > 0) cfg.fixed("max_rate", o.max_rate, 1);
+  if (o.keys > 0) cfg.integer("keys", o.keys);
   for (auto& [k, v] : o.extra) cfg.str(k, v);
   out.object("config", cfg);
   emit(out);
-  rd_kafka_destroy(rk);
+  for (auto& p : ps) rd_kafka_destroy(p->rk);
   return ok ? 0 : 1;
 }
 
@@ -472,9 +756,15 @@ rd_kafka_t* make_consumer(const options& o, bool partition_eof, bool apply_user_
   rd_kafka_conf_t* c = base_conf(o);
   // No group: partitions are assigned directly, nothing is committed.
   // librdkafka requires a group.id for assign(); no group is joined and nothing committed.
-  set(c, "group.id", "spate-bench-" + std::to_string(::getpid()));
-  set(c, "enable.auto.commit", "false");
-  set(c, "enable.auto.offset.store", "false");
+  if (!o.group.empty() && o.mode == "consume") {
+    // --group: a member of a real consumer group (subscribe, offsets auto-committed).
+    set(c, "group.id", o.group);
+    set(c, "auto.offset.reset", "earliest");
+  } else {
+    set(c, "group.id", "spate-bench-" + std::to_string(::getpid()));
+    set(c, "enable.auto.commit", "false");
+    set(c, "enable.auto.offset.store", "false");
+  }
   if (partition_eof) set(c, "enable.partition.eof", "true");
   if (apply_user_extra) apply_extra(c, o);
   rd_kafka_t* rk = make_client(RD_KAFKA_CONSUMER, c);
@@ -497,16 +787,33 @@ int run_consume(const options& o) {
   rd_kafka_t* rk = make_consumer(o, true, true);
   std::string err;
   int parts = partition_count(rk, o.topic, deadline, err);
-  if (parts < 0 || !assign_all(rk, o.topic, parts, RD_KAFKA_OFFSET_BEGINNING, err)) {
+  bool grouped = !o.group.empty();
+  if (parts >= 0 && grouped) {
+    rd_kafka_topic_partition_list_t* l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, o.topic.c_str(), RD_KAFKA_PARTITION_UA);
+    rd_kafka_resp_err_t e = rd_kafka_subscribe(rk, l);
+    rd_kafka_topic_partition_list_destroy(l);
+    if (e) {
+      err = std::string("subscribe: ") + rd_kafka_err2str(e);
+      parts = -1;
+    }
+  }
+  if (parts < 0 || (!grouped && !assign_all(rk, o.topic, parts, RD_KAFKA_OFFSET_BEGINNING, err))) {
     json_object out;
     out.boolean("ok", false).str("error", err);
     emit(out);
     rd_kafka_destroy(rk);
     return 1;
   }
-  std::fprintf(stderr, "spate_load: consume %lld from %s (%d partitions, from beginning)\n",
-               static_cast<long long>(o.count), o.topic.c_str(), parts);
+  std::fprintf(stderr, "spate_load: consume %lld from %s (%d partitions, %s)\n",
+               static_cast<long long>(o.count), o.topic.c_str(), parts,
+               grouped ? ("group " + o.group).c_str() : "from beginning");
   auto t0 = clock_type::now();
+  // --duration-s: stop after this long (a success when nothing failed); the end of the topic does
+  // not stop such a run, since a producer may still be writing.
+  const bool timed = o.duration_s > 0;
+  const auto stop_at = timed ? std::min(deadline, t0 + secs(o.duration_s)) : deadline;
+  std::vector<std::int64_t> sec_bytes;  // bytes received in second i of the run
   clock_type::time_point t_first{}, t_last{};
   std::int64_t got = 0, bytes = 0, gaps = 0, errors = 0;
   std::vector<std::int64_t> next(static_cast<std::size_t>(parts), -1);
@@ -515,6 +822,14 @@ int run_consume(const options& o) {
   auto last_progress = t0;
   while (got < o.count) {
     auto now0 = clock_type::now();
+    if (timed && now0 >= stop_at) {
+      stop_reason = "duration";
+      break;
+    }
+    if (timed && o.idle_stop_s > 0 && got > 0 && now0 - t_last > secs(o.idle_stop_s)) {
+      stop_reason = "idle";  // caught up with a producer that has stopped
+      break;
+    }
     if (now0 >= deadline) {
       stop_reason = "timeout";
       break;
@@ -529,7 +844,7 @@ int run_consume(const options& o) {
     if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
       if (m->partition >= 0 && m->partition < parts) eof[m->partition] = true;
       rd_kafka_message_destroy(m);
-      if (std::all_of(eof.begin(), eof.end(), [](bool b) { return b; })) {
+      if (!timed && std::all_of(eof.begin(), eof.end(), [](bool b) { return b; })) {
         stop_reason = "end_of_topic";
         break;
       }
@@ -546,6 +861,9 @@ int run_consume(const options& o) {
     t_last = now;
     ++got;
     bytes += static_cast<std::int64_t>(m->len);
+    auto sec = static_cast<std::size_t>((now - t0) / std::chrono::seconds(1));
+    if (sec >= sec_bytes.size()) sec_bytes.resize(sec + 1, 0);
+    sec_bytes[sec] += static_cast<std::int64_t>(m->len);
     if (m->partition >= 0 && m->partition < parts) {
       auto& n = next[m->partition];
       if (n >= 0 && m->offset != n) ++gaps;
@@ -556,7 +874,8 @@ int run_consume(const options& o) {
   }
   double elapsed = got > 0 ? seconds_between(t0, t_last) : seconds_between(t0, clock_type::now());
   double steady = got > 1 ? seconds_between(t_first, t_last) : 0;
-  bool ok = (got == o.count || (o.allow_short && got > 0 && stop_reason == "end_of_topic")) &&
+  bool ok = (got == o.count || (o.allow_short && got > 0 && stop_reason == "end_of_topic") ||
+             (timed && (stop_reason == "duration" || stop_reason == "idle"))) &&
             errors == 0;
   json_object out;
   out.boolean("ok", ok);
@@ -579,7 +898,12 @@ int run_consume(const options& o) {
   out.fixed("msgs_per_s", steady > 0 ? static_cast<double>(got) / steady : 0, 1);
   out.fixed("total_s", elapsed, 4);
   out.fixed("mb_per_s_incl_startup", elapsed > 0 ? static_cast<double>(bytes) / 1e6 / elapsed : 0, 3);
+  std::vector<double> per_s_mb;
+  for (auto b : sec_bytes) per_s_mb.push_back(static_cast<double>(b) / 1e6);
+  out.fixed_array("per_second_mb", per_s_mb, 3);
   json_object cfg;
+  if (grouped) cfg.str("group", o.group);
+  if (timed) cfg.fixed("duration_s", o.duration_s, 1);
   for (auto& [k, v] : o.extra) cfg.str(k, v);
   out.object("config", cfg);
   emit(out);
