@@ -1178,6 +1178,28 @@ def run_lag_store(bench: Bench, tools_dir: str, workdir: str) -> None:
     bench.scenarios[name] = res
 
 
+def start_printing_peer(bench: Bench, what: str, cmd: list[str], names: list[str],
+                        stderr) -> tuple[subprocess.Popen | None, str]:
+    """Starts a peer broker (mock_cluster, null_broker) that prints its bootstrap address on its
+    first line; on failure marks the wanted `names` failed and returns (process or None, "")."""
+    try:
+        proc = CHILDREN.add(subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                             stderr=stderr, text=True))
+    except OSError as e:
+        for n in names:
+            if bench.wanted(n):
+                bench.scenarios[n] = {"ok": False, "error": f"{what}: {e}"}
+        return None, ""
+    import select
+    ready, _, _ = select.select([proc.stdout], [], [], 15)
+    line = proc.stdout.readline().strip() if ready else ""
+    if not line:
+        for n in names:
+            if bench.wanted(n):
+                bench.scenarios[n] = {"ok": False, "error": f"{what} printed no bootstrap address"}
+    return proc, line
+
+
 def run_mock(bench: Bench, mock: str, out: dict) -> None:
     names = ["mock_produce_1k_acks1", "mock_consume_1k", "mock_e2e_latency_1k"]
     if not any(bench.wanted(n) for n in names):
@@ -1186,20 +1208,11 @@ def run_mock(bench: Bench, mock: str, out: dict) -> None:
     cmd = [mock, "--topic", f"bench-1k:{parts}", "--topic", f"bench-consume-1k:{MOCK_CONSUME_PARTITIONS}",
            "--topic", f"bench-lat:{parts}", "--max-seconds", "1800"]
     log("starting librdkafka mock cluster")
-    try:
-        proc = CHILDREN.add(subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                             stderr=subprocess.DEVNULL, text=True))
-    except OSError as e:
-        for n in names:
-            bench.scenarios[n] = {"ok": False, "error": f"mock_cluster: {e}"}
+    proc, line = start_printing_peer(bench, "mock_cluster", cmd, names, subprocess.DEVNULL)
+    if proc is None:
         return
     try:
-        import select
-        ready, _, _ = select.select([proc.stdout], [], [], 15)
-        line = proc.stdout.readline().strip() if ready else ""
         if not line:
-            for n in names:
-                bench.scenarios[n] = {"ok": False, "error": "mock_cluster printed no bootstrap address"}
             return
         out["bootstrap"] = line
         meta = {"target": "mock", "durability": "memory (librdkafka mock cluster)"}
@@ -1251,22 +1264,12 @@ def run_null(bench: Bench, null: str, out: dict) -> None:
     out["command"] = " ".join(cmd)
     log_path = os.path.join(bench.workdir, "null_broker.log")
     log("starting null_broker")
-    try:
-        with open(log_path, "w") as logf:
-            proc = CHILDREN.add(subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                                 stderr=logf, text=True))
-    except OSError as e:
-        for n in names:
-            bench.scenarios[n] = {"ok": False, "error": f"null_broker: {e}"}
+    with open(log_path, "w") as logf:
+        proc, line = start_printing_peer(bench, "null_broker", cmd, names, logf)
+    if proc is None:
         return
     try:
-        import select
-        ready, _, _ = select.select([proc.stdout], [], [], 15)
-        line = proc.stdout.readline().strip() if ready else ""
         if not line:
-            for n in names:
-                if bench.wanted(n):
-                    bench.scenarios[n] = {"ok": False, "error": "null_broker printed no bootstrap address"}
             return
         out["bootstrap"] = line
         cpu = ProcessCpu(proc)
