@@ -15,6 +15,7 @@
 #include "app/fd_limit.h"
 #include "app/lag_source.h"
 #include "app/lag_wiring.h"
+#include "app/listeners.h"
 #include "app/log_cleaner_service.h"
 #include "app/maintenance.h"
 #include "app/request_diag.h"
@@ -39,20 +40,30 @@
 namespace spate::app {
 namespace {
 
+// Every listener's advertised address, as Kafka prints advertised.listeners.
+std::string advertised_listeners_text(const broker_config& config) {
+  std::vector<listener> advertised;
+  for (const auto& l : config.listeners) advertised.push_back({l.name, config.advertised(l.name)});
+  return listeners_text(advertised);
+}
+
 broker::broker_options broker_options_from(const broker_config& config, const data_dir_identity& identity) {
   broker::broker_options options;
   options.node_id = config.node_id;
-  options.advertised_host = config.advertised().host;
-  options.advertised_port = config.advertised().port;
+  options.advertised_host = config.advertised(config.listeners.front().name).host;
+  options.advertised_port = config.advertised(config.listeners.front().name).port;
+  for (const auto& l : config.listeners) {
+    const auto advertised = config.advertised(l.name);
+    options.listeners.push_back({l.name, config.security_protocol(l.name), advertised.host, advertised.port});
+  }
   options.cluster_id = identity.cluster_id;
   options.num_partitions = config.num_partitions;
   options.auto_create_topics = config.auto_create_topics;
   // The rest of what DescribeConfigs reports for this broker (log.* defaults come from storage).
   const broker_config built_in;
-  const auto listener = [](const host_port& hp) { return fmt::format("PLAINTEXT://{}:{}", hp.host, hp.port); };
   options.settings = {
-      {"listeners", listener(config.listener), config.listener == built_in.listener},
-      {"advertised.listeners", listener(config.advertised()), config.advertised_listener.host.empty()},
+      {"listeners", listeners_text(config.listeners), config.listeners == built_in.listeners},
+      {"advertised.listeners", advertised_listeners_text(config), config.advertised_listeners.empty()},
       {"log.dirs", config.data_dir.string(), config.data_dir == built_in.data_dir},
       {"log.retention.check.interval.ms", std::to_string(config.retention_check_interval_ms),
        config.retention_check_interval_ms == built_in.retention_check_interval_ms},
@@ -82,12 +93,18 @@ void check_step(const Result& result, std::string_view step) {
 
 net::server_config server_config_from(const broker_config& config, broker_metrics_wiring* metrics) {
   net::server_config net_config;
-  net_config.host = config.listener.host;
-  net_config.port = config.listener.port;
+  for (const auto& l : config.listeners) net_config.listeners.push_back({l.name, l.address.host, l.address.port});
   net_config.max_frame_bytes = static_cast<std::size_t>(config.socket_request_max_bytes);
   net_config.threads = config.num_network_threads;
   net_config.observer = metrics;
   return net_config;
+}
+
+// The listeners with their bound ports (a configured port 0 is an ephemeral one).
+std::string bound_listeners_text(const broker_config& config, const net::server& server) {
+  std::vector<listener> bound = config.listeners;
+  for (std::size_t i = 0; i < bound.size(); ++i) bound[i].address.port = server.bound_port(i);
+  return listeners_text(bound);
 }
 
 // Binds the admin API, or stops start-up with one line naming the address.
@@ -108,6 +125,9 @@ int run_broker(const broker_config& config) {
   // Before any file is opened: each partition holds descriptors (fd_limit.h).
   (void)raise_fd_limit();
   try {
+    validate_listeners(
+        config.listeners, config.advertised_listeners,
+        config.security_protocol_map.empty() ? default_security_protocol_map() : config.security_protocol_map);
     const bool new_data_dir = !std::filesystem::exists(config.data_dir / "meta.properties");
     const auto identity = open_data_dir(config.data_dir, config.node_id);
     // Blocking work (fsync, file creation, unlink) never runs on an event loop.
@@ -199,8 +219,8 @@ int run_broker(const broker_config& config) {
       io::deadline_thread transaction_deadlines(transactions);
       net::server server(server_config_from(config, metrics.get()),
                          [&dispatcher](const net::connection_info& connection, base::byte_span frame) {
-                           return dispatcher.handle(frame, connection.peer, connection.executor,
-                                                    &connection.mute_reads_for);
+                           return dispatcher.handle(frame, {connection.peer, connection.executor,
+                                                            &connection.mute_reads_for, connection.listener});
                          });
       if (metrics) metrics->collect_connections(server);
       // The HTTP admin API: its own thread; reads through the view, writes through the handlers.
@@ -241,9 +261,9 @@ int run_broker(const broker_config& config) {
           [&] {
             ready = true;
             SPATE_LOG_INFO(
-                "spate ready listener={}:{} advertised={}:{} admin={} node_id={} cluster_id={} data_dir={} "
+                "spate ready listeners={} advertised={} admin={} node_id={} cluster_id={} data_dir={} "
                 "clean_start={}",
-                config.listener.host, server.bound_port(), config.advertised().host, config.advertised().port,
+                bound_listeners_text(config, server), advertised_listeners_text(config),
                 admin ? admin->address() : "off", config.node_id, identity.cluster_id, config.data_dir.string(),
                 logs.opened_after_clean_shutdown());
           },

@@ -30,6 +30,10 @@ boost::asio::awaitable<response_frame> dispatcher::handle(
 boost::asio::awaitable<response_frame> dispatcher::handle(
     base::byte_span frame, std::string_view peer, boost::asio::any_io_executor executor,
     const std::function<void(std::chrono::milliseconds)>* mute_reads_for) {
+  co_return co_await handle(frame, connection_facts{peer, std::move(executor), mute_reads_for, {}});
+}
+
+boost::asio::awaitable<response_frame> dispatcher::handle(base::byte_span frame, connection_facts connection) {
   // api_key, api_version and correlation_id lead every request header version.
   if (frame.size() < 8) throw request_rejected(fmt::format("request of {} bytes is shorter than a header", frame.size()));
   const auto key = base::load_be<std::int16_t>(frame.data());
@@ -46,8 +50,14 @@ boost::asio::awaitable<response_frame> dispatcher::handle(
   protocol::reader reader(frame);
   protocol::request_header header;
   header.decode(reader, protocol::request_header_version(api->key, version));
-  request_context ctx{_services,     header, version, peer, std::move(executor), _services.options().metrics,
-                      mute_reads_for};
+  request_context ctx{_services,
+                      header,
+                      version,
+                      connection.peer,
+                      std::move(connection.executor),
+                      _services.options().metrics,
+                      connection.mute_reads_for,
+                      connection.listener};
   const auto started = std::chrono::steady_clock::now();
   auto response = co_await api->invoke(ctx, reader);
   if (_services.options().client_quotas != nullptr && !parks_by_design(api->key)) {

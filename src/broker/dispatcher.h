@@ -29,9 +29,23 @@ class request_rejected : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// What the dispatcher knows of a request's connection. Pointers may be null; what they point to
+// outlives the call.
+struct connection_facts {
+  std::string_view peer;
+  boost::asio::any_io_executor executor;
+  // See request_context.
+  const std::function<void(std::chrono::milliseconds)>* mute_reads_for = nullptr;
+  // The listener's name (empty: none).
+  std::string_view listener;
+};
+
 class dispatcher {
  public:
   explicit dispatcher(broker& services) : _services(services) {}
+
+  // `frame` must stay valid until the returned coroutine completes (net/ keeps it so).
+  boost::asio::awaitable<response_frame> handle(base::byte_span frame, connection_facts connection);
 
   // `frame` must stay valid until the returned coroutine completes (net/ keeps it so).
   // `mute_reads_for`: see request_context; may be null; outlives the call.

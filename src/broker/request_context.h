@@ -32,6 +32,10 @@ struct request_context {
   // Stops reading this connection's requests for a while (quota throttling, KIP-219); null when
   // the transport cannot (the admin API's in-process calls).
   const std::function<void(std::chrono::milliseconds)>* mute_reads_for = nullptr;
+  // The listener the request came in on (empty: none, an in-process call).
+  std::string_view listener;
+  // The authenticated principal ("User:alice"), User:ANONYMOUS on a PLAINTEXT listener.
+  std::string_view principal = "User:ANONYMOUS";
 };
 
 }  // namespace spate::broker

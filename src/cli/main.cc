@@ -52,8 +52,10 @@ int main(int argc, char** argv) {
     serve_cmd->add_option_function<std::string>(
         flag, [&named_flags, key](const std::string& value) { named_flags.emplace_back(key, value); }, help);
   };
-  add_key_flag("--listen", "listeners", "Address to accept clients on, HOST:PORT (config key: listeners)");
-  add_key_flag("--advertised-listener", "advertised.listeners", "Address given to clients, HOST:PORT");
+  add_key_flag("--listen", "listeners",
+               "Addresses to accept clients on, HOST:PORT or NAME://HOST:PORT,... (config key: listeners)");
+  add_key_flag("--advertised-listener", "advertised.listeners",
+               "Addresses given to clients, HOST:PORT or NAME://HOST:PORT,...");
   add_key_flag("--data-dir", "log.dirs", "Data directory (config key: log.dirs)");
   add_key_flag("--node-id", "node.id", "Broker id (config key: node.id)");
   serve_cmd->add_option("--set", set_flags, "Set a config key, KEY=VALUE (repeatable; overrides --config)");
