@@ -138,6 +138,12 @@ const std::vector<setting>& settings() {
        [](broker_config& c, auto, auto v) { c.sasl_plain_users_file = std::string(v); }},
       {"super.users", "(none)", "Principals allowed every operation, User:NAME;User:NAME2",
        [](broker_config& c, auto, auto v) { c.super_users = split(v, ';'); }},
+      {"connection.failed.authentication.delay.ms", "100",
+       "Delay before a failed SASL authentication is answered and its connection closed; it grows with the "
+       "peer's failures in the last minute (x N, at most 5 s).",
+       [](broker_config& c, auto k, auto v) {
+         c.failed_authentication_delay_ms = parse_int<std::int64_t>(k, v, 0, 60000);
+       }},
       {"connections.max.reauth.ms", "0",
        "When > 0, SaslAuthenticate tells clients their session lifetime (KIP-368; re-authentication itself is not "
        "yet supported: the session is not ended).",

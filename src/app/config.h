@@ -49,6 +49,7 @@ struct broker_config {
   std::filesystem::path sasl_plain_users_file;  // empty: PLAIN cannot be enabled
   std::vector<std::string> super_users;         // principals, "User:alice"
   std::int64_t connections_max_reauth_ms = 0;
+  std::int64_t failed_authentication_delay_ms = 100;  // connection.failed.authentication.delay.ms
   std::filesystem::path data_dir = "./data";
   std::int32_t node_id = 1;
   std::int32_t num_partitions = 1;

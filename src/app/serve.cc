@@ -1,5 +1,6 @@
 #include "app/serve.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <exception>
@@ -23,6 +24,8 @@
 #include "base/log.h"
 #include "broker/broker.h"
 #include "broker/dispatcher.h"
+#include "broker/sasl_authenticator.h"
+#include "broker/sasl_session.h"
 #include "broker/txn_markers.h"
 #include "group/coordinator.h"
 #include "group/offsets_topic.h"
@@ -32,6 +35,8 @@
 #include "lag/prometheus.h"
 #include "model/topic_name.h"
 #include "net/server.h"
+#include "security/credential_store.h"
+#include "security/plain.h"
 #include "storage/log_manager.h"
 #include "txn/producer_id_manager.h"
 #include "txn/transaction_coordinator.h"
@@ -98,6 +103,33 @@ net::server_config server_config_from(const broker_config& config, broker_metric
   net_config.threads = config.num_network_threads;
   net_config.observer = metrics;
   return net_config;
+}
+
+// Per listener (in order): whether its connections authenticate with SASL.
+std::vector<bool> sasl_listener_flags(const broker_config& config) {
+  std::vector<bool> flags;
+  for (const auto& l : config.listeners) flags.push_back(config.security_protocol(l.name) == "SASL_PLAINTEXT");
+  return flags;
+}
+
+// PLAIN's users when PLAIN is enabled (it needs sasl.plain.users.file), else nullopt; stops
+// start-up with a clear message when the file is missing or bad.
+std::optional<security::plain_users> load_plain_users(const broker_config& config) {
+  const auto& m = config.sasl_enabled_mechanisms;
+  if (std::find(m.begin(), m.end(), "PLAIN") == m.end()) return std::nullopt;
+  if (config.sasl_plain_users_file.empty()) {
+    throw std::runtime_error(
+        "sasl.enabled.mechanisms includes PLAIN but sasl.plain.users.file is not set (PLAIN checks passwords "
+        "against that file; use SCRAM for production)");
+  }
+  auto users = security::plain_users::load(io::posix_file_system(), config.sasl_plain_users_file);
+  if (!users) {
+    throw std::runtime_error(fmt::format("cannot load sasl.plain.users.file {}: {}",
+                                         config.sasl_plain_users_file.string(), users.error().message));
+  }
+  SPATE_LOG_INFO("event=plain_users_loaded users={} file={}", users.value().size(),
+                 config.sasl_plain_users_file.string());
+  return std::move(users.value());
 }
 
 // The listeners with their bound ports (a configured port 0 is an ephemeral one).
@@ -192,6 +224,24 @@ int run_broker(const broker_config& config) {
       metrics->collect_groups(groups);
       metrics->collect_transactions(transactions);
     }
+    // SCRAM users (scram_credentials.json in the data directory) and SASL on SASL_PLAINTEXT listeners.
+    auto credentials = security::credential_store::open(io::posix_file_system(), config.data_dir);
+    if (!credentials) {
+      throw std::runtime_error(
+          fmt::format("cannot open {}: {}", security::credential_store::file_name, credentials.error().message));
+    }
+    options.credentials = credentials.value().get();
+    options.super_users = config.super_users;
+    const auto sasl_listeners = sasl_listener_flags(config);
+    const auto plain_users = load_plain_users(config);
+    std::optional<broker::sasl_authenticator> sasl;
+    if (std::find(sasl_listeners.begin(), sasl_listeners.end(), true) != sasl_listeners.end()) {
+      sasl.emplace(config.sasl_enabled_mechanisms, credentials.value().get(), plain_users ? &*plain_users : nullptr,
+                   std::chrono::milliseconds(config.failed_authentication_delay_ms));
+      options.sasl = &*sasl;
+      options.sasl_session_lifetime_ms = config.connections_max_reauth_ms;
+      if (metrics) metrics->collect_sasl(*sasl);
+    }
     broker::broker services(std::move(options), logs, pool, groups, transactions, waiters);
     broker::dispatcher dispatcher(services);
     // The built-in lag monitor: its own thread; stopped (destroyed) before the broker it reads.
@@ -217,11 +267,17 @@ int run_broker(const broker_config& config) {
       // Markers of transactions that were being completed when the broker stopped are written now.
       transactions.resume_after_load();
       io::deadline_thread transaction_deadlines(transactions);
-      net::server server(server_config_from(config, metrics.get()),
-                         [&dispatcher](const net::connection_info& connection, base::byte_span frame) {
-                           return dispatcher.handle(frame, {connection.peer, connection.executor,
-                                                            &connection.mute_reads_for, connection.listener});
-                         });
+      net::server server(server_config_from(config, metrics.get()), [&dispatcher, &sasl_listeners](
+                                                                        const net::connection_info& connection,
+                                                                        base::byte_span frame) {
+        // A SASL listener's connection starts unauthenticated (broker/sasl_session.h).
+        if (sasl_listeners[connection.listener_index] && !connection.session) {
+          connection.session = std::make_shared<broker::sasl_session>();
+        }
+        return dispatcher.handle(
+            frame, {connection.peer, connection.executor, &connection.mute_reads_for, connection.listener,
+                    static_cast<broker::sasl_session*>(connection.session.get()), &connection.close_after_responses});
+      });
       if (metrics) metrics->collect_connections(server);
       // The HTTP admin API: its own thread; reads through the view, writes through the handlers.
       std::atomic<bool> ready{false};

@@ -39,6 +39,8 @@
 #include "broker/handlers/offset_fetch.h"
 #include "broker/handlers/offset_for_leader_epoch.h"
 #include "broker/handlers/produce.h"
+#include "broker/handlers/sasl_authenticate.h"
+#include "broker/handlers/sasl_handshake.h"
 #include "broker/handlers/sync_group.h"
 #include "broker/handlers/txn_offset_commit.h"
 
@@ -52,6 +54,8 @@ constexpr served_api serve(std::string_view tested_with) {
 }
 
 constexpr std::string_view txn_clients = "confluent-kafka-python (librdkafka), kafkajs (tests/e2e/test_exactly_once.py, js/transactions.test.js)";
+constexpr std::string_view sasl_clients =
+    "kcat, confluent-kafka-python (librdkafka), kafka-python, kafkajs (tests/e2e/test_sasl.py)";
 constexpr std::string_view group_clients = "confluent-kafka-python (librdkafka), kafka-python, kafkajs, kcat -G";
 
 // Every API served, in any order (sorted by key below). Add a handler here and nowhere else.
@@ -59,6 +63,9 @@ constexpr std::array unsorted_apis = {
     // Connection set-up.
     serve<api_versions_handler>("kcat, confluent-kafka-python (librdkafka), kafka-python"),
     serve<metadata_handler>("kcat, confluent-kafka-python (librdkafka), kafka-python"),
+    // Authentication on SASL_PLAINTEXT listeners.
+    serve<sasl_handshake_handler>(sasl_clients),
+    serve<sasl_authenticate_handler>(sasl_clients),
     // Coordinators. librdkafka compresses with lz4 only for brokers that serve FindCoordinator.
     serve<find_coordinator_handler>("kcat (lz4 produce), raw requests (tests/broker)"),
     // Consumer groups and committed offsets.

@@ -29,7 +29,13 @@ class client_quotas;
 class disk_gate;
 }  // namespace spate::quota
 
+namespace spate::security {
+class credential_store;
+}
+
 namespace spate::broker {
+
+class sasl_authenticator;
 
 // One broker-level setting as DescribeConfigs reports it: Kafka's name, the effective value as
 // text, and whether it is the built-in default (else the operator set it: STATIC_BROKER_CONFIG).
@@ -70,6 +76,14 @@ struct broker_options {
   // none. `save_client_quotas` persists the table's JSON (blocking; false when it failed).
   quota::client_quotas* client_quotas = nullptr;
   std::function<bool(const std::string&)> save_client_quotas;
+  // SASL on SASL_PLAINTEXT listeners; null: no SASL listener. Outlives the broker.
+  sasl_authenticator* sasl = nullptr;
+  // SaslAuthenticate's session_lifetime_ms (connections.max.reauth.ms; 0: none).
+  std::int64_t sasl_session_lifetime_ms = 0;
+  // SCRAM users (Describe/AlterUserScramCredentials); null: none. Outlives the broker.
+  security::credential_store* credentials = nullptr;
+  // super.users: principals allowed every operation.
+  std::vector<std::string> super_users;
 };
 
 // The advertised address of `listener`, or options' default for an unknown one.
