@@ -9,6 +9,7 @@
 #include "broker/handlers/add_partitions_to_txn.h"
 #include "broker/handlers/alter_client_quotas.h"
 #include "broker/handlers/alter_configs.h"
+#include "broker/handlers/alter_user_scram_credentials.h"
 #include "broker/handlers/api_versions.h"
 #include "broker/handlers/create_partitions.h"
 #include "broker/handlers/create_topics.h"
@@ -22,6 +23,7 @@
 #include "broker/handlers/describe_log_dirs.h"
 #include "broker/handlers/describe_producers.h"
 #include "broker/handlers/describe_transactions.h"
+#include "broker/handlers/describe_user_scram_credentials.h"
 #include "broker/handlers/end_txn.h"
 #include "broker/handlers/fetch.h"
 #include "broker/handlers/find_coordinator.h"
@@ -106,6 +108,9 @@ constexpr std::array unsorted_apis = {
     // Client quotas.
     serve<describe_client_quotas_handler>("raw requests (tests/broker, tests/e2e/test_client_quotas.py)"),
     serve<alter_client_quotas_handler>("raw requests (tests/broker, tests/e2e/test_client_quotas.py)"),
+    // SCRAM users (KIP-554).
+    serve<describe_user_scram_credentials_handler>("spate user (tests/e2e/test_sasl.py)"),
+    serve<alter_user_scram_credentials_handler>("spate user (tests/e2e/test_sasl.py)"),
 };
 
 constexpr auto sort_by_key(auto apis) {
