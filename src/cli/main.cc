@@ -49,8 +49,10 @@ int main(int argc, char** argv) {
   std::vector<std::pair<std::string, std::string>> named_flags;
   serve_cmd->add_option("-c,--config", config_file, "Properties file (key=value per line)")->check(CLI::ExistingFile);
   auto add_key_flag = [&](const char* flag, const char* key, const char* help) {
-    serve_cmd->add_option_function<std::string>(
-        flag, [&named_flags, key](const std::string& value) { named_flags.emplace_back(key, value); }, help);
+    serve_cmd
+        ->add_option_function<std::string>(
+            flag, [&named_flags, key](const std::string& value) { named_flags.emplace_back(key, value); }, help)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);  // a later flag wins, as --set's do
   };
   add_key_flag("--listen", "listeners",
                "Addresses to accept clients on, HOST:PORT or NAME://HOST:PORT,... (config key: listeners)");
