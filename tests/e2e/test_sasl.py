@@ -1,7 +1,8 @@
 """SASL/SCRAM and PLAIN on a SASL_PLAINTEXT listener (issue 16), with the operator's PLAINTEXT
 listener beside it: users are created with `spate user create` over PLAINTEXT, then real clients
 produce and consume with a group over SASL_PLAINTEXT: confluent-kafka and kcat (librdkafka,
-SaslHandshake v1 + SaslAuthenticate) and kafka-python 2.0.2 (SaslHandshake v0 + raw tokens)."""
+SaslHandshake v1 + SaslAuthenticate), kafkajs (js/sasl_client.js) and kafka-python 2.0.2 (SaslHandshake
+v0 + raw tokens)."""
 import json
 import shutil
 import socket
@@ -215,3 +216,18 @@ def test_tls_listeners_and_plain_without_a_users_file_are_refused_at_start(tmp_p
                                  "admin.listeners=", *args], capture_output=True, text=True, timeout=60)
         assert result.returncode != 0
         assert message in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("mechanism", ["SCRAM-SHA-512", "SCRAM-SHA-256"])
+def test_kafkajs_produces_and_consumes_with_a_group_over_scram(sasl, mechanism):
+    import os
+    import pathlib
+    js = pathlib.Path(__file__).resolve().parent / "js"
+    assert shutil.which("node"), "node is missing: run scripts/install-deps.sh"
+    assert (js / "node_modules" / "kafkajs").is_dir(), "kafkajs is missing: run scripts/install-deps.sh"
+    ok(sasl, "user", "create", "alice", "--password", PASSWORD, "--mechanism", mechanism)
+    env = {**os.environ, "SPATE_SASL_BOOTSTRAP": sasl.sasl, "SASL_MECHANISM": mechanism.lower(),
+           "SASL_USER": "alice", "SASL_PASSWORD": PASSWORD, "SASL_TOPIC": f"js-{mechanism.lower()}"}
+    result = subprocess.run(["node", str(js / "sasl_client.js")], cwd=js, env=env, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
