@@ -19,11 +19,11 @@ ALLOWED = {
     "txn": {"base", "model", "protocol", "storage", "io"},
     "quota": {"base", "model"},
     "security": {"base", "io", "model"},
-    "broker": {"base", "model", "protocol", "storage", "io", "group", "txn", "quota", "metrics"},
+    "broker": {"base", "model", "protocol", "storage", "io", "group", "txn", "quota", "metrics", "security"},
     "lag": {"base", "model", "protocol"},
     "admin": {"base", "model", "protocol", "io", "storage", "group", "txn", "broker", "lag"},
-    "app": {"base", "model", "protocol", "io", "storage", "net", "group", "txn", "quota", "broker", "lag", "admin", "metrics"},
-    "cli": {"base", "model", "protocol", "app", "admin", "broker", "lag", "metrics"},
+    "app": {"base", "model", "protocol", "io", "storage", "net", "group", "txn", "quota", "broker", "lag", "admin", "metrics", "security"},
+    "cli": {"base", "model", "protocol", "app", "admin", "broker", "lag", "metrics", "security"},
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/')
 

@@ -66,7 +66,7 @@ admin::broker_identity admin_view::identity() const {
   id.node_id = _config.node_id;
   id.version = SPATE_VERSION;
   id.cluster_id = _cluster_id;
-  id.kafka_listener = address(_config.listener.host, _kafka.bound_port());
+  id.kafka_listener = address(_config.listeners.front().address.host, _kafka.bound_port());
   id.data_dir = _config.data_dir.string();
   return id;
 }

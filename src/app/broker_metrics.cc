@@ -1,5 +1,7 @@
 #include "app/broker_metrics.h"
 
+#include "broker/sasl_authenticator.h"
+
 #include <algorithm>
 #include <map>
 #include <string>
@@ -115,6 +117,13 @@ void broker_metrics_wiring::collect_connections(const net::server& server) {
   _metrics.collect(metrics::names::connections_accepted_total, [&server](metrics::sample_sink& sink) {
     sink.sample({}, static_cast<double>(server.accepted_connections()));
   });
+}
+
+void broker_metrics_wiring::collect_sasl(const broker::sasl_authenticator& sasl) {
+  _metrics.collect(metrics::names::sasl_authentications_total,
+                   [&sasl](metrics::sample_sink& sink) { sink.sample({}, static_cast<double>(sasl.successes())); });
+  _metrics.collect(metrics::names::sasl_authentication_failures_total,
+                   [&sasl](metrics::sample_sink& sink) { sink.sample({}, static_cast<double>(sasl.failures())); });
 }
 
 void broker_metrics_wiring::collect_cleaner(const log_cleaner_service& cleaner, bool partition_labels) {

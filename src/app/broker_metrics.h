@@ -17,6 +17,10 @@ namespace spate::txn {
 class transaction_coordinator;
 }
 
+namespace spate::broker {
+class sasl_authenticator;
+}
+
 namespace spate::app {
 
 class log_cleaner_service;
@@ -36,6 +40,7 @@ class broker_metrics_wiring final : public net::request_observer {
   void collect_groups(const group::coordinator& groups);
   void collect_transactions(const txn::transaction_coordinator& transactions);
   void collect_connections(const net::server& server);
+  void collect_sasl(const broker::sasl_authenticator& sasl);
   void collect_cleaner(const log_cleaner_service& cleaner, bool partition_labels);
   void collect_disk_quota(disk_quota_service& quota);
 

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "app/listeners.h"
 #include "model/topic_name.h"
 #include "storage/topic_config_table.h"
 
@@ -81,6 +82,27 @@ void set_topic_default(broker_config& config, const storage::topic_config_row& r
   }
 }
 
+std::vector<std::string> split(std::string_view text, char separator) {
+  std::vector<std::string> out;
+  while (!text.empty()) {
+    const auto at = text.find(separator);
+    const auto item = trim(text.substr(0, at));
+    text = at == std::string_view::npos ? std::string_view{} : text.substr(at + 1);
+    if (!item.empty()) out.emplace_back(item);
+  }
+  return out;
+}
+
+std::vector<std::string> parse_mechanisms(std::string_view key, std::string_view text) {
+  auto mechanisms = split(text, ',');
+  for (const auto& m : mechanisms) {
+    if (m != "SCRAM-SHA-256" && m != "SCRAM-SHA-512" && m != "PLAIN") {
+      throw config_error(fmt::format("config key '{}': unsupported SASL mechanism '{}'", key, m));
+    }
+  }
+  return mechanisms;
+}
+
 // Kafka's *.hours keys: a negative time means "no limit", as -1 ms does.
 std::string hours_as_ms(std::int64_t hours) { return std::to_string(hours < 0 ? -1 : hours * 3600 * 1000); }
 
@@ -95,10 +117,39 @@ struct setting {
 // The table itself: long because it has a row per setting, not because it holds logic.
 const std::vector<setting>& settings() {
   static const std::vector<setting> table = {
-      {"listeners", "127.0.0.1:9092", "Address to accept Kafka clients on (host:port or PLAINTEXT://host:port).",
-       [](broker_config& c, auto k, auto v) { c.listener = parse_listener(k, v); }},
-      {"advertised.listeners", "(listeners)", "Address given to clients in Metadata responses.",
-       [](broker_config& c, auto k, auto v) { c.advertised_listener = parse_listener(k, v); }},
+      {"listeners", "PLAINTEXT://127.0.0.1:9092",
+       "Addresses to accept Kafka clients on: NAME://host:port,... (a bare host:port is PLAINTEXT). SSL and "
+       "SASL_SSL listeners are not supported yet.",
+       [](broker_config& c, auto k, auto v) { c.listeners = parse_listeners(k, v); }},
+      {"advertised.listeners", "(listeners)",
+       "Addresses given to clients in Metadata responses, NAME://host:port per listener name; a client is told "
+       "the address of the listener it connected to.",
+       [](broker_config& c, auto k, auto v) { c.advertised_listeners = parse_listeners(k, v); }},
+      {"listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL",
+       "Security protocol of each listener name, NAME:PROTOCOL,...",
+       [](broker_config& c, auto k, auto v) { c.security_protocol_map = parse_security_protocol_map(k, v); }},
+      {"sasl.enabled.mechanisms", "SCRAM-SHA-256,SCRAM-SHA-512",
+       "SASL mechanisms of SASL_PLAINTEXT listeners: SCRAM-SHA-256, SCRAM-SHA-512, PLAIN (PLAIN needs "
+       "sasl.plain.users.file).",
+       [](broker_config& c, auto k, auto v) { c.sasl_enabled_mechanisms = parse_mechanisms(k, v); }},
+      {"sasl.plain.users.file", "(none)",
+       "JSON file of PLAIN users and passwords, {\"users\":{\"alice\":\"secret\"}} (development only: clear-text "
+       "passwords).",
+       [](broker_config& c, auto, auto v) { c.sasl_plain_users_file = std::string(v); }},
+      {"super.users", "(none)", "Principals allowed every operation, User:NAME;User:NAME2",
+       [](broker_config& c, auto, auto v) { c.super_users = split(v, ';'); }},
+      {"connection.failed.authentication.delay.ms", "100",
+       "Delay before a failed SASL authentication is answered and its connection closed; it grows with the "
+       "peer's failures in the last minute (x N, at most 5 s).",
+       [](broker_config& c, auto k, auto v) {
+         c.failed_authentication_delay_ms = parse_int<std::int64_t>(k, v, 0, 60000);
+       }},
+      {"connections.max.reauth.ms", "0",
+       "When > 0, SaslAuthenticate tells clients their session lifetime (KIP-368; re-authentication itself is not "
+       "yet supported: the session is not ended).",
+       [](broker_config& c, auto k, auto v) {
+         c.connections_max_reauth_ms = parse_int<std::int64_t>(k, v, 0, std::numeric_limits<std::int64_t>::max());
+       }},
       {"log.dirs", "./data", "Directory holding the broker's data.",
        [](broker_config& c, auto k, auto v) {
          if (v.empty()) throw config_error(fmt::format("config key '{}': must not be empty", k));
@@ -364,6 +415,22 @@ const std::vector<setting>& settings() {
 
 }  // namespace
 
+host_port broker_config::advertised(std::string_view listener_name) const {
+  for (const auto& a : advertised_listeners) {
+    if (a.name == listener_name) return a.address;
+  }
+  for (const auto& l : listeners) {
+    if (l.name == listener_name) return l.address;
+  }
+  return listeners.empty() ? host_port{} : listeners.front().address;
+}
+
+std::string broker_config::security_protocol(std::string_view listener_name) const {
+  const auto map = security_protocol_map.empty() ? default_security_protocol_map() : security_protocol_map;
+  const auto it = map.find(std::string(listener_name));
+  return it == map.end() ? std::string() : it->second;
+}
+
 host_port parse_listener(std::string_view key, std::string_view text) {
   auto rest = trim(text);
   if (const auto scheme = rest.find("://"); scheme != std::string_view::npos) {
@@ -372,6 +439,11 @@ host_port parse_listener(std::string_view key, std::string_view text) {
     }
     rest = rest.substr(scheme + 3);
   }
+  return parse_host_port(key, rest);
+}
+
+host_port parse_host_port(std::string_view key, std::string_view text) {
+  const auto rest = trim(text);
   const auto colon = rest.rfind(':');
   if (colon == std::string_view::npos) {
     throw config_error(fmt::format("config key '{}': '{}' is not host:port", key, text));

@@ -26,14 +26,30 @@ struct host_port {
   bool operator==(const host_port&) const = default;
 };
 
+// One Kafka listener: its name (PLAINTEXT, SASL_PLAINTEXT or a custom name mapped to a protocol by
+// listener.security.protocol.map) and address. app/listeners.h parses and validates them.
+struct listener {
+  std::string name = "PLAINTEXT";
+  host_port address;
+  bool operator==(const listener&) const = default;
+};
+
 struct declared_topic {
   std::string name;
   std::int32_t partitions = 1;
 };
 
 struct broker_config {
-  host_port listener{"127.0.0.1", 9092};
-  host_port advertised_listener;  // empty host: same as listener
+  std::vector<listener> listeners{{"PLAINTEXT", {"127.0.0.1", 9092}}};
+  // By listener name; a listener without an entry advertises its own address.
+  std::vector<listener> advertised_listeners;
+  std::map<std::string, std::string> security_protocol_map;  // empty: Kafka's default map
+  // SASL (sasl.*, super.users, connections.max.reauth.ms).
+  std::vector<std::string> sasl_enabled_mechanisms{"SCRAM-SHA-256", "SCRAM-SHA-512"};
+  std::filesystem::path sasl_plain_users_file;  // empty: PLAIN cannot be enabled
+  std::vector<std::string> super_users;         // principals, "User:alice"
+  std::int64_t connections_max_reauth_ms = 0;
+  std::int64_t failed_authentication_delay_ms = 100;  // connection.failed.authentication.delay.ms
   std::filesystem::path data_dir = "./data";
   std::int32_t node_id = 1;
   std::int32_t num_partitions = 1;
@@ -89,10 +105,10 @@ struct broker_config {
   bool lag_history_enabled = true;
   lag::monitor_config lag{.history = lag::store_config{}};
 
-  // The address clients are told to connect to (Metadata's broker list).
-  host_port advertised() const {
-    return advertised_listener.host.empty() ? listener : advertised_listener;
-  }
+  // The address clients of `listener_name` are told to connect to (Metadata's broker list).
+  host_port advertised(std::string_view listener_name) const;
+  // The security protocol of `listener_name` (PLAINTEXT, SASL_PLAINTEXT, ...), empty if unmapped.
+  std::string security_protocol(std::string_view listener_name) const;
 };
 
 // A configuration error; what() names the key and the problem.
@@ -107,8 +123,11 @@ void apply_setting(broker_config& config, std::string_view key, std::string_view
 // Reads a properties file (`key=value` lines, `#` or `!` comments, blank lines ignored) into config.
 void apply_properties_file(broker_config& config, const std::filesystem::path& file);
 
-// Parses "host:port" or "PLAINTEXT://host:port" (one listener). Throws config_error naming `key`.
+// Parses "host:port" or "PLAINTEXT://host:port" (one address, the admin API's). Throws
+// config_error naming `key`.
 host_port parse_listener(std::string_view key, std::string_view text);
+// Parses "host:port" (no scheme). Throws config_error naming `key`.
+host_port parse_host_port(std::string_view key, std::string_view text);
 
 // Human-readable list of every key with its default and meaning, for --help.
 std::string describe_settings();

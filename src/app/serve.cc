@@ -1,5 +1,6 @@
 #include "app/serve.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <exception>
@@ -15,6 +16,7 @@
 #include "app/fd_limit.h"
 #include "app/lag_source.h"
 #include "app/lag_wiring.h"
+#include "app/listeners.h"
 #include "app/log_cleaner_service.h"
 #include "app/maintenance.h"
 #include "app/request_diag.h"
@@ -22,6 +24,8 @@
 #include "base/log.h"
 #include "broker/broker.h"
 #include "broker/dispatcher.h"
+#include "broker/sasl_authenticator.h"
+#include "broker/sasl_session.h"
 #include "broker/txn_markers.h"
 #include "group/coordinator.h"
 #include "group/offsets_topic.h"
@@ -31,6 +35,8 @@
 #include "lag/prometheus.h"
 #include "model/topic_name.h"
 #include "net/server.h"
+#include "security/credential_store.h"
+#include "security/plain.h"
 #include "storage/log_manager.h"
 #include "txn/producer_id_manager.h"
 #include "txn/transaction_coordinator.h"
@@ -39,20 +45,30 @@
 namespace spate::app {
 namespace {
 
+// Every listener's advertised address, as Kafka prints advertised.listeners.
+std::string advertised_listeners_text(const broker_config& config) {
+  std::vector<listener> advertised;
+  for (const auto& l : config.listeners) advertised.push_back({l.name, config.advertised(l.name)});
+  return listeners_text(advertised);
+}
+
 broker::broker_options broker_options_from(const broker_config& config, const data_dir_identity& identity) {
   broker::broker_options options;
   options.node_id = config.node_id;
-  options.advertised_host = config.advertised().host;
-  options.advertised_port = config.advertised().port;
+  options.advertised_host = config.advertised(config.listeners.front().name).host;
+  options.advertised_port = config.advertised(config.listeners.front().name).port;
+  for (const auto& l : config.listeners) {
+    const auto advertised = config.advertised(l.name);
+    options.listeners.push_back({l.name, config.security_protocol(l.name), advertised.host, advertised.port});
+  }
   options.cluster_id = identity.cluster_id;
   options.num_partitions = config.num_partitions;
   options.auto_create_topics = config.auto_create_topics;
   // The rest of what DescribeConfigs reports for this broker (log.* defaults come from storage).
   const broker_config built_in;
-  const auto listener = [](const host_port& hp) { return fmt::format("PLAINTEXT://{}:{}", hp.host, hp.port); };
   options.settings = {
-      {"listeners", listener(config.listener), config.listener == built_in.listener},
-      {"advertised.listeners", listener(config.advertised()), config.advertised_listener.host.empty()},
+      {"listeners", listeners_text(config.listeners), config.listeners == built_in.listeners},
+      {"advertised.listeners", advertised_listeners_text(config), config.advertised_listeners.empty()},
       {"log.dirs", config.data_dir.string(), config.data_dir == built_in.data_dir},
       {"log.retention.check.interval.ms", std::to_string(config.retention_check_interval_ms),
        config.retention_check_interval_ms == built_in.retention_check_interval_ms},
@@ -82,12 +98,45 @@ void check_step(const Result& result, std::string_view step) {
 
 net::server_config server_config_from(const broker_config& config, broker_metrics_wiring* metrics) {
   net::server_config net_config;
-  net_config.host = config.listener.host;
-  net_config.port = config.listener.port;
+  for (const auto& l : config.listeners) net_config.listeners.push_back({l.name, l.address.host, l.address.port});
   net_config.max_frame_bytes = static_cast<std::size_t>(config.socket_request_max_bytes);
   net_config.threads = config.num_network_threads;
   net_config.observer = metrics;
   return net_config;
+}
+
+// Per listener (in order): whether its connections authenticate with SASL.
+std::vector<bool> sasl_listener_flags(const broker_config& config) {
+  std::vector<bool> flags;
+  for (const auto& l : config.listeners) flags.push_back(config.security_protocol(l.name) == "SASL_PLAINTEXT");
+  return flags;
+}
+
+// PLAIN's users when PLAIN is enabled (it needs sasl.plain.users.file), else nullopt; stops
+// start-up with a clear message when the file is missing or bad.
+std::optional<security::plain_users> load_plain_users(const broker_config& config) {
+  const auto& m = config.sasl_enabled_mechanisms;
+  if (std::find(m.begin(), m.end(), "PLAIN") == m.end()) return std::nullopt;
+  if (config.sasl_plain_users_file.empty()) {
+    throw std::runtime_error(
+        "sasl.enabled.mechanisms includes PLAIN but sasl.plain.users.file is not set (PLAIN checks passwords "
+        "against that file; use SCRAM for production)");
+  }
+  auto users = security::plain_users::load(io::posix_file_system(), config.sasl_plain_users_file);
+  if (!users) {
+    throw std::runtime_error(fmt::format("cannot load sasl.plain.users.file {}: {}",
+                                         config.sasl_plain_users_file.string(), users.error().message));
+  }
+  SPATE_LOG_INFO("event=plain_users_loaded users={} file={}", users.value().size(),
+                 config.sasl_plain_users_file.string());
+  return std::move(users.value());
+}
+
+// The listeners with their bound ports (a configured port 0 is an ephemeral one).
+std::string bound_listeners_text(const broker_config& config, const net::server& server) {
+  std::vector<listener> bound = config.listeners;
+  for (std::size_t i = 0; i < bound.size(); ++i) bound[i].address.port = server.bound_port(i);
+  return listeners_text(bound);
 }
 
 // Binds the admin API, or stops start-up with one line naming the address.
@@ -108,6 +157,9 @@ int run_broker(const broker_config& config) {
   // Before any file is opened: each partition holds descriptors (fd_limit.h).
   (void)raise_fd_limit();
   try {
+    validate_listeners(
+        config.listeners, config.advertised_listeners,
+        config.security_protocol_map.empty() ? default_security_protocol_map() : config.security_protocol_map);
     const bool new_data_dir = !std::filesystem::exists(config.data_dir / "meta.properties");
     const auto identity = open_data_dir(config.data_dir, config.node_id);
     // Blocking work (fsync, file creation, unlink) never runs on an event loop.
@@ -172,6 +224,24 @@ int run_broker(const broker_config& config) {
       metrics->collect_groups(groups);
       metrics->collect_transactions(transactions);
     }
+    // SCRAM users (scram_credentials.json in the data directory) and SASL on SASL_PLAINTEXT listeners.
+    auto credentials = security::credential_store::open(io::posix_file_system(), config.data_dir);
+    if (!credentials) {
+      throw std::runtime_error(
+          fmt::format("cannot open {}: {}", security::credential_store::file_name, credentials.error().message));
+    }
+    options.credentials = credentials.value().get();
+    options.super_users = config.super_users;
+    const auto sasl_listeners = sasl_listener_flags(config);
+    const auto plain_users = load_plain_users(config);
+    std::optional<broker::sasl_authenticator> sasl;
+    if (std::find(sasl_listeners.begin(), sasl_listeners.end(), true) != sasl_listeners.end()) {
+      sasl.emplace(config.sasl_enabled_mechanisms, credentials.value().get(), plain_users ? &*plain_users : nullptr,
+                   std::chrono::milliseconds(config.failed_authentication_delay_ms));
+      options.sasl = &*sasl;
+      options.sasl_session_lifetime_ms = config.connections_max_reauth_ms;
+      if (metrics) metrics->collect_sasl(*sasl);
+    }
     broker::broker services(std::move(options), logs, pool, groups, transactions, waiters);
     broker::dispatcher dispatcher(services);
     // The built-in lag monitor: its own thread; stopped (destroyed) before the broker it reads.
@@ -197,11 +267,17 @@ int run_broker(const broker_config& config) {
       // Markers of transactions that were being completed when the broker stopped are written now.
       transactions.resume_after_load();
       io::deadline_thread transaction_deadlines(transactions);
-      net::server server(server_config_from(config, metrics.get()),
-                         [&dispatcher](const net::connection_info& connection, base::byte_span frame) {
-                           return dispatcher.handle(frame, connection.peer, connection.executor,
-                                                    &connection.mute_reads_for);
-                         });
+      net::server server(server_config_from(config, metrics.get()), [&dispatcher, &sasl_listeners](
+                                                                        const net::connection_info& connection,
+                                                                        base::byte_span frame) {
+        // A SASL listener's connection starts unauthenticated (broker/sasl_session.h).
+        if (sasl_listeners[connection.listener_index] && !connection.session) {
+          connection.session = std::make_shared<broker::sasl_session>();
+        }
+        return dispatcher.handle(
+            frame, {connection.peer, connection.executor, &connection.mute_reads_for, connection.listener,
+                    static_cast<broker::sasl_session*>(connection.session.get()), &connection.close_after_responses});
+      });
       if (metrics) metrics->collect_connections(server);
       // The HTTP admin API: its own thread; reads through the view, writes through the handlers.
       std::atomic<bool> ready{false};
@@ -241,9 +317,9 @@ int run_broker(const broker_config& config) {
           [&] {
             ready = true;
             SPATE_LOG_INFO(
-                "spate ready listener={}:{} advertised={}:{} admin={} node_id={} cluster_id={} data_dir={} "
+                "spate ready listeners={} advertised={} admin={} node_id={} cluster_id={} data_dir={} "
                 "clean_start={}",
-                config.listener.host, server.bound_port(), config.advertised().host, config.advertised().port,
+                bound_listeners_text(config, server), advertised_listeners_text(config),
                 admin ? admin->address() : "off", config.node_id, identity.cluster_id, config.data_dir.string(),
                 logs.opened_after_clean_shutdown());
           },

@@ -9,6 +9,7 @@
 #include "broker/handlers/add_partitions_to_txn.h"
 #include "broker/handlers/alter_client_quotas.h"
 #include "broker/handlers/alter_configs.h"
+#include "broker/handlers/alter_user_scram_credentials.h"
 #include "broker/handlers/api_versions.h"
 #include "broker/handlers/create_partitions.h"
 #include "broker/handlers/create_topics.h"
@@ -22,6 +23,7 @@
 #include "broker/handlers/describe_log_dirs.h"
 #include "broker/handlers/describe_producers.h"
 #include "broker/handlers/describe_transactions.h"
+#include "broker/handlers/describe_user_scram_credentials.h"
 #include "broker/handlers/end_txn.h"
 #include "broker/handlers/fetch.h"
 #include "broker/handlers/find_coordinator.h"
@@ -39,6 +41,8 @@
 #include "broker/handlers/offset_fetch.h"
 #include "broker/handlers/offset_for_leader_epoch.h"
 #include "broker/handlers/produce.h"
+#include "broker/handlers/sasl_authenticate.h"
+#include "broker/handlers/sasl_handshake.h"
 #include "broker/handlers/sync_group.h"
 #include "broker/handlers/txn_offset_commit.h"
 
@@ -52,6 +56,8 @@ constexpr served_api serve(std::string_view tested_with) {
 }
 
 constexpr std::string_view txn_clients = "confluent-kafka-python (librdkafka), kafkajs (tests/e2e/test_exactly_once.py, js/transactions.test.js)";
+constexpr std::string_view sasl_clients =
+    "kcat, confluent-kafka-python (librdkafka), kafka-python, kafkajs (tests/e2e/test_sasl.py)";
 constexpr std::string_view group_clients = "confluent-kafka-python (librdkafka), kafka-python, kafkajs, kcat -G";
 
 // Every API served, in any order (sorted by key below). Add a handler here and nowhere else.
@@ -59,6 +65,9 @@ constexpr std::array unsorted_apis = {
     // Connection set-up.
     serve<api_versions_handler>("kcat, confluent-kafka-python (librdkafka), kafka-python"),
     serve<metadata_handler>("kcat, confluent-kafka-python (librdkafka), kafka-python"),
+    // Authentication on SASL_PLAINTEXT listeners.
+    serve<sasl_handshake_handler>(sasl_clients),
+    serve<sasl_authenticate_handler>(sasl_clients),
     // Coordinators. librdkafka compresses with lz4 only for brokers that serve FindCoordinator.
     serve<find_coordinator_handler>("kcat (lz4 produce), raw requests (tests/broker)"),
     // Consumer groups and committed offsets.
@@ -99,6 +108,9 @@ constexpr std::array unsorted_apis = {
     // Client quotas.
     serve<describe_client_quotas_handler>("raw requests (tests/broker, tests/e2e/test_client_quotas.py)"),
     serve<alter_client_quotas_handler>("raw requests (tests/broker, tests/e2e/test_client_quotas.py)"),
+    // SCRAM users (KIP-554).
+    serve<describe_user_scram_credentials_handler>("spate user (tests/e2e/test_sasl.py)"),
+    serve<alter_user_scram_credentials_handler>("spate user (tests/e2e/test_sasl.py)"),
 };
 
 constexpr auto sort_by_key(auto apis) {

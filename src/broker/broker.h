@@ -7,6 +7,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "broker/fetch_positions.h"
@@ -27,7 +29,13 @@ class client_quotas;
 class disk_gate;
 }  // namespace spate::quota
 
+namespace spate::security {
+class credential_store;
+}
+
 namespace spate::broker {
+
+class sasl_authenticator;
 
 // One broker-level setting as DescribeConfigs reports it: Kafka's name, the effective value as
 // text, and whether it is the built-in default (else the operator set it: STATIC_BROKER_CONFIG).
@@ -37,10 +45,22 @@ struct broker_setting {
   bool is_default = true;
 };
 
+// A listener as the handlers see it: its name, security protocol and advertised address.
+struct listener_endpoint {
+  std::string name;
+  std::string security_protocol;  // PLAINTEXT, SASL_PLAINTEXT
+  std::string advertised_host;
+  std::int32_t advertised_port = 0;
+};
+
 struct broker_options {
   std::int32_t node_id = 1;
+  // The address of requests that came in on no listener (the admin API's in-process calls, tests).
   std::string advertised_host = "127.0.0.1";
   std::int32_t advertised_port = 9092;
+  // Kafka's rule: Metadata, FindCoordinator and DescribeCluster answer with the advertised address
+  // of the listener the client came in on.
+  std::vector<listener_endpoint> listeners;
   std::string cluster_id;
   std::int32_t num_partitions = 1;
   bool auto_create_topics = true;
@@ -56,7 +76,24 @@ struct broker_options {
   // none. `save_client_quotas` persists the table's JSON (blocking; false when it failed).
   quota::client_quotas* client_quotas = nullptr;
   std::function<bool(const std::string&)> save_client_quotas;
+  // SASL on SASL_PLAINTEXT listeners; null: no SASL listener. Outlives the broker.
+  sasl_authenticator* sasl = nullptr;
+  // SaslAuthenticate's session_lifetime_ms (connections.max.reauth.ms; 0: none).
+  std::int64_t sasl_session_lifetime_ms = 0;
+  // SCRAM users (Describe/AlterUserScramCredentials); null: none. Outlives the broker.
+  security::credential_store* credentials = nullptr;
+  // super.users: principals allowed every operation.
+  std::vector<std::string> super_users;
 };
+
+// The advertised address of `listener`, or options' default for an unknown one.
+inline std::pair<std::string_view, std::int32_t> advertised_address(const broker_options& options,
+                                                                    std::string_view listener) {
+  for (const auto& l : options.listeners) {
+    if (l.name == listener) return {l.advertised_host, l.advertised_port};
+  }
+  return {options.advertised_host, options.advertised_port};
+}
 
 class broker {
  public:

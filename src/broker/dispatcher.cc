@@ -7,7 +7,10 @@
 #include "broker/api_table.h"
 #include "broker/broker.h"
 #include "broker/handlers/api_versions.h"
+#include "broker/sasl_session.h"
+#include "broker/sasl_step.h"
 #include "broker/throttle.h"
+#include "security/principal.h"
 
 namespace spate::broker {
 namespace {
@@ -30,6 +33,34 @@ boost::asio::awaitable<response_frame> dispatcher::handle(
 boost::asio::awaitable<response_frame> dispatcher::handle(
     base::byte_span frame, std::string_view peer, boost::asio::any_io_executor executor,
     const std::function<void(std::chrono::milliseconds)>* mute_reads_for) {
+  co_return co_await handle(frame, connection_facts{peer, std::move(executor), mute_reads_for, {}});
+}
+
+boost::asio::awaitable<response_frame> dispatcher::raw_token(base::byte_span frame,
+                                                             const connection_facts& connection) {
+  const protocol::request_header header;
+  request_context ctx{_services,
+                      header,
+                      0,
+                      connection.peer,
+                      connection.executor,
+                      _services.options().metrics,
+                      connection.mute_reads_for,
+                      connection.listener,
+                      security::anonymous_principal,
+                      connection.session,
+                      connection.close_after_responses};
+  const std::string_view token(reinterpret_cast<const char*>(frame.data()), frame.size());
+  auto result = co_await sasl_step(ctx, *connection.session, token);
+  // A failure cannot be told in a raw token: the connection closes (sasl_step asked it to).
+  if (result.error != protocol::error_code::none) co_return std::nullopt;
+  co_return base::byte_buffer(result.token.begin(), result.token.end());
+}
+
+boost::asio::awaitable<response_frame> dispatcher::handle(base::byte_span frame, connection_facts connection) {
+  if (connection.session != nullptr && connection.session->expects_raw_token()) {
+    co_return co_await raw_token(frame, connection);
+  }
   // api_key, api_version and correlation_id lead every request header version.
   if (frame.size() < 8) throw request_rejected(fmt::format("request of {} bytes is shorter than a header", frame.size()));
   const auto key = base::load_be<std::int16_t>(frame.data());
@@ -42,12 +73,27 @@ boost::asio::awaitable<response_frame> dispatcher::handle(
     }
     throw request_rejected(fmt::format("unsupported version api={} version={}", protocol::api_name(api->key), version));
   }
+  if (connection.session != nullptr && !connection.session->allows(api->key)) {
+    // Kafka: IllegalSaslStateException, and the connection is closed.
+    throw request_rejected(
+        fmt::format("Unexpected Kafka request of type {} during SASL handshake", protocol::api_name(api->key)));
+  }
 
   protocol::reader reader(frame);
   protocol::request_header header;
   header.decode(reader, protocol::request_header_version(api->key, version));
-  request_context ctx{_services,     header, version, peer, std::move(executor), _services.options().metrics,
-                      mute_reads_for};
+  request_context ctx{
+      _services,
+      header,
+      version,
+      connection.peer,
+      std::move(connection.executor),
+      _services.options().metrics,
+      connection.mute_reads_for,
+      connection.listener,
+      connection.session != nullptr ? std::string_view(connection.session->principal()) : security::anonymous_principal,
+      connection.session,
+      connection.close_after_responses};
   const auto started = std::chrono::steady_clock::now();
   auto response = co_await api->invoke(ctx, reader);
   if (_services.options().client_quotas != nullptr && !parks_by_design(api->key)) {

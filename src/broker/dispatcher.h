@@ -5,7 +5,9 @@
 //
 // Errors follow Kafka: an ApiVersions request of a newer version than ours gets the KIP-511 v0
 // UNSUPPORTED_VERSION response; an unknown API key, an unsupported version of any other API or a
-// malformed request throws request_rejected, and the network layer closes that one connection.
+// malformed request throws request_rejected, and the network layer closes that one connection; so
+// does a request other than ApiVersions, SaslHandshake and SaslAuthenticate on a SASL connection
+// that has not authenticated yet.
 #include <chrono>
 #include <functional>
 #include <stdexcept>
@@ -23,15 +25,36 @@
 namespace spate::broker {
 
 class broker;
+class sasl_session;
 
 class request_rejected : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
 
+// What the dispatcher knows of a request's connection. Pointers may be null; what they point to
+// outlives the call.
+struct connection_facts {
+  std::string_view peer;
+  boost::asio::any_io_executor executor;
+  // See request_context.
+  const std::function<void(std::chrono::milliseconds)>* mute_reads_for = nullptr;
+  // The listener's name (empty: none).
+  std::string_view listener;
+  // The connection's authentication on a SASL listener (null: none, every request is served as
+  // User:ANONYMOUS). While it expects raw tokens (after a v0 SaslHandshake) a frame is a SASL token,
+  // not a request, and is answered by a raw token.
+  sasl_session* session = nullptr;
+  // See request_context.
+  const std::function<void()>* close_after_responses = nullptr;
+};
+
 class dispatcher {
  public:
   explicit dispatcher(broker& services) : _services(services) {}
+
+  // `frame` must stay valid until the returned coroutine completes (net/ keeps it so).
+  boost::asio::awaitable<response_frame> handle(base::byte_span frame, connection_facts connection);
 
   // `frame` must stay valid until the returned coroutine completes (net/ keeps it so).
   // `mute_reads_for`: see request_context; may be null; outlives the call.
@@ -44,6 +67,8 @@ class dispatcher {
       const std::function<void(std::chrono::milliseconds)>* mute_reads_for = nullptr);
 
  private:
+  boost::asio::awaitable<response_frame> raw_token(base::byte_span frame, const connection_facts& connection);
+
   broker& _services;
 };
 

@@ -48,4 +48,22 @@ error_code to_wire(model::errc e) {
   return error_code::unknown_server_error;
 }
 
+error_code to_wire(security::errc e) {
+  using security::errc;
+  switch (e) {
+    case errc::authentication_failed: return error_code::sasl_authentication_failed;
+    case errc::illegal_sasl_state: return error_code::illegal_sasl_state;
+    case errc::unsupported_mechanism: return error_code::unsupported_sasl_mechanism;
+    case errc::unacceptable_credential: return error_code::unacceptable_credential;
+    case errc::duplicate_resource: return error_code::duplicate_resource;
+    case errc::resource_not_found: return error_code::resource_not_found;
+    case errc::invalid_request: return error_code::invalid_request;
+    case errc::corrupt_file:
+    case errc::io_error:
+    case errc::invalid_config:
+    case errc::no_matching_rule: return error_code::unknown_server_error;
+  }
+  return error_code::unknown_server_error;
+}
+
 }  // namespace spate::broker

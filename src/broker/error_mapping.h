@@ -5,12 +5,14 @@
 // in one table, one row per storage::errc.
 #include "model/errc.h"
 #include "protocol/error_code.h"
+#include "security/errc.h"
 #include "storage/errc.h"
 
 namespace spate::broker {
 
 protocol::error_code to_wire(storage::errc e);
 protocol::error_code to_wire(model::errc e);
+protocol::error_code to_wire(security::errc e);
 
 inline std::int16_t wire_code(protocol::error_code e) { return static_cast<std::int16_t>(e); }
 template <typename E>

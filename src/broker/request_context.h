@@ -18,6 +18,8 @@ class request_metrics;
 
 namespace spate::broker {
 
+class sasl_session;
+
 class broker;
 
 struct request_context {
@@ -32,6 +34,16 @@ struct request_context {
   // Stops reading this connection's requests for a while (quota throttling, KIP-219); null when
   // the transport cannot (the admin API's in-process calls).
   const std::function<void(std::chrono::milliseconds)>* mute_reads_for = nullptr;
+  // The listener the request came in on (empty: none, an in-process call).
+  std::string_view listener;
+  // The authenticated principal ("User:alice"), User:ANONYMOUS on a PLAINTEXT listener.
+  std::string_view principal = "User:ANONYMOUS";
+  // The connection's authentication on a SASL listener; null on a PLAINTEXT listener (and for
+  // in-process calls).
+  sasl_session* session = nullptr;
+  // Closes the connection once the responses of the requests read so far are written; null when
+  // the transport cannot.
+  const std::function<void()>* close_after_responses = nullptr;
 };
 
 }  // namespace spate::broker

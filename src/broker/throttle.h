@@ -21,6 +21,9 @@ namespace spate::broker {
 std::int64_t quota_now_ms();
 
 // The client's id as quotas see it (empty when the header has none).
+// The user entity of the request's client quota: the authenticated user, ANONYMOUS on a PLAINTEXT
+// listener.
+std::string_view quota_user(const request_context& ctx);
 std::string_view quota_client_id(const request_context& ctx);
 
 // Records `amount` under `key` for this request's client and returns its throttle (0: none, or

@@ -21,6 +21,7 @@ void register_client_commands(CLI::App& app) {
   register_consume_command(app);
   register_cluster_commands(app);
   register_quota_commands(app);
+  register_user_commands(app);
 }
 
 }  // namespace spate::cli

@@ -49,11 +49,15 @@ int main(int argc, char** argv) {
   std::vector<std::pair<std::string, std::string>> named_flags;
   serve_cmd->add_option("-c,--config", config_file, "Properties file (key=value per line)")->check(CLI::ExistingFile);
   auto add_key_flag = [&](const char* flag, const char* key, const char* help) {
-    serve_cmd->add_option_function<std::string>(
-        flag, [&named_flags, key](const std::string& value) { named_flags.emplace_back(key, value); }, help);
+    serve_cmd
+        ->add_option_function<std::string>(
+            flag, [&named_flags, key](const std::string& value) { named_flags.emplace_back(key, value); }, help)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);  // a later flag wins, as --set's do
   };
-  add_key_flag("--listen", "listeners", "Address to accept clients on, HOST:PORT (config key: listeners)");
-  add_key_flag("--advertised-listener", "advertised.listeners", "Address given to clients, HOST:PORT");
+  add_key_flag("--listen", "listeners",
+               "Addresses to accept clients on, HOST:PORT or NAME://HOST:PORT,... (config key: listeners)");
+  add_key_flag("--advertised-listener", "advertised.listeners",
+               "Addresses given to clients, HOST:PORT or NAME://HOST:PORT,...");
   add_key_flag("--data-dir", "log.dirs", "Data directory (config key: log.dirs)");
   add_key_flag("--node-id", "node.id", "Broker id (config key: node.id)");
   serve_cmd->add_option("--set", set_flags, "Set a config key, KEY=VALUE (repeatable; overrides --config)");

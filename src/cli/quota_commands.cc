@@ -47,7 +47,7 @@ struct alter_args {
 };
 
 void add_entity_flags(CLI::App& cmd, entity_flags& e) {
-  auto* user = cmd.add_option("--user", e.user, "The user entity (ANONYMOUS until authentication exists)");
+  auto* user = cmd.add_option("--user", e.user, "The user entity (ANONYMOUS: clients of PLAINTEXT listeners)");
   auto* user_default = cmd.add_flag("--user-default", e.user_default, "The default user entity");
   auto* client = cmd.add_option("--client-id", e.client_id, "The client-id entity");
   auto* client_default = cmd.add_flag("--client-id-default", e.client_id_default, "The default client-id entity");

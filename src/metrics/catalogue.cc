@@ -87,6 +87,13 @@ const std::array families{
                 "kafka.server:type=socket-server-metrics,name=connection-count", no_buckets},
     family_spec{names::connections_accepted_total, metric_type::counter, "Client connections accepted.", no_labels, "",
                 "kafka.server:type=socket-server-metrics,name=connection-creation-total", no_buckets},
+    family_spec{names::sasl_authentications_total, metric_type::counter,
+                "Successful SASL authentications on SASL_PLAINTEXT listeners.", no_labels, "",
+                "kafka.server:type=socket-server-metrics,name=successful-authentication-total", no_buckets},
+    family_spec{names::sasl_authentication_failures_total, metric_type::counter,
+                "Failed SASL authentications (each answered after a delay growing with the peer's recent failures, "
+                "then the connection is closed).",
+                no_labels, "", "kafka.server:type=socket-server-metrics,name=failed-authentication-total", no_buckets},
     // Consumer groups.
     family_spec{names::consumer_groups, metric_type::gauge, "Consumer groups by state.", state, "",
                 "kafka.coordinator.group:type=GroupMetadataManager,name=NumGroups{State}", no_buckets},

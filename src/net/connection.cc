@@ -49,10 +49,18 @@ bool is_quiet_disconnect(const boost::system::error_code& ec) {
 
 }  // namespace
 
-connection::connection(asio::ip::tcp::socket socket, std::uint64_t id, std::string peer,
-                       std::shared_ptr<const connection_settings> settings, connection_observer& observer)
+connection::connection(asio::ip::tcp::socket socket, std::uint64_t id, std::string peer, std::size_t listener_index,
+                       std::string_view listener_name, std::shared_ptr<const connection_settings> settings,
+                       connection_observer& observer)
     : _socket(std::move(socket)),
-      _info{id, std::move(peer), _socket.get_executor(), [this](std::chrono::milliseconds d) { mute_reads_for(d); }},
+      _info{id,
+            std::move(peer),
+            _socket.get_executor(),
+            [this](std::chrono::milliseconds d) { mute_reads_for(d); },
+            listener_index,
+            listener_name,
+            [this] { close_after_responses(); },
+            nullptr},
       _settings(std::move(settings)),
       _observer(observer),
       _reader_wakeup(_socket.get_executor()),
@@ -108,6 +116,13 @@ void connection::on_end_of_requests() {
   // The peer half-closed at a frame boundary: answer what was asked, then close (the writer does).
   _end_of_requests = true;
   _writer_wakeup.cancel();
+}
+
+void connection::close_after_responses() {
+  _close_requested = true;
+  on_end_of_requests();
+  _reader_wakeup.cancel();
+  _mute_timer.cancel();
 }
 
 void connection::mute_reads_for(std::chrono::milliseconds duration) {
@@ -272,7 +287,9 @@ asio::awaitable<void> connection::write_loop(std::shared_ptr<connection> /*self*
     for (;;) {
       while (!_closed && (_pending.empty() || !_pending.front().done)) {
         if (_pending.empty() && (_draining || _end_of_requests)) {
-          fail(false, _draining ? "reason=server_stopping" : "reason=peer_closed");
+          fail(false, _draining          ? "reason=server_stopping"
+                      : _close_requested ? "reason=closed_by_handler"
+                                         : "reason=peer_closed");
           co_return;
         }
         co_await wait_for_wakeup(_writer_wakeup);

@@ -50,8 +50,10 @@ class connection_observer {
 // close() drops the registry's reference.
 class connection : public std::enable_shared_from_this<connection> {
  public:
-  connection(boost::asio::ip::tcp::socket socket, std::uint64_t id, std::string peer,
-             std::shared_ptr<const connection_settings> settings, connection_observer& observer);
+  // `listener_name` must outlive the connection (the server's listener table).
+  connection(boost::asio::ip::tcp::socket socket, std::uint64_t id, std::string peer, std::size_t listener_index,
+             std::string_view listener_name, std::shared_ptr<const connection_settings> settings,
+             connection_observer& observer);
 
   // Spawns the reader and writer coroutines.
   void start();
@@ -94,6 +96,8 @@ class connection : public std::enable_shared_from_this<connection> {
   // Reports the requests whose responses were just written (or that had none).
   void report_written(std::span<const slot_timing> written);
   void on_end_of_requests();
+  // connection_info::close_after_responses.
+  void close_after_responses();
   // Logs "closing connection id=.. peer=.. <detail>" once (warn or debug) and closes.
   void fail(bool warn, std::string_view detail);
 
@@ -128,7 +132,8 @@ class connection : public std::enable_shared_from_this<connection> {
   // here is never one a running handler still reads: it arrives only after its handler completed.
   std::vector<base::byte_buffer> _frame_pool;
 
-  bool _end_of_requests = false;  // peer sent EOF at a frame boundary
+  bool _end_of_requests = false;  // peer sent EOF at a frame boundary, or the handler asked to close
+  bool _close_requested = false;  // the handler asked to close after the responses
   bool _draining = false;         // server stopping
   bool _closed = false;
 };

@@ -45,7 +45,7 @@ class worker final : public detail::connection_observer {
  public:
   explicit worker(server::impl& owner) : _owner(owner) {}
 
-  void adopt(tcp::socket socket);
+  void adopt(tcp::socket socket, std::size_t listener);
   void begin_stop();
   void connection_closed(std::uint64_t connection_id) override;
 
@@ -66,14 +66,16 @@ struct server::impl {
 
   // Declared before `acceptor`: the acceptor lives on workers[0]->ctx and must be destroyed first.
   std::vector<std::unique_ptr<worker>> workers;
-  std::optional<tcp::acceptor> acceptor;
-  std::size_t next_worker = 0;  // accept loop only
-  base::log_condition accept_failing;  // accept loop only
+  // The effective listeners (config.listeners, or config.host:port) and one acceptor each.
+  std::vector<listener_config> listeners;
+  std::vector<tcp::acceptor> acceptors;
+  std::size_t next_worker = 0;         // accept loops only (all on workers[0])
+  base::log_condition accept_failing;  // accept loops only
 
   bool running = false;  // controlling thread only
   bool started = false;  // controlling thread only
 
-  std::atomic<std::uint16_t> port{0};
+  std::vector<std::atomic<std::uint16_t>> ports;  // sized at start(), one per listener
   std::atomic<std::uint64_t> next_connection_id{1};
   std::atomic<std::uint64_t> accepted{0};
 
@@ -85,11 +87,12 @@ struct server::impl {
   std::condition_variable cv;
   std::size_t stopped_workers = 0;
 
-  asio::awaitable<void> accept_loop();
+  asio::awaitable<void> accept_loop(std::size_t listener);
+  void bind(std::size_t listener);
   void join_and_destroy_workers();
 };
 
-void worker::adopt(tcp::socket socket) {
+void worker::adopt(tcp::socket socket, std::size_t listener) {
   boost::system::error_code ec;
   if (_stopping) {
     socket.close(ec);
@@ -101,8 +104,8 @@ void worker::adopt(tcp::socket socket) {
   const std::uint64_t id = _owner.next_connection_id.fetch_add(1, std::memory_order_relaxed);
   std::string peer = format_peer(remote);
   SPATE_LOG_DEBUG("connection opened id={} peer={}", id, peer);
-  auto conn = std::make_shared<detail::connection>(std::move(socket), id, std::move(peer),
-                                                   _owner.settings, *this);
+  auto conn = std::make_shared<detail::connection>(std::move(socket), id, std::move(peer), listener,
+                                                   _owner.listeners[listener].name, _owner.settings, *this);
   _owner.open.fetch_add(1);
   _owner.accepted.fetch_add(1, std::memory_order_relaxed);
   _connections.emplace(id, conn);
@@ -127,7 +130,8 @@ void worker::connection_closed(std::uint64_t connection_id) {
   _owner.cv.notify_all();
 }
 
-asio::awaitable<void> server::impl::accept_loop() {
+asio::awaitable<void> server::impl::accept_loop(std::size_t listener) {
+  tcp::acceptor* acceptor = &acceptors[listener];
   asio::steady_timer backoff(acceptor->get_executor());
   for (;;) {
     worker& target = *workers[next_worker++ % workers.size()];
@@ -143,7 +147,8 @@ asio::awaitable<void> server::impl::accept_loop() {
       continue;
     }
     if (auto failures = accept_failing.clear()) SPATE_LOG_INFO("event=accept_recovered failed_accepts={}", *failures);
-    asio::post(target.ctx, [&target, s = std::move(socket)]() mutable { target.adopt(std::move(s)); });
+    asio::post(target.ctx,
+               [&target, s = std::move(socket), listener]() mutable { target.adopt(std::move(s), listener); });
   }
 }
 
@@ -165,40 +170,13 @@ void server::start() {
   threads = std::max(1u, threads);
   for (unsigned i = 0; i < threads; ++i) s.workers.push_back(std::make_unique<worker>(s));
 
+  s.listeners = s.config.listeners;
+  if (s.listeners.empty()) s.listeners.push_back({"PLAINTEXT", s.config.host, s.config.port});
+  s.ports = std::vector<std::atomic<std::uint16_t>>(s.listeners.size());
+  s.acceptors.reserve(s.listeners.size());  // the accept loops keep pointers to them
+  for (std::size_t i = 0; i < s.listeners.size(); ++i) s.bind(i);
   auto& ctx = s.workers.front()->ctx;
-  boost::system::error_code ec;
-  tcp::endpoint endpoint;
-  const auto address = asio::ip::make_address(s.config.host, ec);
-  if (!ec) {
-    endpoint = tcp::endpoint(address, s.config.port);
-  } else {
-    tcp::resolver resolver(ctx);
-    const auto results = resolver.resolve(s.config.host, std::to_string(s.config.port), ec);
-    if (ec || results.empty()) {
-      throw std::system_error(ec.value() != 0 ? ec.value() : EINVAL, std::system_category(),
-                              fmt::format("cannot resolve listen host {}", s.config.host));
-    }
-    endpoint = results.begin()->endpoint();
-  }
-
-  auto& acceptor = s.acceptor.emplace(ctx);
-  auto check = [&](const char* what) {
-    if (ec) {
-      throw std::system_error(ec.value(), std::system_category(),
-                              fmt::format("{} {}:{}", what, s.config.host, s.config.port));
-    }
-  };
-  acceptor.open(endpoint.protocol(), ec);
-  check("cannot open listener for");
-  acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
-  check("cannot set SO_REUSEADDR on");
-  acceptor.bind(endpoint, ec);
-  check("cannot bind");
-  acceptor.listen(tcp::acceptor::max_listen_connections, ec);
-  check("cannot listen on");
-  s.port.store(acceptor.local_endpoint().port());
-
-  asio::co_spawn(ctx, s.accept_loop(), asio::detached);
+  for (std::size_t i = 0; i < s.listeners.size(); ++i) asio::co_spawn(ctx, s.accept_loop(i), asio::detached);
   for (auto& w : s.workers) {
     w->thread = std::thread([w = w.get()] {
       for (;;) {
@@ -213,18 +191,56 @@ void server::start() {
     });
   }
   s.running = true;
-  SPATE_LOG_INFO("listening host={} port={} threads={}", s.config.host, s.port.load(), threads);
+  for (std::size_t i = 0; i < s.listeners.size(); ++i) {
+    SPATE_LOG_INFO("listening listener={} host={} port={} threads={}", s.listeners[i].name, s.listeners[i].host,
+                   s.ports[i].load(), threads);
+  }
+}
+
+void server::impl::bind(std::size_t index) {
+  const listener_config& l = listeners[index];
+  auto& ctx = workers.front()->ctx;
+  boost::system::error_code ec;
+  tcp::endpoint endpoint;
+  const auto address = asio::ip::make_address(l.host, ec);
+  if (!ec) {
+    endpoint = tcp::endpoint(address, l.port);
+  } else {
+    tcp::resolver resolver(ctx);
+    const auto results = resolver.resolve(l.host, std::to_string(l.port), ec);
+    if (ec || results.empty()) {
+      throw std::system_error(ec.value() != 0 ? ec.value() : EINVAL, std::system_category(),
+                              fmt::format("cannot resolve listen host {}", l.host));
+    }
+    endpoint = results.begin()->endpoint();
+  }
+
+  auto& acceptor = acceptors.emplace_back(ctx);
+  auto check = [&](const char* what) {
+    if (ec) {
+      throw std::system_error(ec.value(), std::system_category(), fmt::format("{} {}:{}", what, l.host, l.port));
+    }
+  };
+  acceptor.open(endpoint.protocol(), ec);
+  check("cannot open listener for");
+  acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+  check("cannot set SO_REUSEADDR on");
+  acceptor.bind(endpoint, ec);
+  check("cannot bind");
+  acceptor.listen(tcp::acceptor::max_listen_connections, ec);
+  check("cannot listen on");
+  ports[index].store(acceptor.local_endpoint().port());
 }
 
 void server::stop() {
   impl& s = *_impl;
   if (!s.running) return;
   s.running = false;
-  SPATE_LOG_INFO("stopping server port={} open_connections={}", s.port.load(), s.open.load());
+  SPATE_LOG_INFO("stopping server port={} open_connections={}", s.ports[0].load(), s.open.load());
 
   asio::post(s.workers.front()->ctx, [&s] {
     boost::system::error_code ignored;
-    s.acceptor->close(ignored);  // the accept loop ends with operation_aborted
+    for (auto& acceptor : s.acceptors) acceptor.close(ignored);  // the accept loops end with operation_aborted
   });
   for (auto& w : s.workers) asio::post(w->ctx, [w = w.get()] { w->begin_stop(); });
   {
@@ -236,7 +252,7 @@ void server::stop() {
     });
   }
   s.join_and_destroy_workers();
-  SPATE_LOG_INFO("server stopped port={}", s.port.load());
+  SPATE_LOG_INFO("server stopped port={}", s.ports[0].load());
 }
 
 void server::impl::join_and_destroy_workers() {
@@ -247,13 +263,15 @@ void server::impl::join_and_destroy_workers() {
   // Handlers still suspended (past the grace period) are destroyed with their io_context. The
   // acceptor and the accept loop's pending socket belong to workers[0] but may hold a socket of
   // another worker, so workers[0] goes first while the others are still alive.
-  acceptor.reset();
+  acceptors.clear();
   for (auto& w : workers) w.reset();
   workers.clear();
   open.store(0);
 }
 
-std::uint16_t server::bound_port() const { return _impl->port.load(); }
+std::uint16_t server::bound_port(std::size_t index) const {
+  return index < _impl->ports.size() ? _impl->ports[index].load() : 0;
+}
 std::size_t server::open_connections() const { return _impl->open.load(); }
 std::uint64_t server::accepted_connections() const { return _impl->accepted.load(); }
 

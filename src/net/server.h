@@ -18,6 +18,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "base/bytes.h"
 
@@ -44,11 +46,22 @@ class request_observer {
   ~request_observer() = default;
 };
 
-struct server_config {
-  // Address to listen on: a literal IPv4/IPv6 address or a name resolved once at start().
+// One endpoint the server accepts connections on. net/ does not interpret the name; every
+// connection accepted on it carries it (connection_info::listener) for the frame handler.
+struct listener_config {
+  std::string name = "PLAINTEXT";
+  // A literal IPv4/IPv6 address or a name resolved once at start().
   std::string host = "0.0.0.0";
-  // 0 picks an ephemeral port; read it back with server::bound_port().
+  // 0 picks an ephemeral port; read it back with server::bound_port(index).
   std::uint16_t port = 9092;
+};
+
+struct server_config {
+  // The single listener "PLAINTEXT" on host:port, used when `listeners` is empty.
+  std::string host = "0.0.0.0";
+  std::uint16_t port = 9092;
+  // Endpoints to accept on, in order (bound_port(i) is the i-th); when empty, host:port above.
+  std::vector<listener_config> listeners;
   // Largest accepted request frame (payload, without the 4-byte size). Kafka's
   // socket.request.max.bytes default. Larger, zero or negative sizes close the connection.
   std::size_t max_frame_bytes = 104857600;
@@ -76,6 +89,18 @@ struct connection_info {
   // channel of a throttled client is muted while it backs off; a longer mute already in force is
   // kept). Call it on the connection's executor while handling one of its requests.
   std::function<void(std::chrono::milliseconds duration)> mute_reads_for;
+  // The listener the connection was accepted on: its index in the server's listeners and its
+  // name (valid as long as the server).
+  std::size_t listener_index = 0;
+  std::string_view listener;
+  // Stops reading further requests; the connection closes once the responses of the requests
+  // already read are written (Kafka closes a connection after a failed authentication's
+  // response). Call it on the connection's executor while handling one of its requests.
+  std::function<void()> close_after_responses;
+  // The frame handler's own per-connection state (e.g. an authentication session), opaque to
+  // net/: null when the connection opens, set and read only by the frame handler on the
+  // connection's executor, destroyed with the connection.
+  mutable std::shared_ptr<void> session;
 };
 
 // The broker's side of the contract, called once per request frame on the connection's thread.
@@ -119,8 +144,8 @@ class server {
   // code running on an event-loop thread: it joins those threads.
   void stop();
 
-  // The listening port (the real one when config.port was 0); 0 before start().
-  std::uint16_t bound_port() const;
+  // The listening port of listener `index` (the real one when its port was 0); 0 before start().
+  std::uint16_t bound_port(std::size_t index = 0) const;
   // Connections currently open.
   std::size_t open_connections() const;
   // Connections accepted since start().

@@ -51,7 +51,11 @@ result<std::string> scram_server::handle_client_final(std::string_view message) 
   if (!parsed) return failed(parsed.error().message);
   const auto& final_message = *parsed;
   if (final_message.channel_binding != _client_first.gs2_header) return failed("channel binding mismatch");
-  if (final_message.nonce != _client_first.nonce + _server_nonce) return failed("nonce mismatch");
+  // Kafka's rule (ScramSaslServer): the nonce must end with the server-first's nonce. librdkafka
+  // sends its own nonce once more in front of it, and Kafka accepts that.
+  if (!std::string_view(final_message.nonce).ends_with(_client_first.nonce + _server_nonce)) {
+    return failed("nonce mismatch");
+  }
   const auto h = algorithm(_mechanism);
   if (final_message.proof.size() != digest_size(h)) return failed("proof has the wrong length");
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "app/config.h"
+#include "app/listeners.h"
 #include "storage/topic_config_table.h"
 
 namespace spate::app {
@@ -20,8 +21,10 @@ std::string error_of(std::string_view key, std::string_view value) {
 
 TEST(config, defaults_listen_on_loopback_9092_with_data_in_dot_data) {
   broker_config config;
-  EXPECT_EQ(config.listener, (host_port{"127.0.0.1", 9092}));
-  EXPECT_EQ(config.advertised(), config.listener);
+  ASSERT_EQ(config.listeners.size(), 1u);
+  EXPECT_EQ(config.listeners[0], (listener{"PLAINTEXT", {"127.0.0.1", 9092}}));
+  EXPECT_EQ(config.advertised("PLAINTEXT"), (host_port{"127.0.0.1", 9092}));
+  EXPECT_EQ(config.security_protocol("PLAINTEXT"), "PLAINTEXT");
   EXPECT_EQ(config.data_dir, "./data");
   EXPECT_TRUE(config.auto_create_topics);
 }
@@ -36,7 +39,45 @@ TEST(config, listener_accepts_host_port_and_plaintext_urls) {
 TEST(config, advertised_listener_overrides_listener_for_clients) {
   broker_config config;
   apply_setting(config, "advertised.listeners", "broker.example:29092");
-  EXPECT_EQ(config.advertised(), (host_port{"broker.example", 29092}));
+  EXPECT_EQ(config.advertised("PLAINTEXT"), (host_port{"broker.example", 29092}));
+}
+
+TEST(config, several_named_listeners_each_with_its_advertised_address_and_protocol) {
+  broker_config config;
+  apply_setting(config, "listeners", "PLAINTEXT://127.0.0.1:9092, SASL_PLAINTEXT://0.0.0.0:9093,INTERNAL://:9094");
+  apply_setting(config, "listener.security.protocol.map",
+                "PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,"
+                "INTERNAL:SASL_PLAINTEXT");
+  apply_setting(config, "advertised.listeners", "SASL_PLAINTEXT://broker.example:19093");
+  ASSERT_EQ(config.listeners.size(), 3u);
+  EXPECT_EQ(config.listeners[1], (listener{"SASL_PLAINTEXT", {"0.0.0.0", 9093}}));
+  EXPECT_EQ(config.listeners[2], (listener{"INTERNAL", {"0.0.0.0", 9094}}));
+  EXPECT_EQ(config.advertised("SASL_PLAINTEXT"), (host_port{"broker.example", 19093}));
+  EXPECT_EQ(config.advertised("PLAINTEXT"), (host_port{"127.0.0.1", 9092}));
+  EXPECT_EQ(config.security_protocol("INTERNAL"), "SASL_PLAINTEXT");
+  EXPECT_NO_THROW(validate_listeners(config.listeners, config.advertised_listeners, config.security_protocol_map));
+  EXPECT_EQ(listeners_text(config.listeners),
+            "PLAINTEXT://127.0.0.1:9092,SASL_PLAINTEXT://0.0.0.0:9093,INTERNAL://0.0.0.0:9094");
+}
+
+TEST(config, tls_unmapped_duplicate_and_unknown_advertised_listeners_are_refused) {
+  const auto problem = [](std::string_view listeners, std::string_view advertised = "") -> std::string {
+    try {
+      broker_config config;
+      apply_setting(config, "listeners", listeners);
+      if (!advertised.empty()) apply_setting(config, "advertised.listeners", advertised);
+      validate_listeners(config.listeners, config.advertised_listeners, default_security_protocol_map());
+    } catch (const config_error& e) {
+      return e.what();
+    }
+    return {};
+  };
+  EXPECT_NE(problem("SSL://h:1").find("TLS listeners are not supported yet"), std::string::npos);
+  EXPECT_NE(problem("SASL_SSL://h:1").find("TLS listeners are not supported yet"), std::string::npos);
+  EXPECT_NE(problem("CUSTOM://h:1").find("listener.security.protocol.map"), std::string::npos);
+  EXPECT_NE(problem("PLAINTEXT://h:1,PLAINTEXT://h:2").find("twice"), std::string::npos);
+  EXPECT_NE(problem("PLAINTEXT://h:1", "SASL_PLAINTEXT://h:2").find("advertised.listeners"), std::string::npos);
+  EXPECT_EQ(problem("h:1,SASL_PLAINTEXT://h:2"), "");
 }
 
 TEST(config, errors_name_the_key) {
@@ -45,7 +86,9 @@ TEST(config, errors_name_the_key) {
   EXPECT_NE(error_of("num.partitions", "0").find("num.partitions"), std::string::npos);
   EXPECT_NE(error_of("node.id", "-1").find("node.id"), std::string::npos);
   EXPECT_NE(error_of("auto.create.topics.enable", "yes").find("auto.create.topics.enable"), std::string::npos);
-  EXPECT_NE(error_of("listeners", "SSL://h:1").find("listeners"), std::string::npos);
+  EXPECT_NE(error_of("listener.security.protocol.map", "X:TLS").find("listener.security.protocol.map"),
+            std::string::npos);
+  EXPECT_NE(error_of("sasl.enabled.mechanisms", "GSSAPI").find("sasl.enabled.mechanisms"), std::string::npos);
   EXPECT_NE(error_of("listeners", "h:99999").find("listeners"), std::string::npos);
   EXPECT_NE(error_of("topics", "bad/name:1").find("topics"), std::string::npos);
   EXPECT_NE(error_of("log.level", "loud").find("log.level"), std::string::npos);

@@ -118,6 +118,44 @@ TEST(net_server, echoes_frames_of_many_sizes) {
   }
 }
 
+TEST(net_server, accepts_on_every_listener_and_tells_the_handler_which_one) {
+  server_config config = local_config();
+  config.listeners = {{"PLAINTEXT", "127.0.0.1", 0}, {"SASL_PLAINTEXT", "127.0.0.1", 0}};
+  server s(config, [](const connection_info& ctx, base::byte_span) -> asio::awaitable<response> {
+    co_return u32_frame(static_cast<std::uint32_t>(ctx.listener_index * 100 + ctx.listener.size()));
+  });
+  s.start();
+  ASSERT_NE(s.bound_port(0), 0);
+  ASSERT_NE(s.bound_port(1), 0);
+  EXPECT_NE(s.bound_port(0), s.bound_port(1));
+  test_client a(s.bound_port(0));
+  test_client b(s.bound_port(1));
+  a.send_frame(u32_frame(0));
+  b.send_frame(u32_frame(0));
+  EXPECT_EQ(frame_u32(*a.read_frame()), 9u);    // index 0, "PLAINTEXT"
+  EXPECT_EQ(frame_u32(*b.read_frame()), 114u);  // index 1, "SASL_PLAINTEXT"
+}
+
+TEST(net_server, close_after_responses_writes_the_answer_then_closes_and_keeps_a_session_per_connection) {
+  server s(local_config(), [](const connection_info& ctx, base::byte_span frame) -> asio::awaitable<response> {
+    if (!ctx.session) ctx.session = std::make_shared<std::uint32_t>(0);
+    auto& seen = *static_cast<std::uint32_t*>(ctx.session.get());
+    ++seen;
+    if (frame_u32(frame) == 0) ctx.close_after_responses();
+    co_return u32_frame(seen);
+  });
+  s.start();
+  test_client c(s.bound_port());
+  c.send_frame(u32_frame(1));
+  EXPECT_EQ(frame_u32(*c.read_frame()), 1u);
+  c.send_frame(u32_frame(0));
+  EXPECT_EQ(frame_u32(*c.read_frame()), 2u);  // answered, then closed
+  EXPECT_TRUE(c.wait_closed());
+  test_client other(s.bound_port());  // a new connection starts a new session
+  other.send_frame(u32_frame(1));
+  EXPECT_EQ(frame_u32(*other.read_frame()), 1u);
+}
+
 TEST(net_server, gives_the_handler_connection_details) {
   std::promise<std::pair<std::uint64_t, std::string>> seen;
   server s(local_config(), [&](const connection_info& ctx, base::byte_span) -> asio::awaitable<response> {

@@ -50,6 +50,24 @@ TEST(ScramServer, ReproducesTheRfc7677Exchange) {
   EXPECT_EQ(server.username(), "user");
 }
 
+TEST(ScramServer, AcceptsAFinalNonceThatEndsWithTheServerFirstNonceAsKafkaDoes) {
+  // librdkafka sends its own nonce once more before the server-first's; Kafka's ScramSaslServer
+  // checks endsWith, so the nonce passes and the proof decides (here: wrong, as it was computed
+  // over another client-final).
+  auto server = rfc_server();
+  ASSERT_TRUE(server.handle_client_first(rfc_client_first));
+  const std::string prefixed =
+      "c=biws,r=rOprNGfwEbeRWgbNEkqOrOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,"
+      "p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=";
+  EXPECT_FALSE(server.handle_client_final(prefixed));
+  EXPECT_NE(server.failure_reason(), "nonce mismatch");
+
+  auto other = rfc_server();
+  ASSERT_TRUE(other.handle_client_first(rfc_client_first));
+  EXPECT_FALSE(other.handle_client_final("c=biws,r=rOprNGfwEbeRWgbNEkqOxx,p=AQID"));
+  EXPECT_EQ(other.failure_reason(), "nonce mismatch");
+}
+
 TEST(ScramClient, ReproducesTheRfc7677Exchange) {
   scram_client client(scram_mechanism::sha256, "user", "pencil", {}, std::string(rfc_client_nonce));
   EXPECT_EQ(client.client_first(), rfc_client_first);

@@ -37,8 +37,9 @@ boost::asio::awaitable<describe_cluster_handler::response> describe_cluster_hand
   resp.controller_id = options.node_id;
   auto& self = resp.brokers.emplace_back();
   self.broker_id = options.node_id;
-  self.host = options.advertised_host;
-  self.port = options.advertised_port;
+  const auto [advertised_host, advertised_port] = advertised_address(options, ctx.listener);
+  self.host = std::string(advertised_host);
+  self.port = advertised_port;
   self.rack = std::nullopt;
   resp.cluster_authorized_operations =
       req.include_cluster_authorized_operations ? all_cluster_operations : authorized_operations_omitted;

@@ -17,11 +17,12 @@ struct answer {
   std::int32_t port = -1;
 };
 
-answer coordinator_for(const broker& services, std::int8_t key_type) {
-  // One broker coordinates every group and every transactional id.
+answer coordinator_for(const request_context& ctx, std::int8_t key_type) {
+  // One broker coordinates every group and every transactional id, at the address of the
+  // listener the client came in on.
   if (key_type == group_key || key_type == transaction_key) {
-    return {0, std::nullopt, services.options().node_id, services.options().advertised_host,
-            services.options().advertised_port};
+    const auto [host, port] = advertised_address(ctx.services.options(), ctx.listener);
+    return {0, std::nullopt, ctx.services.options().node_id, std::string(host), port};
   }
   return {wire_code(protocol::error_code::invalid_request), "unknown coordinator key type"};
 }
@@ -32,7 +33,7 @@ boost::asio::awaitable<find_coordinator_handler::response> find_coordinator_hand
                                                                                             request req) {
   response resp;
   if (ctx.api_version < 4) {
-    auto a = coordinator_for(ctx.services, ctx.api_version >= 1 ? req.key_type : group_key);
+    auto a = coordinator_for(ctx, ctx.api_version >= 1 ? req.key_type : group_key);
     resp.error_code = a.error_code;
     resp.error_message = ctx.api_version >= 1 ? a.error_message : std::nullopt;
     resp.node_id = a.node_id;
@@ -41,7 +42,7 @@ boost::asio::awaitable<find_coordinator_handler::response> find_coordinator_hand
     co_return resp;
   }
   for (auto& key : req.coordinator_keys) {
-    auto a = coordinator_for(ctx.services, req.key_type);
+    auto a = coordinator_for(ctx, req.key_type);
     response::coordinator c;
     c.key = std::move(key);
     c.error_code = a.error_code;

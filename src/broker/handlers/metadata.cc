@@ -92,8 +92,9 @@ boost::asio::awaitable<metadata_handler::response> metadata_handler::handle(requ
 
   protocol::metadata_response::metadata_response_broker self;
   self.node_id = options.node_id;
-  self.host = options.advertised_host;
-  self.port = options.advertised_port;
+  const auto [advertised_host, advertised_port] = advertised_address(options, ctx.listener);
+  self.host = std::string(advertised_host);
+  self.port = advertised_port;
   resp.brokers.push_back(std::move(self));
   resp.cluster_id = options.cluster_id;
   resp.controller_id = options.node_id;
