@@ -32,6 +32,7 @@
 // Units: bytes are payload (record value) bytes; MB is 10^6 bytes; times are wall-clock.
 #include <librdkafka/rdkafka.h>
 
+#include <unistd.h>
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -48,7 +49,6 @@
 #include <random>
 #include <string>
 #include <thread>
-#include <unistd.h>
 #include <utility>
 #include <vector>
 
@@ -66,9 +66,7 @@ double seconds_between(clock_type::time_point a, clock_type::time_point b) {
   return std::chrono::duration<double>(b - a).count();
 }
 std::int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             clock_type::now().time_since_epoch())
-      .count();
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now().time_since_epoch()).count();
 }
 
 struct options {
@@ -85,7 +83,7 @@ struct options {
   double duration_s = -1;  // produce: stop sending after this; latency: measured phase
   double timeout_s = 120;
   double rate = 1000;
-  double stall_s = 15;  // produce/consume: give up after this long without any progress
+  double stall_s = 15;       // produce/consume: give up after this long without any progress
   bool allow_short = false;  // consume: reaching the end of every partition first is success
   std::int64_t keys = 0;     // produce: 0 for no keys, else record i gets key "k<i mod keys>"
   int producers = 1;         // produce: independent producer instances, each on its own thread
@@ -120,28 +118,48 @@ options parse(int argc, char** argv) {
       return argv[++i];
     };
     try {
-      if (a == "-b" || a == "--brokers") o.brokers = val();
-      else if (a == "-t" || a == "--topic") o.topic = val();
-      else if (a == "-n" || a == "--count") o.count = std::stoll(val());
-      else if (a == "-s" || a == "--size") o.size = std::stoll(val());
-      else if (a == "--acks") o.acks = val();
-      else if (a == "--linger-ms") o.linger_ms = std::stoi(val());
-      else if (a == "--batch-size") o.batch_size = std::stoll(val());
-      else if (a == "--compression") o.compression = val();
-      else if (a == "--duration-s") o.duration_s = std::stod(val());
-      else if (a == "--timeout-s") o.timeout_s = std::stod(val());
-      else if (a == "--rate") o.rate = std::stod(val());
-      else if (a == "--label") o.label = val();
-      else if (a == "--allow-short") o.allow_short = true;
+      if (a == "-b" || a == "--brokers")
+        o.brokers = val();
+      else if (a == "-t" || a == "--topic")
+        o.topic = val();
+      else if (a == "-n" || a == "--count")
+        o.count = std::stoll(val());
+      else if (a == "-s" || a == "--size")
+        o.size = std::stoll(val());
+      else if (a == "--acks")
+        o.acks = val();
+      else if (a == "--linger-ms")
+        o.linger_ms = std::stoi(val());
+      else if (a == "--batch-size")
+        o.batch_size = std::stoll(val());
+      else if (a == "--compression")
+        o.compression = val();
+      else if (a == "--duration-s")
+        o.duration_s = std::stod(val());
+      else if (a == "--timeout-s")
+        o.timeout_s = std::stod(val());
+      else if (a == "--rate")
+        o.rate = std::stod(val());
+      else if (a == "--label")
+        o.label = val();
+      else if (a == "--allow-short")
+        o.allow_short = true;
       else if (a == "--keys")
         o.keys = std::stoll(val());
-      else if (a == "--stall-s") o.stall_s = std::stod(val());
-      else if (a == "--producers") o.producers = std::stoi(val());
-      else if (a == "--max-rate") o.max_rate = std::stod(val());
-      else if (a == "--ack-sample") o.ack_sample = std::stoi(val());
-      else if (a == "--ack-window-s") o.ack_window_s = std::stod(val());
-      else if (a == "--group") o.group = val();
-      else if (a == "--idle-stop-s") o.idle_stop_s = std::stod(val());
+      else if (a == "--stall-s")
+        o.stall_s = std::stod(val());
+      else if (a == "--producers")
+        o.producers = std::stoi(val());
+      else if (a == "--max-rate")
+        o.max_rate = std::stod(val());
+      else if (a == "--ack-sample")
+        o.ack_sample = std::stoi(val());
+      else if (a == "--ack-window-s")
+        o.ack_window_s = std::stod(val());
+      else if (a == "--group")
+        o.group = val();
+      else if (a == "--idle-stop-s")
+        o.idle_stop_s = std::stod(val());
       else if (a == "-X") {
         std::string kv = val();
         auto eq = kv.find('=');
@@ -157,8 +175,8 @@ options parse(int argc, char** argv) {
   if (o.acks == "all") o.acks = "-1";
   if (o.brokers.empty()) usage("-b BROKERS is required");
   if (o.topic.empty()) usage("-t TOPIC is required");
-  if (o.count <= 0 || o.size < 0 || o.timeout_s <= 0 || o.rate <= 0 || o.keys < 0 ||
-      o.producers < 1 || o.producers > 1024 || o.max_rate < 0 || o.ack_sample < 0 || o.ack_window_s <= 0)
+  if (o.count <= 0 || o.size < 0 || o.timeout_s <= 0 || o.rate <= 0 || o.keys < 0 || o.producers < 1 ||
+      o.producers > 1024 || o.max_rate < 0 || o.ack_sample < 0 || o.ack_window_s <= 0)
     usage("bad numeric value");
   return o;
 }
@@ -177,8 +195,10 @@ void emit(json_object o) {
   std::string merged = g_common.dump();
   std::string body = o.dump();
   merged.pop_back();  // '}'
-  if (body.size() > 2) merged += "," + body.substr(1);
-  else merged += "}";
+  if (body.size() > 2)
+    merged += "," + body.substr(1);
+  else
+    merged += "}";
   std::fprintf(stdout, "%s\n", merged.c_str());
   std::fflush(stdout);
 }
@@ -209,10 +229,9 @@ struct run_errors {
 run_errors g_client_errors;
 
 void error_cb(rd_kafka_t*, int err, const char* reason, void*) {
-  std::fprintf(stderr, "spate_load: client error: %s: %s\n",
-               rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err)), reason);
-  g_client_errors.add(std::string(rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err))) +
-                      ": " + reason);
+  std::fprintf(stderr, "spate_load: client error: %s: %s\n", rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err)),
+               reason);
+  g_client_errors.add(std::string(rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err))) + ": " + reason);
 }
 
 void set(rd_kafka_conf_t* c, const std::string& k, const std::string& v) {
@@ -256,8 +275,7 @@ int ms_left(clock_type::time_point deadline) {
 
 // Partition count of `topic` (asking for it may auto-create it), retried until the deadline.
 // Returns -1 and sets `err` on failure.
-int partition_count(rd_kafka_t* rk, const std::string& topic, clock_type::time_point deadline,
-                    std::string& err) {
+int partition_count(rd_kafka_t* rk, const std::string& topic, clock_type::time_point deadline, std::string& err) {
   rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
   int result = -1;
   while (clock_type::now() < deadline) {
@@ -391,14 +409,14 @@ struct produce_state {
   std::atomic<std::int64_t> failed{0};
   std::atomic<std::int64_t> delivered_bytes{0};
   clock_type::time_point last_delivery{};
-  std::string first_error;  // only touched from the poll thread (dr callbacks run in poll)
+  std::string first_error;                       // only touched from the poll thread (dr callbacks run in poll)
   std::vector<std::int64_t>* send_ns = nullptr;  // latency mode: per-seq send time
   std::vector<double>* ack_ms = nullptr;         // latency mode: send -> delivery report
   // Produce mode (all touched only by the thread that polls this producer):
-  bool timeline = false;                   // count deliveries in 100 ms bins since t0
+  bool timeline = false;  // count deliveries in 100 ms bins since t0
   clock_type::time_point t0{};
   std::vector<std::int64_t> bin_bytes, bin_msgs;
-  bool ack = false;                        // sampled messages carry their send time (ns) as opaque
+  bool ack = false;  // sampled messages carry their send time (ns) as opaque
   latency_histogram ack_all;
   clock_type::duration ack_window{};
   std::vector<latency_histogram> ack_windows;  // by delivery time, windows of ack_window from t0
@@ -453,8 +471,7 @@ rd_kafka_t* make_producer(const options& o, produce_state& st, int default_linge
   if (o.batch_size > 0) set(c, "batch.size", std::to_string(o.batch_size));
   set(c, "compression.type", o.compression);
   set(c, "queue.buffering.max.messages", std::to_string(queue_messages));
-  set(c, "message.timeout.ms",
-      std::to_string(static_cast<std::int64_t>(std::max(1000.0, o.timeout_s * 1000))));
+  set(c, "message.timeout.ms", std::to_string(static_cast<std::int64_t>(std::max(1000.0, o.timeout_s * 1000))));
   apply_extra(c, o);
   rd_kafka_conf_set_dr_msg_cb(c, dr_cb);
   rd_kafka_conf_set_opaque(c, &st);
@@ -587,7 +604,8 @@ double bins_rate(const std::vector<std::int64_t>& bins, double from_s, double to
   if (to_s <= from_s) return NAN;
   auto b0 = static_cast<std::size_t>(std::llround(from_s * 10));
   double sum = 0;
-  for (std::size_t b = b0; b < bins.size() && static_cast<double>(b) < to_s * 10; ++b) sum += static_cast<double>(bins[b]);
+  for (std::size_t b = b0; b < bins.size() && static_cast<double>(b) < to_s * 10; ++b)
+    sum += static_cast<double>(bins[b]);
   return sum / scale / (to_s - from_s);
 }
 
@@ -622,8 +640,8 @@ int run_produce(const options& o) {
   for (auto& ch : payload) ch = static_cast<char>(rng());
 
   std::fprintf(stderr, "spate_load: produce %lld x %lld B to %s (%d partitions, acks=%s, %d producer%s)\n",
-               static_cast<long long>(o.count), static_cast<long long>(o.size), o.topic.c_str(),
-               parts, o.acks.c_str(), n, n == 1 ? "" : "s");
+               static_cast<long long>(o.count), static_cast<long long>(o.size), o.topic.c_str(), parts, o.acks.c_str(),
+               n, n == 1 ? "" : "s");
   produce_shared sh(o, payload);
   auto t0 = clock_type::now();
   sh.t0 = t0;
@@ -688,11 +706,11 @@ int run_produce(const options& o) {
   if (!ok) {
     std::string e = !produce_error.empty() ? produce_error
                     : !first_error.empty() ? "delivery: " + first_error
-                    : stop_reason == "stalled" ? "stalled: no delivery report for " +
-                                                     std::to_string(static_cast<int>(o.stall_s)) + " s"
-                    : !drained ? "timed out waiting for delivery reports"
+                    : stop_reason == "stalled"
+                        ? "stalled: no delivery report for " + std::to_string(static_cast<int>(o.stall_s)) + " s"
+                    : !drained                       ? "timed out waiting for delivery reports"
                     : !g_client_errors.first.empty() ? g_client_errors.first
-                    : "nothing delivered";
+                                                     : "nothing delivered";
     out.str("error", e);
   }
   out.integer("partitions", parts).integer("requested", o.count).integer("size", o.size);
@@ -772,8 +790,7 @@ rd_kafka_t* make_consumer(const options& o, bool partition_eof, bool apply_user_
   return rk;
 }
 
-bool assign_all(rd_kafka_t* rk, const std::string& topic, int parts, std::int64_t offset,
-                std::string& err) {
+bool assign_all(rd_kafka_t* rk, const std::string& topic, int parts, std::int64_t offset, std::string& err) {
   rd_kafka_topic_partition_list_t* l = rd_kafka_topic_partition_list_new(parts);
   for (int p = 0; p < parts; ++p) rd_kafka_topic_partition_list_add(l, topic.c_str(), p)->offset = offset;
   rd_kafka_resp_err_t e = rd_kafka_assign(rk, l);
@@ -805,9 +822,8 @@ int run_consume(const options& o) {
     rd_kafka_destroy(rk);
     return 1;
   }
-  std::fprintf(stderr, "spate_load: consume %lld from %s (%d partitions, %s)\n",
-               static_cast<long long>(o.count), o.topic.c_str(), parts,
-               grouped ? ("group " + o.group).c_str() : "from beginning");
+  std::fprintf(stderr, "spate_load: consume %lld from %s (%d partitions, %s)\n", static_cast<long long>(o.count),
+               o.topic.c_str(), parts, grouped ? ("group " + o.group).c_str() : "from beginning");
   auto t0 = clock_type::now();
   // --duration-s: stop after this long (a success when nothing failed); the end of the topic does
   // not stop such a run, since a producer may still be writing.
@@ -880,12 +896,12 @@ int run_consume(const options& o) {
   json_object out;
   out.boolean("ok", ok);
   if (!ok) {
-    out.str("error", !first_error.empty() ? first_error
+    out.str("error", !first_error.empty()            ? first_error
                      : stop_reason == "end_of_topic" ? "topic holds fewer messages than requested"
-                     : stop_reason == "stalled" ? "stalled: nothing received for " +
-                                                  std::to_string(static_cast<int>(o.stall_s)) + " s"
+                     : stop_reason == "stalled"
+                         ? "stalled: nothing received for " + std::to_string(static_cast<int>(o.stall_s)) + " s"
                      : !g_client_errors.first.empty() ? g_client_errors.first
-                     : "timed out");
+                                                      : "timed out");
   }
   out.integer("partitions", parts).integer("requested", o.count).integer("consumed", got);
   out.str("stopped_by", stop_reason).integer("errors", errors).integer("offset_gaps", gaps);
@@ -997,10 +1013,8 @@ int run_latency(const options& o) {
     // seq+1 so that the dr callback can index send_ns (1-based there with offset of one).
     rd_kafka_resp_err_t e;
     do {
-      e = rd_kafka_producev(prod, RD_KAFKA_V_TOPIC(o.topic.c_str()),
-                            RD_KAFKA_V_VALUE(payload.data(), payload.size()),
-                            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(opaque),
-                            RD_KAFKA_V_END);
+      e = rd_kafka_producev(prod, RD_KAFKA_V_TOPIC(o.topic.c_str()), RD_KAFKA_V_VALUE(payload.data(), payload.size()),
+                            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
       if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) rd_kafka_poll(prod, 1);
     } while (e == RD_KAFKA_RESP_ERR__QUEUE_FULL && clock_type::now() < deadline);
     return e == RD_KAFKA_RESP_ERR_NO_ERROR;
@@ -1066,10 +1080,10 @@ int run_latency(const options& o) {
   json_object out;
   out.boolean("ok", ok);
   if (!ok) {
-    out.str("error", !warmed ? "consumer received nothing during warm-up"
-                     : sent != planned ? "could not send at the requested rate"
+    out.str("error", !warmed            ? "consumer received nothing during warm-up"
+                     : sent != planned  ? "could not send at the requested rate"
                      : st.failed.load() ? "delivery failures: " + st.first_error
-                     : "some messages were not received within the drain period");
+                                        : "some messages were not received within the drain period");
   }
   out.integer("partitions", parts).integer("size", static_cast<std::int64_t>(size));
   out.fixed("rate", o.rate, 1).fixed("duration_s", duration, 2);

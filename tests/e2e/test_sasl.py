@@ -16,7 +16,7 @@ from confluent_kafka import Consumer, KafkaException, Producer
 from confluent_kafka.admin import AdminClient
 
 from cli_support import ok, spate
-from conftest import free_port
+from conftest import free_port, wait_until
 
 PASSWORD = "s3cret-Pa55word-not-on-disk"
 GENERIC = "Authentication failed during authentication due to invalid credentials with SASL mechanism"
@@ -173,7 +173,9 @@ def test_a_request_before_authentication_closes_that_connection_only(sasl):
     with socket.create_connection((host, int(port)), timeout=10) as s:
         raw_request(s, 3, 1, struct.pack(">i", 0))  # Metadata v1, no topics
         assert read_frame(s) is None  # closed without an answer
-    assert any("Unexpected Kafka request of type Metadata during SASL handshake" in line for line in sasl.broker.log)
+    # The broker logs the line as it closes; the log is read by another thread.
+    wait_until(lambda: any("Unexpected Kafka request of type Metadata during SASL handshake" in line
+                           for line in sasl.broker.log), 10, "the close's log line")
     with socket.create_connection((host, int(port)), timeout=10) as s:
         raw_request(s, 18, 0)  # ApiVersions is served before authentication
         assert read_frame(s) is not None
