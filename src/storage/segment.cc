@@ -86,7 +86,10 @@ result<void> segment::open_files(bool create) {
   if (!time_index_bytes) return base::failure(time_index_bytes.error());
   const bool index_existed = index_bytes->has_value();
   const bool time_index_existed = time_index_bytes->has_value();
-  base::mutex_lock lock(_mutex);  // uncontended (the segment is not shared yet); no I/O under it
+  // Both uncontended (the segment is not shared yet), taken in the order write_index_tail() takes
+  // them; no I/O under them.
+  base::mutex_lock files_lock(_index_files_mutex);
+  base::mutex_lock lock(_mutex);
   _size = *log_size;
   const bool index_ok = _offset_index.load(index_bytes->value_or(base::byte_buffer{}), _size);
   const bool time_index_ok = _time_index.load(time_index_bytes->value_or(base::byte_buffer{}));
@@ -94,11 +97,8 @@ result<void> segment::open_files(bool create) {
   const bool index_plausible =
       _offset_index.entries() > 0 || _size <= static_cast<std::uint64_t>(_index_interval_bytes) + (1 << 20);
   _need_recovery = !index_existed || !time_index_existed || !index_ok || !time_index_ok || !index_plausible;
-  {
-    base::mutex_lock files_lock(_index_files_mutex);  // uncontended too
-    _offset_entries_in_file = _offset_index.entries();
-    _time_entries_in_file = _time_index.entries();
-  }
+  _offset_entries_in_file = _offset_index.entries();
+  _time_entries_in_file = _time_index.entries();
   if (_need_recovery)
     SPATE_LOG_WARN("event=segment_index_invalid dir={} base_offset={} index_exists={} index_ok={} "
                    "time_index_exists={} time_index_ok={}",
