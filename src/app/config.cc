@@ -8,19 +8,13 @@
 
 #include <fmt/format.h>
 
+#include "app/config_text.h"
 #include "app/listeners.h"
 #include "model/topic_name.h"
 #include "storage/topic_config_table.h"
 
 namespace spate::app {
 namespace {
-
-std::string_view trim(std::string_view s) {
-  const auto first = s.find_first_not_of(" \t\r");
-  if (first == std::string_view::npos) return {};
-  const auto last = s.find_last_not_of(" \t\r");
-  return s.substr(first, last - first + 1);
-}
 
 template <typename Int>
 Int parse_int(std::string_view key, std::string_view text, Int min, Int max) {
@@ -45,11 +39,7 @@ bool parse_bool(std::string_view key, std::string_view text) {
 
 std::vector<declared_topic> parse_topics(std::string_view key, std::string_view text) {
   std::vector<declared_topic> topics;
-  while (!text.empty()) {
-    const auto comma = text.find(',');
-    const auto item = trim(text.substr(0, comma));
-    text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
-    if (item.empty()) continue;
+  for_each_item(text, ',', [&](std::string_view item) {
     declared_topic topic;
     const auto colon = item.find(':');
     topic.name = std::string(item.substr(0, colon));
@@ -60,7 +50,7 @@ std::vector<declared_topic> parse_topics(std::string_view key, std::string_view 
       throw config_error(fmt::format("config key '{}': '{}' is not a valid topic name", key, topic.name));
     }
     topics.push_back(std::move(topic));
-  }
+  });
   return topics;
 }
 
@@ -80,17 +70,6 @@ void set_topic_default(broker_config& config, const storage::topic_config_row& r
   if (!row.field.set(config.log_defaults, value)) {
     throw config_error(fmt::format("config key '{}': '{}' is not supported by this broker", key, value));
   }
-}
-
-std::vector<std::string> split(std::string_view text, char separator) {
-  std::vector<std::string> out;
-  while (!text.empty()) {
-    const auto at = text.find(separator);
-    const auto item = trim(text.substr(0, at));
-    text = at == std::string_view::npos ? std::string_view{} : text.substr(at + 1);
-    if (!item.empty()) out.emplace_back(item);
-  }
-  return out;
 }
 
 std::vector<std::string> parse_mechanisms(std::string_view key, std::string_view text) {

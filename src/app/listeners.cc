@@ -4,25 +4,10 @@
 
 #include <fmt/format.h>
 
+#include "app/config_text.h"
+
 namespace spate::app {
 namespace {
-
-std::string_view trim(std::string_view s) {
-  const auto first = s.find_first_not_of(" \t\r");
-  if (first == std::string_view::npos) return {};
-  const auto last = s.find_last_not_of(" \t\r");
-  return s.substr(first, last - first + 1);
-}
-
-template <typename Fn>
-void for_each_item(std::string_view text, Fn fn) {
-  while (!text.empty()) {
-    const auto comma = text.find(',');
-    const auto item = trim(text.substr(0, comma));
-    text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
-    if (!item.empty()) fn(item);
-  }
-}
 
 bool is_tls(std::string_view protocol) { return protocol == "SSL" || protocol == "SASL_SSL"; }
 
@@ -34,7 +19,7 @@ std::map<std::string, std::string> default_security_protocol_map() {
 
 std::vector<listener> parse_listeners(std::string_view key, std::string_view text) {
   std::vector<listener> out;
-  for_each_item(text, [&](std::string_view item) {
+  for_each_item(text, ',', [&](std::string_view item) {
     listener l;
     if (const auto scheme = item.find("://"); scheme != std::string_view::npos) {
       l.name = std::string(item.substr(0, scheme));
@@ -50,7 +35,7 @@ std::vector<listener> parse_listeners(std::string_view key, std::string_view tex
 
 std::map<std::string, std::string> parse_security_protocol_map(std::string_view key, std::string_view text) {
   std::map<std::string, std::string> out;
-  for_each_item(text, [&](std::string_view item) {
+  for_each_item(text, ',', [&](std::string_view item) {
     const auto colon = item.find(':');
     if (colon == std::string_view::npos) {
       throw config_error(fmt::format("config key '{}': '{}' is not NAME:PROTOCOL", key, item));
