@@ -129,6 +129,13 @@ const std::vector<setting>& settings() {
        [](broker_config& c, auto k, auto v) {
          c.connections_max_reauth_ms = parse_int<std::int64_t>(k, v, 0, std::numeric_limits<std::int64_t>::max());
        }},
+      {"authorizer.enabled", "false",
+       "Authorize every request with the broker's ACLs (acls.json in the data directory; CreateAcls, "
+       "DescribeAcls, DeleteAcls and `spate acl` manage them). Off: every request is allowed.",
+       [](broker_config& c, auto k, auto v) { c.authorizer_enabled = parse_bool(k, v); }},
+      {"allow.everyone.if.no.acl.found", "false",
+       "With the authorizer on: allow a request on a resource that no ACL names at all.",
+       [](broker_config& c, auto k, auto v) { c.allow_everyone_if_no_acl_found = parse_bool(k, v); }},
       {"log.dirs", "./data", "Directory holding the broker's data.",
        [](broker_config& c, auto k, auto v) {
          if (v.empty()) throw config_error(fmt::format("config key '{}': must not be empty", k));

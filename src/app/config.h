@@ -50,6 +50,9 @@ struct broker_config {
   std::vector<std::string> super_users;         // principals, "User:alice"
   std::int64_t connections_max_reauth_ms = 0;
   std::int64_t failed_authentication_delay_ms = 100;  // connection.failed.authentication.delay.ms
+  // ACLs (authorizer.enabled, allow.everyone.if.no.acl.found).
+  bool authorizer_enabled = false;
+  bool allow_everyone_if_no_acl_found = false;
   std::filesystem::path data_dir = "./data";
   std::int32_t node_id = 1;
   std::int32_t num_partitions = 1;

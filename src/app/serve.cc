@@ -35,6 +35,8 @@
 #include "lag/prometheus.h"
 #include "model/topic_name.h"
 #include "net/server.h"
+#include "security/acl_store.h"
+#include "security/authorizer.h"
 #include "security/credential_store.h"
 #include "security/plain.h"
 #include "storage/log_manager.h"
@@ -241,6 +243,21 @@ int run_broker(const broker_config& config) {
       options.sasl = &*sasl;
       options.sasl_session_lifetime_ms = config.connections_max_reauth_ms;
       if (metrics) metrics->collect_sasl(*sasl);
+    }
+    // ACLs (acls.json in the data directory) and the authorizer that applies them to every request.
+    std::unique_ptr<security::authorizer> authorizer;
+    std::unique_ptr<security::acl_store> acls;
+    if (config.authorizer_enabled) {
+      authorizer = std::make_unique<security::authorizer>(security::authorizer_config{
+          .super_users = config.super_users, .allow_everyone_if_no_acl_found = config.allow_everyone_if_no_acl_found});
+      auto opened = security::acl_store::open(io::posix_file_system(), config.data_dir, authorizer.get());
+      if (!opened) {
+        throw std::runtime_error(
+            fmt::format("cannot open {}: {}", security::acl_store::file_name, opened.error().message));
+      }
+      acls = std::move(opened).value();
+      options.authorizer = authorizer.get();
+      options.acls = acls.get();
     }
     broker::broker services(std::move(options), logs, pool, groups, transactions, waiters);
     broker::dispatcher dispatcher(services);

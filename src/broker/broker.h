@@ -30,8 +30,10 @@ class disk_gate;
 }  // namespace spate::quota
 
 namespace spate::security {
+class acl_store;
+class authorizer;
 class credential_store;
-}
+}  // namespace spate::security
 
 namespace spate::broker {
 
@@ -84,6 +86,12 @@ struct broker_options {
   security::credential_store* credentials = nullptr;
   // super.users: principals allowed every operation.
   std::vector<std::string> super_users;
+  // The ACL authorizer (authorizer.enabled); null: every request is allowed (broker/authorization.h).
+  // Outlives the broker.
+  security::authorizer* authorizer = nullptr;
+  // The durable ACLs of CreateAcls/DescribeAcls/DeleteAcls, published to `authorizer`; null
+  // exactly when `authorizer` is (Kafka answers SECURITY_DISABLED then). Outlives the broker.
+  security::acl_store* acls = nullptr;
 };
 
 // The advertised address of `listener`, or options' default for an unknown one.
