@@ -20,11 +20,8 @@ bool authorized(const request_context& ctx, security::acl_operation operation, s
                 std::string_view name) {
   const auto* authorizer = ctx.services.options().authorizer;
   if (authorizer == nullptr) return true;
-  return authorizer->authorize({.principal = ctx.principal,
-                                .host = peer_host(ctx.peer),
-                                .operation = operation,
-                                .type = type,
-                                .name = name});
+  return authorizer->authorize(
+      {.principal = ctx.principal, .host = peer_host(ctx.peer), .operation = operation, .type = type, .name = name});
 }
 
 }  // namespace spate::broker
