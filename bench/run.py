@@ -101,6 +101,10 @@ TARGETS = {
     "many_partitions_metadata_ms": ("many_partitions: Metadata for all topics, median of 5 (ms)", "<=", 50.0),
     "many_producers_vs_one": ("produce_1k_acks1_keyed_32producers steady MB/s / produce_1k_acks1_keyed_1producer "
                               "steady MB/s (64 partitions, keyed, mean of 2 rounds each)", ">=", 0.8),
+    # Issue 16: "a broker with 10,000 ACLs answers within noise of one with none"; the on/off pairs
+    # of this machine vary by about 5 % between rounds.
+    "acls_vs_none": ("produce_100b_acks1 with 10,000 ACLs (authorizer.enabled) / without an authorizer, "
+                     "msgs/s, alternating rounds", ">=", 0.95),
 }
 
 # Judged only when the soak ran (bench/run.sh --soak).
@@ -815,13 +819,15 @@ def run_soak(bench: Bench, spate: str, workdir: str, out: dict) -> None:
 
 
 def run_onoff_pair(bench: Bench, spate: str, workdir: str, out: dict, what: str, setting: str,
-                   prepare=None, report=None, settings: dict[str, str] | None = None, keys: int = 0) -> None:
+                   prepare=None, report=None, settings: dict[str, str] | None = None, keys: int = 0,
+                   before_start=None) -> None:
     """The cost of a feature: produce throughput (100-byte records, acks=1, page cache: the most
     requests per byte) against two brokers started side by side, one with `setting`=false, in
     alternating rounds (on, off, off, on) so drift in the machine's speed cancels out. `prepare(b)`
     runs on both brokers before the rounds; `report(on_broker, out)` after them. `out` gets each
     side's throughput and the on/off ratio. `settings` are added to both brokers'; `keys` > 0 keys
-    the records (k0..k<keys-1>)."""
+    the records (k0..k<keys-1>); `before_start(b)` runs on both brokers before they start (files
+    in their data directories)."""
     a, p = bench.args, bench.args.profile
     names = [f"produce_100b_acks1_{what}_on", f"produce_100b_acks1_{what}_off"]
     if not any(bench.wanted(n) for n in names) or not os.path.exists(spate):
@@ -836,6 +842,8 @@ def run_onoff_pair(bench: Bench, spate: str, workdir: str, out: dict, what: str,
     try:
         for side, b in sides.items():
             log(f"starting spate ({what} {side}) on {b.bootstrap}")
+            if before_start:
+                before_start(b)
             if not b.start():
                 out["error"] = f"{what}-{side} broker did not start: {b.error}"
                 return
@@ -867,6 +875,39 @@ def run_onoff_pair(bench: Bench, spate: str, workdir: str, out: dict, what: str,
 def run_metrics_pair(bench: Bench, spate: str, workdir: str, out: dict) -> None:
     """The cost of recording metrics (metrics.enabled on vs off)."""
     run_onoff_pair(bench, spate, workdir, out, "metrics", "metrics.enabled")
+
+
+ACL_COUNT = 10_000
+
+
+def write_acls(b: Broker) -> None:
+    """<data>/acls.json with ACL_COUNT bindings (docs/security-files.md): the load tool's principal
+    (User:ANONYMOUS on the PLAINTEXT listener) may do everything on the benchmark topics through a
+    PREFIXED ACL and produce idempotently, among 9,997 literal ACLs of other users on other topics,
+    so that every check searches a large index."""
+    def acl(rtype: str, name: str, pattern: str, principal: str, op: str) -> dict:
+        return {"resource_type": rtype, "resource_name": name, "pattern_type": pattern, "principal": principal,
+                "host": "*", "operation": op, "permission": "ALLOW"}
+    acls = [acl("TOPIC", "bench-", "PREFIXED", "User:ANONYMOUS", "ALL"),
+            acl("CLUSTER", "kafka-cluster", "LITERAL", "User:ANONYMOUS", "IDEMPOTENT_WRITE"),
+            acl("CLUSTER", "kafka-cluster", "LITERAL", "User:ANONYMOUS", "CREATE")]
+    ops = ["READ", "WRITE", "DESCRIBE"]
+    acls += [acl("TOPIC", f"other-{i // 3}", "LITERAL", f"User:u{i % 97}", ops[i % 3])
+             for i in range(ACL_COUNT - len(acls))]
+    acls.sort(key=lambda a: json.dumps(a, sort_keys=True))
+    os.makedirs(b.data, exist_ok=True)
+    with open(os.path.join(b.data, "acls.json"), "w") as f:
+        json.dump({"version": 1, "acls": acls}, f)
+
+
+def run_acl_pair(bench: Bench, spate: str, workdir: str, out: dict) -> None:
+    """The cost of authorization: a broker checking every request against 10,000 ACLs
+    (authorizer.enabled) against one with no authorizer, same records and settings."""
+    def report(_b: Broker, o: dict) -> None:
+        o["acls"] = ACL_COUNT
+
+    run_onoff_pair(bench, spate, workdir, out, "acls", "authorizer.enabled", None, report,
+                   settings={"authorizer.enabled": "true"}, before_start=write_acls)
 
 
 LAG_GROUPS, LAG_PARTITIONS = 1000, 10
@@ -1440,7 +1481,7 @@ def idle_rss(brokers: dict) -> float | None:
 
 
 def ratios(sc: dict, machine: dict, brokers: dict, many: dict | None = None, soak: dict | None = None,
-           soak_only: bool = False) -> dict:
+           soak_only: bool = False, acls: dict | None = None) -> dict:
     def mbps(name: str) -> float | None:
         r = sc.get(name)
         return float(r["mb_per_s"]) if r and r.get("ok") and r.get("mb_per_s") else None
@@ -1469,6 +1510,7 @@ def ratios(sc: dict, machine: dict, brokers: dict, many: dict | None = None, soa
         "consume_vs_null": div(mbps("consume_1k_pagecache"), mbps("null_consume_1k")),
         **many_partitions_values(sc.get("many_partitions")),
         "many_producers_vs_one": (many or {}).get("ratio_steady"),
+        "acls_vs_none": (acls or {}).get("ratio_on_vs_off"),
     }
     targets = {} if soak_only else dict(TARGETS)
     if soak and soak.get("ran"):
@@ -1546,6 +1588,7 @@ def main() -> int:
     lag_pair: dict = {}
     cleaner_pair: dict = {}
     quota_pair: dict = {}
+    acl_pair: dict = {}
     offsets_replay: dict = {}
     many_producers: dict = {}
     soak: dict = {}
@@ -1555,6 +1598,7 @@ def main() -> int:
         run_lag_pair(bench, spate, workdir, lag_pair)
         run_cleaner_pair(bench, spate, workdir, cleaner_pair)
         run_quota_pair(bench, spate, workdir, quota_pair)
+        run_acl_pair(bench, spate, workdir, acl_pair)
         run_offsets_replay(bench, spate, workdir, offsets_replay)
         run_many_partitions(bench, spate, workdir)
         run_many_producers(bench, spate, workdir, many_producers)
@@ -1577,7 +1621,7 @@ def main() -> int:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
 
-    rat = ratios(bench.scenarios, machine, brokers, many_producers, soak, soak_only=args.soak)
+    rat = ratios(bench.scenarios, machine, brokers, many_producers, soak, soak_only=args.soak, acls=acl_pair)
     produced = [s for s in bench.scenarios.values() if s.get("target") == "spate" and s.get("mode") == "produce" and s.get("ok")]
     consumed = [s for s in bench.scenarios.values() if s.get("target") == "spate" and s.get("mode") == "consume" and s.get("ok")]
 
@@ -1618,6 +1662,7 @@ def main() -> int:
         "lag_monitor_overhead": lag_pair,
         "log_cleaner": cleaner_pair,
         "disk_quota_overhead": quota_pair,
+        "acl_overhead": acl_pair,
         "offsets_replay": offsets_replay,
         "many_producers": many_producers,
         "soak": soak,
