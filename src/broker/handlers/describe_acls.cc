@@ -25,7 +25,7 @@ boost::asio::awaitable<describe_acls_handler::response> describe_acls_handler::h
   auto described = store->describe(filter);
   if (!described) {
     resp.error_code = wire_code(described.error().code);
-    resp.error_message = std::move(described.error().message);
+    resp.error_message = described.error().message;
     co_return resp;
   }
   // One entry per resource pattern with its ACLs, as Kafka's DescribeAclsResponse.aclsResources.
