@@ -4,20 +4,16 @@
 // two ACLs, describes them, deletes the PREFIXED one and describes again; prints the steps' results
 // as one JSON document on stdout for the Python test to check.
 const {
-  Kafka,
-  logLevel,
-  AclResourceTypes,
-  AclOperationTypes,
-  AclPermissionTypes,
-  ResourcePatternTypes,
+  Kafka, logLevel, AclResourceTypes, AclOperationTypes, AclPermissionTypes, ResourcePatternTypes,
 } = require('kafkajs')
 
 const names = acl => `${acl.resourceName}:${acl.principal}:${acl.operation}:${acl.permissionType}`
 
 function flatten(resources) {
-  const out = [] for (const r of resources) {
-    for (const acl of r.acls)
-      out.push(names({...acl, resourceName: `${r.resourceType}:${r.resourcePatternType}:${r.resourceName}`}))
+  const out = []
+  for (const r of resources) {
+    const resourceName = `${r.resourceType}:${r.resourcePatternType}:${r.resourceName}`
+    for (const acl of r.acls) out.push(names({ ...acl, resourceName }))
   }
   return out.sort()
 }
@@ -29,16 +25,19 @@ async function main() {
     logLevel: logLevel.NOTHING,
     connectionTimeout: 5000,
     requestTimeout: 15000,
-    sasl: {mechanism: 'scram-sha-256', username: process.env.SASL_USER, password: process.env.SASL_PASSWORD},
-    retry: {retries: 0},
+    sasl: { mechanism: 'scram-sha-256', username: process.env.SASL_USER, password: process.env.SASL_PASSWORD },
+    retry: { retries: 0 },
   })
-  const admin = kafka.admin() await admin.connect()
+  const admin = kafka.admin()
+  await admin.connect()
   const everything = {
     resourceType: AclResourceTypes.ANY,
     resourcePatternType: ResourcePatternTypes.ANY,
     operation: AclOperationTypes.ANY,
     permissionType: AclPermissionTypes.ANY,
-  } const result = {} try {
+  }
+  const result = {}
+  try {
     await admin.createAcls({
       acl: [
         {
@@ -62,9 +61,9 @@ async function main() {
       ],
     })
     result.described = flatten((await admin.describeAcls(everything)).resources)
-    const deleted =
-        await admin.deleteAcls({filters: [{...everything, resourcePatternType: ResourcePatternTypes.PREFIXED}]})
-    result.deleted = deleted.filterResponses.map(f => ({errorCode: f.errorCode, matching: f.matchingAcls.length}))
+    const prefixed = { ...everything, resourcePatternType: ResourcePatternTypes.PREFIXED }
+    const deleted = await admin.deleteAcls({ filters: [prefixed] })
+    result.deleted = deleted.filterResponses.map(f => ({ errorCode: f.errorCode, matching: f.matchingAcls.length }))
     result.after = flatten((await admin.describeAcls(everything)).resources)
   } catch (e) {
     result.error = e.type || e.name
