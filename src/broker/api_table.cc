@@ -62,7 +62,7 @@ constexpr std::string_view txn_clients = "confluent-kafka-python (librdkafka), k
 constexpr std::string_view sasl_clients =
     "kcat, confluent-kafka-python (librdkafka), kafka-python, kafkajs (tests/e2e/test_sasl.py)";
 constexpr std::string_view acl_clients =
-    "confluent-kafka-python (librdkafka), kafka-python, spate acl (tests/e2e/test_acl_admin.py)";
+    "librdkafka (ctypes), kafka-python, kafkajs, spate acl (tests/e2e/test_acl_admin.py)";
 constexpr std::string_view group_clients = "confluent-kafka-python (librdkafka), kafka-python, kafkajs, kcat -G";
 
 // Every API served, in any order (sorted by key below). Add a handler here and nowhere else.
