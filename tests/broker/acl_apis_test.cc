@@ -253,9 +253,21 @@ TEST_F(acl_apis_test, delete_removes_what_each_filter_matches_and_lists_it) {
   EXPECT_TRUE(resp.filter_results[2].matching_acls.empty());
 
   EXPECT_EQ(described(describe_filter(resource_type::any, std::nullopt, pattern_type::any)).size(), 3u);
+  // A binding matched by two filters is listed under both.
+  protocol::delete_acls_request twice;
+  auto alice = by_prefix_match;
+  alice.resource_type_filter = code(resource_type::any);
+  alice.resource_name_filter = std::nullopt;
+  alice.pattern_type_filter = code(pattern_type::any);
+  alice.principal_filter = "User:alice";
+  twice.filters = {alice, alice};
+  const auto both = call<protocol::delete_acls_response>(twice, 2, _admin.get());
+  ASSERT_EQ(both.filter_results.size(), 2u);
+  EXPECT_EQ(both.filter_results[0].matching_acls.size(), 2u);  // TOPIC orders READ, GROUP orders READ
+  EXPECT_EQ(both.filter_results[1].matching_acls, both.filter_results[0].matching_acls);
   // Durable: a store opened again from the directory has the same three ACLs.
   const auto reopened = security::acl_store::open(io::posix_file_system(), _dir).value();
-  EXPECT_EQ(reopened->snapshot()->bindings().size(), 3u);
+  EXPECT_EQ(reopened->snapshot()->bindings().size(), 1u);
 }
 
 TEST_F(acl_apis_test, bindings_and_filters_kafka_refuses_are_invalid_request_and_the_valid_ones_are_stored) {

@@ -1,5 +1,7 @@
 #include "broker/handlers/delete_acls.h"
 
+#include <set>
+
 #include "base/log.h"
 #include "broker/acl_apis.h"
 #include "broker/async.h"
@@ -37,6 +39,8 @@ boost::asio::awaitable<delete_acls_handler::response> delete_acls_handler::handl
     answer_all(protocol::error_code::kafka_storage_error, "the ACLs could not be written");
     co_return resp;
   }
+  // A binding two filters matched is listed under both but was deleted once: logged once.
+  std::set<security::acl_binding> logged;
   for (auto& result : removed.value()) {
     auto& out = resp.filter_results.emplace_back();
     out.error_message = std::nullopt;
@@ -46,7 +50,9 @@ boost::asio::awaitable<delete_acls_handler::response> delete_acls_handler::handl
       continue;
     }
     for (auto& b : result.deleted) {
-      SPATE_LOG_INFO("event=acl_deleted {} by={} peer={}", describe_binding(b), ctx.principal, ctx.peer);
+      if (logged.insert(b).second) {
+        SPATE_LOG_INFO("event=acl_deleted {} by={} peer={}", describe_binding(b), ctx.principal, ctx.peer);
+      }
       auto& acl = out.matching_acls.emplace_back();
       acl.error_message = std::nullopt;
       acl.resource_type = static_cast<std::int8_t>(b.pattern.type);
