@@ -1,7 +1,7 @@
 // CreateAcls, DescribeAcls and DeleteAcls through the dispatcher: the round trip over acls.json,
 // the filters (ANY, MATCH, PREFIXED), the refusals (SECURITY_DISABLED without an authorizer,
 // CLUSTER_AUTHORIZATION_FAILED for a principal without ALTER or DESCRIBE on the CLUSTER) and
-// Kafka's INVALID_REQUEST for bindings and filters it refuses.
+// Kafka's INVALID_REQUEST for bindings and filters it refuses, and a failed write of acls.json.
 #include <gtest/gtest.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -13,6 +13,7 @@
 #include "broker/sasl_authenticator.h"
 #include "broker/sasl_session.h"
 #include "broker_test_support.h"
+#include "io/fault_injection.h"
 #include "protocol/messages/create_acls.h"
 #include "protocol/messages/delete_acls.h"
 #include "protocol/messages/describe_acls.h"
@@ -82,7 +83,7 @@ class acl_apis_test : public ::testing::Test {
     options.sasl = _sasl.get();
     if (with_authorizer) {
       _authorizer = std::make_unique<security::authorizer>(security::authorizer_config{{"User:admin"}, false});
-      _store = std::move(security::acl_store::open(io::posix_file_system(), _dir, _authorizer.get()).value());
+      _store = std::move(security::acl_store::open(_faults, _dir, _authorizer.get()).value());
       options.authorizer = _authorizer.get();
       options.acls = _store.get();
       options.super_users = {"User:admin"};
@@ -152,6 +153,7 @@ class acl_apis_test : public ::testing::Test {
   }
 
   std::filesystem::path _dir;
+  io::fault_injecting_file_system _faults;  // acls.json's file system
   std::optional<security::plain_users> _plain;
   std::unique_ptr<sasl_authenticator> _sasl;
   std::unique_ptr<security::authorizer> _authorizer;
@@ -341,6 +343,35 @@ TEST_F(acl_apis_test, a_principal_without_alter_or_describe_on_the_cluster_is_re
             0);
   EXPECT_EQ(call<protocol::create_acls_response>(create_req, 3, _bob.get()).results.at(0).error_code,
             wire(protocol::error_code::cluster_authorization_failed));
+}
+
+TEST_F(acl_apis_test, a_failed_acls_json_write_fails_the_request_and_changes_nothing) {
+  create_sample_acls();
+  _faults.set_write_error(true);
+  const auto created =
+      create({creation(resource_type::topic, "new", pattern_type::literal, "User:erin", acl_operation::read)});
+  ASSERT_EQ(created.results.size(), 1u);
+  EXPECT_EQ(created.results[0].error_code, wire(protocol::error_code::kafka_storage_error));
+  EXPECT_EQ(created.results[0].error_message, "the ACLs could not be written");
+
+  protocol::delete_acls_request req;
+  auto& f = req.filters.emplace_back();
+  f.resource_type_filter = code(resource_type::any);
+  f.pattern_type_filter = code(pattern_type::any);
+  f.operation = code(acl_operation::any);
+  f.permission_type = code(acl_permission::any);
+  f.resource_name_filter = f.principal_filter = f.host_filter = std::nullopt;
+  const auto deleted = call<protocol::delete_acls_response>(req, 3, _admin.get());
+  ASSERT_EQ(deleted.filter_results.size(), 1u);
+  EXPECT_EQ(deleted.filter_results[0].error_code, wire(protocol::error_code::kafka_storage_error));
+  EXPECT_TRUE(deleted.filter_results[0].matching_acls.empty());
+
+  // Neither the served ACLs nor the file changed; the next attempt succeeds.
+  EXPECT_EQ(_store->snapshot()->bindings().size(), 5u);
+  EXPECT_EQ(security::acl_store::open(io::posix_file_system(), _dir).value()->snapshot()->bindings().size(), 5u);
+  _faults.set_write_error(false);
+  EXPECT_EQ(call<protocol::delete_acls_response>(req, 3, _admin.get()).filter_results.at(0).matching_acls.size(), 5u);
+  EXPECT_TRUE(_store->snapshot()->bindings().empty());
 }
 
 TEST_F(acl_apis_test, without_an_authorizer_every_acl_api_answers_security_disabled) {
