@@ -11,11 +11,14 @@
 #include "broker/handlers/alter_configs.h"
 #include "broker/handlers/alter_user_scram_credentials.h"
 #include "broker/handlers/api_versions.h"
+#include "broker/handlers/create_acls.h"
 #include "broker/handlers/create_partitions.h"
 #include "broker/handlers/create_topics.h"
+#include "broker/handlers/delete_acls.h"
 #include "broker/handlers/delete_groups.h"
 #include "broker/handlers/delete_records.h"
 #include "broker/handlers/delete_topics.h"
+#include "broker/handlers/describe_acls.h"
 #include "broker/handlers/describe_client_quotas.h"
 #include "broker/handlers/describe_cluster.h"
 #include "broker/handlers/describe_configs.h"
@@ -58,6 +61,8 @@ constexpr served_api serve(std::string_view tested_with) {
 constexpr std::string_view txn_clients = "confluent-kafka-python (librdkafka), kafkajs (tests/e2e/test_exactly_once.py, js/transactions.test.js)";
 constexpr std::string_view sasl_clients =
     "kcat, confluent-kafka-python (librdkafka), kafka-python, kafkajs (tests/e2e/test_sasl.py)";
+constexpr std::string_view acl_clients =
+    "librdkafka (ctypes), kafka-python, kafkajs, spate acl (tests/e2e/test_acl_admin.py)";
 constexpr std::string_view group_clients = "confluent-kafka-python (librdkafka), kafka-python, kafkajs, kcat -G";
 
 // Every API served, in any order (sorted by key below). Add a handler here and nowhere else.
@@ -111,6 +116,10 @@ constexpr std::array unsorted_apis = {
     // SCRAM users (KIP-554).
     serve<describe_user_scram_credentials_handler>("spate user (tests/e2e/test_sasl.py)"),
     serve<alter_user_scram_credentials_handler>("spate user (tests/e2e/test_sasl.py)"),
+    // ACLs.
+    serve<create_acls_handler>(acl_clients),
+    serve<describe_acls_handler>(acl_clients),
+    serve<delete_acls_handler>(acl_clients),
 };
 
 constexpr auto sort_by_key(auto apis) {

@@ -22,6 +22,7 @@ void register_client_commands(CLI::App& app) {
   register_cluster_commands(app);
   register_quota_commands(app);
   register_user_commands(app);
+  register_acl_commands(app);
 }
 
 }  // namespace spate::cli

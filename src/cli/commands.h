@@ -15,6 +15,7 @@ void register_consume_command(CLI::App& app);
 void register_cluster_commands(CLI::App& app);
 void register_quota_commands(CLI::App& app);
 void register_user_commands(CLI::App& app);
+void register_acl_commands(CLI::App& app);
 
 // A leaf command with the connection flags; `body` runs with them and the command's exit status
 // (0, or 1 after one line on stderr) ends the process.
