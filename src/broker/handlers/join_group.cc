@@ -54,8 +54,7 @@ boost::asio::awaitable<join_group_handler::response> join_group_handler::handle(
     resp.protocol_type = std::nullopt;
     resp.protocol_name = ctx.api_version >= 7 ? std::nullopt : std::optional<std::string>("");
     resp.leader = "";
-    resp.member_id = result.error == protocol::error_code::member_id_required ? std::move(result.member_id)
-                                                                              : requested_member_id;
+    resp.member_id = result.error == protocol::error_code::member_id_required ? result.member_id : requested_member_id;
     co_return resp;
   }
   resp.generation_id = result.generation_id;
