@@ -2,7 +2,7 @@
 // The one place the admin API writes: it builds a Kafka request (protocol's generated types) and
 // awaits the same handler the Kafka listener runs for it, so validation and error codes are the
 // Kafka APIs' own. The handler runs on the admin server's executor as if from a client with
-// client id "spate-admin".
+// client id "spate-admin", trusted as the operator (no ACL applies to it).
 #include <cstdint>
 
 // Boost 1.74's awaitable.hpp uses std::exchange without including <utility>.
@@ -31,6 +31,7 @@ boost::asio::awaitable<typename Handler::response> kafka_call(broker::broker& se
   header.correlation_id = 0;
   header.client_id = "spate-admin";
   broker::request_context ctx{services, header, version, "admin", std::move(executor)};
+  ctx.operator_call = true;
   co_return co_await Handler::handle(ctx, std::move(request));
 }
 

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "broker/authorization.h"
 #include "broker/broker.h"
 
 #include "model/topic_name.h"
@@ -70,6 +71,20 @@ std::optional<std::string> topic_collision(const broker& services, std::string_v
     if (metric_name(existing.name) == unified) {
       return fmt::format("Topic '{}' collides with existing topic: {}", name, existing.name);
     }
+  }
+  return std::nullopt;
+}
+
+std::optional<admin_error> config_resource_denied(const request_context& ctx, security::acl_operation operation,
+                                                  std::int8_t wire_type, const std::string& resource_name) {
+  if (wire_type == resource_type_topic) {
+    if (authorized(ctx, operation, security::resource_type::topic, resource_name)) return std::nullopt;
+    return admin_error{protocol::error_code::topic_authorization_failed, "Topic authorization failed."};
+  }
+  if (wire_type == resource_type_broker || wire_type == resource_type_broker_logger) {
+    if (authorized(ctx, operation, security::resource_type::cluster, security::cluster_resource_name))
+      return std::nullopt;
+    return admin_error{protocol::error_code::cluster_authorization_failed, "Cluster authorization failed."};
   }
   return std::nullopt;
 }

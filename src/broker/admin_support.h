@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "protocol/error_code.h"
+#include "security/acl.h"
 
 namespace spate::broker {
 
@@ -18,6 +19,7 @@ inline constexpr std::int8_t resource_type_broker_logger = 8;
 std::optional<std::string> topic_name_problem(std::string_view name);
 
 class broker;
+struct request_context;
 
 // Kafka's rule: '.' and '_' collide in metric names, so "a.b" and "a_b" cannot both exist. The
 // message naming the existing topic that `name` collides with, or nullopt.
@@ -37,5 +39,12 @@ struct admin_error {
 // other resource types and unknown or invalid topic names get Kafka's errors.
 std::optional<admin_error> alter_configs_resource_error(const broker& services, std::int8_t resource_type,
                                                         const std::string& resource_name, bool has_changes);
+
+// Whether ctx's principal may do `operation` (DESCRIBE_CONFIGS or ALTER_CONFIGS) on a
+// (Incremental)AlterConfigs / DescribeConfigs resource: nullopt, or Kafka's answer
+// (TOPIC_AUTHORIZATION_FAILED for a topic, CLUSTER_AUTHORIZATION_FAILED for a broker, whose
+// configs are the cluster's). Other resource types are left to the handler's own checks.
+std::optional<admin_error> config_resource_denied(const request_context& ctx, security::acl_operation operation,
+                                                  std::int8_t wire_type, const std::string& resource_name);
 
 }  // namespace spate::broker

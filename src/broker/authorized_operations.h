@@ -1,38 +1,44 @@
 #pragma once
 // Authorized-operations bit fields (KIP-430) as reported by Metadata, DescribeCluster and
-// DescribeGroups. Without an authorizer every operation a resource supports is allowed. Bit n
-// stands for AclOperation n.
+// DescribeGroups: bit n set when the principal may do security::acl_operation n on the resource.
+// Without an authorizer every operation a resource supports is allowed.
 #include <cstdint>
 #include <initializer_list>
+#include <string_view>
+
+#include "security/acl.h"
 
 namespace spate::broker {
 
-enum class acl_operation : int {
-  read = 3, write = 4, create = 5, remove = 6, alter = 7, describe = 8, cluster_action = 9,
-  describe_configs = 10, alter_configs = 11, idempotent_write = 12, create_tokens = 13, describe_tokens = 14,
-};
+struct request_context;
 
 // Kafka's value for "not requested".
 inline constexpr std::int32_t authorized_operations_omitted = INT32_MIN;
 
-constexpr std::int32_t operation_bits(std::initializer_list<acl_operation> ops) {
+constexpr std::int32_t operation_bits(std::initializer_list<security::acl_operation> ops) {
   std::int32_t bits = 0;
   for (auto op : ops) bits |= std::int32_t{1} << static_cast<int>(op);
   return bits;
 }
 
+// Kafka's AclEntry.supportedOperations per resource type.
 inline constexpr std::int32_t all_topic_operations =
-    operation_bits({acl_operation::read, acl_operation::write, acl_operation::create, acl_operation::remove,
-                    acl_operation::alter, acl_operation::describe, acl_operation::describe_configs,
-                    acl_operation::alter_configs});
+    operation_bits({security::acl_operation::read, security::acl_operation::write, security::acl_operation::create,
+                    security::acl_operation::remove, security::acl_operation::alter, security::acl_operation::describe,
+                    security::acl_operation::describe_configs, security::acl_operation::alter_configs});
 
-inline constexpr std::int32_t all_cluster_operations = operation_bits(
-    {acl_operation::create, acl_operation::alter, acl_operation::describe, acl_operation::cluster_action,
-     acl_operation::describe_configs, acl_operation::alter_configs, acl_operation::idempotent_write,
-     acl_operation::create_tokens, acl_operation::describe_tokens});
+inline constexpr std::int32_t all_cluster_operations =
+    operation_bits({security::acl_operation::create, security::acl_operation::alter, security::acl_operation::describe,
+                    security::acl_operation::cluster_action, security::acl_operation::describe_configs,
+                    security::acl_operation::alter_configs, security::acl_operation::idempotent_write,
+                    security::acl_operation::create_tokens, security::acl_operation::describe_tokens});
 
-// Kafka's AclEntry.supportedOperations(GROUP).
 inline constexpr std::int32_t all_group_operations =
-    operation_bits({acl_operation::read, acl_operation::describe, acl_operation::remove});
+    operation_bits({security::acl_operation::read, security::acl_operation::describe, security::acl_operation::remove});
+
+// The bits of the operations `type` supports (above) that ctx's principal may do on the resource
+// `name` (TOPIC, GROUP or CLUSTER); 0 when it may not DESCRIBE the resource. Denials here are
+// not logged: the answer only describes.
+std::int32_t authorized_operations(const request_context& ctx, security::resource_type type, std::string_view name);
 
 }  // namespace spate::broker

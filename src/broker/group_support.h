@@ -8,8 +8,10 @@
 #include <utility>
 #include <vector>
 
+#include "broker/authorization.h"
 #include "broker/broker.h"
 #include "broker/error_mapping.h"
+#include "broker/request_context.h"
 
 namespace spate::broker {
 
@@ -41,21 +43,32 @@ inline bool partition_exists(const broker& services, const std::string& topic, s
 }
 
 // OffsetCommit and TxnOffsetCommit: the response skeleton (one entry per requested partition,
-// UNKNOWN_TOPIC_OR_PARTITION already set for partitions that do not exist) and, for the others,
-// the offset to commit, made by `to_offset(partition_request)`, with its slot in the response.
+// `refused` on every one when the request as a whole is not authorized, otherwise
+// TOPIC_AUTHORIZATION_FAILED for topics the principal may not READ and
+// UNKNOWN_TOPIC_OR_PARTITION for partitions that do not exist) and, for the others, the offset to
+// commit, made by `to_offset(partition_request)`, with its slot in the response.
 template <typename Request, typename Response, typename ToOffset>
 std::vector<std::pair<group::topic_partition, group::committed_offset>> offsets_to_commit(
-    const broker& services, Request& req, Response& resp, std::vector<response_slot>& slots, ToOffset to_offset) {
+    const request_context& ctx, Request& req, Response& resp, std::vector<response_slot>& slots, ToOffset to_offset,
+    protocol::error_code refused = protocol::error_code::none) {
   std::vector<std::pair<group::topic_partition, group::committed_offset>> offsets;
   resp.topics.reserve(req.topics.size());
   for (auto& topic : req.topics) {
     auto& topic_out = resp.topics.emplace_back();
     topic_out.name = topic.name;
     topic_out.partitions.reserve(topic.partitions.size());
+    const auto denied = refused != protocol::error_code::none ? refused
+                        : authorized(ctx, security::acl_operation::read, security::resource_type::topic, topic.name)
+                            ? protocol::error_code::none
+                            : protocol::error_code::topic_authorization_failed;
     for (auto& p : topic.partitions) {
       auto& out = topic_out.partitions.emplace_back();
       out.partition_index = p.partition_index;
-      if (!partition_exists(services, topic.name, p.partition_index)) {
+      if (denied != protocol::error_code::none) {
+        out.error_code = wire_code(denied);
+        continue;
+      }
+      if (!partition_exists(ctx.services, topic.name, p.partition_index)) {
         out.error_code = wire_code(protocol::error_code::unknown_topic_or_partition);
         continue;
       }

@@ -44,6 +44,10 @@ struct request_context {
   // Closes the connection once the responses of the requests read so far are written; null when
   // the transport cannot.
   const std::function<void()>* close_after_responses = nullptr;
+  // The broker's own HTTP admin API (admin/kafka_call.h) calling a handler in-process: an operator
+  // surface with its own reach (admin.listeners, loopback by default), not a Kafka principal, so
+  // ACLs are not asked (broker/authorization.h).
+  bool operator_call = false;
 };
 
 }  // namespace spate::broker

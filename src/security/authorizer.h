@@ -44,6 +44,15 @@ struct authorization_request {
 // The decision for `request` under `acls` (rules above). Pure; thread-safe.
 bool authorize(const acl_index& acls, const authorizer_config& config, const authorization_request& request);
 
+// Whether the principal may do `request.operation` on at least one resource of `request.type`
+// (`request.name` is ignored): Kafka's Authorizer.authorizeByResourceType (KIP-679), which lets
+// an idempotent producer with WRITE on any topic get a producer id. Allowed when the question for
+// an unnamed resource is (super users; allow.everyone.if.no.acl.found with no wildcard ACL), or
+// when an ALLOW of the operation (or ALL) for the principal and host names a LITERAL resource or
+// PREFIXED family that no matching DENY (LITERAL "*", the same name, a PREFIXED prefix of it)
+// covers. Reads every binding: for rare requests only. Pure; thread-safe.
+bool authorize_any(const acl_index& acls, const authorizer_config& config, const authorization_request& request);
+
 // The broker's authorizer: its configuration and the current ACL snapshot. authorize() is
 // called on every request from any event loop: it loads the snapshot (base/snapshot.h: a lock
 // held only to copy the pointer, never while an ACL change is written) and decides on it.
@@ -53,6 +62,7 @@ class authorizer {
   explicit authorizer(authorizer_config config, std::shared_ptr<const acl_index> acls = nullptr);
 
   bool authorize(const authorization_request& request) const;
+  bool authorize_any(const authorization_request& request) const;
   void set_acls(std::shared_ptr<const acl_index> acls) { _acls.store(std::move(acls)); }
   std::shared_ptr<const acl_index> acls() const { return _acls.load(); }
 

@@ -384,5 +384,31 @@ TEST(Authorizer, ReadersSeeAWholeSnapshotWhileItIsReplaced) {
   EXPECT_TRUE(auth.authorize(request));
 }
 
+// Kafka's authorizeByResourceType (KIP-679): some resource of the type, with DENYs that cover it.
+TEST(Authorizer, AuthorizesAnyResourceOfATypeAsKafkaDoes) {
+  const std::string alice = "User:alice";
+  const authorization_request write_any{alice, "h", op::write, rt::topic, ""};
+  const auto decide = [&](std::vector<acl_binding> acls, authorizer_config config = {}) {
+    return authorize_any(acl_index(std::move(acls)), config, write_any);
+  };
+  EXPECT_FALSE(decide({}));
+  EXPECT_TRUE(decide({}, {{alice}, false}));  // a super user
+  EXPECT_TRUE(decide({}, {{}, true}));        // no ACL found
+  EXPECT_TRUE(decide({acl(rt::topic, "t", literal, alice, op::write, allow)}));
+  EXPECT_TRUE(decide({acl(rt::topic, "p", prefixed, "User:*", op::all, allow)}));
+  EXPECT_FALSE(decide({acl(rt::topic, "t", literal, alice, op::read, allow)}));   // another operation
+  EXPECT_FALSE(decide({acl(rt::group, "t", literal, alice, op::write, allow)}));  // another type
+  EXPECT_FALSE(decide({acl(rt::topic, "t", literal, "User:bob", op::write, allow)}));
+  EXPECT_FALSE(decide(
+      {acl(rt::topic, "t", literal, alice, op::write, allow), acl(rt::topic, "t", literal, alice, op::write, deny)}));
+  EXPECT_FALSE(decide({acl(rt::topic, "pre-x", literal, alice, op::write, allow),
+                       acl(rt::topic, "pre", prefixed, alice, op::write, deny)}));
+  EXPECT_FALSE(decide(
+      {acl(rt::topic, "t", literal, alice, op::write, allow), acl(rt::topic, "*", literal, alice, op::all, deny)}));
+  // A DENY of one name does not cover an ALLOW of a family.
+  EXPECT_TRUE(decide({acl(rt::topic, "pre", prefixed, alice, op::write, allow),
+                      acl(rt::topic, "pre", literal, alice, op::write, deny)}));
+}
+
 }  // namespace
 }  // namespace spate::security

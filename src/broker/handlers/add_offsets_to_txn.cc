@@ -1,6 +1,7 @@
 #include "broker/handlers/add_offsets_to_txn.h"
 
 #include "broker/async.h"
+#include "broker/authorization.h"
 #include "broker/broker.h"
 #include "broker/error_mapping.h"
 #include "group/offsets_topic.h"
@@ -15,6 +16,16 @@ boost::asio::awaitable<add_offsets_to_txn_handler::response> add_offsets_to_txn_
                                                                                                 request req) {
   auto& services = ctx.services;
   response resp;
+  // Kafka: WRITE on the transactional id, then READ on the group.
+  if (!authorized(ctx, security::acl_operation::write, security::resource_type::transactional_id,
+                  req.transactional_id)) {
+    resp.error_code = wire_code(protocol::error_code::transactional_id_authorization_failed);
+    co_return resp;
+  }
+  if (!authorized(ctx, security::acl_operation::read, security::resource_type::group, req.group_id)) {
+    resp.error_code = wire_code(protocol::error_code::group_authorization_failed);
+    co_return resp;
+  }
   const auto offsets = services.logs().find_topic(std::string(model::consumer_offsets_topic));
   if (!offsets) {
     resp.error_code = wire_code(protocol::error_code::coordinator_not_available);

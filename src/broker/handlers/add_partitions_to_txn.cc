@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "broker/async.h"
+#include "broker/authorization.h"
 #include "broker/broker.h"
 #include "broker/error_mapping.h"
 #include "broker/group_support.h"
@@ -15,6 +16,12 @@ namespace spate::broker {
 boost::asio::awaitable<add_partitions_to_txn_handler::response> add_partitions_to_txn_handler::handle(
     request_context& ctx, request req) {
   auto& services = ctx.services;
+  using security::acl_operation;
+  using security::resource_type;
+  // Kafka: WRITE on the transactional id (else every partition fails with
+  // TRANSACTIONAL_ID_AUTHORIZATION_FAILED), then WRITE on each topic.
+  const bool transaction_denied =
+      !authorized(ctx, acl_operation::write, resource_type::transactional_id, req.v3_and_below_transactional_id);
   txn::add_partitions_request add;
   add.transactional_id = std::move(req.v3_and_below_transactional_id);
   add.producer_id = req.v3_and_below_producer_id;
@@ -23,10 +30,17 @@ boost::asio::awaitable<add_partitions_to_txn_handler::response> add_partitions_t
   std::vector<protocol::error_code> precheck;
   bool any_failed = false;
   for (const auto& topic : req.v3_and_below_topics) {
+    const bool topic_denied =
+        !transaction_denied && !authorized(ctx, acl_operation::write, resource_type::topic, topic.name);
     for (const auto p : topic.partitions) {
       auto e = protocol::error_code::none;
-      if (model::is_internal_topic(topic.name) || !partition_exists(services, topic.name, p))
+      if (transaction_denied) {
+        e = protocol::error_code::transactional_id_authorization_failed;
+      } else if (topic_denied) {
+        e = protocol::error_code::topic_authorization_failed;
+      } else if (model::is_internal_topic(topic.name) || !partition_exists(services, topic.name, p)) {
         e = protocol::error_code::unknown_topic_or_partition;
+      }
       any_failed |= e != protocol::error_code::none;
       precheck.push_back(e);
       add.partitions.push_back({topic.name, p});

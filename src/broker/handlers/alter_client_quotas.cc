@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "broker/async.h"
+#include "broker/authorization.h"
 #include "broker/broker.h"
 #include "broker/error_mapping.h"
 #include "quota/client_quotas.h"
@@ -47,6 +48,9 @@ boost::asio::awaitable<alter_client_quotas_handler::response> alter_client_quota
   response resp;
   std::vector<std::pair<quota::client_entity, std::vector<quota::quota_op>>> changes;
   std::vector<std::size_t> change_entries;  // resp.entries index of each change
+  // Kafka: ALTER_CONFIGS on the cluster, else every entry fails.
+  const bool permitted = authorized(ctx, security::acl_operation::alter_configs, security::resource_type::cluster,
+                                    security::cluster_resource_name);
   for (const auto& entry : req.entries) {
     auto& out = resp.entries.emplace_back();
     for (const auto& c : entry.entity) {
@@ -58,6 +62,11 @@ boost::asio::awaitable<alter_client_quotas_handler::response> alter_client_quota
       out.error_code = wire_code(error_code::invalid_request);
       out.error_message = std::move(message);
     };
+    if (!permitted) {
+      out.error_code = wire_code(error_code::cluster_authorization_failed);
+      out.error_message = "Cluster authorization failed.";
+      continue;
+    }
     if (quotas == nullptr) {
       fail("client quotas are not enabled on this broker");
       continue;

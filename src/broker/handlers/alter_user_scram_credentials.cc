@@ -4,6 +4,7 @@
 
 #include "base/log.h"
 #include "broker/async.h"
+#include "broker/authorization.h"
 #include "broker/broker.h"
 #include "broker/error_mapping.h"
 #include "security/credential_store.h"
@@ -11,8 +12,13 @@
 namespace spate::broker {
 namespace {
 
-// Until ACLs: the operator's PLAINTEXT listener, or a super user.
+// Kafka: ALTER on the cluster. Without an authorizer spate still keeps credentials to the
+// operator's PLAINTEXT listener and super users, rather than let every SASL user rewrite them.
 bool may_alter_credentials(const request_context& ctx) {
+  if (ctx.services.options().authorizer != nullptr) {
+    return authorized(ctx, security::acl_operation::alter, security::resource_type::cluster,
+                      security::cluster_resource_name);
+  }
   if (ctx.session == nullptr) return true;
   const auto& supers = ctx.services.options().super_users;
   return std::find(supers.begin(), supers.end(), ctx.principal) != supers.end();

@@ -7,6 +7,7 @@
 #include "base/log.h"
 #include "broker/admin_support.h"
 #include "broker/async.h"
+#include "broker/authorization.h"
 #include "broker/broker.h"
 #include "broker/error_mapping.h"
 #include "broker/throttle.h"
@@ -94,6 +95,8 @@ boost::asio::awaitable<create_partitions_handler::response> create_partitions_ha
     };
     if (seen[topic.name] > 1) {
       reject(error_code::invalid_request, "Duplicate topic name.");
+    } else if (!authorized(ctx, security::acl_operation::alter, security::resource_type::topic, topic.name)) {
+      reject(error_code::topic_authorization_failed, "Authorization failed.");
     } else if (auto problem = validate(services, topic)) {
       reject(problem->code, std::move(problem->message));
     } else if (!req.validate_only && mutations.refuse()) {

@@ -8,6 +8,7 @@
 #include "base/log.h"
 #include "broker/admin_support.h"
 #include "broker/async.h"
+#include "broker/authorization.h"
 #include "broker/broker.h"
 #include "broker/error_mapping.h"
 #include "broker/throttle.h"
@@ -116,9 +117,15 @@ std::optional<rejection> validate(const broker& services, const wanted_topic& to
   return std::nullopt;
 }
 
-void describe_created(const broker& services, const plan& p, topic_result& result) {
+// `show_configs`: whether the principal may DESCRIBE_CONFIGS the topic (Kafka answers
+// TOPIC_AUTHORIZATION_FAILED in topic_config_error_code and no configs otherwise).
+void describe_created(const broker& services, const plan& p, bool show_configs, topic_result& result) {
   result.num_partitions = p.partitions;
   result.replication_factor = p.replication_factor;
+  if (!show_configs) {
+    result.topic_config_error_code = wire_code(error_code::topic_authorization_failed);
+    return;
+  }
   result.configs.emplace();
   for (auto& c : describe_topic_configs(p.configs, services.logs().defaults())) {
     protocol::create_topics_response::creatable_topic_configs entry;
@@ -131,6 +138,11 @@ void describe_created(const broker& services, const plan& p, topic_result& resul
   }
 }
 
+bool may_describe_configs(const request_context& ctx, const std::string& topic) {
+  return authorized(ctx, security::acl_operation::describe_configs, security::resource_type::topic, topic,
+                    on_denial::quiet);
+}
+
 }  // namespace
 
 boost::asio::awaitable<create_topics_handler::response> create_topics_handler::handle(request_context& ctx,
@@ -140,6 +152,9 @@ boost::asio::awaitable<create_topics_handler::response> create_topics_handler::h
   std::map<std::string, int> seen;
   for (const auto& topic : req.topics) ++seen[topic.name];
   mutation_quota mutations(ctx, 6);
+  // Kafka: CREATE on the cluster allows every topic, otherwise CREATE on each topic.
+  const bool may_create_any = authorized(ctx, security::acl_operation::create, security::resource_type::cluster,
+                                         security::cluster_resource_name, on_denial::quiet);
 
   for (const auto& topic : req.topics) {
     topic_result result;
@@ -154,10 +169,13 @@ boost::asio::awaitable<create_topics_handler::response> create_topics_handler::h
     plan p;
     if (seen[topic.name] > 1) {
       reject(error_code::invalid_request, "Duplicate topic name.");
+    } else if (!may_create_any &&
+               !authorized(ctx, security::acl_operation::create, security::resource_type::topic, topic.name)) {
+      reject(error_code::topic_authorization_failed, "Authorization failed.");
     } else if (auto problem = validate(services, topic, p)) {
       reject(problem->code, std::move(problem->message));
     } else if (req.validate_only) {
-      describe_created(services, p, result);
+      describe_created(services, p, may_describe_configs(ctx, topic.name), result);
     } else if (mutations.refuse()) {
       reject(error_code::throttling_quota_exceeded, "The throttling quota has been exceeded.");
     } else {
@@ -173,7 +191,7 @@ boost::asio::awaitable<create_topics_handler::response> create_topics_handler::h
         SPATE_LOG_INFO("event=topic_created_by_client topic={} partitions={} configs={} client={}", name, partitions,
                        configs.size(), ctx.header.client_id.value_or(""));
         result.topic_id = created->id;
-        describe_created(services, p, result);
+        describe_created(services, p, may_describe_configs(ctx, topic.name), result);
         mutations.record(partitions);
       } else if (created.error() == storage::errc::topic_exists) {
         reject(error_code::topic_already_exists, fmt::format("Topic '{}' already exists.", name));

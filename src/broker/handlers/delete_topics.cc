@@ -6,6 +6,7 @@
 
 #include "base/log.h"
 #include "broker/async.h"
+#include "broker/authorization.h"
 #include "broker/broker.h"
 #include "broker/error_mapping.h"
 #include "broker/throttle.h"
@@ -66,11 +67,23 @@ boost::asio::awaitable<delete_topics_handler::response> delete_topics_handler::h
     } else if ((t.name && names_seen[*t.name] > 1) || (!t.id.is_nil() && ids_seen[t.id.value] > 1)) {
       reject(error_code::invalid_request, t.name ? "Duplicate topic name." : "Duplicate topic id.");
     } else if (!t.id.is_nil()) {
+      // Kafka: a topic id the principal may not DESCRIBE is as unknown as a missing one.
       topic = find_by_id(services, t.id);
+      if (topic && !authorized(ctx, security::acl_operation::describe, security::resource_type::topic, topic->name)) {
+        topic.reset();
+      }
       if (!topic) reject(error_code::unknown_topic_id, "This server does not host this topic ID.");
+    } else if (!authorized(ctx, security::acl_operation::remove, security::resource_type::topic, *t.name)) {
+      reject(error_code::topic_authorization_failed, "Authorization failed.");
     } else {
       topic = services.logs().find_topic(*t.name);
       if (!topic) reject(error_code::unknown_topic_or_partition, "This server does not host this topic-partition.");
+    }
+    if (topic && !t.id.is_nil() &&
+        !authorized(ctx, security::acl_operation::remove, security::resource_type::topic, topic->name)) {
+      result.name = topic->name;
+      reject(error_code::topic_authorization_failed, "Authorization failed.");
+      topic.reset();
     }
     if (topic) {
       // Kafka answers v6 results for a topic asked by id with its name, and by name with its id.

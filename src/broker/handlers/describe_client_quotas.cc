@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "broker/authorization.h"
 #include "broker/broker.h"
 #include "broker/error_mapping.h"
 #include "quota/client_quotas.h"
@@ -32,11 +33,17 @@ void add_component(std::vector<protocol::describe_client_quotas_response::entity
 boost::asio::awaitable<describe_client_quotas_handler::response> describe_client_quotas_handler::handle(
     request_context& ctx, request req) {
   response resp;
-  const auto fail = [&resp](std::string message) {
-    resp.error_code = wire_code(error_code::invalid_request);
+  const auto fail = [&resp](std::string message, error_code code = error_code::invalid_request) {
+    resp.error_code = wire_code(code);
     resp.error_message = std::move(message);
     resp.entries = std::nullopt;
   };
+  // Kafka: DESCRIBE_CONFIGS on the cluster.
+  if (!authorized(ctx, security::acl_operation::describe_configs, security::resource_type::cluster,
+                  security::cluster_resource_name)) {
+    fail("Cluster authorization failed.", error_code::cluster_authorization_failed);
+    co_return resp;
+  }
   std::vector<quota::entity_filter> filters;
   bool asks_for_ip = false;
   for (const auto& c : req.components) {

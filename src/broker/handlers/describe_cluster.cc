@@ -41,8 +41,12 @@ boost::asio::awaitable<describe_cluster_handler::response> describe_cluster_hand
   self.host = std::string(advertised_host);
   self.port = advertised_port;
   self.rack = std::nullopt;
+  // Kafka's AuthHelper.computeDescribeClusterResponse checks nothing else: the brokers' addresses
+  // are what Metadata tells every client too.
   resp.cluster_authorized_operations =
-      req.include_cluster_authorized_operations ? all_cluster_operations : authorized_operations_omitted;
+      req.include_cluster_authorized_operations
+          ? authorized_operations(ctx, security::resource_type::cluster, security::cluster_resource_name)
+          : authorized_operations_omitted;
   co_return resp;
 }
 

@@ -133,7 +133,10 @@ boost::asio::awaitable<describe_configs_handler::response> describe_configs_hand
       result.error_message = std::move(message);
     };
     const auto& name = resource.resource_name;
-    if (resource.resource_type == resource_type_topic) {
+    if (auto denied =
+            config_resource_denied(ctx, security::acl_operation::describe_configs, resource.resource_type, name)) {
+      reject(denied->code, std::move(denied->message));
+    } else if (resource.resource_type == resource_type_topic) {
       if (auto problem = topic_name_problem(name)) {
         reject(error_code::invalid_topic_exception, *problem);
       } else if (auto topic = services.logs().find_topic(name)) {

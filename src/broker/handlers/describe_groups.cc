@@ -1,5 +1,6 @@
 #include "broker/handlers/describe_groups.h"
 
+#include "broker/authorization.h"
 #include "broker/authorized_operations.h"
 #include "broker/broker.h"
 #include "broker/error_mapping.h"
@@ -13,8 +14,18 @@ boost::asio::awaitable<describe_groups_handler::response> describe_groups_handle
   response resp;
   resp.groups.reserve(req.groups.size());
   for (const auto& group_id : req.groups) {
-    auto d = groups.describe(group_id);
     auto& out = resp.groups.emplace_back();
+    if (!authorized(ctx, security::acl_operation::describe, security::resource_type::group, group_id)) {
+      // Kafka's DescribeGroupsResponse.groupError: the id and the error, nothing about the group.
+      out.group_id = group_id;
+      out.error_code = wire_code(protocol::error_code::group_authorization_failed);
+      out.group_state = "";
+      out.protocol_type = "";
+      out.protocol_data = "";
+      out.authorized_operations = authorized_operations_omitted;
+      continue;
+    }
+    auto d = groups.describe(group_id);
     out.error_code = wire_code(d.error);
     out.group_id = group_id;
     out.group_state = std::move(d.state);
@@ -32,7 +43,9 @@ boost::asio::awaitable<describe_groups_handler::response> describe_groups_handle
     }
     // Kafka's KafkaApis sets them only for groups described without error.
     const bool described = d.error == protocol::error_code::none;
-    out.authorized_operations = include_operations && described ? all_group_operations : authorized_operations_omitted;
+    out.authorized_operations = include_operations && described
+                                    ? authorized_operations(ctx, security::resource_type::group, group_id)
+                                    : authorized_operations_omitted;
   }
   co_return resp;
 }

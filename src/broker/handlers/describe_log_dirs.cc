@@ -7,6 +7,7 @@
 #include <set>
 
 #include "broker/async.h"
+#include "broker/authorization.h"
 #include "broker/broker.h"
 #include "broker/error_mapping.h"
 
@@ -58,6 +59,13 @@ result_entry describe(const storage::log_manager& logs,
 boost::asio::awaitable<describe_log_dirs_handler::response> describe_log_dirs_handler::handle(request_context& ctx,
                                                                                               request req) {
   auto& services = ctx.services;
+  // Kafka: DESCRIBE on the cluster, otherwise no log dirs (and the error, v3+).
+  if (!authorized(ctx, security::acl_operation::describe, security::resource_type::cluster,
+                  security::cluster_resource_name)) {
+    response denied;
+    denied.error_code = wire_code(protocol::error_code::cluster_authorization_failed);
+    co_return denied;
+  }
   std::optional<std::map<std::string, std::set<std::int32_t>>> wanted;
   if (req.topics) {
     wanted.emplace();

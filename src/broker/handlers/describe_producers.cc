@@ -1,5 +1,6 @@
 #include "broker/handlers/describe_producers.h"
 
+#include "broker/authorization.h"
 #include "broker/broker.h"
 #include "broker/error_mapping.h"
 
@@ -13,9 +14,14 @@ boost::asio::awaitable<describe_producers_handler::response> describe_producers_
   for (const auto& topic : req.topics) {
     auto& topic_out = resp.topics.emplace_back();
     topic_out.name = topic.name;
+    const bool allowed = authorized(ctx, security::acl_operation::read, security::resource_type::topic, topic.name);
     for (const auto index : topic.partition_indexes) {
       auto& out = topic_out.partitions.emplace_back();
       out.partition_index = index;
+      if (!allowed) {
+        out.error_code = wire_code(protocol::error_code::topic_authorization_failed);
+        continue;
+      }
       auto log = services.logs().get(topic.name, index);
       if (!log) {
         out.error_code = wire_code(protocol::error_code::unknown_topic_or_partition);

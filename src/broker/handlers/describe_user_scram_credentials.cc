@@ -1,5 +1,6 @@
 #include "broker/handlers/describe_user_scram_credentials.h"
 
+#include "broker/authorization.h"
 #include "broker/broker.h"
 #include "broker/error_mapping.h"
 #include "security/credential_store.h"
@@ -15,6 +16,13 @@ describe_user_scram_credentials_handler::handle(request_context& ctx, request re
   if (req.users) {
     users.emplace();
     for (auto& u : *req.users) users->push_back(std::move(u.name));
+  }
+  // Kafka: DESCRIBE on the cluster.
+  if (!authorized(ctx, security::acl_operation::describe, security::resource_type::cluster,
+                  security::cluster_resource_name)) {
+    resp.error_code = wire_code(protocol::error_code::cluster_authorization_failed);
+    resp.error_message = "Cluster authorization failed.";
+    co_return resp;
   }
   if (store == nullptr) {
     resp.error_code = wire_code(protocol::error_code::unknown_server_error);

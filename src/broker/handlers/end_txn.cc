@@ -1,6 +1,7 @@
 #include "broker/handlers/end_txn.h"
 
 #include "broker/async.h"
+#include "broker/authorization.h"
 #include "broker/broker.h"
 #include "broker/error_mapping.h"
 #include "txn/api_errors.h"
@@ -9,6 +10,12 @@
 namespace spate::broker {
 
 boost::asio::awaitable<end_txn_handler::response> end_txn_handler::handle(request_context& ctx, request req) {
+  if (!authorized(ctx, security::acl_operation::write, security::resource_type::transactional_id,
+                  req.transactional_id)) {
+    response denied;
+    denied.error_code = wire_code(protocol::error_code::transactional_id_authorization_failed);
+    co_return denied;
+  }
   txn::end_transaction_request end;
   end.transactional_id = std::move(req.transactional_id);
   end.producer_id = req.producer_id;

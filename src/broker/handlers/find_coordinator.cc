@@ -1,5 +1,6 @@
 #include "broker/handlers/find_coordinator.h"
 
+#include "broker/authorization.h"
 #include "broker/broker.h"
 #include "broker/error_mapping.h"
 
@@ -17,7 +18,17 @@ struct answer {
   std::int32_t port = -1;
 };
 
-answer coordinator_for(const request_context& ctx, std::int8_t key_type) {
+answer coordinator_for(const request_context& ctx, std::int8_t key_type, const std::string& key) {
+  // Kafka: DESCRIBE on the group or transactional id the client wants the coordinator of.
+  if (key_type == group_key &&
+      !authorized(ctx, security::acl_operation::describe, security::resource_type::group, key)) {
+    return {wire_code(protocol::error_code::group_authorization_failed), "Group authorization failed."};
+  }
+  if (key_type == transaction_key &&
+      !authorized(ctx, security::acl_operation::describe, security::resource_type::transactional_id, key)) {
+    return {wire_code(protocol::error_code::transactional_id_authorization_failed),
+            "Transactional Id authorization failed."};
+  }
   // One broker coordinates every group and every transactional id, at the address of the
   // listener the client came in on.
   if (key_type == group_key || key_type == transaction_key) {
@@ -33,7 +44,7 @@ boost::asio::awaitable<find_coordinator_handler::response> find_coordinator_hand
                                                                                             request req) {
   response resp;
   if (ctx.api_version < 4) {
-    auto a = coordinator_for(ctx, ctx.api_version >= 1 ? req.key_type : group_key);
+    auto a = coordinator_for(ctx, ctx.api_version >= 1 ? req.key_type : group_key, req.key_value);
     resp.error_code = a.error_code;
     resp.error_message = ctx.api_version >= 1 ? a.error_message : std::nullopt;
     resp.node_id = a.node_id;
@@ -42,7 +53,7 @@ boost::asio::awaitable<find_coordinator_handler::response> find_coordinator_hand
     co_return resp;
   }
   for (auto& key : req.coordinator_keys) {
-    auto a = coordinator_for(ctx, req.key_type);
+    auto a = coordinator_for(ctx, req.key_type, key);
     response::coordinator c;
     c.key = std::move(key);
     c.error_code = a.error_code;

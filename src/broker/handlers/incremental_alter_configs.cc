@@ -99,6 +99,11 @@ boost::asio::awaitable<incremental_alter_configs_handler::response> incremental_
       result.error_code = wire_code(code);
       if (code != error_code::none) result.error_message = std::move(message);
     };
+    if (auto denied = config_resource_denied(ctx, security::acl_operation::alter_configs, resource.resource_type,
+                                             resource.resource_name)) {
+      reject(denied->code, std::move(denied->message));
+      continue;
+    }
     if (auto error = alter_configs_resource_error(services, resource.resource_type, resource.resource_name,
                                                   !resource.configs.empty())) {
       reject(error->code, std::move(error->message));

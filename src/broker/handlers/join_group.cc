@@ -2,6 +2,7 @@
 
 #include "base/log.h"
 #include "broker/async.h"
+#include "broker/authorization.h"
 #include "broker/error_mapping.h"
 #include "broker/group_support.h"
 
@@ -34,10 +35,15 @@ boost::asio::awaitable<join_group_handler::response> join_group_handler::handle(
     SPATE_LOG_DEBUG("event=join_group group={} member={} reason={}", req.group_id, req.member_id, *req.reason);
   }
   const std::string requested_member_id = req.member_id;
-  auto join = to_coordinator(ctx, req);
-  auto& groups = ctx.services.groups();
-  auto result = co_await await_completion<group::join_result>(
-      [&groups, &join](auto complete) { groups.join(std::move(join), complete); });
+  group::join_result result;
+  if (!authorized(ctx, security::acl_operation::read, security::resource_type::group, req.group_id)) {
+    result.error = protocol::error_code::group_authorization_failed;
+  } else {
+    auto join = to_coordinator(ctx, req);
+    auto& groups = ctx.services.groups();
+    result = co_await await_completion<group::join_result>(
+        [&groups, &join](auto complete) { groups.join(std::move(join), complete); });
+  }
 
   response resp;
   resp.error_code = wire_code(result.error);
@@ -48,8 +54,7 @@ boost::asio::awaitable<join_group_handler::response> join_group_handler::handle(
     resp.protocol_type = std::nullopt;
     resp.protocol_name = ctx.api_version >= 7 ? std::nullopt : std::optional<std::string>("");
     resp.leader = "";
-    resp.member_id = result.error == protocol::error_code::member_id_required ? std::move(result.member_id)
-                                                                              : requested_member_id;
+    resp.member_id = result.error == protocol::error_code::member_id_required ? result.member_id : requested_member_id;
     co_return resp;
   }
   resp.generation_id = result.generation_id;

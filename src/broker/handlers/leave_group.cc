@@ -3,12 +3,18 @@
 #include <vector>
 
 #include "base/log.h"
+#include "broker/authorization.h"
 #include "broker/broker.h"
 #include "broker/error_mapping.h"
 
 namespace spate::broker {
 
 boost::asio::awaitable<leave_group_handler::response> leave_group_handler::handle(request_context& ctx, request req) {
+  if (!authorized(ctx, security::acl_operation::read, security::resource_type::group, req.group_id)) {
+    response denied;
+    denied.error_code = wire_code(protocol::error_code::group_authorization_failed);
+    co_return denied;
+  }
   std::vector<group::leaving_member> leaving;
   if (ctx.api_version < 3) {
     leaving.push_back({std::move(req.member_id), std::nullopt});

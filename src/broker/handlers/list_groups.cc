@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string_view>
 
+#include "broker/authorization.h"
 #include "broker/broker.h"
 #include "broker/error_mapping.h"
 
@@ -32,8 +33,15 @@ boost::asio::awaitable<list_groups_handler::response> list_groups_handler::handl
   // An empty states filter (and v0-v3, which have none) lists every group. The coordinator
   // matches state names ignoring case, as Kafka parses them.
   auto listed = ctx.services.groups().list(req.states_filter);
+  // Kafka: DESCRIBE on the cluster lists every group, otherwise the groups the principal may describe.
+  const bool all_groups = authorized(ctx, security::acl_operation::describe, security::resource_type::cluster,
+                                     security::cluster_resource_name, on_denial::quiet);
   resp.groups.reserve(listed.size());
   for (auto& g : listed) {
+    if (!all_groups && !authorized(ctx, security::acl_operation::describe, security::resource_type::group, g.group_id,
+                                   on_denial::quiet)) {
+      continue;
+    }
     auto& out = resp.groups.emplace_back();
     out.group_id = std::move(g.group_id);
     out.protocol_type = std::move(g.protocol_type);

@@ -1,5 +1,6 @@
 #include "broker/handlers/list_offsets.h"
 
+#include "broker/authorization.h"
 #include "broker/broker.h"
 #include "broker/error_mapping.h"
 #include "broker/leader_epoch.h"
@@ -90,6 +91,14 @@ boost::asio::awaitable<list_offsets_handler::response> list_offsets_handler::han
     auto& out = resp.topics.emplace_back();
     out.name = topic.name;
     out.partitions.reserve(topic.partitions.size());
+    if (!authorized(ctx, security::acl_operation::describe, security::resource_type::topic, topic.name)) {
+      for (const auto& partition : topic.partitions) {
+        auto& denied = out.partitions.emplace_back();
+        denied.partition_index = partition.partition_index;
+        denied.error_code = wire_code(error_code::topic_authorization_failed);
+      }
+      continue;
+    }
     for (const auto& partition : topic.partitions) {
       out.partitions.push_back(answer(ctx.services, ctx.api_version, req.replica_id,
                                       req.isolation_level == read_committed, topic.name, partition));

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "broker/async.h"
+#include "broker/authorization.h"
 #include "broker/error_mapping.h"
 #include "broker/group_support.h"
 
@@ -10,6 +11,10 @@ namespace spate::broker {
 boost::asio::awaitable<offset_commit_handler::response> offset_commit_handler::handle(request_context& ctx,
                                                                                       request req) {
   auto& services = ctx.services;
+  // Kafka: READ on the group, then READ on each topic committed for.
+  const auto refused = authorized(ctx, security::acl_operation::read, security::resource_type::group, req.group_id)
+                           ? protocol::error_code::none
+                           : protocol::error_code::group_authorization_failed;
   group::commit_request commit;
   commit.group_id = std::move(req.group_id);
   commit.generation_id = req.generation_id_or_member_epoch;  // v0: -1, a simple commit
@@ -19,16 +24,19 @@ boost::asio::awaitable<offset_commit_handler::response> offset_commit_handler::h
 
   response resp;
   std::vector<response_slot> slots;
-  commit.offsets = offsets_to_commit(services, req, resp, slots, [](const auto& p) {
-    group::committed_offset offset;
-    offset.offset = p.committed_offset;
-    offset.leader_epoch = p.committed_leader_epoch;  // v6+; -1 otherwise
-    // A null metadata is stored as "" (Kafka's OffsetAndMetadata.NoMetadata).
-    offset.metadata = p.committed_metadata.value_or("");
-    // v1 may name the commit time; otherwise (-1) the coordinator stamps it with its clock.
-    offset.commit_timestamp = p.commit_timestamp;
-    return offset;
-  });
+  commit.offsets = offsets_to_commit(
+      ctx, req, resp, slots,
+      [](const auto& p) {
+        group::committed_offset offset;
+        offset.offset = p.committed_offset;
+        offset.leader_epoch = p.committed_leader_epoch;  // v6+; -1 otherwise
+        // A null metadata is stored as "" (Kafka's OffsetAndMetadata.NoMetadata).
+        offset.metadata = p.committed_metadata.value_or("");
+        // v1 may name the commit time; otherwise (-1) the coordinator stamps it with its clock.
+        offset.commit_timestamp = p.commit_timestamp;
+        return offset;
+      },
+      refused);
   if (slots.empty()) co_return resp;
 
   auto& groups = services.groups();

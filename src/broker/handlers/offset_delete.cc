@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "broker/async.h"
+#include "broker/authorization.h"
 #include "broker/error_mapping.h"
 #include "broker/group_support.h"
 
@@ -11,6 +12,11 @@ boost::asio::awaitable<offset_delete_handler::response> offset_delete_handler::h
                                                                                       request req) {
   auto& services = ctx.services;
   response resp;
+  // Kafka: DELETE on the group, then READ on each topic.
+  if (!authorized(ctx, security::acl_operation::remove, security::resource_type::group, req.group_id)) {
+    resp.error_code = wire_code(protocol::error_code::group_authorization_failed);
+    co_return resp;
+  }
   std::vector<group::topic_partition> partitions;
   std::vector<response_slot> slots;
   resp.topics.reserve(req.topics.size());
@@ -18,9 +24,14 @@ boost::asio::awaitable<offset_delete_handler::response> offset_delete_handler::h
     auto& topic_out = resp.topics.emplace_back();
     topic_out.name = topic.name;
     topic_out.partitions.reserve(topic.partitions.size());
+    const bool readable = authorized(ctx, security::acl_operation::read, security::resource_type::topic, topic.name);
     for (const auto& p : topic.partitions) {
       auto& out = topic_out.partitions.emplace_back();
       out.partition_index = p.partition_index;
+      if (!readable) {
+        out.error_code = wire_code(protocol::error_code::topic_authorization_failed);
+        continue;
+      }
       if (!partition_exists(services, topic.name, p.partition_index)) {
         out.error_code = wire_code(protocol::error_code::unknown_topic_or_partition);
         continue;

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "broker/authorization.h"
 #include "broker/broker.h"
 #include "broker/error_mapping.h"
 
@@ -76,6 +77,28 @@ group_offsets fetch_group(const group::coordinator& groups, const std::string& g
   return out;
 }
 
+// fetch_group() as the principal may see it (Kafka's handleOffsetFetchRequest): DESCRIBE on the
+// group, or GROUP_AUTHORIZATION_FAILED; a topic it may not DESCRIBE answers
+// TOPIC_AUTHORIZATION_FAILED when asked for, and is left out when every offset is.
+group_offsets fetch_authorized(const request_context& ctx, const std::string& group_id,
+                               const std::optional<std::vector<wanted_topic>>& wanted, bool require_stable) {
+  using security::acl_operation;
+  using security::resource_type;
+  if (!authorized(ctx, acl_operation::describe, resource_type::group, group_id)) {
+    return {error_code::group_authorization_failed, {}};
+  }
+  auto offsets = fetch_group(ctx.services.groups(), group_id, wanted, require_stable);
+  std::erase_if(offsets.topics, [&](topic_offsets& topic) {
+    const auto report = wanted ? on_denial::log : on_denial::quiet;
+    if (authorized(ctx, acl_operation::describe, resource_type::topic, topic.name, report)) return false;
+    if (!wanted) return true;
+    for (auto& p : topic.partitions)
+      p = uncommitted(topic.name, p.partition.partition, error_code::topic_authorization_failed);
+    return false;
+  });
+  return offsets;
+}
+
 template <typename Partition>
 Partition to_wire_partition(const group::fetched_offset& f) {
   Partition out;
@@ -111,15 +134,13 @@ std::optional<std::vector<wanted_topic>> wanted_topics(const std::optional<std::
 
 }  // namespace
 
-boost::asio::awaitable<offset_fetch_handler::response> offset_fetch_handler::handle(request_context& ctx,
-                                                                                    request req) {
-  const auto& groups = ctx.services.groups();
+boost::asio::awaitable<offset_fetch_handler::response> offset_fetch_handler::handle(request_context& ctx, request req) {
   const bool require_stable = req.require_stable;  // v7+; false before
   response resp;
   if (ctx.api_version >= 8) {
     resp.groups.reserve(req.groups.size());
     for (const auto& g : req.groups) {
-      auto offsets = fetch_group(groups, g.group_id, wanted_topics(g.topics), require_stable);
+      auto offsets = fetch_authorized(ctx, g.group_id, wanted_topics(g.topics), require_stable);
       auto& out = resp.groups.emplace_back();
       out.group_id = g.group_id;
       out.error_code = wire_code(offsets.error);
@@ -131,7 +152,7 @@ boost::asio::awaitable<offset_fetch_handler::response> offset_fetch_handler::han
 
   // One group. v0-v1 cannot ask for every partition (topics is not nullable there).
   const auto wanted = wanted_topics(req.topics);
-  auto offsets = fetch_group(groups, req.group_id, wanted, require_stable);
+  auto offsets = fetch_authorized(ctx, req.group_id, wanted, require_stable);
   if (offsets.error != error_code::none && ctx.api_version < 2 && wanted) {
     // No top-level error before v2: Kafka's OffsetFetchRequest.getErrorResponse reports the
     // group's error on every partition asked for.

@@ -1,5 +1,6 @@
 #include "broker/handlers/offset_for_leader_epoch.h"
 
+#include "broker/authorization.h"
 #include "broker/broker.h"
 #include "broker/error_mapping.h"
 #include "broker/leader_epoch.h"
@@ -14,9 +15,15 @@ boost::asio::awaitable<offset_for_leader_epoch_handler::response> offset_for_lea
     auto& out = resp.topics.emplace_back();
     out.topic = topic.topic;
     out.partitions.reserve(topic.partitions.size());
+    const bool allowed =
+        authorized(ctx, security::acl_operation::describe, security::resource_type::topic, topic.topic);
     for (const auto& wanted : topic.partitions) {
       auto& p = out.partitions.emplace_back();
       p.partition = wanted.partition;
+      if (!allowed) {
+        p.error_code = wire_code(protocol::error_code::topic_authorization_failed);
+        continue;
+      }
       const auto log = ctx.services.logs().get(topic.topic, wanted.partition);
       if (!log) {
         p.error_code = wire_code(protocol::error_code::unknown_topic_or_partition);

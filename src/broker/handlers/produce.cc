@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "broker/async.h"
+#include "broker/authorization.h"
 #include "broker/broker.h"
 #include "broker/dispatcher.h"
 #include "broker/error_mapping.h"
@@ -137,16 +138,27 @@ boost::asio::awaitable<std::optional<produce_handler::response>> produce_handler
       record_client_quota(ctx, quota::client_quota_key::producer_byte_rate, static_cast<double>(request_bytes)));
   resp.throttle_time_ms = static_cast<std::int32_t>(throttle_ms);
 
+  // Kafka's KafkaApis.handleProduceRequest: a transactional producer needs WRITE on its
+  // transactional id (or nothing is written), every producer WRITE on each topic it writes to.
+  // Idempotent producers need nothing more since KIP-679.
+  const bool transaction_denied =
+      req.transactional_id && !authorized(ctx, security::acl_operation::write,
+                                          security::resource_type::transactional_id, *req.transactional_id);
   resp.responses.reserve(req.topic_data.size());
   for (auto& topic : req.topic_data) {
     auto& topic_out = resp.responses.emplace_back();
     topic_out.name = topic.name;
     topic_out.partition_responses.reserve(topic.partition_data.size());
+    const auto denied = transaction_denied ? error_code::transactional_id_authorization_failed
+                        : !authorized(ctx, security::acl_operation::write, security::resource_type::topic, topic.name)
+                            ? error_code::topic_authorization_failed
+                            : error_code::none;
     for (auto& data : topic.partition_data) {
       auto& out = topic_out.partition_responses.emplace_back();
-      if (!acks_valid) {
+      if (!acks_valid || denied != error_code::none) {
         out.index = data.index;
-        set_error(out, error_code::invalid_required_acks);
+        set_error(out, acks_valid ? denied : error_code::invalid_required_acks);
+        any_error = true;
         continue;
       }
       std::int64_t last_offset = -1;

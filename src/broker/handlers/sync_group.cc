@@ -1,6 +1,7 @@
 #include "broker/handlers/sync_group.h"
 
 #include "broker/async.h"
+#include "broker/authorization.h"
 #include "broker/broker.h"
 #include "broker/error_mapping.h"
 
@@ -11,6 +12,10 @@ boost::asio::awaitable<sync_group_handler::response> sync_group_handler::handle(
   // Kafka's SyncGroupRequest.areMandatoryProtocolTypeAndNamePresent: v5+ must name both.
   if (ctx.api_version >= 5 && (!req.protocol_type || !req.protocol_name)) {
     resp.error_code = wire_code(protocol::error_code::inconsistent_group_protocol);
+    co_return resp;
+  }
+  if (!authorized(ctx, security::acl_operation::read, security::resource_type::group, req.group_id)) {
+    resp.error_code = wire_code(protocol::error_code::group_authorization_failed);
     co_return resp;
   }
   group::sync_request sync;

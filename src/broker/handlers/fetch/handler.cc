@@ -4,6 +4,7 @@
 
 #include <vector>
 
+#include "broker/authorization.h"
 #include "broker/error_mapping.h"
 #include "broker/handlers/fetch/long_poll.h"
 #include "broker/handlers/fetch/partition_reads.h"
@@ -17,6 +18,29 @@ namespace {
 
 // KIP-219: Fetch v8+ clients back off by throttle_time_ms themselves.
 constexpr std::int16_t first_self_throttling_version = 8;
+
+// Kafka's KafkaApis.handleFetchRequest: a follower needs CLUSTER_ACTION on the cluster, a consumer
+// READ on each topic; the others' partitions answer TOPIC_AUTHORIZATION_FAILED (whether the topic
+// exists or not) and are not read.
+void deny_unauthorized(const request_context& ctx, const fetch_handler::request& req,
+                       std::vector<fetch::target>& targets) {
+  using security::acl_operation;
+  using security::resource_type;
+  const auto replica_id = ctx.api_version >= 15 ? req.replica_state.replica_id : req.replica_id;
+  const bool follower_denied = replica_id >= 0 && !authorized(ctx, acl_operation::cluster_action,
+                                                              resource_type::cluster, security::cluster_resource_name);
+  const std::string* last_topic = nullptr;
+  bool last_allowed = true;
+  for (auto& t : targets) {
+    if (t.topic.empty()) continue;  // an unknown topic id stays UNKNOWN_TOPIC_ID
+    if (last_topic == nullptr || *last_topic != t.topic) {
+      last_topic = &t.topic;
+      last_allowed =
+          !follower_denied && (replica_id >= 0 || authorized(ctx, acl_operation::read, resource_type::topic, t.topic));
+    }
+    if (!last_allowed) t.error = protocol::error_code::topic_authorization_failed;
+  }
+}
 
 }  // namespace
 
@@ -32,7 +56,8 @@ boost::asio::awaitable<fetch_handler::response> fetch_handler::handle(request_co
     co_return resp;
   }
 
-  const auto targets = fetch::resolve(services, session.partitions, uses_topic_ids);
+  auto targets = fetch::resolve(services, session.partitions, uses_topic_ids);
+  deny_unauthorized(ctx, req, targets);
   fetch::note_positions(ctx, req, targets);
   std::vector<fetch::partition_data> parts;
   const auto totals = fetch::read_all(targets, req, version, parts);
