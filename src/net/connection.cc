@@ -57,7 +57,7 @@ std::variant<asio::ip::tcp::socket, asio::ssl::stream<asio::ip::tcp::socket>> ma
   using tls_stream = asio::ssl::stream<asio::ip::tcp::socket>;
   if (tls == nullptr) return std::variant<asio::ip::tcp::socket, tls_stream>(std::move(socket));
   return std::variant<asio::ip::tcp::socket, tls_stream>(std::in_place_type<tls_stream>, std::move(socket),
-                                                          tls->asio_context());
+                                                         tls->asio_context());
 }
 
 }  // namespace
@@ -165,8 +165,7 @@ asio::awaitable<bool> connection::fill(std::size_t n) {
     boost::system::error_code ec;
     const auto buffer = asio::buffer(_rbuf.data() + _rend, _rbuf.size() - _rend);
     const std::size_t got = co_await std::visit(
-        [&](auto& stream) { return stream.async_read_some(buffer, asio::redirect_error(use_awaitable, ec)); },
-        _stream);
+        [&](auto& stream) { return stream.async_read_some(buffer, asio::redirect_error(use_awaitable, ec)); }, _stream);
     _rend += got;
     if ((ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) && _rend == 0) co_return false;
     if (ec) throw boost::system::system_error(ec);
@@ -250,7 +249,8 @@ asio::awaitable<bool> connection::handshake(tls_stream& tls) {
   if (ec || timed_out) {
     // A plaintext client on a TLS port, an untrusted or expired client certificate, no common
     // protocol: one line, then the connection closes at once.
-    const auto reason = timed_out ? std::string("timed out") : handshake_failure_reason(tls.native_handle(), ec.message());
+    const auto reason =
+        timed_out ? std::string("timed out") : handshake_failure_reason(tls.native_handle(), ec.message());
     SPATE_LOG_WARN_RATE_LIMITED("tls handshake failed id={} peer={} listener={} reason=\"{}\"", _info.connection_id,
                                 _info.peer, _info.listener, reason);
     close();
@@ -270,8 +270,7 @@ void connection::dispatch(base::byte_buffer frame) {
     s.timing.read_at = clock::now();
     if (frame.size() >= 4) s.timing.frame_prefix = base::load_be<std::uint32_t>(frame.data());
   }
-  asio::co_spawn(executor(), run_handler(shared_from_this(), seq, std::move(frame)),
-                 asio::detached);
+  asio::co_spawn(executor(), run_handler(shared_from_this(), seq, std::move(frame)), asio::detached);
 }
 
 base::byte_buffer connection::take_frame_buffer(std::size_t size) {
@@ -379,8 +378,7 @@ asio::awaitable<void> connection::write_loop(std::shared_ptr<connection> /*self*
           buffers.emplace_back(asio::buffer(batch[i]));
         }
         // Scatter/gather: size prefixes and payloads go out in one writev without copying.
-        co_await std::visit([&](auto& stream) { return asio::async_write(stream, buffers, use_awaitable); },
-                            _stream);
+        co_await std::visit([&](auto& stream) { return asio::async_write(stream, buffers, use_awaitable); }, _stream);
       }
       _writing = 0;
       report_written(timings);

@@ -106,9 +106,9 @@ void worker::adopt(tcp::socket socket, std::size_t listener) {
   std::string peer = format_peer(remote);
   SPATE_LOG_DEBUG("connection opened id={} peer={}", id, peer);
   const listener_config& config = _owner.listeners[listener];
-  auto conn = std::make_shared<detail::connection>(std::move(socket), id, std::move(peer), listener, config.name,
-                                                   _owner.settings, *this,
-                                                   config.tls ? config.tls->current() : nullptr);
+  auto conn =
+      std::make_shared<detail::connection>(std::move(socket), id, std::move(peer), listener, config.name,
+                                           _owner.settings, *this, config.tls ? config.tls->current() : nullptr);
   _owner.open.fetch_add(1);
   _owner.accepted.fetch_add(1, std::memory_order_relaxed);
   _connections.emplace(id, conn);
@@ -195,8 +195,8 @@ void server::start() {
   }
   s.running = true;
   for (std::size_t i = 0; i < s.listeners.size(); ++i) {
-    SPATE_LOG_INFO("listening listener={} host={} port={} tls={} threads={}", s.listeners[i].name,
-                   s.listeners[i].host, s.ports[i].load(), s.listeners[i].tls != nullptr, threads);
+    SPATE_LOG_INFO("listening listener={} host={} port={} tls={} threads={}", s.listeners[i].name, s.listeners[i].host,
+                   s.ports[i].load(), s.listeners[i].tls != nullptr, threads);
   }
 }
 

@@ -37,23 +37,22 @@ std::string openssl_error() {
 
 }  // namespace
 
-base::result<std::shared_ptr<const tls_server_context>, std::string> tls_server_context::build(
-    const tls_files& files) {
+base::result<std::shared_ptr<const tls_server_context>, std::string> tls_server_context::build(const tls_files& files) {
   if (files.certificate.empty() || files.key.empty()) {
     return base::failure(std::string("a TLS server needs a certificate file and a key file"));
   }
   ssl::context context(ssl::context::tls_server);
   SSL_CTX* native = context.native_handle();
-  if (SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION) != 1 || SSL_CTX_set_cipher_list(native, tls12_ciphers) != 1) {
+  if (SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION) != 1 ||
+      SSL_CTX_set_cipher_list(native, tls12_ciphers) != 1) {
     return base::failure(fmt::format("cannot set the TLS protocol policy: {}", openssl_error()));
   }
   context.set_options(ssl::context::default_workarounds | ssl::context::no_compression | ssl::context::single_dh_use);
   SSL_CTX_set_options(native, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
   SSL_CTX_set_session_id_context(native, session_id_context, sizeof(session_id_context) - 1);
   // Always set: without a callback OpenSSL would prompt on the terminal for an encrypted key.
-  context.set_password_callback([password = files.key_password](std::size_t, ssl::context::password_purpose) {
-    return password;
-  });
+  context.set_password_callback(
+      [password = files.key_password](std::size_t, ssl::context::password_purpose) { return password; });
 
   boost::system::error_code ec;
   context.use_certificate_chain_file(files.certificate.string(), ec);
@@ -149,8 +148,8 @@ std::optional<std::string> verified_peer_subject(SSL* ssl) {
     BIO* out = BIO_new(BIO_s_mem());
     // RFC 2253 as Java prints it: most specific RDN first, non-ASCII characters as UTF-8 rather
     // than \XX escapes.
-    if (out != nullptr && X509_NAME_print_ex(out, X509_get_subject_name(cert), 0,
-                                             XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
+    if (out != nullptr &&
+        X509_NAME_print_ex(out, X509_get_subject_name(cert), 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
       char* data = nullptr;
       const long size = BIO_get_mem_data(out, &data);
       subject.emplace(data, static_cast<std::size_t>(size));

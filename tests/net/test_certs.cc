@@ -5,11 +5,11 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <unistd.h>
 #include <atomic>
 #include <cstdio>
 #include <random>
 #include <stdexcept>
-#include <unistd.h>
 
 namespace spate::net::test {
 

@@ -17,7 +17,7 @@ class test_identity {
     // Subject RDNs, most general first as OpenSSL adds them: {{"O", "Acme"}, {"CN", "alice"}}.
     std::vector<std::pair<std::string, std::string>> subject;
     bool is_ca = false;
-    std::vector<std::string> dns_names;    // subjectAltName DNS entries
+    std::vector<std::string> dns_names;     // subjectAltName DNS entries
     std::vector<std::string> ip_addresses;  // subjectAltName IP entries
     long valid_from_days = -1;              // relative to now
     long valid_to_days = 30;
