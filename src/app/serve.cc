@@ -297,7 +297,8 @@ int run_broker(const broker_config& config) {
       net::server server(server_config_from(config, metrics.get(), tls), [&dispatcher, &authentications, &mapper](
                                                                              const net::connection_info& connection,
                                                                              base::byte_span frame) {
-        // A SASL listener's connection starts unauthenticated (broker/sasl_session.h).
+        // Made at the first request: SASL state (unauthenticated at first, broker/sasl_session.h) or
+        // the client certificate's principal, by listener (app/connection_security.h).
         if (!connection.session) {
           connection.session = open_connection_security(authentications[connection.listener_index], connection, mapper);
         }

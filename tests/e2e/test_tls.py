@@ -224,6 +224,14 @@ def test_mutual_tls_client_is_served_as_its_certificate_subject(mtls, pki):
     assert log_has(mtls, "event=tls_authenticated", f'subject="{ALICE_DN}"', f"principal=User:{ALICE_DN}")
 
 
+def test_ssl_principal_mapping_rules_shape_the_mutual_tls_principal(start_broker, pki):
+    endpoints = start_tls_broker(start_broker, pki, "SSL", "--set", "ssl.client.auth=required", "--set",
+                                 "ssl.principal.mapping.rules=RULE:^CN=([^,]+),OU=eng,.*$/$1@eng/U,DEFAULT")
+    assert AdminClient(mtls_config(endpoints, pki)).list_topics(timeout=10).brokers
+    wait_until(lambda: log_has(endpoints, "event=tls_authenticated", "principal=User:ALICE@ENG"), 10,
+               "the mapped principal's log line")
+
+
 @pytest.mark.parametrize("name, reason", [("untrusted", "certificate"), ("expired", "certificate has expired")])
 def test_a_bad_client_certificate_is_refused_at_the_handshake(mtls, pki, name, reason):
     good = AdminClient(mtls_config(mtls, pki))

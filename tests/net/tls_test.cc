@@ -49,8 +49,10 @@ struct pki {
 // A blocking TLS client that trusts `ca` and optionally presents a certificate.
 class tls_client {
  public:
-  tls_client(std::uint16_t port, const fs::path& ca, std::optional<std::pair<fs::path, fs::path>> identity = {})
-      : _tls(client_context(ca, identity)), _stream(_ctx, _tls) {
+  // `max_version`: the newest protocol the client offers (TLS1_3_VERSION, TLS1_2_VERSION, ...).
+  tls_client(std::uint16_t port, const fs::path& ca, std::optional<std::pair<fs::path, fs::path>> identity = {},
+             int max_version = TLS1_3_VERSION)
+      : _tls(client_context(ca, identity, max_version)), _stream(_ctx, _tls) {
     _stream.next_layer().connect({asio::ip::make_address("127.0.0.1"), port});
   }
 
@@ -86,11 +88,17 @@ class tls_client {
   }
 
   std::string protocol() { return SSL_get_version(_stream.native_handle()); }
+  std::string cipher() { return SSL_get_cipher_name(_stream.native_handle()); }
 
  private:
   // Configured before the stream is made: SSL_new copies the context's certificate and settings.
-  static ssl::context client_context(const fs::path& ca, const std::optional<std::pair<fs::path, fs::path>>& identity) {
+  static ssl::context client_context(const fs::path& ca, const std::optional<std::pair<fs::path, fs::path>>& identity,
+                                     int max_version) {
     ssl::context tls(ssl::context::tls_client);
+    SSL_CTX_set_min_proto_version(tls.native_handle(), TLS1_VERSION);
+    SSL_CTX_set_max_proto_version(tls.native_handle(), max_version);
+    // OpenSSL 3 refuses TLS 1.0/1.1 at its default security level; this client must be able to offer them.
+    SSL_CTX_set_security_level(tls.native_handle(), 0);
     tls.load_verify_file(ca.string());
     tls.set_verify_mode(ssl::verify_peer);
     if (identity) {
@@ -153,6 +161,18 @@ TEST(net_tls, serves_frames_over_tls_1_3_next_to_a_plaintext_listener) {
   plain.send_frame(base::byte_span(reinterpret_cast<const std::uint8_t*>(echo.data()), echo.size()));
   const auto answer = plain.read_frame().value();
   EXPECT_EQ(std::string(answer.begin(), answer.end()), echo);
+}
+
+TEST(net_tls, speaks_tls_1_2_with_an_ecdhe_aead_suite_and_refuses_older_protocols) {
+  pki p;
+  tls_server s(load(p.files()));
+  tls_client tls12(s.tls_port(), p.ca_file, {}, TLS1_2_VERSION);
+  ASSERT_FALSE(tls12.handshake());
+  EXPECT_EQ(tls12.protocol(), "TLSv1.2");
+  EXPECT_TRUE(tls12.cipher().starts_with("ECDHE-")) << tls12.cipher();
+  EXPECT_EQ(tls12.round_trip("echo:1.2"), "echo:1.2");
+  tls_client tls11(s.tls_port(), p.ca_file, {}, TLS1_1_VERSION);
+  EXPECT_TRUE(tls11.handshake());
 }
 
 TEST(net_tls, reports_the_verified_client_certificate_subject_in_rfc_2253_form) {
