@@ -145,24 +145,6 @@ const std::vector<setting>& settings() {
        [](broker_config& c, auto k, auto v) {
          c.connections_max_reauth_ms = parse_int<std::int64_t>(k, v, 0, std::numeric_limits<std::int64_t>::max());
        }},
-      {"ssl.certificate.location", "(none)",
-       "PEM certificate chain (leaf first) of SSL and SASL_SSL listeners. Reloaded when it changes or on SIGHUP; "
-       "open connections keep the old one.",
-       [](broker_config& c, auto, auto v) { c.ssl.certificate = std::string(v); }},
-      {"ssl.key.location", "(none)", "PEM private key of ssl.certificate.location (PKCS#8 or traditional).",
-       [](broker_config& c, auto, auto v) { c.ssl.key = std::string(v); }},
-      {"ssl.key.password", "(none)", "Password of an encrypted ssl.key.location.",
-       [](broker_config& c, auto, auto v) { c.ssl.key_password = std::string(v); }},
-      {"ssl.ca.location", "(none)", "PEM CA certificates trusted for client certificates (mutual TLS).",
-       [](broker_config& c, auto, auto v) { c.ssl.ca = std::string(v); }},
-      {"ssl.client.auth", "none",
-       "Client certificates on TLS listeners: none, requested (verified when sent) or required (a client without "
-       "a certificate from ssl.ca.location is refused).",
-       [](broker_config& c, auto k, auto v) { c.ssl.client_auth = parse_client_auth(k, v); }},
-      {"ssl.principal.mapping.rules", "DEFAULT",
-       "From a client certificate's subject (RFC 2253) to the principal's name on SSL listeners: "
-       "RULE:pattern/replacement/[L|U],... or DEFAULT (the subject as it is).",
-       [](broker_config& c, auto k, auto v) { c.ssl_principal_mapping_rules = parse_mapping_rules(k, v); }},
       {"authorizer.enabled", "false",
        "Authorize every request with the broker's ACLs (acls.json in the data directory; CreateAcls, "
        "DescribeAcls, DeleteAcls and `spate acl` manage them). Off: every request is allowed.",
@@ -433,6 +415,42 @@ const std::vector<setting>& settings() {
   return table;
 }
 
+// TLS listeners' settings (ssl.*), a table of their own: adding rows to the one above makes
+// clang-format re-wrap all of it.
+const std::vector<setting>& tls_settings() {
+  static const std::vector<setting> table = {
+      {"ssl.certificate.location", "(none)",
+       "PEM certificate chain (leaf first) of SSL and SASL_SSL listeners. Reloaded when it changes or on SIGHUP; "
+       "open connections keep the old one.",
+       [](broker_config& c, auto, auto v) { c.ssl.certificate = std::string(v); }},
+      {"ssl.key.location", "(none)", "PEM private key of ssl.certificate.location (PKCS#8 or traditional).",
+       [](broker_config& c, auto, auto v) { c.ssl.key = std::string(v); }},
+      {"ssl.key.password", "(none)", "Password of an encrypted ssl.key.location.",
+       [](broker_config& c, auto, auto v) { c.ssl.key_password = std::string(v); }},
+      {"ssl.ca.location", "(none)", "PEM CA certificates trusted for client certificates (mutual TLS).",
+       [](broker_config& c, auto, auto v) { c.ssl.ca = std::string(v); }},
+      {"ssl.client.auth", "none",
+       "Client certificates on TLS listeners: none, requested (verified when sent) or required (a client without "
+       "a certificate from ssl.ca.location is refused).",
+       [](broker_config& c, auto k, auto v) { c.ssl.client_auth = parse_client_auth(k, v); }},
+      {"ssl.principal.mapping.rules", "DEFAULT",
+       "From a client certificate's subject (RFC 2253) to the principal's name on SSL listeners: "
+       "RULE:pattern/replacement/[L|U],... or DEFAULT (the subject as it is).",
+       [](broker_config& c, auto k, auto v) { c.ssl_principal_mapping_rules = parse_mapping_rules(k, v); }},
+  };
+  return table;
+}
+
+// Every broker setting: the tables above, in order.
+const std::vector<setting>& all_settings() {
+  static const std::vector<setting> all = [] {
+    std::vector<setting> out = settings();
+    out.insert(out.end(), tls_settings().begin(), tls_settings().end());
+    return out;
+  }();
+  return all;
+}
+
 }  // namespace
 
 host_port broker_config::advertised(std::string_view listener_name) const {
@@ -479,7 +497,7 @@ host_port parse_host_port(std::string_view key, std::string_view text) {
 }
 
 void apply_setting(broker_config& config, std::string_view key, std::string_view value) {
-  for (const auto& s : settings()) {
+  for (const auto& s : all_settings()) {
     if (s.key == key) {
       s.apply(config, key, trim(value));
       return;
@@ -512,7 +530,7 @@ void apply_properties_file(broker_config& config, const std::filesystem::path& f
 std::string describe_settings() {
   std::ostringstream out;
   out << "Config keys (in --config FILE as key=value, or --set key=value):\n";
-  for (const auto& s : settings()) {
+  for (const auto& s : all_settings()) {
     out << fmt::format("  {:<28} {} (default: {})\n", s.key, s.help, s.default_text);
   }
   out << "Topic defaults (a topic's own config overrides them; docs/configuration.md lists every topic config):\n";
@@ -557,7 +575,7 @@ std::string configuration_markdown() {
          "topic configs below.\n\n"
          "| key | default | description |\n"
          "|---|---|---|\n";
-  for (const auto& s : settings()) {
+  for (const auto& s : all_settings()) {
     out << fmt::format("| `{}` | {} | {} |\n", s.key, code(s.default_text), s.help);
   }
   out << "\n## Topic configs\n\n"

@@ -53,16 +53,16 @@ void tls_reloader::run() {
     lock.unlock();
     std::string error;
     switch (_credentials->reload_if_changed(error)) {
-      case net::tls_server_credentials::change::unchanged:
-        break;
+      case net::tls_server_credentials::change::unchanged: break;
       case net::tls_server_credentials::change::reloaded:
         SPATE_LOG_INFO("event=tls_reloaded trigger=file_changed certificate={}",
                        _credentials->files().certificate.string());
         break;
       case net::tls_server_credentials::change::failed:
-        SPATE_LOG_WARN("event=tls_reload_failed trigger=file_changed error=\"{}\" (the previous certificate stays in "
-                       "use)",
-                       error);
+        SPATE_LOG_WARN(
+            "event=tls_reload_failed trigger=file_changed error=\"{}\" (the previous certificate stays in "
+            "use)",
+            error);
         break;
     }
     lock.lock();
