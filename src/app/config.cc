@@ -11,6 +11,7 @@
 #include "app/config_text.h"
 #include "app/listeners.h"
 #include "model/topic_name.h"
+#include "security/principal_mapping.h"
 #include "storage/topic_config_table.h"
 
 namespace spate::app {
@@ -82,6 +83,21 @@ std::vector<std::string> parse_mechanisms(std::string_view key, std::string_view
   return mechanisms;
 }
 
+net::tls_client_auth parse_client_auth(std::string_view key, std::string_view text) {
+  if (text == "none") return net::tls_client_auth::none;
+  if (text == "requested") return net::tls_client_auth::requested;
+  if (text == "required") return net::tls_client_auth::required;
+  throw config_error(fmt::format("config key '{}': '{}' is not none, requested or required", key, text));
+}
+
+// Checked now, so a bad rule stops start-up instead of failing each client later.
+std::string parse_mapping_rules(std::string_view key, std::string_view text) {
+  if (auto parsed = security::principal_mapper::parse(text); !parsed) {
+    throw config_error(fmt::format("config key '{}': {}", key, parsed.error().message));
+  }
+  return std::string(text);
+}
+
 // Kafka's *.hours keys: a negative time means "no limit", as -1 ms does.
 std::string hours_as_ms(std::int64_t hours) { return std::to_string(hours < 0 ? -1 : hours * 3600 * 1000); }
 
@@ -98,7 +114,7 @@ const std::vector<setting>& settings() {
   static const std::vector<setting> table = {
       {"listeners", "PLAINTEXT://127.0.0.1:9092",
        "Addresses to accept Kafka clients on: NAME://host:port,... (a bare host:port is PLAINTEXT). SSL and "
-       "SASL_SSL listeners are not supported yet.",
+       "SASL_SSL listeners need ssl.certificate.location and ssl.key.location.",
        [](broker_config& c, auto k, auto v) { c.listeners = parse_listeners(k, v); }},
       {"advertised.listeners", "(listeners)",
        "Addresses given to clients in Metadata responses, NAME://host:port per listener name; a client is told "
@@ -108,7 +124,7 @@ const std::vector<setting>& settings() {
        "Security protocol of each listener name, NAME:PROTOCOL,...",
        [](broker_config& c, auto k, auto v) { c.security_protocol_map = parse_security_protocol_map(k, v); }},
       {"sasl.enabled.mechanisms", "SCRAM-SHA-256,SCRAM-SHA-512",
-       "SASL mechanisms of SASL_PLAINTEXT listeners: SCRAM-SHA-256, SCRAM-SHA-512, PLAIN (PLAIN needs "
+       "SASL mechanisms of SASL_PLAINTEXT and SASL_SSL listeners: SCRAM-SHA-256, SCRAM-SHA-512, PLAIN (PLAIN needs "
        "sasl.plain.users.file).",
        [](broker_config& c, auto k, auto v) { c.sasl_enabled_mechanisms = parse_mechanisms(k, v); }},
       {"sasl.plain.users.file", "(none)",
@@ -399,6 +415,42 @@ const std::vector<setting>& settings() {
   return table;
 }
 
+// TLS listeners' settings (ssl.*), a table of their own: adding rows to the one above makes
+// clang-format re-wrap all of it.
+const std::vector<setting>& tls_settings() {
+  static const std::vector<setting> table = {
+      {"ssl.certificate.location", "(none)",
+       "PEM certificate chain (leaf first) of SSL and SASL_SSL listeners. Reloaded when it changes or on SIGHUP; "
+       "open connections keep the old one.",
+       [](broker_config& c, auto, auto v) { c.ssl.certificate = std::string(v); }},
+      {"ssl.key.location", "(none)", "PEM private key of ssl.certificate.location (PKCS#8 or traditional).",
+       [](broker_config& c, auto, auto v) { c.ssl.key = std::string(v); }},
+      {"ssl.key.password", "(none)", "Password of an encrypted ssl.key.location.",
+       [](broker_config& c, auto, auto v) { c.ssl.key_password = std::string(v); }},
+      {"ssl.ca.location", "(none)", "PEM CA certificates trusted for client certificates (mutual TLS).",
+       [](broker_config& c, auto, auto v) { c.ssl.ca = std::string(v); }},
+      {"ssl.client.auth", "none",
+       "Client certificates on TLS listeners: none, requested (verified when sent) or required (a client without "
+       "a certificate from ssl.ca.location is refused).",
+       [](broker_config& c, auto k, auto v) { c.ssl.client_auth = parse_client_auth(k, v); }},
+      {"ssl.principal.mapping.rules", "DEFAULT",
+       "From a client certificate's subject (RFC 2253) to the principal's name on SSL listeners: "
+       "RULE:pattern/replacement/[L|U],... or DEFAULT (the subject as it is).",
+       [](broker_config& c, auto k, auto v) { c.ssl_principal_mapping_rules = parse_mapping_rules(k, v); }},
+  };
+  return table;
+}
+
+// Every broker setting: the tables above, in order.
+const std::vector<setting>& all_settings() {
+  static const std::vector<setting> all = [] {
+    std::vector<setting> out = settings();
+    out.insert(out.end(), tls_settings().begin(), tls_settings().end());
+    return out;
+  }();
+  return all;
+}
+
 }  // namespace
 
 host_port broker_config::advertised(std::string_view listener_name) const {
@@ -445,7 +497,7 @@ host_port parse_host_port(std::string_view key, std::string_view text) {
 }
 
 void apply_setting(broker_config& config, std::string_view key, std::string_view value) {
-  for (const auto& s : settings()) {
+  for (const auto& s : all_settings()) {
     if (s.key == key) {
       s.apply(config, key, trim(value));
       return;
@@ -478,7 +530,7 @@ void apply_properties_file(broker_config& config, const std::filesystem::path& f
 std::string describe_settings() {
   std::ostringstream out;
   out << "Config keys (in --config FILE as key=value, or --set key=value):\n";
-  for (const auto& s : settings()) {
+  for (const auto& s : all_settings()) {
     out << fmt::format("  {:<28} {} (default: {})\n", s.key, s.help, s.default_text);
   }
   out << "Topic defaults (a topic's own config overrides them; docs/configuration.md lists every topic config):\n";
@@ -523,7 +575,7 @@ std::string configuration_markdown() {
          "topic configs below.\n\n"
          "| key | default | description |\n"
          "|---|---|---|\n";
-  for (const auto& s : settings()) {
+  for (const auto& s : all_settings()) {
     out << fmt::format("| `{}` | {} | {} |\n", s.key, code(s.default_text), s.help);
   }
   out << "\n## Topic configs\n\n"

@@ -15,6 +15,7 @@
 
 #include "group/coordinator_config.h"
 #include "lag/monitor.h"
+#include "net/tls_context.h"
 #include "storage/log_config.h"
 #include "txn/coordinator_config.h"
 
@@ -50,6 +51,9 @@ struct broker_config {
   std::vector<std::string> super_users;         // principals, "User:alice"
   std::int64_t connections_max_reauth_ms = 0;
   std::int64_t failed_authentication_delay_ms = 100;  // connection.failed.authentication.delay.ms
+  // TLS of SSL and SASL_SSL listeners (ssl.*): PEM files, shared by every TLS listener.
+  net::tls_files ssl;
+  std::string ssl_principal_mapping_rules = "DEFAULT";
   // ACLs (authorizer.enabled, allow.everyone.if.no.acl.found).
   bool authorizer_enabled = false;
   bool allow_everyone_if_no_acl_found = false;

@@ -7,11 +7,9 @@
 #include "app/config_text.h"
 
 namespace spate::app {
-namespace {
 
 bool is_tls(std::string_view protocol) { return protocol == "SSL" || protocol == "SASL_SSL"; }
-
-}  // namespace
+bool is_sasl(std::string_view protocol) { return protocol == "SASL_PLAINTEXT" || protocol == "SASL_SSL"; }
 
 std::map<std::string, std::string> default_security_protocol_map() {
   return {{"PLAINTEXT", "PLAINTEXT"}, {"SSL", "SSL"}, {"SASL_PLAINTEXT", "SASL_PLAINTEXT"}, {"SASL_SSL", "SASL_SSL"}};
@@ -70,10 +68,6 @@ void validate_listeners(const std::vector<listener>& listeners, const std::vecto
     if (it == protocol_map.end()) {
       throw config_error(
           fmt::format("config key 'listeners': listener name {} is not in listener.security.protocol.map", l.name));
-    }
-    if (is_tls(it->second)) {
-      throw config_error(fmt::format("config key 'listeners': listener {} uses {}: TLS listeners are not supported yet",
-                                     l.name, it->second));
     }
   }
   std::set<std::string> advertised_names;

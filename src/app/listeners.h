@@ -23,9 +23,13 @@ std::map<std::string, std::string> parse_security_protocol_map(std::string_view 
 // "PLAINTEXT://host:port,..." as Kafka prints listeners.
 std::string listeners_text(const std::vector<listener>& listeners);
 
-// Checks listeners against the map and the advertised listeners: names unique and mapped, every
-// advertised name a listener, and no TLS protocol (SSL, SASL_SSL: not supported yet). Throws
-// config_error with the reason.
+// Whether a security protocol runs over TLS (SSL, SASL_SSL), and whether it authenticates with
+// SASL (SASL_PLAINTEXT, SASL_SSL).
+bool is_tls(std::string_view protocol);
+bool is_sasl(std::string_view protocol);
+
+// Checks listeners against the map and the advertised listeners: names unique and mapped, and every
+// advertised name a listener. Throws config_error with the reason.
 void validate_listeners(const std::vector<listener>& listeners, const std::vector<listener>& advertised,
                         const std::map<std::string, std::string>& protocol_map);
 

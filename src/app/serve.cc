@@ -11,6 +11,7 @@
 #include "app/admin_view.h"
 #include "app/broker_metrics.h"
 #include "app/client_quota_file.h"
+#include "app/connection_security.h"
 #include "app/data_dir.h"
 #include "app/disk_quota_service.h"
 #include "app/fd_limit.h"
@@ -21,6 +22,7 @@
 #include "app/maintenance.h"
 #include "app/request_diag.h"
 #include "app/signal.h"
+#include "app/tls_listeners.h"
 #include "base/log.h"
 #include "broker/broker.h"
 #include "broker/dispatcher.h"
@@ -46,6 +48,9 @@
 
 namespace spate::app {
 namespace {
+
+// How often the TLS listeners' certificate files are checked for a change.
+constexpr std::chrono::milliseconds tls_reload_check_interval{5000};
 
 // Every listener's advertised address, as Kafka prints advertised.listeners.
 std::string advertised_listeners_text(const broker_config& config) {
@@ -98,20 +103,18 @@ void check_step(const Result& result, std::string_view step) {
   if (!result) throw std::runtime_error(fmt::format("cannot {}: {}", step, to_string(result.error())));
 }
 
-net::server_config server_config_from(const broker_config& config, broker_metrics_wiring* metrics) {
+// `tls`: the TLS listeners' credentials (load_tls_credentials), null when there is none.
+net::server_config server_config_from(const broker_config& config, broker_metrics_wiring* metrics,
+                                      const std::shared_ptr<net::tls_server_credentials>& tls) {
   net::server_config net_config;
-  for (const auto& l : config.listeners) net_config.listeners.push_back({l.name, l.address.host, l.address.port});
+  for (const auto& l : config.listeners) {
+    net_config.listeners.push_back(
+        {l.name, l.address.host, l.address.port, is_tls(config.security_protocol(l.name)) ? tls : nullptr});
+  }
   net_config.max_frame_bytes = static_cast<std::size_t>(config.socket_request_max_bytes);
   net_config.threads = config.num_network_threads;
   net_config.observer = metrics;
   return net_config;
-}
-
-// Per listener (in order): whether its connections authenticate with SASL.
-std::vector<bool> sasl_listener_flags(const broker_config& config) {
-  std::vector<bool> flags;
-  for (const auto& l : config.listeners) flags.push_back(config.security_protocol(l.name) == "SASL_PLAINTEXT");
-  return flags;
 }
 
 // PLAIN's users when PLAIN is enabled (it needs sasl.plain.users.file), else nullopt; stops
@@ -226,7 +229,7 @@ int run_broker(const broker_config& config) {
       metrics->collect_groups(groups);
       metrics->collect_transactions(transactions);
     }
-    // SCRAM users (scram_credentials.json in the data directory) and SASL on SASL_PLAINTEXT listeners.
+    // SCRAM users (scram_credentials.json in the data directory) and SASL on SASL listeners.
     auto credentials = security::credential_store::open(io::posix_file_system(), config.data_dir);
     if (!credentials) {
       throw std::runtime_error(
@@ -234,10 +237,11 @@ int run_broker(const broker_config& config) {
     }
     options.credentials = credentials.value().get();
     options.super_users = config.super_users;
-    const auto sasl_listeners = sasl_listener_flags(config);
+    const auto authentications = listener_authentications(config);
     const auto plain_users = load_plain_users(config);
     std::optional<broker::sasl_authenticator> sasl;
-    if (std::find(sasl_listeners.begin(), sasl_listeners.end(), true) != sasl_listeners.end()) {
+    if (std::find(authentications.begin(), authentications.end(), listener_authentication::sasl) !=
+        authentications.end()) {
       sasl.emplace(config.sasl_enabled_mechanisms, credentials.value().get(), plain_users ? &*plain_users : nullptr,
                    std::chrono::milliseconds(config.failed_authentication_delay_ms));
       options.sasl = &*sasl;
@@ -259,6 +263,12 @@ int run_broker(const broker_config& config) {
       options.authorizer = authorizer.get();
       options.acls = acls.get();
     }
+    // TLS listeners: their certificate, reloaded when its files change, and client certificates'
+    // subjects mapped to principals.
+    const auto tls = load_tls_credentials(config);
+    const auto mapper = security::principal_mapper::parse(config.ssl_principal_mapping_rules).value();
+    std::optional<tls_reloader> tls_reload;
+    if (tls) tls_reload.emplace(tls, tls_reload_check_interval);
     broker::broker services(std::move(options), logs, pool, groups, transactions, waiters);
     broker::dispatcher dispatcher(services);
     // The built-in lag monitor: its own thread; stopped (destroyed) before the broker it reads.
@@ -284,16 +294,18 @@ int run_broker(const broker_config& config) {
       // Markers of transactions that were being completed when the broker stopped are written now.
       transactions.resume_after_load();
       io::deadline_thread transaction_deadlines(transactions);
-      net::server server(server_config_from(config, metrics.get()), [&dispatcher, &sasl_listeners](
-                                                                        const net::connection_info& connection,
-                                                                        base::byte_span frame) {
-        // A SASL listener's connection starts unauthenticated (broker/sasl_session.h).
-        if (sasl_listeners[connection.listener_index] && !connection.session) {
-          connection.session = std::make_shared<broker::sasl_session>();
+      net::server server(server_config_from(config, metrics.get(), tls), [&dispatcher, &authentications, &mapper](
+                                                                             const net::connection_info& connection,
+                                                                             base::byte_span frame) {
+        // Made at the first request: SASL state (unauthenticated at first, broker/sasl_session.h) or
+        // the client certificate's principal, by listener (app/connection_security.h).
+        if (!connection.session) {
+          connection.session = open_connection_security(authentications[connection.listener_index], connection, mapper);
         }
+        auto& security = *static_cast<connection_security*>(connection.session.get());
         return dispatcher.handle(
             frame, {connection.peer, connection.executor, &connection.mute_reads_for, connection.listener,
-                    static_cast<broker::sasl_session*>(connection.session.get()), &connection.close_after_responses});
+                    security.sasl ? &*security.sasl : nullptr, &connection.close_after_responses, security.principal});
       });
       if (metrics) metrics->collect_connections(server);
       // The HTTP admin API: its own thread; reads through the view, writes through the handlers.
@@ -349,6 +361,9 @@ int run_broker(const broker_config& config) {
             // connections can still carry the answer; no new marker write starts.
             groups.shutdown();
             transactions.shutdown();
+          },
+          [&tls_reload] {
+            if (tls_reload) tls_reload->reload_now();
           });
     }
     disk_quota.reset();

@@ -9,13 +9,25 @@
 
 namespace spate::app {
 
-int run_until_signal(net::server& s, const std::function<void()>& on_ready, const std::function<void()>& before_stop) {
+int run_until_signal(net::server& s, const std::function<void()>& on_ready, const std::function<void()>& before_stop,
+                     const std::function<void()>& on_hangup) {
   boost::asio::io_context ctx(1);
-  boost::asio::signal_set signals(ctx, SIGINT, SIGTERM);
+  // SIGHUP is caught even without on_hangup: its default action would end the process.
+  boost::asio::signal_set signals(ctx, SIGINT, SIGTERM, SIGHUP);
   int received = 0;
-  signals.async_wait([&received](const boost::system::error_code& ec, int signal_number) {
-    if (!ec) received = signal_number;
-  });
+  std::function<void()> wait = [&] {
+    signals.async_wait([&](const boost::system::error_code& ec, int signal_number) {
+      if (ec) return;
+      if (signal_number == SIGHUP) {
+        SPATE_LOG_INFO("signal received signal={}, reloading", signal_number);
+        if (on_hangup) on_hangup();
+        wait();
+        return;
+      }
+      received = signal_number;
+    });
+  };
+  wait();
   if (on_ready) on_ready();
   ctx.run();
   SPATE_LOG_INFO("signal received signal={}, stopping", received);

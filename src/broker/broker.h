@@ -50,7 +50,7 @@ struct broker_setting {
 // A listener as the handlers see it: its name, security protocol and advertised address.
 struct listener_endpoint {
   std::string name;
-  std::string security_protocol;  // PLAINTEXT, SASL_PLAINTEXT
+  std::string security_protocol;  // PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL
   std::string advertised_host;
   std::int32_t advertised_port = 0;
 };
@@ -78,7 +78,7 @@ struct broker_options {
   // none. `save_client_quotas` persists the table's JSON (blocking; false when it failed).
   quota::client_quotas* client_quotas = nullptr;
   std::function<bool(const std::string&)> save_client_quotas;
-  // SASL on SASL_PLAINTEXT listeners; null: no SASL listener. Outlives the broker.
+  // SASL on SASL_PLAINTEXT and SASL_SSL listeners; null: no SASL listener. Outlives the broker.
   sasl_authenticator* sasl = nullptr;
   // SaslAuthenticate's session_lifetime_ms (connections.max.reauth.ms; 0: none).
   std::int64_t sasl_session_lifetime_ms = 0;

@@ -82,18 +82,21 @@ boost::asio::awaitable<response_frame> dispatcher::handle(base::byte_span frame,
   protocol::reader reader(frame);
   protocol::request_header header;
   header.decode(reader, protocol::request_header_version(api->key, version));
-  request_context ctx{
-      _services,
-      header,
-      version,
-      connection.peer,
-      std::move(connection.executor),
-      _services.options().metrics,
-      connection.mute_reads_for,
-      connection.listener,
-      connection.session != nullptr ? std::string_view(connection.session->principal()) : security::anonymous_principal,
-      connection.session,
-      connection.close_after_responses};
+  // SASL's principal on a SASL listener, else the connection's own (a client certificate's), else anonymous.
+  const std::string_view principal = connection.session != nullptr  ? std::string_view(connection.session->principal())
+                                     : connection.principal.empty() ? security::anonymous_principal
+                                                                    : connection.principal;
+  request_context ctx{_services,
+                      header,
+                      version,
+                      connection.peer,
+                      std::move(connection.executor),
+                      _services.options().metrics,
+                      connection.mute_reads_for,
+                      connection.listener,
+                      principal,
+                      connection.session,
+                      connection.close_after_responses};
   const auto started = std::chrono::steady_clock::now();
   auto response = co_await api->invoke(ctx, reader);
   if (_services.options().client_quotas != nullptr && !parks_by_design(api->key)) {

@@ -47,6 +47,9 @@ struct connection_facts {
   sasl_session* session = nullptr;
   // See request_context.
   const std::function<void()>* close_after_responses = nullptr;
+  // The principal of a connection without SASL that authenticated otherwise (a client certificate
+  // on an SSL listener: "User:CN=alice"); empty: User:ANONYMOUS. Ignored when `session` is set.
+  std::string_view principal;
 };
 
 class dispatcher {

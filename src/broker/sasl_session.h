@@ -26,7 +26,7 @@ class sasl_session {
  public:
   enum class state : std::uint8_t { handshake, authenticate, authenticated, failed };
 
-  // A connection of a SASL_PLAINTEXT listener starts in `handshake`.
+  // A connection of a SASL_PLAINTEXT or SASL_SSL listener starts in `handshake`.
   sasl_session() = default;
 
   state current() const { return _state; }

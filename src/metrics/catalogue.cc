@@ -88,7 +88,7 @@ const std::array families{
     family_spec{names::connections_accepted_total, metric_type::counter, "Client connections accepted.", no_labels, "",
                 "kafka.server:type=socket-server-metrics,name=connection-creation-total", no_buckets},
     family_spec{names::sasl_authentications_total, metric_type::counter,
-                "Successful SASL authentications on SASL_PLAINTEXT listeners.", no_labels, "",
+                "Successful SASL authentications on SASL_PLAINTEXT and SASL_SSL listeners.", no_labels, "",
                 "kafka.server:type=socket-server-metrics,name=successful-authentication-total", no_buckets},
     family_spec{names::sasl_authentication_failures_total, metric_type::counter,
                 "Failed SASL authentications (each answered after a delay growing with the peer's recent failures, "

@@ -42,35 +42,58 @@ asio::awaitable<void> wait_for_wakeup(asio::steady_timer& timer) {
 }
 
 bool is_quiet_disconnect(const boost::system::error_code& ec) {
-  return ec == asio::error::eof || ec == asio::error::connection_reset ||
+  // stream_truncated: a TLS peer closed TCP without close_notify, which most clients do.
+  return ec == asio::error::eof || ec == asio::ssl::error::stream_truncated || ec == asio::error::connection_reset ||
          ec == asio::error::broken_pipe || ec == asio::error::connection_aborted ||
          ec == asio::error::operation_aborted;
 }
 
 }  // namespace
 
+namespace {
+
+std::variant<asio::ip::tcp::socket, asio::ssl::stream<asio::ip::tcp::socket>> make_stream(
+    asio::ip::tcp::socket socket, const tls_server_context* tls) {
+  using tls_stream = asio::ssl::stream<asio::ip::tcp::socket>;
+  if (tls == nullptr) return std::variant<asio::ip::tcp::socket, tls_stream>(std::move(socket));
+  return std::variant<asio::ip::tcp::socket, tls_stream>(std::in_place_type<tls_stream>, std::move(socket),
+                                                         tls->asio_context());
+}
+
+}  // namespace
+
 connection::connection(asio::ip::tcp::socket socket, std::uint64_t id, std::string peer, std::size_t listener_index,
                        std::string_view listener_name, std::shared_ptr<const connection_settings> settings,
-                       connection_observer& observer)
-    : _socket(std::move(socket)),
+                       connection_observer& observer, std::shared_ptr<const tls_server_context> tls)
+    : _tls(std::move(tls)),
+      _stream(make_stream(std::move(socket), _tls.get())),
       _info{id,
             std::move(peer),
-            _socket.get_executor(),
+            executor(),
             [this](std::chrono::milliseconds d) { mute_reads_for(d); },
             listener_index,
             listener_name,
             [this] { close_after_responses(); },
-            nullptr},
+            nullptr,
+            std::nullopt},
       _settings(std::move(settings)),
       _observer(observer),
-      _reader_wakeup(_socket.get_executor()),
-      _writer_wakeup(_socket.get_executor()),
-      _grace_timer(_socket.get_executor()),
-      _mute_timer(_socket.get_executor()) {}
+      _reader_wakeup(executor()),
+      _writer_wakeup(executor()),
+      _grace_timer(executor()),
+      _mute_timer(executor()),
+      _handshake_done(_tls == nullptr) {}
+
+asio::ip::tcp::socket& connection::socket() {
+  if (auto* tls = std::get_if<tls_stream>(&_stream)) return tls->next_layer();
+  return std::get<asio::ip::tcp::socket>(_stream);
+}
+
+asio::any_io_executor connection::executor() { return socket().get_executor(); }
 
 void connection::start() {
-  asio::co_spawn(_socket.get_executor(), read_loop(shared_from_this()), asio::detached);
-  asio::co_spawn(_socket.get_executor(), write_loop(shared_from_this()), asio::detached);
+  asio::co_spawn(executor(), read_loop(shared_from_this()), asio::detached);
+  asio::co_spawn(executor(), write_loop(shared_from_this()), asio::detached);
 }
 
 void connection::drain(std::chrono::milliseconds grace) {
@@ -90,8 +113,9 @@ void connection::close() {
   auto keep_alive = shared_from_this();  // the observer drops the registry's reference
   _closed = true;
   boost::system::error_code ignored;
-  _socket.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  _socket.close(ignored);
+  // No TLS close_notify: the peer learns from the TCP close, as with plaintext.
+  socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  socket().close(ignored);
   _reader_wakeup.cancel();
   _writer_wakeup.cancel();
   _grace_timer.cancel();
@@ -139,11 +163,11 @@ asio::awaitable<bool> connection::fill(std::size_t n) {
   }
   while (_rend < n) {
     boost::system::error_code ec;
-    const std::size_t got = co_await _socket.async_read_some(
-        asio::buffer(_rbuf.data() + _rend, _rbuf.size() - _rend),
-        asio::redirect_error(use_awaitable, ec));
+    const auto buffer = asio::buffer(_rbuf.data() + _rend, _rbuf.size() - _rend);
+    const std::size_t got = co_await std::visit(
+        [&](auto& stream) { return stream.async_read_some(buffer, asio::redirect_error(use_awaitable, ec)); }, _stream);
     _rend += got;
-    if (ec == asio::error::eof && _rend == 0) co_return false;
+    if ((ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) && _rend == 0) co_return false;
     if (ec) throw boost::system::system_error(ec);
   }
   co_return true;
@@ -151,6 +175,9 @@ asio::awaitable<bool> connection::fill(std::size_t n) {
 
 asio::awaitable<void> connection::read_loop(std::shared_ptr<connection> /*self*/) {
   const connection_settings& settings = *_settings;
+  if (auto* tls = std::get_if<tls_stream>(&_stream)) {
+    if (!co_await handshake(*tls)) co_return;
+  }
   try {
     for (;;) {
       // Backpressure: with max_in_flight requests outstanding, stop reading; TCP does the rest.
@@ -183,8 +210,8 @@ asio::awaitable<void> connection::read_loop(std::shared_ptr<connection> /*self*/
       std::memcpy(frame.data(), _rbuf.data() + _rbegin, buffered);
       _rbegin += buffered;
       if (buffered < size) {
-        co_await asio::async_read(_socket, asio::buffer(frame.data() + buffered, size - buffered),
-                                  use_awaitable);
+        const auto rest = asio::buffer(frame.data() + buffered, size - buffered);
+        co_await std::visit([&](auto& stream) { return asio::async_read(stream, rest, use_awaitable); }, _stream);
       }
       // Throttled by a quota: a request read while the connection is muted waits for the mute to
       // end (checked here, after the read, as the mute may have started while the read waited).
@@ -204,6 +231,38 @@ asio::awaitable<void> connection::read_loop(std::shared_ptr<connection> /*self*/
   }
 }
 
+asio::awaitable<bool> connection::handshake(tls_stream& tls) {
+  // On expiry the socket is closed, which ends the handshake with operation_aborted.
+  asio::steady_timer deadline(executor(), _settings->tls_handshake_timeout);
+  bool timed_out = false;
+  deadline.async_wait([self = shared_from_this(), &timed_out](const boost::system::error_code& ec) {
+    if (ec || self->_handshake_done || self->_closed) return;
+    timed_out = true;
+    boost::system::error_code ignored;
+    self->socket().close(ignored);
+  });
+  boost::system::error_code ec;
+  co_await tls.async_handshake(asio::ssl::stream_base::server, asio::redirect_error(use_awaitable, ec));
+  _handshake_done = true;
+  deadline.cancel();
+  if (_closed) co_return false;  // server stopping
+  if (ec || timed_out) {
+    // A plaintext client on a TLS port, an untrusted or expired client certificate, no common
+    // protocol: one line, then the connection closes at once.
+    const auto reason =
+        timed_out ? std::string("timed out") : handshake_failure_reason(tls.native_handle(), ec.message());
+    SPATE_LOG_WARN_RATE_LIMITED("tls handshake failed id={} peer={} listener={} reason=\"{}\"", _info.connection_id,
+                                _info.peer, _info.listener, reason);
+    close();
+    co_return false;
+  }
+  _info.peer_certificate_subject = verified_peer_subject(tls.native_handle());
+  SPATE_LOG_DEBUG("tls handshake done id={} peer={} protocol={} cipher={} client_subject=\"{}\"", _info.connection_id,
+                  _info.peer, SSL_get_version(tls.native_handle()), SSL_get_cipher_name(tls.native_handle()),
+                  _info.peer_certificate_subject.value_or(""));
+  co_return true;
+}
+
 void connection::dispatch(base::byte_buffer frame) {
   const std::uint64_t seq = _next_seq++;
   slot& s = _pending.emplace_back();
@@ -211,8 +270,7 @@ void connection::dispatch(base::byte_buffer frame) {
     s.timing.read_at = clock::now();
     if (frame.size() >= 4) s.timing.frame_prefix = base::load_be<std::uint32_t>(frame.data());
   }
-  asio::co_spawn(_socket.get_executor(), run_handler(shared_from_this(), seq, std::move(frame)),
-                 asio::detached);
+  asio::co_spawn(executor(), run_handler(shared_from_this(), seq, std::move(frame)), asio::detached);
 }
 
 base::byte_buffer connection::take_frame_buffer(std::size_t size) {
@@ -320,7 +378,7 @@ asio::awaitable<void> connection::write_loop(std::shared_ptr<connection> /*self*
           buffers.emplace_back(asio::buffer(batch[i]));
         }
         // Scatter/gather: size prefixes and payloads go out in one writev without copying.
-        co_await asio::async_write(_socket, buffers, use_awaitable);
+        co_await std::visit([&](auto& stream) { return asio::async_write(stream, buffers, use_awaitable); }, _stream);
       }
       _writing = 0;
       report_written(timings);

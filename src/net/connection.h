@@ -1,6 +1,7 @@
 #pragma once
 // Internal to net/: one accepted TCP connection and its request pipeline.
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
@@ -10,8 +11,10 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <variant>
 
 #include "net/server.h"
+#include "net/tls_context.h"
 
 namespace spate::net::detail {
 
@@ -19,6 +22,7 @@ namespace spate::net::detail {
 struct connection_settings {
   std::size_t max_frame_bytes;
   std::size_t max_in_flight;
+  std::chrono::milliseconds tls_handshake_timeout;
   frame_handler handler;
   request_observer* observer;  // may be null
 };
@@ -50,10 +54,11 @@ class connection_observer {
 // close() drops the registry's reference.
 class connection : public std::enable_shared_from_this<connection> {
  public:
-  // `listener_name` must outlive the connection (the server's listener table).
+  // `listener_name` must outlive the connection (the server's listener table). With `tls` the
+  // connection speaks TLS with that context, which it keeps for its whole life.
   connection(boost::asio::ip::tcp::socket socket, std::uint64_t id, std::string peer, std::size_t listener_index,
              std::string_view listener_name, std::shared_ptr<const connection_settings> settings,
-             connection_observer& observer);
+             connection_observer& observer, std::shared_ptr<const tls_server_context> tls = nullptr);
 
   // Spawns the reader and writer coroutines.
   void start();
@@ -78,7 +83,14 @@ class connection : public std::enable_shared_from_this<connection> {
     slot_timing timing;
   };
 
+  using tls_stream = boost::asio::ssl::stream<boost::asio::ip::tcp::socket>;
+
   boost::asio::awaitable<void> read_loop(std::shared_ptr<connection> self);
+  // The TLS handshake, bounded by the settings' timeout. False (connection closed, one line
+  // logged) when it failed.
+  boost::asio::awaitable<bool> handshake(tls_stream& tls);
+  boost::asio::ip::tcp::socket& socket();
+  boost::asio::any_io_executor executor();
   boost::asio::awaitable<void> write_loop(std::shared_ptr<connection> self);
   static boost::asio::awaitable<void> run_handler(std::shared_ptr<connection> self,
                                                   std::uint64_t seq, base::byte_buffer frame);
@@ -104,7 +116,11 @@ class connection : public std::enable_shared_from_this<connection> {
   std::size_t in_flight() const { return _pending.size() + _writing; }
   bool reading_stopped() const { return _closed || _draining || _end_of_requests; }
 
-  boost::asio::ip::tcp::socket _socket;
+  // Declared before _stream: a TLS stream's OpenSSL state refers to its context.
+  std::shared_ptr<const tls_server_context> _tls;
+  // A variant rather than a virtual stream: the plaintext path pays one index test per read or
+  // write, no indirect call and no TLS code.
+  std::variant<boost::asio::ip::tcp::socket, tls_stream> _stream;
   connection_info _info;
   std::shared_ptr<const connection_settings> _settings;
   connection_observer& _observer;
@@ -136,6 +152,7 @@ class connection : public std::enable_shared_from_this<connection> {
   bool _close_requested = false;  // the handler asked to close after the responses
   bool _draining = false;         // server stopping
   bool _closed = false;
+  bool _handshake_done = false;  // plaintext: from the start
 };
 
 }  // namespace spate::net::detail

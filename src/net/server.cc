@@ -22,6 +22,7 @@
 #include "base/log.h"
 #include "base/log_limit.h"
 #include "net/connection.h"
+#include "net/tls_context.h"
 
 namespace spate::net {
 
@@ -104,8 +105,10 @@ void worker::adopt(tcp::socket socket, std::size_t listener) {
   const std::uint64_t id = _owner.next_connection_id.fetch_add(1, std::memory_order_relaxed);
   std::string peer = format_peer(remote);
   SPATE_LOG_DEBUG("connection opened id={} peer={}", id, peer);
-  auto conn = std::make_shared<detail::connection>(std::move(socket), id, std::move(peer), listener,
-                                                   _owner.listeners[listener].name, _owner.settings, *this);
+  const listener_config& config = _owner.listeners[listener];
+  auto conn =
+      std::make_shared<detail::connection>(std::move(socket), id, std::move(peer), listener, config.name,
+                                           _owner.settings, *this, config.tls ? config.tls->current() : nullptr);
   _owner.open.fetch_add(1);
   _owner.accepted.fetch_add(1, std::memory_order_relaxed);
   _connections.emplace(id, conn);
@@ -156,7 +159,7 @@ server::server(server_config config, frame_handler handler) : _impl(std::make_un
   SPATE_ASSERT(handler != nullptr, "server needs a frame handler");
   _impl->settings = std::make_shared<const detail::connection_settings>(
       detail::connection_settings{config.max_frame_bytes, std::max<std::size_t>(1, config.max_in_flight_per_connection),
-                                  std::move(handler), config.observer});
+                                  config.tls_handshake_timeout, std::move(handler), config.observer});
   _impl->config = std::move(config);
 }
 
@@ -192,8 +195,8 @@ void server::start() {
   }
   s.running = true;
   for (std::size_t i = 0; i < s.listeners.size(); ++i) {
-    SPATE_LOG_INFO("listening listener={} host={} port={} threads={}", s.listeners[i].name, s.listeners[i].host,
-                   s.ports[i].load(), threads);
+    SPATE_LOG_INFO("listening listener={} host={} port={} tls={} threads={}", s.listeners[i].name, s.listeners[i].host,
+                   s.ports[i].load(), s.listeners[i].tls != nullptr, threads);
   }
 }
 

@@ -25,6 +25,8 @@
 
 namespace spate::net {
 
+class tls_server_credentials;  // net/tls_context.h
+
 // How long one request spent in each phase, told to a request_observer.
 struct request_timing {
   // The first 4 bytes of the request frame, big-endian (0 for a shorter frame). net/ does not
@@ -54,6 +56,9 @@ struct listener_config {
   std::string host = "0.0.0.0";
   // 0 picks an ephemeral port; read it back with server::bound_port(index).
   std::uint16_t port = 9092;
+  // Set: connections speak TLS (the handshake comes before the first frame), each with the context
+  // that is current when it is accepted. Null: plaintext.
+  std::shared_ptr<tls_server_credentials> tls;
 };
 
 struct server_config {
@@ -72,6 +77,8 @@ struct server_config {
   std::size_t max_in_flight_per_connection = 16;
   // How long stop() lets in-flight requests finish before closing their connections.
   std::chrono::milliseconds stop_grace{2000};
+  // A TLS connection that has not completed its handshake by then is closed.
+  std::chrono::milliseconds tls_handshake_timeout{10000};
   // Optional (nullptr: no timing is taken); must outlive the server.
   request_observer* observer = nullptr;
 };
@@ -101,6 +108,10 @@ struct connection_info {
   // net/: null when the connection opens, set and read only by the frame handler on the
   // connection's executor, destroyed with the connection.
   mutable std::shared_ptr<void> session;
+  // On a TLS listener, the subject of the client certificate OpenSSL verified, in RFC 2253 form
+  // ("CN=alice,OU=eng,O=Acme", as Kafka's principal builder sees it); nullopt when the client
+  // presented none, and on a plaintext listener.
+  std::optional<std::string> peer_certificate_subject;
 };
 
 // The broker's side of the contract, called once per request frame on the connection's thread.

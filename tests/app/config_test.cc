@@ -4,6 +4,7 @@
 
 #include "app/config.h"
 #include "app/listeners.h"
+#include "app/tls_listeners.h"
 #include "storage/topic_config_table.h"
 
 namespace spate::app {
@@ -60,7 +61,7 @@ TEST(config, several_named_listeners_each_with_its_advertised_address_and_protoc
             "PLAINTEXT://127.0.0.1:9092,SASL_PLAINTEXT://0.0.0.0:9093,INTERNAL://0.0.0.0:9094");
 }
 
-TEST(config, tls_unmapped_duplicate_and_unknown_advertised_listeners_are_refused) {
+TEST(config, unmapped_duplicate_and_unknown_advertised_listeners_are_refused) {
   const auto problem = [](std::string_view listeners, std::string_view advertised = "") -> std::string {
     try {
       broker_config config;
@@ -72,12 +73,43 @@ TEST(config, tls_unmapped_duplicate_and_unknown_advertised_listeners_are_refused
     }
     return {};
   };
-  EXPECT_NE(problem("SSL://h:1").find("TLS listeners are not supported yet"), std::string::npos);
-  EXPECT_NE(problem("SASL_SSL://h:1").find("TLS listeners are not supported yet"), std::string::npos);
+  EXPECT_EQ(problem("SSL://h:1,SASL_SSL://h:2"), "");  // their certificates are checked at start (tls_listeners.h)
   EXPECT_NE(problem("CUSTOM://h:1").find("listener.security.protocol.map"), std::string::npos);
   EXPECT_NE(problem("PLAINTEXT://h:1,PLAINTEXT://h:2").find("twice"), std::string::npos);
   EXPECT_NE(problem("PLAINTEXT://h:1", "SASL_PLAINTEXT://h:2").find("advertised.listeners"), std::string::npos);
   EXPECT_EQ(problem("h:1,SASL_PLAINTEXT://h:2"), "");
+}
+
+TEST(config, ssl_settings_are_parsed_and_a_tls_listener_needs_a_certificate_and_key) {
+  broker_config config;
+  apply_setting(config, "ssl.client.auth", "required");
+  apply_setting(config, "ssl.key.password", "pw");
+  apply_setting(config, "ssl.principal.mapping.rules", "RULE:^CN=([^,]+).*$/$1/L,DEFAULT");
+  EXPECT_EQ(config.ssl.client_auth, net::tls_client_auth::required);
+  EXPECT_EQ(config.ssl.key_password, "pw");
+  EXPECT_NE(error_of("ssl.client.auth", "maybe").find("none, requested or required"), std::string::npos);
+  EXPECT_NE(error_of("ssl.principal.mapping.rules", "RULE:broken").find("ssl.principal.mapping.rules"),
+            std::string::npos);
+
+  EXPECT_EQ(load_tls_credentials(config), nullptr);  // no TLS listener: nothing to load
+  apply_setting(config, "listeners", "PLAINTEXT://127.0.0.1:1,SASL_SSL://127.0.0.1:2");
+  try {
+    (void)load_tls_credentials(config);
+    ADD_FAILURE() << "a SASL_SSL listener without a certificate was accepted";
+  } catch (const config_error& e) {
+    EXPECT_NE(std::string(e.what()).find("listener SASL_SSL uses SASL_SSL: it needs ssl.certificate.location and "
+                                         "ssl.key.location"),
+              std::string::npos)
+        << e.what();
+  }
+  apply_setting(config, "ssl.certificate.location", "/nonexistent/server.crt");
+  apply_setting(config, "ssl.key.location", "/nonexistent/server.key");
+  try {
+    (void)load_tls_credentials(config);
+    ADD_FAILURE() << "a missing certificate file was accepted";
+  } catch (const config_error& e) {
+    EXPECT_NE(std::string(e.what()).find("/nonexistent/server.crt"), std::string::npos) << e.what();
+  }
 }
 
 TEST(config, errors_name_the_key) {

@@ -39,5 +39,31 @@ TEST(run_until_signal, stops_the_server_on_sigterm_and_returns_the_signal) {
   EXPECT_TRUE(ec);
 }
 
+TEST(run_until_signal, runs_the_hangup_callback_on_each_sighup_and_keeps_serving) {
+  net::server_config config;
+  config.host = "127.0.0.1";
+  config.port = 0;
+  config.threads = 1;
+  net::server s(config,
+                [](const net::connection_info&,
+                   base::byte_span frame) -> boost::asio::awaitable<std::optional<base::byte_buffer>> {
+                  co_return base::byte_buffer(frame.begin(), frame.end());
+                });
+  s.start();
+  int hangups = 0;
+  const int sig = run_until_signal(
+      s, [] { std::raise(SIGHUP); }, {},
+      [&] {
+        // The second SIGHUP proves the handler re-arms; then stop.
+        if (++hangups == 1) {
+          std::raise(SIGHUP);
+        } else {
+          std::raise(SIGTERM);
+        }
+      });
+  EXPECT_EQ(sig, SIGTERM);
+  EXPECT_EQ(hangups, 2);
+}
+
 }  // namespace
 }  // namespace spate::app

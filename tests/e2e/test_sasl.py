@@ -207,10 +207,10 @@ def test_credentials_survive_a_restart_and_no_password_is_on_disk(start_broker, 
     assert (data / "scram_credentials.json").exists()
 
 
-def test_tls_listeners_and_plain_without_a_users_file_are_refused_at_start(tmp_path):
+def test_tls_listeners_without_certificates_and_plain_without_a_users_file_are_refused_at_start(tmp_path):
     from conftest import SPATE
     for args, message in [
-        (["--listen", "SSL://127.0.0.1:0"], "TLS listeners are not supported yet"),
+        (["--listen", "SSL://127.0.0.1:0"], "needs ssl.certificate.location and ssl.key.location"),
         (["--listen", "SASL_PLAINTEXT://127.0.0.1:0", "--set", "sasl.enabled.mechanisms=PLAIN"],
          "sasl.plain.users.file is not set"),
     ]:

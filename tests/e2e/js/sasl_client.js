@@ -1,8 +1,10 @@
 'use strict'
 // kafkajs over SASL_PLAINTEXT (run by tests/e2e/test_sasl.py, not by `node --test`): produces to a
 // topic and consumes it back with a group, authenticating with the mechanism, user and password
-// given in SASL_MECHANISM, SASL_USER, SASL_PASSWORD against SPATE_SASL_BOOTSTRAP. Exits 0 when
+// given in SASL_MECHANISM, SASL_USER, SASL_PASSWORD against SPATE_SASL_BOOTSTRAP. With SASL_SSL_CA
+// (a PEM CA file) it speaks SASL_SSL and trusts that CA (tests/e2e/test_tls.py). Exits 0 when
 // every message came back.
+const fs = require('fs')
 const { Kafka, logLevel } = require('kafkajs')
 
 async function main() {
@@ -12,6 +14,7 @@ async function main() {
     logLevel: logLevel.NOTHING,
     connectionTimeout: 5000,
     requestTimeout: 15000,
+    ssl: process.env.SASL_SSL_CA ? { ca: [fs.readFileSync(process.env.SASL_SSL_CA, 'utf8')] } : false,
     sasl: {
       mechanism: process.env.SASL_MECHANISM,
       username: process.env.SASL_USER,

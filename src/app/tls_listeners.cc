@@ -1,0 +1,72 @@
+#include "app/tls_listeners.h"
+
+#include <fmt/format.h>
+
+#include "app/listeners.h"
+#include "base/log.h"
+
+namespace spate::app {
+
+std::shared_ptr<net::tls_server_credentials> load_tls_credentials(const broker_config& config) {
+  const listener* first_tls = nullptr;
+  for (const auto& l : config.listeners) {
+    if (is_tls(config.security_protocol(l.name)) && first_tls == nullptr) first_tls = &l;
+  }
+  if (first_tls == nullptr) return nullptr;
+  if (config.ssl.certificate.empty() || config.ssl.key.empty()) {
+    throw config_error(fmt::format("listener {} uses {}: it needs ssl.certificate.location and ssl.key.location",
+                                   first_tls->name, config.security_protocol(first_tls->name)));
+  }
+  auto loaded = net::tls_server_credentials::load(config.ssl);
+  if (!loaded) throw config_error(fmt::format("TLS listener {}: {}", first_tls->name, loaded.error()));
+  SPATE_LOG_INFO("event=tls_loaded certificate={} client_auth={}", config.ssl.certificate.string(),
+                 config.ssl.client_auth == net::tls_client_auth::none        ? "none"
+                 : config.ssl.client_auth == net::tls_client_auth::requested ? "requested"
+                                                                             : "required");
+  return std::move(loaded).value();
+}
+
+tls_reloader::tls_reloader(std::shared_ptr<net::tls_server_credentials> credentials, std::chrono::milliseconds poll)
+    : _credentials(std::move(credentials)), _poll(poll), _thread([this] { run(); }) {}
+
+tls_reloader::~tls_reloader() {
+  {
+    std::lock_guard lock(_mutex);
+    _stopping = true;
+  }
+  _wake.notify_all();
+  _thread.join();
+}
+
+void tls_reloader::reload_now() {
+  if (auto error = _credentials->reload()) {
+    SPATE_LOG_WARN("event=tls_reload_failed trigger=sighup error=\"{}\" (the previous certificate stays in use)",
+                   *error);
+  } else {
+    SPATE_LOG_INFO("event=tls_reloaded trigger=sighup certificate={}", _credentials->files().certificate.string());
+  }
+}
+
+void tls_reloader::run() {
+  std::unique_lock lock(_mutex);
+  while (!_wake.wait_for(lock, _poll, [this] { return _stopping; })) {
+    lock.unlock();
+    std::string error;
+    switch (_credentials->reload_if_changed(error)) {
+      case net::tls_server_credentials::change::unchanged: break;
+      case net::tls_server_credentials::change::reloaded:
+        SPATE_LOG_INFO("event=tls_reloaded trigger=file_changed certificate={}",
+                       _credentials->files().certificate.string());
+        break;
+      case net::tls_server_credentials::change::failed:
+        SPATE_LOG_WARN(
+            "event=tls_reload_failed trigger=file_changed error=\"{}\" (the previous certificate stays in "
+            "use)",
+            error);
+        break;
+    }
+    lock.lock();
+  }
+}
+
+}  // namespace spate::app

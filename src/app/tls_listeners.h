@@ -1,0 +1,44 @@
+#pragma once
+// TLS for the broker's SSL and SASL_SSL listeners: one set of credentials (the ssl.* files) shared
+// by all of them, and its reloading, so a renewed certificate is served without a restart: on
+// SIGHUP and when a file's modification time or size changes. New connections get the new
+// context; open ones keep theirs. A reload that fails logs one line and keeps the old context.
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "app/config.h"
+#include "net/tls_context.h"
+
+namespace spate::app {
+
+// The credentials of the TLS listeners, or null when no listener uses TLS. Throws config_error
+// when a TLS listener has no certificate or key, or when the files cannot be loaded.
+std::shared_ptr<net::tls_server_credentials> load_tls_credentials(const broker_config& config);
+
+// Watches the files on its own thread (every `poll`) and reloads on request.
+// Thread-safety: reload_now() may be called from any thread; construct and destroy on one.
+class tls_reloader {
+ public:
+  tls_reloader(std::shared_ptr<net::tls_server_credentials> credentials, std::chrono::milliseconds poll);
+  ~tls_reloader();
+  tls_reloader(const tls_reloader&) = delete;
+  tls_reloader& operator=(const tls_reloader&) = delete;
+
+  // SIGHUP: rebuild from the files now, changed or not. Logs the outcome.
+  void reload_now();
+
+ private:
+  void run();
+
+  const std::shared_ptr<net::tls_server_credentials> _credentials;
+  const std::chrono::milliseconds _poll;
+  std::mutex _mutex;
+  std::condition_variable _wake;
+  bool _stopping = false;  // guarded by _mutex
+  std::thread _thread;
+};
+
+}  // namespace spate::app

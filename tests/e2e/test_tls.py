@@ -1,0 +1,304 @@
+"""TLS listeners (issue 16): SASL_SSL with SCRAM and SSL with client certificates (mutual TLS).
+Certificates are made with the `openssl` CLI in the test's temporary directory: a CA, a server
+certificate for 127.0.0.1/localhost, client certificates, an expired one and one from an untrusted
+CA. Real clients (kcat, confluent-kafka, kafka-python, kafkajs) produce and consume over TLS; the
+negative cases check that a bad certificate, a wrong password or a plaintext client is refused
+without disturbing other connections."""
+import os
+import pathlib
+import shutil
+import signal
+import socket
+import ssl
+import struct
+import subprocess
+import time
+import uuid
+
+import pytest
+from confluent_kafka import Consumer, KafkaException, Producer
+from confluent_kafka.admin import AdminClient
+
+from cli_support import ok
+from conftest import free_port, wait_until
+
+PASSWORD = "tls-Pa55word-not-on-disk"
+ALICE_DN = "CN=alice,OU=eng,O=Acme"
+
+
+def openssl(*args, cwd):
+    result = subprocess.run(["openssl", *args], cwd=cwd, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, f"openssl {' '.join(args)}: {result.stderr}"
+
+
+class Pki:
+    """PEM files in `dir`: ca, server (SAN 127.0.0.1, localhost), alice, expired, untrusted."""
+
+    def __init__(self, dir):
+        self.dir = dir
+        ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+        openssl("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.crt", "-days", "30", "-subj",
+                "/O=Spate Test/CN=test-ca", "-addext", "basicConstraints=critical,CA:TRUE", "-addext",
+                "keyUsage=critical,keyCertSign,cRLSign", cwd=dir)
+        self.issue("server", "/CN=spate-server-1", "subjectAltName=IP:127.0.0.1,DNS:localhost")
+        self.issue("alice", "/O=Acme/OU=eng/CN=alice")
+        # Expired: `openssl ca` is the CLI that accepts a start and end date in the past.
+        openssl("req", *ec, "-keyout", "expired.key", "-out", "expired.csr", "-subj", "/CN=expired", cwd=dir)
+        (dir / "index.txt").write_text("")
+        (dir / "serial").write_text("1000\n")
+        (dir / "ca.cnf").write_text("[ca]\ndefault_ca = test\n[test]\ndatabase = index.txt\nserial = serial\n"
+                                    "new_certs_dir = .\ndefault_md = sha256\npolicy = any\n[any]\n"
+                                    "commonName = supplied\n")
+        openssl("ca", "-batch", "-config", "ca.cnf", "-cert", "ca.crt", "-keyfile", "ca.key", "-startdate",
+                "20200101000000Z", "-enddate", "20200201000000Z", "-in", "expired.csr", "-out", "expired.crt",
+                "-notext", cwd=dir)
+        # Untrusted: signed by a CA the broker does not know.
+        openssl("req", "-x509", *ec, "-keyout", "untrusted.key", "-out", "untrusted.crt", "-days", "30", "-subj",
+                "/CN=mallory", cwd=dir)
+
+    def issue(self, name, subject, extension=None):
+        ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+        openssl("req", *ec, "-keyout", f"{name}.key", "-out", f"{name}.csr", "-subj", subject, cwd=self.dir)
+        args = ["x509", "-req", "-in", f"{name}.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
+                "-days", "30", "-out", f"{name}.crt"]
+        if extension:
+            (self.dir / f"{name}.ext").write_text(extension + "\n")
+            args += ["-extfile", f"{name}.ext"]
+        openssl(*args, cwd=self.dir)
+
+    def path(self, name):
+        return str(self.dir / name)
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory):
+    return Pki(tmp_path_factory.mktemp("pki"))
+
+
+class Endpoints:
+    def __init__(self, broker, plaintext_port, tls_port):
+        self.broker = broker
+        self.plaintext = f"127.0.0.1:{plaintext_port}"
+        self.tls = f"127.0.0.1:{tls_port}"
+        self.bootstrap = self.plaintext  # for cli_support.ok()
+
+
+def start_tls_broker(start_broker, pki, protocol, *extra, data_dir=None):
+    p0, p1 = free_port(), free_port()
+    broker = start_broker("--listen", f"PLAINTEXT://127.0.0.1:{p0},{protocol}://127.0.0.1:{p1}",
+                          "--set", f"ssl.certificate.location={pki.path('server.crt')}",
+                          "--set", f"ssl.key.location={pki.path('server.key')}",
+                          "--set", f"ssl.ca.location={pki.path('ca.crt')}", *extra, data_dir=data_dir)
+    return Endpoints(broker, p0, p1)
+
+
+@pytest.fixture
+def sasl_ssl(start_broker, pki):
+    endpoints = start_tls_broker(start_broker, pki, "SASL_SSL")
+    ok(endpoints, "user", "create", "alice", "--password", PASSWORD, "--mechanism", "SCRAM-SHA-512")
+    return endpoints
+
+
+@pytest.fixture
+def mtls(start_broker, pki):
+    return start_tls_broker(start_broker, pki, "SSL", "--set", "ssl.client.auth=required")
+
+
+def sasl_ssl_config(endpoints, pki, password=PASSWORD):
+    return {"bootstrap.servers": endpoints.tls, "security.protocol": "SASL_SSL", "ssl.ca.location": pki.path("ca.crt"),
+            "sasl.mechanisms": "SCRAM-SHA-512", "sasl.username": "alice", "sasl.password": password}
+
+
+def mtls_config(endpoints, pki, name="alice"):
+    return {"bootstrap.servers": endpoints.tls, "security.protocol": "SSL", "ssl.ca.location": pki.path("ca.crt"),
+            "ssl.certificate.location": pki.path(f"{name}.crt"), "ssl.key.location": pki.path(f"{name}.key")}
+
+
+def produce_consume_with_group(config, topic, n=20):
+    producer = Producer(config)
+    for i in range(n):
+        producer.produce(topic, f"m{i}".encode())
+    assert producer.flush(30) == 0
+    consumer = Consumer({**config, "group.id": f"g-{topic}", "auto.offset.reset": "earliest"})
+    consumer.subscribe([topic])
+    got = []
+    deadline = time.time() + 60
+    while len(got) < n and time.time() < deadline:
+        msg = consumer.poll(1)
+        if msg is not None and not msg.error():
+            got.append(msg.value().decode())
+    consumer.commit(asynchronous=False)
+    consumer.close()
+    assert got == [f"m{i}" for i in range(n)]
+
+
+def client_errors(config, timeout=5):
+    """The errors librdkafka reports while failing to reach the cluster with `config`."""
+    errors = []
+    admin = AdminClient({**config, "error_cb": lambda e: errors.append(str(e))})
+    with pytest.raises(KafkaException):
+        admin.list_topics(timeout=timeout)
+    deadline = time.time() + 10
+    while not errors and time.time() < deadline:
+        admin.poll(0.2)
+    return " ".join(errors)
+
+
+def log_has(endpoints, *needles):
+    return any(all(n in line for n in needles) for line in endpoints.broker.log)
+
+
+def test_confluent_kafka_produces_and_consumes_with_a_group_over_sasl_ssl(sasl_ssl, pki):
+    produce_consume_with_group(sasl_ssl_config(sasl_ssl, pki), "tls-confluent")
+    assert log_has(sasl_ssl, "event=sasl_authenticated", "principal=User:alice", "mechanism=SCRAM-SHA-512")
+
+
+def test_kcat_produces_and_consumes_with_a_group_over_sasl_ssl(sasl_ssl, pki):
+    auth = ["-b", sasl_ssl.tls, "-X", "security.protocol=SASL_SSL", "-X", f"ssl.ca.location={pki.path('ca.crt')}",
+            "-X", "sasl.mechanisms=SCRAM-SHA-512", "-X", "sasl.username=alice", "-X", f"sasl.password={PASSWORD}"]
+    subprocess.run(["kcat", *auth, "-P", "-t", "tls-kcat"], input="one\ntwo\n", text=True, check=True, timeout=60)
+    grouped = subprocess.run(["kcat", *auth, "-C", "-e", "-G", "tls-kcat-group", "tls-kcat", "-o", "beginning"],
+                             capture_output=True, text=True, timeout=60)
+    assert grouped.returncode == 0, grouped.stderr
+    assert grouped.stdout.split() == ["one", "two"], grouped.stderr
+
+
+def test_kafka_python_produces_and_consumes_with_a_group_over_sasl_ssl(sasl_ssl, pki):
+    from kafka import KafkaConsumer, KafkaProducer
+    config = dict(bootstrap_servers=sasl_ssl.tls, security_protocol="SASL_SSL", ssl_cafile=pki.path("ca.crt"),
+                  sasl_mechanism="SCRAM-SHA-512", sasl_plain_username="alice", sasl_plain_password=PASSWORD)
+    producer = KafkaProducer(**config)
+    for i in range(5):
+        producer.send("tls-kp", f"k{i}".encode()).get(timeout=30)
+    producer.close()
+    consumer = KafkaConsumer("tls-kp", group_id="tls-kp-group", auto_offset_reset="earliest",
+                             consumer_timeout_ms=10000, **config)
+    got = [m.value.decode() for m in consumer]
+    consumer.close()
+    assert got[:5] == [f"k{i}" for i in range(5)]
+
+
+def test_kafkajs_produces_and_consumes_with_a_group_over_sasl_ssl(sasl_ssl, pki):
+    js = pathlib.Path(__file__).resolve().parent / "js"
+    assert shutil.which("node"), "node is missing: run scripts/install-deps.sh"
+    assert (js / "node_modules" / "kafkajs").is_dir(), "kafkajs is missing: run scripts/install-deps.sh"
+    env = {**os.environ, "SPATE_SASL_BOOTSTRAP": sasl_ssl.tls, "SASL_MECHANISM": "scram-sha-512",
+           "SASL_USER": "alice", "SASL_PASSWORD": PASSWORD, "SASL_TOPIC": "tls-js", "SASL_SSL_CA": pki.path("ca.crt")}
+    result = subprocess.run(["node", str(js / "sasl_client.js")], cwd=js, env=env, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_confluent_kafka_transactions_over_sasl_ssl(sasl_ssl, pki):
+    config = sasl_ssl_config(sasl_ssl, pki)
+    producer = Producer({**config, "transactional.id": "tls-txn"})
+    producer.init_transactions(30)
+    producer.begin_transaction()
+    for i in range(3):
+        producer.produce("tls-txn", f"aborted{i}".encode())
+    producer.abort_transaction(30)
+    producer.begin_transaction()
+    for i in range(3):
+        producer.produce("tls-txn", f"committed{i}".encode())
+    producer.commit_transaction(30)
+    consumer = Consumer({**config, "group.id": "tls-txn-reader", "auto.offset.reset": "earliest",
+                         "isolation.level": "read_committed"})
+    consumer.subscribe(["tls-txn"])
+    got = []
+    deadline = time.time() + 60
+    while len(got) < 3 and time.time() < deadline:
+        msg = consumer.poll(1)
+        if msg is not None and not msg.error():
+            got.append(msg.value().decode())
+    consumer.close()
+    assert got == [f"committed{i}" for i in range(3)]
+
+
+def test_a_wrong_password_over_sasl_ssl_fails_authentication(sasl_ssl, pki):
+    errors = client_errors(sasl_ssl_config(sasl_ssl, pki, password="wrong"))
+    assert "Authentication failed" in errors, errors
+
+
+def test_mutual_tls_client_is_served_as_its_certificate_subject(mtls, pki):
+    produce_consume_with_group(mtls_config(mtls, pki), "mtls-topic", n=5)
+    assert log_has(mtls, "event=tls_authenticated", f'subject="{ALICE_DN}"', f"principal=User:{ALICE_DN}")
+
+
+def test_ssl_principal_mapping_rules_shape_the_mutual_tls_principal(start_broker, pki):
+    endpoints = start_tls_broker(start_broker, pki, "SSL", "--set", "ssl.client.auth=required", "--set",
+                                 "ssl.principal.mapping.rules=RULE:^CN=([^,]+),OU=eng,.*$/$1@eng/U,DEFAULT")
+    assert AdminClient(mtls_config(endpoints, pki)).list_topics(timeout=10).brokers
+    wait_until(lambda: log_has(endpoints, "event=tls_authenticated", "principal=User:ALICE@ENG"), 10,
+               "the mapped principal's log line")
+
+
+@pytest.mark.parametrize("name, reason", [("untrusted", "certificate"), ("expired", "certificate has expired")])
+def test_a_bad_client_certificate_is_refused_at_the_handshake(mtls, pki, name, reason):
+    good = AdminClient(mtls_config(mtls, pki))
+    assert good.list_topics(timeout=10).brokers
+    errors = client_errors(mtls_config(mtls, pki, name))
+    assert "SSL" in errors or "Disconnected" in errors or "handshake" in errors.lower(), errors
+    wait_until(lambda: log_has(mtls, "tls handshake failed", reason), 10, "the handshake failure's log line")
+    assert good.list_topics(timeout=10).brokers  # the other connection is unaffected
+
+
+def test_a_client_without_a_certificate_is_refused_when_client_auth_is_required(mtls, pki):
+    config = {"bootstrap.servers": mtls.tls, "security.protocol": "SSL", "ssl.ca.location": pki.path("ca.crt")}
+    client_errors(config)
+    wait_until(lambda: log_has(mtls, "tls handshake failed"), 10, "the handshake failure's log line")
+
+
+def test_a_plaintext_client_on_a_tls_port_is_closed_at_once(sasl_ssl, pki):
+    good = AdminClient(sasl_ssl_config(sasl_ssl, pki))
+    assert good.list_topics(timeout=10).brokers
+    host, port = sasl_ssl.tls.split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as s:
+        header = struct.pack(">hhih", 18, 0, 1, 4) + b"test"  # ApiVersions v0
+        s.sendall(struct.pack(">i", len(header)) + header)
+        started = time.monotonic()
+        while s.recv(4096):  # an alert may come before the close
+            pass
+        assert time.monotonic() - started < 1
+    wait_until(lambda: log_has(sasl_ssl, "tls handshake failed", "listener=SASL_SSL"), 10, "the log line")
+    assert good.list_topics(timeout=10).brokers
+
+
+def server_common_name(address, pki):
+    context = ssl.create_default_context(cafile=pki.path("ca.crt"))
+    host, port = address.split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as raw:
+        with context.wrap_socket(raw, server_hostname=host) as tls:
+            return dict(item[0] for item in tls.getpeercert()["subject"])["commonName"]
+
+
+def test_sighup_reloads_the_certificate_for_new_connections_and_keeps_open_ones(start_broker, pki, tmp_path):
+    # The broker reads copies, so the module's PKI stays as it is for the other tests.
+    for name in ["server.crt", "server.key"]:
+        shutil.copy(pki.path(name), tmp_path / name)
+    endpoints = start_tls_broker(start_broker, pki, "SASL_SSL", "--set",
+                                 f"ssl.certificate.location={tmp_path / 'server.crt'}", "--set",
+                                 f"ssl.key.location={tmp_path / 'server.key'}")
+    ok(endpoints, "user", "create", "alice", "--password", PASSWORD, "--mechanism", "SCRAM-SHA-512")
+    assert server_common_name(endpoints.tls, pki) == "spate-server-1"
+    producer = Producer(sasl_ssl_config(endpoints, pki))
+    producer.produce("reload", b"before")
+    assert producer.flush(30) == 0
+
+    renewed = Pki.__new__(Pki)
+    renewed.dir = pki.dir
+    name = f"renewed-{uuid.uuid4().hex[:8]}"
+    renewed.issue(name, "/CN=spate-server-2", "subjectAltName=IP:127.0.0.1,DNS:localhost")
+    # A bad file first: the reload fails with one line and the old certificate stays.
+    (tmp_path / "server.key").write_text("not a key")
+    endpoints.broker.proc.send_signal(signal.SIGHUP)
+    wait_until(lambda: log_has(endpoints, "event=tls_reload_failed"), 10, "the failed reload's log line")
+    assert server_common_name(endpoints.tls, pki) == "spate-server-1"
+
+    shutil.copy(pki.path(f"{name}.crt"), tmp_path / "server.crt")
+    shutil.copy(pki.path(f"{name}.key"), tmp_path / "server.key")
+    endpoints.broker.proc.send_signal(signal.SIGHUP)
+    wait_until(lambda: log_has(endpoints, "event=tls_reloaded", "trigger="), 10, "the reload's log line")
+    assert server_common_name(endpoints.tls, pki) == "spate-server-2"
+    producer.produce("reload", b"after")  # the producer's connection survived the reload
+    assert producer.flush(30) == 0
+    assert endpoints.broker.proc.poll() is None
