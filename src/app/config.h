@@ -15,7 +15,7 @@
 
 #include "group/coordinator_config.h"
 #include "lag/monitor.h"
-#include "net/tls_context.h"
+#include "net/tls_files.h"
 #include "storage/log_config.h"
 #include "txn/coordinator_config.h"
 
