@@ -124,6 +124,12 @@ void broker_metrics_wiring::collect_sasl(const broker::sasl_authenticator& sasl)
                    [&sasl](metrics::sample_sink& sink) { sink.sample({}, static_cast<double>(sasl.successes())); });
   _metrics.collect(metrics::names::sasl_authentication_failures_total,
                    [&sasl](metrics::sample_sink& sink) { sink.sample({}, static_cast<double>(sasl.failures())); });
+  _metrics.collect(metrics::names::sasl_reauthentications_total, [&sasl](metrics::sample_sink& sink) {
+    sink.sample({}, static_cast<double>(sasl.reauthentications()));
+  });
+  _metrics.collect(metrics::names::sasl_expired_sessions_closed_total, [&sasl](metrics::sample_sink& sink) {
+    sink.sample({}, static_cast<double>(sasl.expired_sessions()));
+  });
 }
 
 void broker_metrics_wiring::collect_cleaner(const log_cleaner_service& cleaner, bool partition_labels) {

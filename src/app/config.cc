@@ -124,8 +124,9 @@ const std::vector<setting>& settings() {
          c.failed_authentication_delay_ms = parse_int<std::int64_t>(k, v, 0, 60000);
        }},
       {"connections.max.reauth.ms", "0",
-       "When > 0, SaslAuthenticate tells clients their session lifetime (KIP-368; re-authentication itself is not "
-       "yet supported: the session is not ended).",
+       "When > 0, a SASL session lasts this long (KIP-368): SaslAuthenticate v1+ reports the lifetime, the "
+       "client re-authenticates on the same connection before it ends (same mechanism and principal), and a "
+       "connection whose session has expired is closed at its next request (clients reconnect).",
        [](broker_config& c, auto k, auto v) {
          c.connections_max_reauth_ms = parse_int<std::int64_t>(k, v, 0, std::numeric_limits<std::int64_t>::max());
        }},
