@@ -2,8 +2,10 @@
 // The one place the admin API writes: it builds a Kafka request (protocol's generated types) and
 // awaits the same handler the Kafka listener runs for it, so validation and error codes are the
 // Kafka APIs' own. The handler runs on the admin server's executor as if from a client with
-// client id "spate-admin".
+// client id "spate-admin", as the HTTP caller's principal (User:ANONYMOUS without
+// admin.authentication) from the caller's address, so the same ACLs apply as over Kafka.
 #include <cstdint>
+#include <string_view>
 
 // Boost 1.74's awaitable.hpp uses std::exchange without including <utility>.
 #include <utility>
@@ -11,6 +13,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
+#include "admin/http_message.h"
 #include "broker/request_context.h"
 #include "protocol/messages/request_header.h"
 
@@ -23,6 +26,7 @@ namespace spate::admin {
 template <typename Handler>
 boost::asio::awaitable<typename Handler::response> kafka_call(broker::broker& services,
                                                               boost::asio::any_io_executor executor,
+                                                              const http_request& caller,
                                                               typename Handler::request request,
                                                               std::int16_t version = Handler::max_version) {
   protocol::request_header header;
@@ -30,7 +34,9 @@ boost::asio::awaitable<typename Handler::response> kafka_call(broker::broker& se
   header.request_api_version = version;
   header.correlation_id = 0;
   header.client_id = "spate-admin";
-  broker::request_context ctx{services, header, version, "admin", std::move(executor)};
+  const std::string_view peer = caller.peer.empty() ? std::string_view("admin") : std::string_view(caller.peer);
+  broker::request_context ctx{services, header, version, peer, std::move(executor)};
+  ctx.principal = caller.principal;
   co_return co_await Handler::handle(ctx, std::move(request));
 }
 

@@ -49,6 +49,7 @@ inline constexpr std::string_view connections_active = "spate_connections_active
 inline constexpr std::string_view connections_accepted_total = "spate_connections_accepted_total";
 inline constexpr std::string_view sasl_authentications_total = "spate_sasl_authentications_total";
 inline constexpr std::string_view sasl_authentication_failures_total = "spate_sasl_authentication_failures_total";
+inline constexpr std::string_view admin_authentication_failures_total = "spate_admin_authentication_failures_total";
 inline constexpr std::string_view sasl_reauthentications_total = "spate_sasl_reauthentications_total";
 inline constexpr std::string_view sasl_expired_sessions_closed_total = "spate_sasl_expired_sessions_closed_total";
 inline constexpr std::string_view consumer_groups = "spate_consumer_groups";
