@@ -4,6 +4,7 @@ DESCRIBE on CLUSTER with authorizer.enabled=true (403 otherwise), super users ma
 and writes run as the caller's principal so the Kafka API's ACLs apply (a topic route)."""
 import base64
 import json
+import os
 import urllib.error
 import urllib.request
 
@@ -111,6 +112,18 @@ def test_a_topic_route_applies_the_callers_topic_acls(secured):
     assert status == 403, body
     wait_until(lambda: call(secured, "/v1/topics/writer-orders", user="admin")[0] == 200, 10, "the topic")
     assert call(secured, "/v1/topics/elsewhere", user="admin")[0] == 404
+
+
+def test_spate_status_sends_the_credentials_of_its_admin_url(secured):
+    from cli_support import spate
+    host_port = secured.admin_url.removeprefix("http://")
+    refused = spate("status", "--admin", f"http://{host_port}")
+    assert refused.returncode != 0
+    assert "401" in refused.stderr or "AUTHENTICATION_FAILED" in refused.stderr, refused.stderr
+    env = {**os.environ, "SPATE_ADMIN": f"http://admin:{PASSWORD}@{host_port}"}
+    shown = spate("status", "--json", env=env)
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout)["node_id"] == 1
 
 
 def test_without_admin_authentication_the_api_is_open_as_before(broker):
