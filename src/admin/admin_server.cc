@@ -62,6 +62,7 @@ struct admin_server::impl {
                                                        std::chrono::steady_clock::now());
     if (result.principal) {
       request.principal = std::move(*result.principal);
+      request.authenticated = true;
       co_return std::nullopt;
     }
     SPATE_LOG_WARN_RATE_LIMITED("event=admin_authentication_failed peer={} reason=\"{}\" delay_ms={}", request.peer,
@@ -79,10 +80,12 @@ struct admin_server::impl {
     co_return response;
   }
 
-  // Reads show the cluster's state without a Kafka API to authorize them, so they need DESCRIBE on
-  // CLUSTER (as DescribeCluster does); writes are authorized by the Kafka handler they call.
+  // Reads show the cluster's state without a Kafka API to authorize them, so an authenticated caller
+  // needs DESCRIBE on CLUSTER (as DescribeCluster does); writes are authorized by the Kafka handler
+  // they call. Without admin.authentication the caller is the operator (no ACL applies), and a
+  // lag-only server has no authorizer.
   bool may_read(const http_request& request) const {
-    if (ctx.services == nullptr || open_to_probes(request)) return true;  // a lag-only server has no authorizer
+    if (!request.authenticated || ctx.services == nullptr || open_to_probes(request)) return true;
     const protocol::request_header header;
     broker::request_context rc{*ctx.services, header, 0, request.peer, server.executor()};
     rc.principal = request.principal;

@@ -16,9 +16,11 @@ struct http_request {
   std::string body;
   std::string authorization;  // the Authorization header; empty: none
   std::string peer;           // the client's "ip:port"
-  // Who is asking: "User:alice" once admin.authentication verified it; User:ANONYMOUS without
-  // authentication. Kafka calls run as this principal (kafka_call.h).
+  // Who is asking: "User:alice" once admin.authentication verified it (`authenticated`). Without
+  // admin.authentication the caller is the operator on a trusted address and no ACL applies;
+  // otherwise Kafka calls run as this principal (kafka_call.h).
   std::string principal = "User:ANONYMOUS";
+  bool authenticated = false;
 };
 
 struct http_response {

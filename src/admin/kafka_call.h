@@ -2,8 +2,9 @@
 // The one place the admin API writes: it builds a Kafka request (protocol's generated types) and
 // awaits the same handler the Kafka listener runs for it, so validation and error codes are the
 // Kafka APIs' own. The handler runs on the admin server's executor as if from a client with
-// client id "spate-admin", as the HTTP caller's principal (User:ANONYMOUS without
-// admin.authentication) from the caller's address, so the same ACLs apply as over Kafka.
+// client id "spate-admin"; for a caller that admin.authentication verified, as its principal from
+// its address, so the same ACLs apply as over Kafka (without admin.authentication the caller is the
+// operator on a trusted address).
 #include <cstdint>
 #include <string_view>
 
@@ -36,7 +37,7 @@ boost::asio::awaitable<typename Handler::response> kafka_call(broker::broker& se
   header.client_id = "spate-admin";
   const std::string_view peer = caller.peer.empty() ? std::string_view("admin") : std::string_view(caller.peer);
   broker::request_context ctx{services, header, version, peer, std::move(executor)};
-  ctx.principal = caller.principal;
+  if (caller.authenticated) ctx.principal = caller.principal;
   co_return co_await Handler::handle(ctx, std::move(request));
 }
 

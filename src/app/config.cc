@@ -340,8 +340,9 @@ const std::vector<setting>& settings() {
          }
        }},
       {"admin.authentication", "none",
-       "How the HTTP admin API authenticates requests: none (every request is User:ANONYMOUS; keep the API on "
-       "loopback) or basic (HTTP Basic with the user name and password of a SCRAM user, see `spate user`; reads "
+       "How the HTTP admin API authenticates requests: none (callers are trusted as the operator, no ACL applies; "
+       "keep the API on loopback) or basic (HTTP Basic with the user name and password of a SCRAM user, see `spate "
+       "user`; reads "
        "need DESCRIBE on CLUSTER and writes the ACLs of the Kafka API they call when authorizer.enabled=true). "
        "Basic sends the password with every request: use it on loopback or behind TLS.",
        [](broker_config& c, auto k, auto v) {

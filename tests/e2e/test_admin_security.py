@@ -128,3 +128,11 @@ def test_spate_status_sends_the_credentials_of_its_admin_url(secured):
 
 def test_without_admin_authentication_the_api_is_open_as_before(broker):
     assert call(broker, "/v1/status")[0] == 200
+
+
+def test_without_admin_authentication_the_operator_is_trusted_even_with_the_authorizer_on(start_broker):
+    broker = start_broker("--set", "authorizer.enabled=true")
+    assert call(broker, "/v1/status")[0] == 200
+    assert call(broker, "/metrics")[0] == 200
+    status, _, body = call(broker, "/v1/topics", method="POST", body={"name": "by-operator"})
+    assert status == 201, body
