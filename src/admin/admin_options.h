@@ -20,6 +20,8 @@ class monitor;
 
 namespace spate::admin {
 
+class basic_authenticator;
+
 // One named block of /v1/status, e.g. "quota" -> {...}. Called on the admin thread per request.
 using status_section = std::function<nlohmann::json()>;
 
@@ -41,6 +43,10 @@ struct admin_options {
   std::shared_ptr<const diag_source> diag;
   // The lag monitors served under /v1/lag and Burrow's /v3/kafka (one per cluster; none: no routes).
   std::vector<std::shared_ptr<lag::monitor>> lag_monitors;
+  // admin.authentication=basic: every request must carry HTTP Basic credentials of a SCRAM user
+  // (basic_auth.h), else 401; its principal then needs DESCRIBE on CLUSTER for reads, and Kafka's
+  // ACLs apply to writes (kafka_call.h). Null: no authentication (requests are User:ANONYMOUS).
+  std::shared_ptr<basic_authenticator> authentication;
   // This program's version, for the OpenAPI document.
   std::string version;
 };

@@ -1,10 +1,21 @@
 #include "admin/admin_server.h"
 
+#include <optional>
+
 #include <fmt/format.h>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include "admin/api_routes.h"
+#include "admin/basic_auth.h"
 #include "admin/errors.h"
 #include "admin/http_server.h"
+#include "base/log.h"
+#include "base/log_limit.h"
+#include "broker/authorization.h"
+#include "broker/request_context.h"
+#include "protocol/messages/request_header.h"
 
 namespace spate::admin {
 
@@ -41,7 +52,49 @@ struct admin_server::impl {
               : fmt::format("{}:{}", options.host, server.bound_port());
   }
 
+  // Liveness and readiness stay open to orchestrators' probes: they tell nothing but up/ready.
+  static bool open_to_probes(const http_request& request) { return request.path.starts_with("/v1/health/"); }
+
+  // 401 after the peer's failure delay, or nullopt (request.principal set when authenticated).
+  boost::asio::awaitable<std::optional<http_response>> authenticate(http_request& request) {
+    if (!options.authentication || open_to_probes(request)) co_return std::nullopt;
+    auto result = options.authentication->authenticate(request.authorization, broker::peer_host(request.peer),
+                                                       std::chrono::steady_clock::now());
+    if (result.principal) {
+      request.principal = std::move(*result.principal);
+      request.authenticated = true;
+      co_return std::nullopt;
+    }
+    SPATE_LOG_WARN_RATE_LIMITED("event=admin_authentication_failed peer={} reason=\"{}\" delay_ms={}", request.peer,
+                                result.failure_reason, result.delay.count());
+    if (result.delay.count() > 0) {
+      boost::asio::steady_timer timer(server.executor(), result.delay);
+      boost::system::error_code ignored;
+      co_await timer.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ignored));
+    }
+    // One generic message: the client never learns whether the user exists.
+    auto response = error_response(401, authentication_failed,
+                                   "authentication required: HTTP Basic credentials of "
+                                   "a SCRAM user were missing or wrong");
+    response.headers.emplace_back("WWW-Authenticate", "Basic realm=\"spate\"");
+    co_return response;
+  }
+
+  // Reads show the cluster's state without a Kafka API to authorize them, so an authenticated caller
+  // needs DESCRIBE on CLUSTER (as DescribeCluster does); writes are authorized by the Kafka handler
+  // they call. Without admin.authentication the caller is the operator (no ACL applies), and a
+  // lag-only server has no authorizer.
+  bool may_read(const http_request& request) const {
+    if (!request.authenticated || ctx.services == nullptr || open_to_probes(request)) return true;
+    const protocol::request_header header;
+    broker::request_context rc{*ctx.services, header, 0, request.peer, server.executor()};
+    rc.principal = request.principal;
+    return broker::authorized(rc, security::acl_operation::describe, security::resource_type::cluster,
+                              security::cluster_resource_name);
+  }
+
   boost::asio::awaitable<http_response> dispatch(http_request request) {
+    if (auto refused = co_await authenticate(request)) co_return std::move(*refused);
     const auto found = table.match(request);
     if (found.result == route_table::outcome::not_found) {
       co_return error_response(404, not_found, "no route " + request.method + " " + request.path);
@@ -52,6 +105,12 @@ struct admin_server::impl {
       for (const auto& m : found.allowed) allow += (allow.empty() ? "" : ", ") + m;
       response.headers.emplace_back("Allow", allow);
       co_return response;
+    }
+    if (found.matched->method == "GET" && !may_read(request)) {
+      SPATE_LOG_INFO("event=admin_request_denied peer={} principal={} path={}", request.peer, request.principal,
+                     request.path);
+      co_return kafka_error_response(protocol::error_code::cluster_authorization_failed,
+                                     request.principal + " may not DESCRIBE the CLUSTER");
     }
     co_return co_await found.matched->handler(request);
   }

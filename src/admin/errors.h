@@ -18,6 +18,7 @@ inline constexpr std::string_view payload_too_large = "PAYLOAD_TOO_LARGE";
 inline constexpr std::string_view request_timeout = "REQUEST_TIMEOUT";
 inline constexpr std::string_view service_unavailable = "SERVICE_UNAVAILABLE";
 inline constexpr std::string_view internal_error = "INTERNAL_ERROR";
+inline constexpr std::string_view authentication_failed = "AUTHENTICATION_FAILED";
 
 // The HTTP status for a Kafka error: 404 for unknown topics/groups, 409 for conflicts
 // (TOPIC_ALREADY_EXISTS, NON_EMPTY_GROUP), 400 for invalid input, 503 for retriable coordinator

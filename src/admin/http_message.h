@@ -14,6 +14,13 @@ struct http_request {
   std::map<std::string, std::string> query;   // decoded
   std::map<std::string, std::string> params;  // `{name}` segments of the matched route, decoded
   std::string body;
+  std::string authorization;  // the Authorization header; empty: none
+  std::string peer;           // the client's "ip:port"
+  // Who is asking: "User:alice" once admin.authentication verified it (`authenticated`). Without
+  // admin.authentication the caller is the operator on a trusted address and no ACL applies;
+  // otherwise Kafka calls run as this principal (kafka_call.h).
+  std::string principal = "User:ANONYMOUS";
+  bool authenticated = false;
 };
 
 struct http_response {

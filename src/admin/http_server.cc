@@ -5,6 +5,7 @@
 #include <map>
 #include <thread>
 
+#include <fmt/format.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -114,6 +115,15 @@ class http_server::impl::session : public std::enable_shared_from_this<session> 
     _timer.cancel();
   }
 
+  // "ip:port" ("[ip]:port" for IPv6) of the client; empty when the socket has none.
+  std::string peer_address() const {
+    error_code ec;
+    const auto endpoint = _socket.remote_endpoint(ec);
+    if (ec) return {};
+    const auto ip = endpoint.address().to_string();
+    return endpoint.address().is_v6() ? fmt::format("[{}]:{}", ip, endpoint.port())
+                                      : fmt::format("{}:{}", ip, endpoint.port());
+  }
   asio::awaitable<error_code> write(const http_response& r, bool keep_alive, unsigned version);
   asio::awaitable<void> write_error_and_close(int status, std::string_view name, std::string_view message);
   asio::awaitable<void> close_gracefully();
@@ -199,6 +209,10 @@ asio::awaitable<void> http_server::impl::session::run(std::shared_ptr<session> s
     request.method = std::string(message.method_string());
     split_target(std::string_view(message.target().data(), message.target().size()), request);
     request.body = std::move(message.body());
+    if (const auto it = message.find(http::field::authorization); it != message.end()) {
+      request.authorization = std::string(it->value().data(), it->value().size());
+    }
+    request.peer = peer_address();
     bool keep_alive = message.keep_alive();
     http_response response;
     try {

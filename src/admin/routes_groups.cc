@@ -173,7 +173,8 @@ boost::asio::awaitable<http_response> reset_offsets(api_context& ctx, http_reque
     partition.committed_offset = t.offset;
     partition.committed_metadata = "";
   }
-  auto response = co_await kafka_call<broker::offset_commit_handler>(*ctx.services, ctx.executor(), std::move(req));
+  auto response =
+      co_await kafka_call<broker::offset_commit_handler>(*ctx.services, ctx.executor(), request, std::move(req));
   for (const auto& t : response.topics) {
     for (const auto& p : t.partitions) {
       if (p.error_code != 0) {
@@ -190,7 +191,8 @@ boost::asio::awaitable<http_response> delete_group(api_context& ctx, http_reques
   if (auto no = writes_unavailable(ctx)) co_return *no;
   protocol::delete_groups_request req;
   req.groups_names.push_back(request.params["group"]);
-  auto response = co_await kafka_call<broker::delete_groups_handler>(*ctx.services, ctx.executor(), std::move(req));
+  auto response =
+      co_await kafka_call<broker::delete_groups_handler>(*ctx.services, ctx.executor(), request, std::move(req));
   if (response.results.empty()) co_return error_response(500, internal_error, "DeleteGroups answered no group");
   if (const auto code = static_cast<error_code>(response.results.front().error_code); code != error_code::none) {
     co_return kafka_error_response(code);

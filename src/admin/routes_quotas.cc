@@ -18,10 +18,10 @@ http_response invalid(std::string_view message) {
   return error_response(400, protocol::error_name(error_code::invalid_request), message);
 }
 
-boost::asio::awaitable<http_response> describe_quotas(api_context& ctx) {
+boost::asio::awaitable<http_response> describe_quotas(api_context& ctx, http_request& request) {
   if (auto no = writes_unavailable(ctx)) co_return *no;
   auto response = co_await kafka_call<broker::describe_client_quotas_handler>(
-      *ctx.services, ctx.executor(), protocol::describe_client_quotas_request{});
+      *ctx.services, ctx.executor(), request, protocol::describe_client_quotas_request{});
   if (response.error_code != 0) {
     co_return kafka_error_response(static_cast<error_code>(response.error_code), response.error_message.value_or(""));
   }
@@ -76,7 +76,7 @@ boost::asio::awaitable<http_response> alter_quotas(api_context& ctx, http_reques
   }
   const bool validate_only = req.validate_only;
   auto response =
-      co_await kafka_call<broker::alter_client_quotas_handler>(*ctx.services, ctx.executor(), std::move(req));
+      co_await kafka_call<broker::alter_client_quotas_handler>(*ctx.services, ctx.executor(), request, std::move(req));
   for (const auto& result : response.entries) {
     if (result.error_code != 0) {
       co_return kafka_error_response(static_cast<error_code>(result.error_code), result.error_message.value_or(""));
@@ -106,7 +106,7 @@ void add_quota_routes(route_table& table, api_context& ctx) {
              "/v1/quotas",
              "Client quotas set, per entity (Kafka's DescribeClientQuotas)",
              {{"responses", {{"200", ok_response("Quotas", quotas_schema())}}}},
-             [&ctx](http_request&) { return describe_quotas(ctx); }});
+             [&ctx](http_request& request) { return describe_quotas(ctx, request); }});
   table.add({"POST",
              "/v1/quotas",
              "Set and remove an entity's client quotas (Kafka's AlterClientQuotas)",

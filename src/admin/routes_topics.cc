@@ -79,7 +79,8 @@ boost::asio::awaitable<http_response> create_topic(api_context& ctx, http_reques
     }
   }
   const auto name = topic.name;
-  auto response = co_await kafka_call<broker::create_topics_handler>(*ctx.services, ctx.executor(), std::move(req));
+  auto response =
+      co_await kafka_call<broker::create_topics_handler>(*ctx.services, ctx.executor(), request, std::move(req));
   if (response.topics.empty()) co_return error_response(500, internal_error, "CreateTopics answered no topic");
   const auto& result = response.topics.front();
   if (result.error_code != 0) {
@@ -94,7 +95,8 @@ boost::asio::awaitable<http_response> delete_topic(api_context& ctx, http_reques
   req.timeout_ms = write_timeout_ms;
   auto& topic = req.topics.emplace_back();
   topic.name = request.params["topic"];
-  auto response = co_await kafka_call<broker::delete_topics_handler>(*ctx.services, ctx.executor(), std::move(req));
+  auto response =
+      co_await kafka_call<broker::delete_topics_handler>(*ctx.services, ctx.executor(), request, std::move(req));
   if (response.responses.empty()) co_return error_response(500, internal_error, "DeleteTopics answered no topic");
   const auto& result = response.responses.front();
   if (result.error_code != 0) {
@@ -136,8 +138,8 @@ boost::asio::awaitable<http_response> alter_topic_config(api_context& ctx, http_
     }
   }
   if (resource.configs.empty()) co_return invalid("nothing to change: give 'set' and/or 'delete'");
-  auto response =
-      co_await kafka_call<broker::incremental_alter_configs_handler>(*ctx.services, ctx.executor(), std::move(req));
+  auto response = co_await kafka_call<broker::incremental_alter_configs_handler>(*ctx.services, ctx.executor(), request,
+                                                                                 std::move(req));
   if (response.responses.empty())
     co_return error_response(500, internal_error, "IncrementalAlterConfigs answered nothing");
   const auto& result = response.responses.front();
@@ -169,7 +171,8 @@ boost::asio::awaitable<http_response> delete_records(api_context& ctx, http_requ
     partition.partition_index = p["partition"].get<std::int32_t>();
     partition.offset = p["offset"].get<std::int64_t>();
   }
-  auto response = co_await kafka_call<broker::delete_records_handler>(*ctx.services, ctx.executor(), std::move(req));
+  auto response =
+      co_await kafka_call<broker::delete_records_handler>(*ctx.services, ctx.executor(), request, std::move(req));
   auto results = nlohmann::json::array();
   auto first_error = error_code::none;
   for (const auto& t : response.topics) {

@@ -6,6 +6,7 @@
 #include <map>
 #include <string>
 
+#include "admin/basic_auth.h"
 #include "app/disk_quota_service.h"
 #include "app/log_cleaner_service.h"
 #include "group/coordinator.h"
@@ -124,6 +125,19 @@ void broker_metrics_wiring::collect_sasl(const broker::sasl_authenticator& sasl)
                    [&sasl](metrics::sample_sink& sink) { sink.sample({}, static_cast<double>(sasl.successes())); });
   _metrics.collect(metrics::names::sasl_authentication_failures_total,
                    [&sasl](metrics::sample_sink& sink) { sink.sample({}, static_cast<double>(sasl.failures())); });
+  _metrics.collect(metrics::names::sasl_reauthentications_total, [&sasl](metrics::sample_sink& sink) {
+    sink.sample({}, static_cast<double>(sasl.reauthentications()));
+  });
+  _metrics.collect(metrics::names::sasl_expired_sessions_closed_total, [&sasl](metrics::sample_sink& sink) {
+    sink.sample({}, static_cast<double>(sasl.expired_sessions()));
+  });
+}
+
+void broker_metrics_wiring::collect_admin_authentication(std::shared_ptr<const admin::basic_authenticator> basic) {
+  _metrics.collect(metrics::names::admin_authentication_failures_total,
+                   [basic = std::move(basic)](metrics::sample_sink& sink) {
+                     sink.sample({}, static_cast<double>(basic->failures()));
+                   });
 }
 
 void broker_metrics_wiring::collect_cleaner(const log_cleaner_service& cleaner, bool partition_labels) {

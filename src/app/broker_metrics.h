@@ -17,6 +17,9 @@ namespace spate::txn {
 class transaction_coordinator;
 }
 
+namespace spate::admin {
+class basic_authenticator;
+}
 namespace spate::broker {
 class sasl_authenticator;
 }
@@ -41,6 +44,8 @@ class broker_metrics_wiring final : public net::request_observer {
   void collect_transactions(const txn::transaction_coordinator& transactions);
   void collect_connections(const net::server& server);
   void collect_sasl(const broker::sasl_authenticator& sasl);
+  // Shared: the admin server may stop before the metrics do.
+  void collect_admin_authentication(std::shared_ptr<const admin::basic_authenticator> basic);
   void collect_cleaner(const log_cleaner_service& cleaner, bool partition_labels);
   void collect_disk_quota(disk_quota_service& quota);
 

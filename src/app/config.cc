@@ -140,8 +140,9 @@ const std::vector<setting>& settings() {
          c.failed_authentication_delay_ms = parse_int<std::int64_t>(k, v, 0, 60000);
        }},
       {"connections.max.reauth.ms", "0",
-       "When > 0, SaslAuthenticate tells clients their session lifetime (KIP-368; re-authentication itself is not "
-       "yet supported: the session is not ended).",
+       "When > 0, a SASL session lasts this long (KIP-368): SaslAuthenticate v1+ reports the lifetime, the "
+       "client re-authenticates on the same connection before it ends (same mechanism and principal), and a "
+       "connection whose session has expired is closed at its next request (clients reconnect).",
        [](broker_config& c, auto k, auto v) {
          c.connections_max_reauth_ms = parse_int<std::int64_t>(k, v, 0, std::numeric_limits<std::int64_t>::max());
        }},
@@ -345,14 +346,26 @@ const std::vector<setting>& settings() {
              parse_int<std::int64_t>(k, v, 1, std::numeric_limits<std::int32_t>::max());
        }},
       {"admin.listeners", "127.0.0.1:9644",
-       "Address of the HTTP admin API, HOST:PORT (port 0: any free port; empty: disabled). It has no "
-       "authentication yet: keep it on loopback.",
+       "Address of the HTTP admin API, HOST:PORT (port 0: any free port; empty: disabled). Without "
+       "admin.authentication=basic, keep it on loopback.",
        [](broker_config& c, auto k, auto v) {
          if (v.empty()) {
            c.admin_listener.reset();
          } else {
            c.admin_listener = parse_listener(k, v);
          }
+       }},
+      {"admin.authentication", "none",
+       "How the HTTP admin API authenticates requests: none (callers are trusted as the operator, no ACL applies; "
+       "keep the API on loopback) or basic (HTTP Basic with the user name and password of a SCRAM user, see `spate "
+       "user`; reads "
+       "need DESCRIBE on CLUSTER and writes the ACLs of the Kafka API they call when authorizer.enabled=true). "
+       "Basic sends the password with every request: use it on loopback or behind TLS.",
+       [](broker_config& c, auto k, auto v) {
+         if (v != "none" && v != "basic") {
+           throw config_error(fmt::format("config key '{}': '{}' is not none or basic", k, v));
+         }
+         c.admin_basic_authentication = v == "basic";
        }},
       {"admin.request.timeout.ms", "10000",
        "Time a client has to send an admin API request's headers and body; later, the answer is 408 and the "

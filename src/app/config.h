@@ -107,6 +107,8 @@ struct broker_config {
   // The HTTP admin API (admin.*); nullopt: disabled.
   std::optional<host_port> admin_listener = host_port{"127.0.0.1", 9644};
   std::int64_t admin_request_timeout_ms = 10000;
+  // admin.authentication=basic: HTTP Basic against the SCRAM users (admin/basic_auth.h).
+  bool admin_basic_authentication = false;
   // The built-in consumer-lag monitor (lag.*). Its history file is lag.db in data_dir.
   bool lag_enabled = true;
   bool lag_history_enabled = true;

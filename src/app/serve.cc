@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "admin/admin_server.h"
+#include "admin/basic_auth.h"
 #include "app/admin_view.h"
 #include "app/broker_metrics.h"
 #include "app/client_quota_file.h"
@@ -335,6 +336,11 @@ int run_broker(const broker_config& config) {
               return broker_text() + lag::prometheus_text(monitors);
             };
           }
+        }
+        if (config.admin_basic_authentication) {
+          admin_options.authentication = std::make_shared<admin::basic_authenticator>(
+              *credentials.value(), std::chrono::milliseconds(config.failed_authentication_delay_ms));
+          if (metrics) metrics->collect_admin_authentication(admin_options.authentication);
         }
         admin.emplace(std::move(admin_options), view, &services);
         start_admin(*admin, *config.admin_listener);

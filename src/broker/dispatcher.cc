@@ -51,7 +51,7 @@ boost::asio::awaitable<response_frame> dispatcher::raw_token(base::byte_span fra
                       connection.session,
                       connection.close_after_responses};
   const std::string_view token(reinterpret_cast<const char*>(frame.data()), frame.size());
-  auto result = co_await sasl_step(ctx, *connection.session, token);
+  auto result = co_await sasl_step(ctx, *connection.session, token, false);
   // A failure cannot be told in a raw token: the connection closes (sasl_step asked it to).
   if (result.error != protocol::error_code::none) co_return std::nullopt;
   co_return base::byte_buffer(result.token.begin(), result.token.end());
@@ -77,6 +77,14 @@ boost::asio::awaitable<response_frame> dispatcher::handle(base::byte_span frame,
     // Kafka: IllegalSaslStateException, and the connection is closed.
     throw request_rejected(
         fmt::format("Unexpected Kafka request of type {} during SASL handshake", protocol::api_name(api->key)));
+  }
+  if (connection.session != nullptr && api->key != protocol::api_key::sasl_handshake &&
+      connection.session->expired(sasl_clock_ms())) {
+    // KIP-368: the client did not re-authenticate in time; Kafka closes ("Disconnecting expired
+    // channel") and the client reconnects.
+    if (_services.options().sasl != nullptr) _services.options().sasl->record_expired_session();
+    throw request_rejected(fmt::format("SASL session of {} expired (connections.max.reauth.ms) before request {}",
+                                       connection.session->principal(), protocol::api_name(api->key)));
   }
 
   protocol::reader reader(frame);

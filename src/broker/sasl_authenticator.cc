@@ -58,17 +58,12 @@ class plain_exchange final : public sasl_exchange {
   std::string _failure;
 };
 
-constexpr auto failure_window = std::chrono::minutes(1);
-constexpr auto max_failure_delay = std::chrono::milliseconds(5000);
-// Peers remembered at most; a flood of distinct addresses cannot grow the table without bound.
-constexpr std::size_t max_tracked_peers = 10000;
-
 }  // namespace
 
 sasl_authenticator::sasl_authenticator(std::vector<std::string> mechanisms,
                                        const security::credential_store* credentials,
                                        const security::plain_users* plain, std::chrono::milliseconds failure_delay)
-    : _mechanisms(std::move(mechanisms)), _credentials(credentials), _plain(plain), _failure_delay(failure_delay) {}
+    : _mechanisms(std::move(mechanisms)), _credentials(credentials), _plain(plain), _throttle(failure_delay) {}
 
 bool sasl_authenticator::enabled(std::string_view mechanism) const {
   return std::find(_mechanisms.begin(), _mechanisms.end(), mechanism) != _mechanisms.end();
@@ -80,23 +75,6 @@ std::unique_ptr<sasl_exchange> sasl_authenticator::start(std::string_view mechan
   const auto scram = security::parse_mechanism_name(mechanism);
   if (!scram || _credentials == nullptr) return nullptr;
   return std::make_unique<scram_exchange>(*scram, *_credentials);
-}
-
-std::chrono::milliseconds sasl_authenticator::record_failure(std::string_view ip,
-                                                             std::chrono::steady_clock::time_point now) {
-  _failure_total.fetch_add(1, std::memory_order_relaxed);
-  std::uint32_t count = 0;
-  {
-    base::mutex_lock lock(_mu);
-    if (_failures.size() >= max_tracked_peers) {
-      std::erase_if(_failures, [&](const auto& entry) { return now - entry.second.window_start > failure_window; });
-      if (_failures.size() >= max_tracked_peers) _failures.clear();
-    }
-    auto& f = _failures[std::string(ip)];
-    if (f.count == 0 || now - f.window_start > failure_window) f = {now, 0};
-    count = ++f.count;
-  }
-  return std::min<std::chrono::milliseconds>(_failure_delay * count, max_failure_delay);
 }
 
 std::string_view peer_ip(std::string_view peer) {

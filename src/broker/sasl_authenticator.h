@@ -1,18 +1,16 @@
 #pragma once
 // The SASL mechanisms a SASL_PLAINTEXT listener offers, how each exchange runs, and the throttle
 // of failed authentications. Built once at start-up; thread-safe (the mechanisms and users are
-// immutable; the failure table has its own mutex, held for a map update only, never across an
-// await or I/O).
+// immutable; the failure throttle and the counters are thread-safe).
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
-#include "base/mutex.h"
+#include "broker/auth_failure_throttle.h"
 #include "security/errc.h"
 
 namespace spate::security {
@@ -49,30 +47,30 @@ class sasl_authenticator {
   // A new exchange of an enabled mechanism.
   std::unique_ptr<sasl_exchange> start(std::string_view mechanism) const;
 
-  // Records a failed authentication from `ip` and returns how long to wait before answering it:
-  // the base delay, growing with the peer's failures in the last minute (up to 5 s), so a client
-  // guessing passwords gets slower and slower while others are unaffected.
-  std::chrono::milliseconds record_failure(std::string_view ip, std::chrono::steady_clock::time_point now);
+  // Records a failed authentication from `ip` and returns how long to wait before answering it
+  // (auth_failure_throttle).
+  std::chrono::milliseconds record_failure(std::string_view ip, std::chrono::steady_clock::time_point now) {
+    return _throttle.record_failure(ip, now);
+  }
   void record_success() { _successes.fetch_add(1, std::memory_order_relaxed); }
+  void record_reauthentication() { _reauthentications.fetch_add(1, std::memory_order_relaxed); }
+  void record_expired_session() { _expired_sessions.fetch_add(1, std::memory_order_relaxed); }
 
   // Totals since start-up, for /metrics.
   std::uint64_t successes() const { return _successes.load(std::memory_order_relaxed); }
-  std::uint64_t failures() const { return _failure_total.load(std::memory_order_relaxed); }
+  std::uint64_t failures() const { return _throttle.failures(); }
+  std::uint64_t reauthentications() const { return _reauthentications.load(std::memory_order_relaxed); }
+  // Connections closed because their session expired without re-authentication (KIP-368).
+  std::uint64_t expired_sessions() const { return _expired_sessions.load(std::memory_order_relaxed); }
 
  private:
-  struct peer_failures {
-    std::chrono::steady_clock::time_point window_start;
-    std::uint32_t count = 0;
-  };
-
   std::vector<std::string> _mechanisms;
   const security::credential_store* _credentials;
   const security::plain_users* _plain;
-  std::chrono::milliseconds _failure_delay;
+  auth_failure_throttle _throttle;
   std::atomic<std::uint64_t> _successes{0};
-  std::atomic<std::uint64_t> _failure_total{0};
-  base::mutex _mu;
-  std::unordered_map<std::string, peer_failures> _failures GUARDED_BY(_mu);
+  std::atomic<std::uint64_t> _reauthentications{0};
+  std::atomic<std::uint64_t> _expired_sessions{0};
 };
 
 // The IP of a connection's "ip:port" or "[ip]:port" peer.

@@ -1,5 +1,7 @@
 #include "broker/sasl_step.h"
 
+#include <chrono>
+
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -11,14 +13,22 @@
 
 namespace spate::broker {
 
+std::int64_t sasl_clock_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 boost::asio::awaitable<sasl_session::step_result> sasl_step(request_context& ctx, sasl_session& session,
-                                                            std::string_view token) {
-  auto result = session.authenticate(token);
+                                                            std::string_view token, bool can_reauthenticate) {
+  const sasl_session::completion_terms terms{sasl_clock_ms(), ctx.services.options().sasl_session_lifetime_ms,
+                                             can_reauthenticate};
+  auto result = session.authenticate(token, terms);
   sasl_authenticator* sasl = ctx.services.options().sasl;
   if (session.authenticated()) {
-    if (sasl != nullptr) sasl->record_success();
-    SPATE_LOG_INFO("event=sasl_authenticated peer={} listener={} mechanism={} principal={}", ctx.peer, ctx.listener,
-                   session.mechanism(), session.principal());
+    if (sasl != nullptr) result.reauthenticated ? sasl->record_reauthentication() : sasl->record_success();
+    SPATE_LOG_INFO("event={} peer={} listener={} mechanism={} principal={} session_lifetime_ms={}",
+                   result.reauthenticated ? "sasl_reauthenticated" : "sasl_authenticated", ctx.peer, ctx.listener,
+                   session.mechanism(), session.principal(), result.session_lifetime_ms);
     co_return result;
   }
   if (result.error == protocol::error_code::sasl_authentication_failed) {

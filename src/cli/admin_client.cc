@@ -1,5 +1,6 @@
 #include "cli/admin_client.h"
 
+#include <cctype>
 #include <cstdlib>
 #include <optional>
 
@@ -14,6 +15,8 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 
+#include "security/base64.h"
+
 namespace spate::cli {
 namespace {
 
@@ -25,10 +28,27 @@ struct parsed_url {
   std::string host;
   std::string port;
   std::string prefix;  // path prefix without a trailing '/'
+  std::string userinfo;  // "user:password" of http://user:password@host:port (admin.authentication=basic)
 };
 
-parsed_url parse_url(const std::string& url) {
-  std::string_view rest = url;
+// %XX escapes of a URL's user:password (a password may hold '@' or ':' as %40, %3A).
+std::string percent_decoded(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size() && std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
+      out += static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16));
+      i += 2;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+parsed_url parse_url(const std::string& full_url) {
+  const auto url = url_for_display(full_url);
+  std::string_view rest = full_url;
   constexpr std::string_view scheme = "http://";
   if (rest.starts_with(scheme)) {
     rest.remove_prefix(scheme.size());
@@ -38,6 +58,10 @@ parsed_url parse_url(const std::string& url) {
   const auto slash = rest.find('/');
   auto authority = rest.substr(0, slash);
   parsed_url out;
+  if (const auto at = authority.rfind('@'); at != std::string_view::npos) {
+    out.userinfo = percent_decoded(authority.substr(0, at));
+    authority.remove_prefix(at + 1);
+  }
   if (slash != std::string_view::npos) out.prefix = std::string(rest.substr(slash));
   while (!out.prefix.empty() && out.prefix.back() == '/') out.prefix.pop_back();
   std::string_view host = authority;
@@ -68,6 +92,7 @@ asio::awaitable<http_result> get(parsed_url url, std::string path, std::chrono::
   request.set(http::field::host, url.host);
   request.set(http::field::user_agent, "spate-cli");
   request.set(http::field::accept, "application/json");
+  if (!url.userinfo.empty()) request.set(http::field::authorization, "Basic " + security::base64_encode(url.userinfo));
   co_await http::async_write(stream, request, asio::use_awaitable);
   beast::flat_buffer buffer;
   http::response<http::string_body> response;
@@ -79,6 +104,16 @@ asio::awaitable<http_result> get(parsed_url url, std::string path, std::chrono::
 }
 
 }  // namespace
+
+std::string url_for_display(const std::string& url) {
+  const auto start = url.find("://");
+  const auto authority_start = start == std::string::npos ? 0 : start + 3;
+  const auto at = url.find('@', authority_start);
+  if (at == std::string::npos || url.find('/', authority_start) < at) return url;
+  const auto colon = url.find(':', authority_start);
+  if (colon == std::string::npos || colon > at) return url;
+  return url.substr(0, colon + 1) + "***" + url.substr(at);
+}
 
 std::string admin_url(const std::string& flag_value) {
   if (!flag_value.empty()) return flag_value;

@@ -22,7 +22,11 @@ class admin_unreachable : public std::runtime_error {
 // The admin URL from --admin, else $SPATE_ADMIN, else http://127.0.0.1:9644.
 std::string admin_url(const std::string& flag_value);
 
-// GET `base_url` + `path` (base_url: "http://HOST:PORT", optionally with a path prefix).
+// `url` without the password of its user:password@ part, for messages.
+std::string url_for_display(const std::string& url);
+
+// GET `base_url` + `path` (base_url: "http://HOST:PORT", optionally with a path prefix; with
+// "http://USER:PASSWORD@HOST:PORT", percent-encoded, it sends HTTP Basic credentials).
 // Throws admin_unreachable when there is no answer within `timeout`.
 http_result http_get(const std::string& base_url, const std::string& path,
                      std::chrono::milliseconds timeout = std::chrono::seconds(10));

@@ -33,13 +33,14 @@ nlohmann::json fetch(const char* command, const admin_flags& flags, const std::s
     auto body = nlohmann::json::parse(result.body, nullptr, false);
     if (result.status != 200 || body.is_discarded()) {
       const auto message = body.is_object() && body.contains("message") ? body["message"].dump() : result.body;
-      std::fprintf(stderr, "spate %s: %s%s answered %d: %s\n", command, url.c_str(), path.c_str(), result.status,
-                   message.c_str());
+      std::fprintf(stderr, "spate %s: %s%s answered %d: %s\n", command, url_for_display(url).c_str(), path.c_str(),
+                   result.status, message.c_str());
       std::exit(1);
     }
     return body;
   } catch (const admin_unreachable& e) {
-    std::fprintf(stderr, "spate %s: cannot reach the admin API at %s: %s\n", command, url.c_str(), e.what());
+    std::fprintf(stderr, "spate %s: cannot reach the admin API at %s: %s\n", command, url_for_display(url).c_str(),
+                 e.what());
     std::exit(1);
   }
 }

@@ -87,7 +87,7 @@ class lag_api {
     try {
       result = http_get(_url, path);
     } catch (const admin_unreachable& e) {
-      throw lag_error(fmt::format("cannot reach the admin API at {}: {}", _url, e.what()));
+      throw lag_error(fmt::format("cannot reach the admin API at {}: {}", url_for_display(_url), e.what()));
     }
     auto body = nlohmann::json::parse(result.body, nullptr, false);
     if (result.status == 200 && body.is_object()) return body;
@@ -99,9 +99,10 @@ class lag_api {
     }
     // The route table answers "no route ..." when no monitor is served.
     if (result.status == 404 && (message.empty() || message.rfind("no route", 0) == 0)) {
-      throw lag_error(fmt::format("no lag monitor at {} (a broker with lag.enabled=false, or not spate)", _url));
+      throw lag_error(
+          fmt::format("no lag monitor at {} (a broker with lag.enabled=false, or not spate)", url_for_display(_url)));
     }
-    throw lag_error(fmt::format("{}{} answered {}: {}", _url, path, result.status, message));
+    throw lag_error(fmt::format("{}{} answered {}: {}", url_for_display(_url), path, result.status, message));
   }
 
   std::string _url;

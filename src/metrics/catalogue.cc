@@ -94,6 +94,17 @@ const std::array families{
                 "Failed SASL authentications (each answered after a delay growing with the peer's recent failures, "
                 "then the connection is closed).",
                 no_labels, "", "kafka.server:type=socket-server-metrics,name=failed-authentication-total", no_buckets},
+    family_spec{names::admin_authentication_failures_total, metric_type::counter,
+                "Admin API requests refused with 401 (admin.authentication=basic: missing or wrong credentials).",
+                no_labels, "", "", no_buckets},
+    family_spec{names::sasl_reauthentications_total, metric_type::counter,
+                "Successful SASL re-authentications of authenticated connections (KIP-368).", no_labels, "",
+                "kafka.server:type=socket-server-metrics,name=successful-reauthentication-total", no_buckets},
+    family_spec{names::sasl_expired_sessions_closed_total, metric_type::counter,
+                "Connections closed because their SASL session expired (connections.max.reauth.ms) without "
+                "re-authentication.",
+                no_labels, "", "kafka.server:type=socket-server-metrics,name=expired-connections-killed-count",
+                no_buckets},
     // Consumer groups.
     family_spec{names::consumer_groups, metric_type::gauge, "Consumer groups by state.", state, "",
                 "kafka.coordinator.group:type=GroupMetadataManager,name=NumGroups{State}", no_buckets},

@@ -2,6 +2,7 @@
 #include "admin/admin_server.h"
 
 #include <chrono>
+#include <filesystem>
 #include <string>
 #include <thread>
 
@@ -12,6 +13,10 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 #include <nlohmann/json.hpp>
+
+#include "admin/basic_auth.h"
+#include "security/base64.h"
+#include "security/credential_store.h"
 
 namespace spate::admin {
 namespace {
@@ -230,6 +235,37 @@ TEST_F(admin_server_test, every_route_is_in_the_openapi_document) {
     for (auto& c : method) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     EXPECT_TRUE(doc["paths"].contains(r.pattern) && doc["paths"][r.pattern].contains(method)) << r.pattern;
   }
+}
+
+TEST_F(admin_server_test, basic_authentication_answers_401_without_good_credentials_but_keeps_health_open) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("admin_server_test_basic_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  auto store = security::credential_store::open(io::posix_file_system(), dir);
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store.value()->alter({}, {security::credential_store::upsertion_from_password(
+                                           "ops", security::scram_mechanism::sha256, "ops-secret")}));
+  auto o = options();
+  o.authentication = std::make_shared<basic_authenticator>(*store.value(), std::chrono::milliseconds(1));
+  admin_server server(std::move(o), view, nullptr);
+  server.start();
+  const auto with = [&](const std::string& path, const std::string& credentials) {
+    return round_trip(server.bound_port(), "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" +
+                                               "Authorization: Basic " + security::base64_encode(credentials) +
+                                               "\r\n\r\n");
+  };
+  const auto missing = get(server.bound_port(), "/v1/status");
+  EXPECT_EQ(missing.status, 401);
+  EXPECT_NE(missing.raw.find("WWW-Authenticate: Basic realm=\"spate\""), std::string::npos) << missing.raw;
+  EXPECT_EQ(nlohmann::json::parse(missing.body)["error"], "AUTHENTICATION_FAILED");
+  const auto wrong = with("/v1/status", "ops:nope");
+  EXPECT_EQ(wrong.status, 401);
+  EXPECT_EQ(wrong.body, missing.body);  // one generic message
+  EXPECT_EQ(with("/v1/status", "ops:ops-secret").status, 200);
+  EXPECT_EQ(get(server.bound_port(), "/v1/health/live").status, 200);
+  server.stop();
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

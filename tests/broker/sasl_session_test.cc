@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <limits>
 
 #include "broker/sasl_authenticator.h"
 #include "broker/sasl_session.h"
@@ -36,7 +37,9 @@ class sasl_session_test : public ::testing::Test {
     _store = std::move(store.value());
     auto up = security::credential_store::upsertion_from_password("alice", security::scram_mechanism::sha512,
                                                                   "alice-secret", 4096);
-    ASSERT_TRUE(_store->alter({}, {up}));
+    auto carol = security::credential_store::upsertion_from_password("carol", security::scram_mechanism::sha512,
+                                                                     "carol-secret", 4096);
+    ASSERT_TRUE(_store->alter({}, {up, carol}));
     auto users = security::plain_users::from_json(R"({"users":{"bob":"bob-secret"}})");
     ASSERT_TRUE(users);
     _plain = std::move(users.value());
@@ -46,13 +49,16 @@ class sasl_session_test : public ::testing::Test {
   void TearDown() override { std::filesystem::remove_all(_dir); }
 
   // A complete SCRAM exchange; the error of the first failing step, or none.
-  error_code scram(sasl_session& s, std::string_view user, std::string_view password) {
+  error_code scram(sasl_session& s, std::string_view user, std::string_view password,
+                   const sasl_session::completion_terms& terms = sasl_session::completion_terms{}) {
     security::scram_client client(security::scram_mechanism::sha512, std::string(user), std::string(password));
-    auto first = s.authenticate(client.client_first());
+    auto first = s.authenticate(client.client_first(), terms);
     if (first.error != error_code::none) return first.error;
     auto final_message = client.handle_server_first(first.token);
     EXPECT_TRUE(final_message);
-    auto last = s.authenticate(*final_message);
+    auto last = s.authenticate(*final_message, terms);
+    _last_lifetime = last.session_lifetime_ms;
+    _last_reauthenticated = last.reauthenticated;
     if (last.error != error_code::none) {
       _last_message = last.message;
       return last.error;
@@ -66,6 +72,8 @@ class sasl_session_test : public ::testing::Test {
   std::optional<security::plain_users> _plain;
   std::unique_ptr<sasl_authenticator> _sasl;
   std::string _last_message;
+  std::int64_t _last_lifetime = 0;
+  bool _last_reauthenticated = false;
 };
 
 TEST_F(sasl_session_test, before_authentication_only_api_versions_and_the_sasl_apis_are_allowed) {
@@ -150,6 +158,93 @@ TEST_F(sasl_session_test, failure_delay_grows_with_a_peers_failures_and_resets_a
   EXPECT_EQ(_sasl->failures(), 105u);
   EXPECT_EQ(peer_ip("[::1]:9092"), "::1");
   EXPECT_EQ(peer_ip("127.0.0.1:5000"), "127.0.0.1");
+}
+
+// KIP-368 re-authentication: terms of an exchange completed at `now_ms` with a 2 s lifetime in
+// SaslAuthenticate v1+.
+sasl_session::completion_terms v1_terms(std::int64_t now_ms) { return {now_ms, 2000, true}; }
+
+TEST_F(sasl_session_test, without_a_lifetime_a_session_never_expires) {
+  sasl_session s;
+  ASSERT_EQ(s.handshake("SCRAM-SHA-512", 1, *_sasl), error_code::none);
+  ASSERT_EQ(scram(s, "alice", "alice-secret", {1000, 0, true}), error_code::none);
+  EXPECT_EQ(_last_lifetime, 0);
+  EXPECT_FALSE(s.expired(std::numeric_limits<std::int64_t>::max()));
+}
+
+TEST_F(sasl_session_test, a_session_expires_after_its_lifetime_and_reports_it) {
+  sasl_session s;
+  ASSERT_EQ(s.handshake("SCRAM-SHA-512", 1, *_sasl), error_code::none);
+  ASSERT_EQ(scram(s, "alice", "alice-secret", v1_terms(10'000)), error_code::none);
+  EXPECT_EQ(_last_lifetime, 2000);
+  EXPECT_FALSE(_last_reauthenticated);
+  EXPECT_FALSE(s.expired(11'999));
+  EXPECT_TRUE(s.expired(12'000));
+}
+
+TEST_F(sasl_session_test, a_v1_client_reauthenticates_as_the_same_principal_and_its_session_is_renewed) {
+  sasl_session s;
+  ASSERT_EQ(s.handshake("SCRAM-SHA-512", 1, *_sasl), error_code::none);
+  ASSERT_EQ(scram(s, "alice", "alice-secret", v1_terms(10'000)), error_code::none);
+  const std::string* principal = &s.principal();
+
+  ASSERT_EQ(s.handshake("SCRAM-SHA-512", 1, *_sasl), error_code::none);
+  EXPECT_TRUE(s.reauthenticating());
+  EXPECT_EQ(s.principal(), "User:alice");    // requests in flight keep their principal
+  EXPECT_FALSE(s.allows(api_key::produce));  // nothing but SASL until the exchange ends
+  EXPECT_FALSE(s.expired(50'000));           // an exchange in progress is not "expired"
+  ASSERT_EQ(scram(s, "alice", "alice-secret", v1_terms(11'500)), error_code::none);
+  EXPECT_TRUE(_last_reauthenticated);
+  EXPECT_EQ(s.current(), state::authenticated);
+  EXPECT_EQ(&s.principal(), principal);
+  EXPECT_EQ(s.principal(), "User:alice");
+  EXPECT_FALSE(s.expired(13'000));
+  EXPECT_TRUE(s.expired(13'500));
+}
+
+TEST_F(sasl_session_test, reauthentication_as_another_principal_fails_and_closes) {
+  sasl_session s;
+  ASSERT_EQ(s.handshake("SCRAM-SHA-512", 1, *_sasl), error_code::none);
+  ASSERT_EQ(scram(s, "alice", "alice-secret", v1_terms(0)), error_code::none);
+  ASSERT_EQ(s.handshake("SCRAM-SHA-512", 1, *_sasl), error_code::none);
+  EXPECT_EQ(scram(s, "carol", "carol-secret", v1_terms(1000)), error_code::sasl_authentication_failed);
+  EXPECT_EQ(_last_message, "Cannot change principals during re-authentication from User:alice: User:carol");
+  EXPECT_EQ(s.current(), state::failed);
+  EXPECT_FALSE(s.allows(api_key::produce));
+}
+
+TEST_F(sasl_session_test, reauthentication_with_a_wrong_password_fails_and_closes) {
+  sasl_session s;
+  ASSERT_EQ(s.handshake("SCRAM-SHA-512", 1, *_sasl), error_code::none);
+  ASSERT_EQ(scram(s, "alice", "alice-secret", v1_terms(0)), error_code::none);
+  ASSERT_EQ(s.handshake("SCRAM-SHA-512", 1, *_sasl), error_code::none);
+  EXPECT_EQ(scram(s, "alice", "nope", v1_terms(1000)), error_code::sasl_authentication_failed);
+  EXPECT_EQ(s.current(), state::failed);
+}
+
+TEST_F(sasl_session_test, reauthentication_may_not_change_mechanism) {
+  sasl_session s;
+  ASSERT_EQ(s.handshake("SCRAM-SHA-512", 1, *_sasl), error_code::none);
+  ASSERT_EQ(scram(s, "alice", "alice-secret", v1_terms(0)), error_code::none);
+  EXPECT_EQ(s.handshake("PLAIN", 1, *_sasl), error_code::illegal_sasl_state);
+  EXPECT_EQ(s.current(), state::failed);
+}
+
+TEST_F(sasl_session_test, a_v0_saslauthenticate_client_cannot_reauthenticate_but_still_expires) {
+  sasl_session s;
+  ASSERT_EQ(s.handshake("SCRAM-SHA-512", 1, *_sasl), error_code::none);
+  ASSERT_EQ(scram(s, "alice", "alice-secret", {0, 2000, false}), error_code::none);
+  EXPECT_EQ(s.handshake("SCRAM-SHA-512", 1, *_sasl), error_code::illegal_sasl_state);
+  EXPECT_EQ(s.current(), state::authenticated);  // answered, not closed (Kafka's KafkaApis)
+  EXPECT_TRUE(s.expired(2000));
+}
+
+TEST_F(sasl_session_test, a_v0_handshake_cannot_start_a_reauthentication) {
+  sasl_session s;
+  ASSERT_EQ(s.handshake("SCRAM-SHA-512", 1, *_sasl), error_code::none);
+  ASSERT_EQ(scram(s, "alice", "alice-secret", v1_terms(0)), error_code::none);
+  EXPECT_EQ(s.handshake("SCRAM-SHA-512", 0, *_sasl), error_code::illegal_sasl_state);
+  EXPECT_EQ(s.current(), state::authenticated);
 }
 
 }  // namespace

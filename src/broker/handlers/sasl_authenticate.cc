@@ -12,20 +12,21 @@ boost::asio::awaitable<sasl_authenticate_handler::response> sasl_authenticate_ha
   response resp;
   resp.error_message = std::nullopt;
   if (ctx.session == nullptr || ctx.session->authenticated()) {
-    // Kafka (KafkaApis): no SASL on this listener, or already authenticated (no re-authentication).
+    // Kafka (KafkaApis): no SASL on this listener, or already authenticated (a re-authentication
+    // starts with SaslHandshake).
     resp.error_code = wire_code(protocol::error_code::illegal_sasl_state);
     resp.error_message = "SaslAuthenticate request received after successful authentication";
     co_return resp;
   }
   const std::string_view token(reinterpret_cast<const char*>(req.auth_bytes.data()), req.auth_bytes.size());
-  auto result = co_await sasl_step(ctx, *ctx.session, token);
+  auto result = co_await sasl_step(ctx, *ctx.session, token, ctx.api_version >= 1);
   resp.error_code = wire_code(result.error);
   if (result.error != protocol::error_code::none) {
     resp.error_message = std::move(result.message);
     co_return resp;
   }
   resp.auth_bytes.assign(result.token.begin(), result.token.end());
-  if (ctx.session->authenticated()) resp.session_lifetime_ms = ctx.services.options().sasl_session_lifetime_ms;
+  resp.session_lifetime_ms = result.session_lifetime_ms;
   co_return resp;
 }
 

@@ -12,7 +12,8 @@ namespace spate::broker {
 // SaslAuthenticate (KIP-152): one SASL token of the exchange SaslHandshake v1 started. A failure
 // answers SASL_AUTHENTICATION_FAILED with Kafka's generic message, after a delay, and the
 // connection is closed once the answer is written. session_lifetime_ms (v1+) is
-// connections.max.reauth.ms, 0 when unset.
+// connections.max.reauth.ms, 0 when unset; a v1+ client re-authenticates before it ends (KIP-368,
+// broker/sasl_session.h).
 struct sasl_authenticate_handler {
   using request = protocol::sasl_authenticate_request;
   using response = protocol::sasl_authenticate_response;
