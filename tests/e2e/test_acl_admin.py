@@ -40,7 +40,9 @@ def start_acl_broker(start_broker, data_dir=None, ports=None):
     p0, p1 = ports or (free_port(), free_port())
     broker = start_broker("--listen", f"PLAINTEXT://127.0.0.1:{p0},SASL_PLAINTEXT://127.0.0.1:{p1}",
                           "--set", f"sasl.enabled.mechanisms={MECHANISM}",
-                          "--set", "authorizer.enabled=true", "--set", "super.users=User:admin",
+                          # The operator's loopback PLAINTEXT listener (User:ANONYMOUS) creates the SCRAM
+                          # users: AlterUserScramCredentials needs ALTER on the cluster once ACLs apply.
+                          "--set", "authorizer.enabled=true", "--set", "super.users=User:admin;User:ANONYMOUS",
                           data_dir=data_dir)
     return Endpoints(broker, p0, p1)
 
