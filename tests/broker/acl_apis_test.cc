@@ -224,7 +224,7 @@ TEST_F(acl_apis_test, v0_requests_speak_literal_patterns_only) {
 TEST_F(acl_apis_test, delete_removes_what_each_filter_matches_and_lists_it) {
   create_sample_acls();
   protocol::delete_acls_request req;
-  auto& by_prefix_match = req.filters.emplace_back();
+  protocol::delete_acls_request::delete_acls_filter by_prefix_match;
   by_prefix_match.resource_type_filter = code(resource_type::topic);
   by_prefix_match.resource_name_filter = "ord";
   by_prefix_match.pattern_type_filter = code(pattern_type::prefixed);
@@ -237,10 +237,9 @@ TEST_F(acl_apis_test, delete_removes_what_each_filter_matches_and_lists_it) {
   by_deny.resource_name_filter = std::nullopt;
   by_deny.pattern_type_filter = code(pattern_type::any);
   by_deny.permission_type = code(acl_permission::deny);
-  req.filters.push_back(by_deny);
   auto matches_nothing = by_deny;
   matches_nothing.principal_filter = "User:nobody";
-  req.filters.push_back(matches_nothing);
+  req.filters = {by_prefix_match, by_deny, matches_nothing};
 
   const auto resp = call<protocol::delete_acls_response>(req, 3, _admin.get());
   ASSERT_EQ(resp.filter_results.size(), 3u);
