@@ -103,6 +103,10 @@ TARGETS = {
                               "steady MB/s (64 partitions, keyed, mean of 2 rounds each)", ">=", 0.8),
     # Issue 16: "a broker with 10,000 ACLs answers within noise of one with none"; the on/off pairs
     # of this machine vary by about 5 % between rounds.
+    "tls_produce_vs_plain": ("produce_1k_acks1 MB/s over an SSL listener / over PLAINTEXT, same broker, "
+                             "alternating rounds", ">=", 0.6),
+    "tls_consume_vs_plain": ("consume_1k MB/s over an SSL listener / over PLAINTEXT, same broker, "
+                             "alternating rounds", ">=", 0.6),
     "acls_vs_none": ("produce_100b_acks1 with 10,000 ACLs (authorizer.enabled) / without an authorizer, "
                      "msgs/s, alternating rounds", ">=", 0.95),
 }
@@ -461,7 +465,7 @@ class Bench:
 
     def produce(self, name: str, bootstrap: str, topic: str, count: int, size: int, acks: str,
                 broker: Broker | None, meta: dict, keys: int = 0, duration: float | None = None,
-                producers: int = 1, force: bool = False) -> dict | None:
+                producers: int = 1, force: bool = False, client: list[str] | None = None) -> dict | None:
         """A produce run: `count` records or `produce_cap_s`, whichever comes first; with `duration`,
         a sustained run that sends for that long (count is then only a cap). `force`: run it even
         when --only does not name it (a step of another scenario)."""
@@ -473,10 +477,11 @@ class Bench:
                  "--stall-s", str(self.args.profile["stall_s"])]
         extra += ["--keys", str(keys)] if keys else []
         extra += ["--producers", str(producers)] if producers > 1 else []
+        extra += client or []
         return self.load_run(name, "produce", bootstrap, topic, extra, cap + 30, broker, meta)
 
     def consume(self, name: str, bootstrap: str, topic: str, count: int, broker: Broker | None,
-                meta: dict, allow_short: bool = False) -> dict | None:
+                meta: dict, allow_short: bool = False, client: list[str] | None = None) -> dict | None:
         if not self.wanted(name):
             return None
         if count <= 0:
@@ -486,6 +491,7 @@ class Bench:
         to = self.args.profile["consume_timeout_s"]
         extra = ["-n", str(count), "--timeout-s", str(to), "--stall-s", str(self.args.profile["stall_s"])]
         extra += ["--allow-short"] if allow_short else []
+        extra += client or []
         return self.load_run(name, "consume", bootstrap, topic, extra, to, broker, meta)
 
     def latency(self, name: str, bootstrap: str, topic: str, broker: Broker | None, meta: dict) -> dict | None:
@@ -908,6 +914,84 @@ def run_acl_pair(bench: Bench, spate: str, workdir: str, out: dict) -> None:
 
     run_onoff_pair(bench, spate, workdir, out, "acls", "authorizer.enabled", None, report,
                    settings={"authorizer.enabled": "true"}, before_start=write_acls)
+
+
+def make_tls_files(workdir: str) -> dict[str, str] | None:
+    """A CA and a broker certificate it signs for 127.0.0.1 (openssl CLI, RSA 2048 as most
+    deployments use), or None when openssl fails."""
+    d = os.path.join(workdir, "tls")
+    os.makedirs(d, exist_ok=True)
+    f = {k: os.path.join(d, v) for k, v in (("ca", "ca.pem"), ("ca_key", "ca.key"), ("cert", "broker.pem"),
+                                              ("key", "broker.key"), ("csr", "broker.csr"), ("ext", "san.cnf"))}
+    with open(f["ext"], "w") as e:
+        e.write("subjectAltName=IP:127.0.0.1\n")
+    steps = [["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=bench-ca",
+              "-keyout", f["ca_key"], "-out", f["ca"]],
+             ["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", f["key"],
+              "-out", f["csr"]],
+             ["openssl", "x509", "-req", "-in", f["csr"], "-CA", f["ca"], "-CAkey", f["ca_key"], "-CAcreateserial",
+              "-days", "2", "-out", f["cert"], "-extfile", f["ext"]]]
+    for cmd in steps:
+        rc, _, err = run(cmd, timeout=60)
+        if rc != 0:
+            log(f"tls: {' '.join(cmd[:2])} failed: {tail(err)}")
+            return None
+    return f
+
+
+def run_tls_pair(bench: Bench, spate: str, workdir: str, out: dict) -> None:
+    """The cost of TLS: one page-cache broker with a PLAINTEXT and an SSL listener; 1 KiB records
+    produced (acks=1) and then consumed over each, in alternating rounds (plain, tls, tls, plain) so
+    drift in the machine's speed cancels out. `out` gets each side's MB/s and the tls/plain ratios."""
+    a, p = bench.args, bench.args.profile
+    names = ["produce_1k_acks1_tls", "produce_1k_acks1_plain", "consume_1k_tls", "consume_1k_plain"]
+    if not any(bench.wanted(n) for n in names) or not os.path.exists(spate):
+        return
+    if not spate_supports(spate, "ssl.certificate.location"):
+        out["error"] = "binary has no ssl.certificate.location"
+        return
+    files = make_tls_files(workdir)
+    if not files:
+        out["error"] = "could not make certificates with openssl"
+        return
+    topics = [(f"bench-tls{i}", a.partitions) for i in range(4)]
+    b = Broker("tls", spate, workdir, {"log.flush.interval.messages": str(INT64_MAX),
+                                       "ssl.certificate.location": files["cert"],
+                                       "ssl.key.location": files["key"]}, topics)
+    tls_port = free_port()
+    tls_bootstrap = f"127.0.0.1:{tls_port}"
+    b.cmd[b.cmd.index("--listen") + 1] = f"PLAINTEXT://{b.bootstrap},SSL://{tls_bootstrap}"
+    client = {"tls": ["-X", "security.protocol=SSL", "-X", f"ssl.ca.location={files['ca']}"], "plain": []}
+    bootstrap = {"tls": tls_bootstrap, "plain": b.bootstrap}
+    try:
+        log(f"starting spate (plaintext {b.bootstrap}, TLS {tls_bootstrap})")
+        if not b.start():
+            out["error"] = f"tls broker did not start: {b.error}"
+            return
+        for t, _ in topics:
+            bench.wait_topic(b.bootstrap, t)
+        rounds: dict[str, list[tuple[dict, dict | None]]] = {"tls": [], "plain": []}
+        for i, side in enumerate(["plain", "tls", "tls", "plain"]):
+            meta = {"target": "spate", "durability": "page cache", "transport": side, "round": i}
+            topic = topics[i][0]
+            r = bench.produce(f"produce_1k_acks1_{side}", bootstrap[side], topic, p["n_1k"], 1024, "1", b, meta,
+                              client=client[side], force=True)
+            c = bench.consume(f"consume_1k_{side}", bootstrap[side], topic, min(delivered(r), p["n_1k"]), b, meta,
+                              client=client[side]) if r and r.get("ok") else None
+            rounds[side].append((r or {}, c))
+
+        def mean(side: str, which: int) -> float | None:
+            v = [x[which].get("mb_per_s") for x in rounds[side] if x[which] and x[which].get("ok")]
+            return sum(v) / len(v) if len(v) == 2 else None
+
+        for kind, which in (("produce", 0), ("consume", 1)):
+            tls, plain = mean("tls", which), mean("plain", which)
+            out[f"{kind}_mb_per_s_tls"] = round(tls, 1) if tls else None
+            out[f"{kind}_mb_per_s_plain"] = round(plain, 1) if plain else None
+            out[f"{kind}_ratio_tls_vs_plain"] = round(tls / plain, 4) if tls and plain else None
+            log(f"tls/plaintext {kind} throughput ratio: {out[f'{kind}_ratio_tls_vs_plain']}")
+    finally:
+        out["broker"] = b.stop()
 
 
 LAG_GROUPS, LAG_PARTITIONS = 1000, 10
@@ -1481,7 +1565,7 @@ def idle_rss(brokers: dict) -> float | None:
 
 
 def ratios(sc: dict, machine: dict, brokers: dict, many: dict | None = None, soak: dict | None = None,
-           soak_only: bool = False, acls: dict | None = None) -> dict:
+           soak_only: bool = False, acls: dict | None = None, tls: dict | None = None) -> dict:
     def mbps(name: str) -> float | None:
         r = sc.get(name)
         return float(r["mb_per_s"]) if r and r.get("ok") and r.get("mb_per_s") else None
@@ -1511,6 +1595,8 @@ def ratios(sc: dict, machine: dict, brokers: dict, many: dict | None = None, soa
         **many_partitions_values(sc.get("many_partitions")),
         "many_producers_vs_one": (many or {}).get("ratio_steady"),
         "acls_vs_none": (acls or {}).get("ratio_on_vs_off"),
+        "tls_produce_vs_plain": (tls or {}).get("produce_ratio_tls_vs_plain"),
+        "tls_consume_vs_plain": (tls or {}).get("consume_ratio_tls_vs_plain"),
     }
     targets = {} if soak_only else dict(TARGETS)
     if soak and soak.get("ran"):
@@ -1589,6 +1675,7 @@ def main() -> int:
     cleaner_pair: dict = {}
     quota_pair: dict = {}
     acl_pair: dict = {}
+    tls_pair: dict = {}
     offsets_replay: dict = {}
     many_producers: dict = {}
     soak: dict = {}
@@ -1599,6 +1686,7 @@ def main() -> int:
         run_cleaner_pair(bench, spate, workdir, cleaner_pair)
         run_quota_pair(bench, spate, workdir, quota_pair)
         run_acl_pair(bench, spate, workdir, acl_pair)
+        run_tls_pair(bench, spate, workdir, tls_pair)
         run_offsets_replay(bench, spate, workdir, offsets_replay)
         run_many_partitions(bench, spate, workdir)
         run_many_producers(bench, spate, workdir, many_producers)
@@ -1621,7 +1709,8 @@ def main() -> int:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
 
-    rat = ratios(bench.scenarios, machine, brokers, many_producers, soak, soak_only=args.soak, acls=acl_pair)
+    rat = ratios(bench.scenarios, machine, brokers, many_producers, soak, soak_only=args.soak, acls=acl_pair,
+                 tls=tls_pair)
     produced = [s for s in bench.scenarios.values() if s.get("target") == "spate" and s.get("mode") == "produce" and s.get("ok")]
     consumed = [s for s in bench.scenarios.values() if s.get("target") == "spate" and s.get("mode") == "consume" and s.get("ok")]
 
@@ -1663,6 +1752,7 @@ def main() -> int:
         "log_cleaner": cleaner_pair,
         "disk_quota_overhead": quota_pair,
         "acl_overhead": acl_pair,
+        "tls_overhead": tls_pair,
         "offsets_replay": offsets_replay,
         "many_producers": many_producers,
         "soak": soak,
