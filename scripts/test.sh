@@ -36,7 +36,8 @@ step "unit tests"
 ctest --test-dir build --output-on-failure -j "$JOBS"
 
 step "end-to-end tests"
-/usr/bin/python3 -m pytest -q -p no:cacheprovider tests/e2e
+# Two test files at a time: each starts its own brokers on free ports and data directories.
+/usr/bin/python3 -m pytest -q -p no:cacheprovider -n 2 --dist loadfile tests/e2e
 
 # One clang build with ASan+UBSan serves the sanitized unit tests and the fuzz targets (building
 # the tree twice under sanitizers took a third of CI's time), and compiles everything with clang's
