@@ -21,6 +21,7 @@ from confluent_kafka.admin import AdminClient
 
 from cli_support import ok
 from conftest import free_port, wait_until
+from test_sasl import produce_consume_with_group
 
 PASSWORD = "tls-Pa55word-not-on-disk"
 ALICE_DN = "CN=alice,OU=eng,O=Acme"
@@ -112,24 +113,6 @@ def sasl_ssl_config(endpoints, pki, password=PASSWORD):
 def mtls_config(endpoints, pki, name="alice"):
     return {"bootstrap.servers": endpoints.tls, "security.protocol": "SSL", "ssl.ca.location": pki.path("ca.crt"),
             "ssl.certificate.location": pki.path(f"{name}.crt"), "ssl.key.location": pki.path(f"{name}.key")}
-
-
-def produce_consume_with_group(config, topic, n=20):
-    producer = Producer(config)
-    for i in range(n):
-        producer.produce(topic, f"m{i}".encode())
-    assert producer.flush(30) == 0
-    consumer = Consumer({**config, "group.id": f"g-{topic}", "auto.offset.reset": "earliest"})
-    consumer.subscribe([topic])
-    got = []
-    deadline = time.time() + 60
-    while len(got) < n and time.time() < deadline:
-        msg = consumer.poll(1)
-        if msg is not None and not msg.error():
-            got.append(msg.value().decode())
-    consumer.commit(asynchronous=False)
-    consumer.close()
-    assert got == [f"m{i}" for i in range(n)]
 
 
 def client_errors(config, timeout=5):
