@@ -27,7 +27,7 @@ namespace http = beast::http;
 struct parsed_url {
   std::string host;
   std::string port;
-  std::string prefix;  // path prefix without a trailing '/'
+  std::string prefix;    // path prefix without a trailing '/'
   std::string userinfo;  // "user:password" of http://user:password@host:port (admin.authentication=basic)
 };
 
