@@ -5,7 +5,9 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "broker/error_mapping.h"
 #include "broker/request_context.h"
 #include "protocol/error_code.h"
 #include "security/acl.h"
@@ -28,6 +30,18 @@ struct acl_api_refusal {
 // `store` is set.
 std::optional<acl_api_refusal> refuse_acl_api(const request_context& ctx, security::acl_operation operation,
                                               security::acl_store*& store);
+
+// Answers a refused or failed request alike for each of its `count` items: CreateAcls' results,
+// DeleteAcls' filter results.
+template <typename Result>
+void answer_each(std::vector<Result>& results, std::size_t count, protocol::error_code code,
+                 const std::string& message) {
+  for (std::size_t i = 0; i < count; ++i) {
+    auto& out = results.emplace_back();
+    out.error_code = wire_code(code);
+    out.error_message = message;
+  }
+}
 
 // A binding or filter from the wire's codes. Codes Kafka does not define become UNKNOWN, which
 // the store's validation refuses with INVALID_REQUEST.

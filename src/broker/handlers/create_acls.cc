@@ -11,16 +11,9 @@ namespace spate::broker {
 
 boost::asio::awaitable<create_acls_handler::response> create_acls_handler::handle(request_context& ctx, request req) {
   response resp;
-  const auto answer_all = [&](protocol::error_code code, const std::string& message) {
-    for (std::size_t i = 0; i < req.creations.size(); ++i) {
-      auto& out = resp.results.emplace_back();
-      out.error_code = wire_code(code);
-      out.error_message = message;
-    }
-  };
   security::acl_store* store = nullptr;
   if (auto refusal = refuse_acl_api(ctx, security::acl_operation::alter, store)) {
-    answer_all(refusal->code, refusal->message);
+    answer_each(resp.results, req.creations.size(), refusal->code, refusal->message);
     co_return resp;
   }
   std::vector<security::acl_binding> bindings;
@@ -34,7 +27,8 @@ boost::asio::awaitable<create_acls_handler::response> create_acls_handler::handl
   auto created = co_await run_blocking(ctx.services.pool(), [store, &bindings] { return store->create(bindings); });
   if (!created) {
     SPATE_LOG_ERROR("event=acls_write_failed api=CreateAcls error=\"{}\"", created.error().message);
-    answer_all(protocol::error_code::kafka_storage_error, "the ACLs could not be written");
+    answer_each(resp.results, req.creations.size(), protocol::error_code::kafka_storage_error,
+                "the ACLs could not be written");
     co_return resp;
   }
   for (std::size_t i = 0; i < bindings.size(); ++i) {

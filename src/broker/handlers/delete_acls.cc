@@ -13,16 +13,9 @@ namespace spate::broker {
 
 boost::asio::awaitable<delete_acls_handler::response> delete_acls_handler::handle(request_context& ctx, request req) {
   response resp;
-  const auto answer_all = [&](protocol::error_code code, const std::string& message) {
-    for (std::size_t i = 0; i < req.filters.size(); ++i) {
-      auto& out = resp.filter_results.emplace_back();
-      out.error_code = wire_code(code);
-      out.error_message = message;
-    }
-  };
   security::acl_store* store = nullptr;
   if (auto refusal = refuse_acl_api(ctx, security::acl_operation::alter, store)) {
-    answer_all(refusal->code, refusal->message);
+    answer_each(resp.filter_results, req.filters.size(), refusal->code, refusal->message);
     co_return resp;
   }
   std::vector<security::acl_binding_filter> filters;
@@ -36,7 +29,8 @@ boost::asio::awaitable<delete_acls_handler::response> delete_acls_handler::handl
   auto removed = co_await run_blocking(ctx.services.pool(), [store, &filters] { return store->remove(filters); });
   if (!removed) {
     SPATE_LOG_ERROR("event=acls_write_failed api=DeleteAcls error=\"{}\"", removed.error().message);
-    answer_all(protocol::error_code::kafka_storage_error, "the ACLs could not be written");
+    answer_each(resp.filter_results, req.filters.size(), protocol::error_code::kafka_storage_error,
+                "the ACLs could not be written");
     co_return resp;
   }
   // A binding two filters matched is listed under both but was deleted once: logged once.
