@@ -21,7 +21,7 @@ ALLOWED = {
     "security": {"base", "io", "model"},
     "broker": {"base", "model", "protocol", "storage", "io", "group", "txn", "quota", "metrics", "security"},
     "lag": {"base", "model", "protocol"},
-    "admin": {"base", "model", "protocol", "io", "storage", "group", "txn", "broker", "lag", "security"},
+    "admin": {"base", "model", "protocol", "io", "storage", "net", "group", "txn", "broker", "lag", "security"},
     "app": {"base", "model", "protocol", "io", "storage", "net", "group", "txn", "quota", "broker", "lag", "admin", "metrics", "security"},
     "cli": {"base", "model", "protocol", "app", "admin", "broker", "lag", "metrics", "security"},
 }

@@ -17,6 +17,12 @@
 namespace spate::lag {
 class monitor;
 }
+namespace spate::net {
+class tls_server_credentials;
+}
+namespace spate::security {
+class principal_mapper;
+}
 
 namespace spate::admin {
 
@@ -32,6 +38,9 @@ struct admin_options {
   std::chrono::milliseconds request_timeout{10000};
   std::size_t max_body_bytes = std::size_t{1024} * 1024;  // larger: 413
   std::size_t max_connections = 64;                       // more: 503 and close
+  // HTTPS (admin.listeners=https://...): the server's certificate and what it asks of clients;
+  // null: plain HTTP.
+  std::shared_ptr<net::tls_server_credentials> tls;
 
   // GET /metrics (Prometheus text format 0.0.4). Unset: 404.
   std::function<std::string()> metrics_text;
@@ -47,6 +56,10 @@ struct admin_options {
   // (basic_auth.h), else 401; its principal then needs DESCRIBE on CLUSTER for reads, and Kafka's
   // ACLs apply to writes (kafka_call.h). Null: no authentication (requests are User:ANONYMOUS).
   std::shared_ptr<basic_authenticator> authentication;
+  // admin.authentication=mtls: the principal is User:<subject of the client certificate, mapped by
+  // ssl.principal.mapping.rules>; `tls` then requires a certificate its CA file vouches for. The
+  // same ACLs apply as with `authentication`. Null: not used.
+  std::shared_ptr<const security::principal_mapper> certificate_principals;
   // This program's version, for the OpenAPI document.
   std::string version;
 };

@@ -16,6 +16,8 @@
 #include "broker/authorization.h"
 #include "broker/request_context.h"
 #include "protocol/messages/request_header.h"
+#include "security/principal.h"
+#include "security/principal_mapping.h"
 
 namespace spate::admin {
 
@@ -28,7 +30,8 @@ struct admin_server::impl {
   impl(admin_options o, const broker_view* view, broker::broker* services)
       : options(std::move(o)),
         ctx{view, services, options, {}, {}, &table},
-        server({options.host, options.port, options.request_timeout, options.max_body_bytes, options.max_connections},
+        server({options.host, options.port, options.request_timeout, options.max_body_bytes, options.max_connections,
+                options.tls},
                [this](http_request request) { return dispatch(std::move(request)); }) {
     ctx.admin_address = [this] { return address(); };
     ctx.executor = [this] { return server.executor(); };
@@ -55,9 +58,29 @@ struct admin_server::impl {
   // Liveness and readiness stay open to orchestrators' probes: they tell nothing but up/ready.
   static bool open_to_probes(const http_request& request) { return request.path.starts_with("/v1/health/"); }
 
+  // Under admin.authentication=mtls: the client certificate's mapped subject, or 401 when no rule
+  // maps it (as Kafka fails such an SSL authentication).
+  std::optional<http_response> authenticate_certificate(http_request& request) const {
+    std::string reason = "no client certificate";
+    if (request.client_certificate_subject) {
+      auto mapped = options.certificate_principals->map(*request.client_certificate_subject);
+      if (mapped) {
+        request.principal = fmt::format("{}:{}", security::user_type, mapped.value());
+        request.authenticated = true;
+        return std::nullopt;
+      }
+      reason = "no ssl.principal.mapping.rules rule matches " + *request.client_certificate_subject;
+    }
+    SPATE_LOG_WARN_RATE_LIMITED("event=admin_authentication_failed peer={} reason=\"{}\"", request.peer, reason);
+    return error_response(401, authentication_failed,
+                          "authentication required: a client certificate that maps to a principal");
+  }
+
   // 401 after the peer's failure delay, or nullopt (request.principal set when authenticated).
   boost::asio::awaitable<std::optional<http_response>> authenticate(http_request& request) {
-    if (!options.authentication || open_to_probes(request)) co_return std::nullopt;
+    if (open_to_probes(request)) co_return std::nullopt;
+    if (options.certificate_principals) co_return authenticate_certificate(request);
+    if (!options.authentication) co_return std::nullopt;
     auto result = options.authentication->authenticate(request.authorization, broker::peer_host(request.peer),
                                                        std::chrono::steady_clock::now());
     if (result.principal) {

@@ -2,6 +2,7 @@
 // The admin API's view of one HTTP exchange, independent of the HTTP library (Beast stays in
 // http_server.cc). Plain values; not shared between threads.
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -16,6 +17,9 @@ struct http_request {
   std::string body;
   std::string authorization;  // the Authorization header; empty: none
   std::string peer;           // the client's "ip:port"
+  // HTTPS: the subject of the client certificate OpenSSL verified, RFC 2253 ("CN=alice,O=Acme");
+  // nullopt without one.
+  std::optional<std::string> client_certificate_subject;
   // Who is asking: "User:alice" once admin.authentication verified it (`authenticated`). Without
   // admin.authentication the caller is the operator on a trusted address and no ACL applies;
   // otherwise Kafka calls run as this principal (kafka_call.h).

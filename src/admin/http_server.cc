@@ -3,7 +3,9 @@
 #include <array>
 #include <atomic>
 #include <map>
+#include <optional>
 #include <thread>
+#include <type_traits>
 
 #include <fmt/format.h>
 #include <boost/asio/co_spawn.hpp>
@@ -12,20 +14,25 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/stream_traits.hpp>
 #include <boost/beast/http.hpp>
 
 #include "admin/errors.h"
 #include "admin/route_table.h"
 #include "base/log.h"
+#include "base/log_limit.h"
+#include "net/tls_context.h"
 
 namespace spate::admin {
 
 namespace asio = boost::asio;
 namespace http = boost::beast::http;
 using tcp = asio::ip::tcp;
+using tls_stream = asio::ssl::stream<tcp::socket>;
 using boost::system::error_code;
 
 namespace {
@@ -54,6 +61,8 @@ void split_target(std::string_view target, http_request& request) {
 }  // namespace
 
 struct http_server::impl {
+  class connection;
+  template <typename Stream>
   class session;
 
   http_server_options options;
@@ -63,7 +72,7 @@ struct http_server::impl {
   std::thread thread;
   bool stopping = false;  // server thread only
   std::uint64_t next_session_id = 0;
-  std::map<std::uint64_t, std::weak_ptr<session>> sessions;  // server thread only
+  std::map<std::uint64_t, std::weak_ptr<connection>> sessions;  // server thread only
   // Declared last: destroyed first, with the coroutines (and sessions) it still holds.
   asio::io_context ioc{1};
   tcp::acceptor acceptor{ioc};
@@ -72,42 +81,61 @@ struct http_server::impl {
 
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> reject(tcp::socket socket);
+  void start_session(tcp::socket socket);
 };
 
-// One connection. Lives on the server thread; owned by its run() coroutine.
-class http_server::impl::session : public std::enable_shared_from_this<session> {
+// What stop() needs of a session, whatever its stream.
+class http_server::impl::connection {
  public:
-  session(tcp::socket socket, impl& server, std::uint64_t id)
-      : _socket(std::move(socket)), _timer(_socket.get_executor()), _server(server), _id(id) {
+  virtual ~connection() = default;
+  virtual void close() = 0;
+};
+
+// One connection over plain TCP (Stream = tcp::socket) or TLS (tls_stream). Lives on the server
+// thread; owned by its run() coroutine.
+template <typename Stream>
+class http_server::impl::session : public connection, public std::enable_shared_from_this<session<Stream>> {
+ public:
+  session(Stream stream, std::shared_ptr<const net::tls_server_context> tls, impl& server, std::uint64_t id)
+      : _tls(std::move(tls)),
+        _stream(std::move(stream)),
+        _timer(_stream.get_executor()),
+        _server(server),
+        _id(id),
+        _peer(peer_address()) {
     _server.open.fetch_add(1);
   }
-  ~session() {
+  ~session() override {
     _server.sessions.erase(_id);
     _server.open.fetch_sub(1);
   }
   session(const session&) = delete;
   session& operator=(const session&) = delete;
 
-  void close() {
+  void close() override {
     error_code ignored;
-    _socket.close(ignored);
+    socket().close(ignored);
     _timer.cancel();
   }
 
   asio::awaitable<void> run(std::shared_ptr<session> self);
 
  private:
+  static constexpr bool is_tls = std::is_same_v<Stream, tls_stream>;
+
+  tcp::socket& socket() { return boost::beast::get_lowest_layer(_stream); }
+
   // Cancels the socket's operations when `timeout` passes before disarm().
   void arm(std::chrono::milliseconds timeout) {
     _timed_out = false;
     const auto generation = ++_generation;
     _timer.expires_after(timeout);
-    _timer.async_wait([weak = weak_from_this(), generation](const error_code& ec) {
+    _timer.async_wait([weak = this->weak_from_this(), generation](const error_code& ec) {
       auto self = weak.lock();
       if (ec || !self || self->_generation != generation) return;
       self->_timed_out = true;
       error_code ignored;
-      self->_socket.cancel(ignored);
+      self->socket().cancel(ignored);
     });
   }
   void disarm() {
@@ -116,28 +144,57 @@ class http_server::impl::session : public std::enable_shared_from_this<session> 
   }
 
   // "ip:port" ("[ip]:port" for IPv6) of the client; empty when the socket has none.
-  std::string peer_address() const {
+  std::string peer_address() {
     error_code ec;
-    const auto endpoint = _socket.remote_endpoint(ec);
+    const auto endpoint = socket().remote_endpoint(ec);
     if (ec) return {};
     const auto ip = endpoint.address().to_string();
     return endpoint.address().is_v6() ? fmt::format("[{}]:{}", ip, endpoint.port())
                                       : fmt::format("{}:{}", ip, endpoint.port());
   }
+  asio::awaitable<bool> handshake();
   asio::awaitable<error_code> write(const http_response& r, bool keep_alive, unsigned version);
   asio::awaitable<void> write_error_and_close(int status, std::string_view name, std::string_view message);
   asio::awaitable<void> close_gracefully();
 
-  tcp::socket _socket;
+  // Declared before the stream: the TLS stream's SSL object refers to the context.
+  const std::shared_ptr<const net::tls_server_context> _tls;
+  Stream _stream;
   asio::steady_timer _timer;
   impl& _server;
   const std::uint64_t _id;
+  const std::string _peer;
+  std::optional<std::string> _client_subject;  // of a verified client certificate (TLS)
   std::uint64_t _generation = 0;
   bool _timed_out = false;
 };
 
-asio::awaitable<error_code> http_server::impl::session::write(const http_response& r, bool keep_alive,
-                                                              unsigned version) {
+// TLS only: the handshake, within the request timeout. A failure (a plaintext client on the HTTPS
+// port, an untrusted or missing client certificate) logs one line and the connection closes.
+template <typename Stream>
+asio::awaitable<bool> http_server::impl::session<Stream>::handshake() {
+  if constexpr (is_tls) {
+    error_code ec;
+    arm(_server.options.request_timeout);
+    co_await _stream.async_handshake(asio::ssl::stream_base::server, asio::redirect_error(asio::use_awaitable, ec));
+    const bool timed_out = _timed_out;
+    disarm();
+    if (ec) {
+      if (!_server.stopping) {
+        const auto reason =
+            timed_out ? std::string("timed out") : net::handshake_failure_reason(_stream.native_handle(), ec.message());
+        SPATE_LOG_WARN_RATE_LIMITED("event=admin_tls_handshake_failed peer={} reason=\"{}\"", _peer, reason);
+      }
+      co_return false;
+    }
+    _client_subject = net::verified_peer_subject(_stream.native_handle());
+  }
+  co_return true;
+}
+
+template <typename Stream>
+asio::awaitable<error_code> http_server::impl::session<Stream>::write(const http_response& r, bool keep_alive,
+                                                                      unsigned version) {
   http::response<http::string_body> res{static_cast<http::status>(r.status), version};
   res.set(http::field::server, "spate");
   res.set(http::field::content_type, r.content_type);
@@ -147,33 +204,44 @@ asio::awaitable<error_code> http_server::impl::session::write(const http_respons
   res.prepare_payload();
   error_code ec;
   arm(_server.options.request_timeout);
-  co_await http::async_write(_socket, res, asio::redirect_error(asio::use_awaitable, ec));
+  co_await http::async_write(_stream, res, asio::redirect_error(asio::use_awaitable, ec));
   disarm();
   co_return ec;
 }
 
-asio::awaitable<void> http_server::impl::session::close_gracefully() {
+template <typename Stream>
+asio::awaitable<void> http_server::impl::session<Stream>::close_gracefully() {
   error_code ec;
-  _socket.shutdown(tcp::socket::shutdown_send, ec);
-  if (!ec) {
-    arm(drain_time);
+  arm(drain_time);
+  if constexpr (is_tls) {
+    // close_notify, so the client knows the answer is complete; OpenSSL then reads (and discards)
+    // until the client's close_notify, an error or the drain time.
+    co_await _stream.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
+  } else {
+    socket().shutdown(tcp::socket::shutdown_send, ec);
     std::array<char, std::size_t{16} * 1024> discard{};
     std::size_t drained = 0;
     while (!ec && drained < 4 * _server.options.max_body_bytes) {
-      drained += co_await _socket.async_read_some(asio::buffer(discard), asio::redirect_error(asio::use_awaitable, ec));
+      drained += co_await _stream.async_read_some(asio::buffer(discard), asio::redirect_error(asio::use_awaitable, ec));
     }
-    disarm();
   }
+  disarm();
   close();
 }
 
-asio::awaitable<void> http_server::impl::session::write_error_and_close(int status, std::string_view name,
-                                                                        std::string_view message) {
+template <typename Stream>
+asio::awaitable<void> http_server::impl::session<Stream>::write_error_and_close(int status, std::string_view name,
+                                                                                std::string_view message) {
   co_await write(error_response(status, name, message), false, 11);
   co_await close_gracefully();
 }
 
-asio::awaitable<void> http_server::impl::session::run(std::shared_ptr<session> self) {
+template <typename Stream>
+asio::awaitable<void> http_server::impl::session<Stream>::run(std::shared_ptr<session> self) {
+  if (!co_await handshake()) {
+    close();
+    co_return;
+  }
   boost::beast::flat_buffer buffer;
   while (!_server.stopping) {
     http::request_parser<http::string_body> parser;
@@ -181,7 +249,7 @@ asio::awaitable<void> http_server::impl::session::run(std::shared_ptr<session> s
     parser.header_limit(header_limit_bytes);
     error_code ec;
     arm(_server.options.request_timeout);
-    co_await http::async_read(_socket, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    co_await http::async_read(_stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
     const bool timed_out = _timed_out;
     disarm();
     if (ec) {
@@ -212,7 +280,8 @@ asio::awaitable<void> http_server::impl::session::run(std::shared_ptr<session> s
     if (const auto it = message.find(http::field::authorization); it != message.end()) {
       request.authorization = std::string(it->value().data(), it->value().size());
     }
-    request.peer = peer_address();
+    request.peer = _peer;
+    request.client_certificate_subject = _client_subject;
     bool keep_alive = message.keep_alive();
     http_response response;
     try {
@@ -229,6 +298,21 @@ asio::awaitable<void> http_server::impl::session::run(std::shared_ptr<session> s
   }
   close();
   (void)self;
+}
+
+void http_server::impl::start_session(tcp::socket socket) {
+  const auto id = next_session_id++;
+  if (options.tls) {
+    auto context = options.tls->current();
+    tls_stream stream(std::move(socket), context->asio_context());
+    auto s = std::make_shared<session<tls_stream>>(std::move(stream), std::move(context), *this, id);
+    sessions[id] = s;
+    asio::co_spawn(ioc, s->run(s), asio::detached);
+  } else {
+    auto s = std::make_shared<session<tcp::socket>>(std::move(socket), nullptr, *this, id);
+    sessions[id] = s;
+    asio::co_spawn(ioc, s->run(s), asio::detached);
+  }
 }
 
 asio::awaitable<void> http_server::impl::reject(tcp::socket socket) {
@@ -254,13 +338,15 @@ asio::awaitable<void> http_server::impl::accept_loop() {
       continue;
     }
     if (open.load() >= options.max_connections) {
-      asio::co_spawn(ioc, reject(std::move(socket)), asio::detached);
+      // Over HTTPS a 503 would need a handshake first: the connection just closes.
+      if (options.tls) {
+        socket.close(ec);
+      } else {
+        asio::co_spawn(ioc, reject(std::move(socket)), asio::detached);
+      }
       continue;
     }
-    const auto id = next_session_id++;
-    auto s = std::make_shared<session>(std::move(socket), *this, id);
-    sessions[id] = s;
-    asio::co_spawn(ioc, s->run(s), asio::detached);
+    start_session(std::move(socket));
   }
 }
 

@@ -1,9 +1,12 @@
 #pragma once
-// A small HTTP/1.1 server on Boost.Beast with its own thread and io_context, so admin requests
+// A small HTTP/1.1 server (HTTPS with `tls`) on Boost.Beast with its own thread and io_context, so admin requests
 // never run on the broker's Kafka event loops. Keep-alive; per request, the headers and body must
 // arrive within `request_timeout` (else 408 and close: slowloris); a body over `max_body_bytes`
 // gets 413 and the connection closes; beyond `max_connections` open connections, a new one gets
-// 503 and is closed. Beast itself stays in http_server.cc.
+// 503 and is closed (over HTTPS, just closed). The TLS handshake must finish within
+// `request_timeout`; a failed one logs one line and closes that connection. Each connection uses
+// the TLS context current when it was accepted, so a reloaded certificate serves new connections
+// only. Beast and OpenSSL stay in http_server.cc.
 //
 // Thread-safety: start() and stop() from one controlling thread; bound_port() and
 // open_connections() from any thread. The handler runs on the server's thread, one request per
@@ -23,6 +26,10 @@
 
 #include "admin/http_message.h"
 
+namespace spate::net {
+class tls_server_credentials;
+}
+
 namespace spate::admin {
 
 struct http_server_options {
@@ -31,6 +38,8 @@ struct http_server_options {
   std::chrono::milliseconds request_timeout{10000};
   std::size_t max_body_bytes = std::size_t{1024} * 1024;
   std::size_t max_connections = 64;
+  // HTTPS with these credentials (net/tls_context.h); null: plain HTTP.
+  std::shared_ptr<net::tls_server_credentials> tls;
 };
 
 // Must not throw for expected errors (return a response); an exception becomes a 500.

@@ -34,8 +34,8 @@ admin::partition_state partition_state_of(const storage::partition_log& log) {
 admin::admin_options admin_options_from(const broker_config& config) {
   admin::admin_options options;
   if (config.admin_listener) {
-    options.host = config.admin_listener->host;
-    options.port = config.admin_listener->port;
+    options.host = config.admin_listener->address.host;
+    options.port = config.admin_listener->address.port;
   }
   options.request_timeout = std::chrono::milliseconds(config.admin_request_timeout_ms);
   options.version = SPATE_VERSION;

@@ -27,8 +27,7 @@ Int parse_int(std::string_view key, std::string_view text, Int min, Int max) {
     throw config_error(fmt::format("config key '{}': '{}' is not an integer", key, text));
   }
   if (value < min || value > max) {
-    throw config_error(
-        fmt::format("config key '{}': {} is outside the range {}..{}", key, value, min, max));
+    throw config_error(fmt::format("config key '{}': {} is outside the range {}..{}", key, value, min, max));
   }
   return value;
 }
@@ -191,7 +190,8 @@ const std::vector<setting>& settings() {
       {"group.initial.rebalance.delay.ms", "3000",
        "How long a new group waits for more members before its first rebalance completes.",
        [](broker_config& c, auto k, auto v) {
-         c.groups.initial_rebalance_delay_ms = parse_int<std::int32_t>(k, v, 0, std::numeric_limits<std::int32_t>::max());
+         c.groups.initial_rebalance_delay_ms =
+             parse_int<std::int32_t>(k, v, 0, std::numeric_limits<std::int32_t>::max());
        }},
       {"group.min.session.timeout.ms", "6000", "Smallest session timeout a group member may ask for.",
        [](broker_config& c, auto k, auto v) {
@@ -211,7 +211,8 @@ const std::vector<setting>& settings() {
       {"offsets.retention.minutes", "10080",
        "How long committed offsets are kept once their group is empty (or, for simple consumers, after the commit).",
        [](broker_config& c, auto k, auto v) {
-         c.groups.offsets_retention_ms = parse_int<std::int64_t>(k, v, 1, std::numeric_limits<std::int32_t>::max()) * 60000;
+         c.groups.offsets_retention_ms =
+             parse_int<std::int64_t>(k, v, 1, std::numeric_limits<std::int32_t>::max()) * 60000;
        }},
       {"offsets.retention.check.interval.ms", "600000", "How often expired offsets are removed.",
        [](broker_config& c, auto k, auto v) {
@@ -332,26 +333,33 @@ const std::vector<setting>& settings() {
              parse_int<std::int64_t>(k, v, 1, std::numeric_limits<std::int32_t>::max());
        }},
       {"admin.listeners", "127.0.0.1:9644",
-       "Address of the HTTP admin API, HOST:PORT (port 0: any free port; empty: disabled). Without "
-       "admin.authentication=basic, keep it on loopback.",
+       "Address of the HTTP admin API, HOST:PORT or http://HOST:PORT, or https://HOST:PORT for HTTPS with the "
+       "ssl.* certificate and key (port 0: any free port; empty: disabled). Without admin.authentication, keep it "
+       "on loopback.",
        [](broker_config& c, auto k, auto v) {
          if (v.empty()) {
            c.admin_listener.reset();
          } else {
-           c.admin_listener = parse_listener(k, v);
+           c.admin_listener = parse_admin_listener(k, v);
          }
        }},
       {"admin.authentication", "none",
        "How the HTTP admin API authenticates requests: none (callers are trusted as the operator, no ACL applies; "
-       "keep the API on loopback) or basic (HTTP Basic with the user name and password of a SCRAM user, see `spate "
-       "user`; reads "
-       "need DESCRIBE on CLUSTER and writes the ACLs of the Kafka API they call when authorizer.enabled=true). "
-       "Basic sends the password with every request: use it on loopback or behind TLS.",
+       "keep the API on loopback), basic (HTTP Basic with the user name and password of a SCRAM user, see `spate "
+       "user`; use it over https:// or on loopback, as the password travels with every request) or mtls (an "
+       "https:// listener requires a client certificate that ssl.ca.location vouches for; the principal is its "
+       "subject mapped by ssl.principal.mapping.rules). With basic or mtls, reads need DESCRIBE on CLUSTER and "
+       "writes the ACLs of the Kafka API they call when authorizer.enabled=true.",
        [](broker_config& c, auto k, auto v) {
-         if (v != "none" && v != "basic") {
-           throw config_error(fmt::format("config key '{}': '{}' is not none or basic", k, v));
+         if (v == "none") {
+           c.admin_auth = admin_authentication::none;
+         } else if (v == "basic") {
+           c.admin_auth = admin_authentication::basic;
+         } else if (v == "mtls") {
+           c.admin_auth = admin_authentication::mtls;
+         } else {
+           throw config_error(fmt::format("config key '{}': '{}' is not none, basic or mtls", k, v));
          }
-         c.admin_basic_authentication = v == "basic";
        }},
       {"admin.request.timeout.ms", "10000",
        "Time a client has to send an admin API request's headers and body; later, the answer is 408 and the "
@@ -472,15 +480,18 @@ std::string broker_config::security_protocol(std::string_view listener_name) con
   return it == map.end() ? std::string() : it->second;
 }
 
-host_port parse_listener(std::string_view key, std::string_view text) {
+admin_endpoint parse_admin_listener(std::string_view key, std::string_view text) {
   auto rest = trim(text);
-  if (const auto scheme = rest.find("://"); scheme != std::string_view::npos) {
-    if (rest.substr(0, scheme) != "PLAINTEXT") {
-      throw config_error(fmt::format("config key '{}': only PLAINTEXT listeners are supported, got '{}'", key, text));
+  bool https = false;
+  if (const auto scheme_end = rest.find("://"); scheme_end != std::string_view::npos) {
+    const auto scheme = rest.substr(0, scheme_end);
+    https = scheme == "https" || scheme == "HTTPS";
+    if (!https && scheme != "http" && scheme != "HTTP" && scheme != "PLAINTEXT") {
+      throw config_error(fmt::format("config key '{}': '{}' is not http://HOST:PORT or https://HOST:PORT", key, text));
     }
-    rest = rest.substr(scheme + 3);
+    rest = rest.substr(scheme_end + 3);
   }
-  return parse_host_port(key, rest);
+  return {parse_host_port(key, rest), https};
 }
 
 host_port parse_host_port(std::string_view key, std::string_view text) {

@@ -27,6 +27,18 @@ struct host_port {
   bool operator==(const host_port&) const = default;
 };
 
+// The admin API's address (admin.listeners): http://HOST:PORT or https://HOST:PORT, the latter with
+// the ssl.* certificate.
+struct admin_endpoint {
+  host_port address;
+  bool https = false;
+  bool operator==(const admin_endpoint&) const = default;
+};
+
+// admin.authentication: none (the caller is the operator), basic (HTTP Basic against the SCRAM
+// users, admin/basic_auth.h) or mtls (the client certificate's mapped subject; HTTPS only).
+enum class admin_authentication { none, basic, mtls };
+
 // One Kafka listener: its name (PLAINTEXT, SASL_PLAINTEXT or a custom name mapped to a protocol by
 // listener.security.protocol.map) and address. app/listeners.h parses and validates them.
 struct listener {
@@ -77,7 +89,7 @@ struct broker_config {
   std::int32_t transaction_log_segment_bytes = 104857600;  // transaction.state.log.segment.bytes
   // Transactions (transaction.*, transactional.id.*) and idempotent producers' state.
   txn::coordinator_config transactions;
-  std::int64_t producer_id_expiration_ms = 86400000;              // producer.id.expiration.ms
+  std::int64_t producer_id_expiration_ms = 86400000;               // producer.id.expiration.ms
   std::int64_t producer_id_expiration_check_interval_ms = 600000;  // producer.id.expiration.check.interval.ms
   // The log cleaner (log.cleaner.*), which compacts topics with cleanup.policy=compact.
   struct cleaner_settings {
@@ -105,10 +117,9 @@ struct broker_config {
   std::int32_t quota_window_num = 11;
   std::int32_t quota_window_size_seconds = 1;
   // The HTTP admin API (admin.*); nullopt: disabled.
-  std::optional<host_port> admin_listener = host_port{"127.0.0.1", 9644};
+  std::optional<admin_endpoint> admin_listener = admin_endpoint{{"127.0.0.1", 9644}, false};
   std::int64_t admin_request_timeout_ms = 10000;
-  // admin.authentication=basic: HTTP Basic against the SCRAM users (admin/basic_auth.h).
-  bool admin_basic_authentication = false;
+  admin_authentication admin_auth = admin_authentication::none;
   // The built-in consumer-lag monitor (lag.*). Its history file is lag.db in data_dir.
   bool lag_enabled = true;
   bool lag_history_enabled = true;
@@ -132,9 +143,9 @@ void apply_setting(broker_config& config, std::string_view key, std::string_view
 // Reads a properties file (`key=value` lines, `#` or `!` comments, blank lines ignored) into config.
 void apply_properties_file(broker_config& config, const std::filesystem::path& file);
 
-// Parses "host:port" or "PLAINTEXT://host:port" (one address, the admin API's). Throws
-// config_error naming `key`.
-host_port parse_listener(std::string_view key, std::string_view text);
+// Parses the admin API's address: "host:port", "http://host:port" (or "PLAINTEXT://") or
+// "https://host:port". Throws config_error naming `key`.
+admin_endpoint parse_admin_listener(std::string_view key, std::string_view text);
 // Parses "host:port" (no scheme). Throws config_error naming `key`.
 host_port parse_host_port(std::string_view key, std::string_view text);
 

@@ -166,6 +166,12 @@ int run_broker(const broker_config& config) {
     validate_listeners(
         config.listeners, config.advertised_listeners,
         config.security_protocol_map.empty() ? default_security_protocol_map() : config.security_protocol_map);
+    // TLS listeners and the admin API's HTTPS: their certificate, reloaded when its files change
+    // (below), and client certificates' subjects mapped to principals. Loaded before the data
+    // directory is touched, so a bad file or setting stops the start at once.
+    const auto tls = load_tls_credentials(config);
+    const auto admin_tls = load_admin_tls_credentials(config);
+    const auto mapper = security::principal_mapper::parse(config.ssl_principal_mapping_rules).value();
     const bool new_data_dir = !std::filesystem::exists(config.data_dir / "meta.properties");
     const auto identity = open_data_dir(config.data_dir, config.node_id);
     // Blocking work (fsync, file creation, unlink) never runs on an event loop.
@@ -264,12 +270,13 @@ int run_broker(const broker_config& config) {
       options.authorizer = authorizer.get();
       options.acls = acls.get();
     }
-    // TLS listeners: their certificate, reloaded when its files change, and client certificates'
-    // subjects mapped to principals.
-    const auto tls = load_tls_credentials(config);
-    const auto mapper = security::principal_mapper::parse(config.ssl_principal_mapping_rules).value();
     std::optional<tls_reloader> tls_reload;
-    if (tls) tls_reload.emplace(tls, tls_reload_check_interval);
+    if (tls || admin_tls) {
+      std::vector<std::shared_ptr<net::tls_server_credentials>> reloaded;
+      if (tls) reloaded.push_back(tls);
+      if (admin_tls) reloaded.push_back(admin_tls);
+      tls_reload.emplace(std::move(reloaded), tls_reload_check_interval);
+    }
     broker::broker services(std::move(options), logs, pool, groups, transactions, waiters);
     broker::dispatcher dispatcher(services);
     // The built-in lag monitor: its own thread; stopped (destroyed) before the broker it reads.
@@ -337,13 +344,17 @@ int run_broker(const broker_config& config) {
             };
           }
         }
-        if (config.admin_basic_authentication) {
+        admin_options.tls = admin_tls;
+        if (config.admin_auth == admin_authentication::basic) {
           admin_options.authentication = std::make_shared<admin::basic_authenticator>(
               *credentials.value(), std::chrono::milliseconds(config.failed_authentication_delay_ms));
           if (metrics) metrics->collect_admin_authentication(admin_options.authentication);
         }
+        if (config.admin_auth == admin_authentication::mtls) {
+          admin_options.certificate_principals = std::make_shared<const security::principal_mapper>(mapper);
+        }
         admin.emplace(std::move(admin_options), view, &services);
-        start_admin(*admin, *config.admin_listener);
+        start_admin(*admin, config.admin_listener->address);
       }
       server.start();
       if (lag_monitor) lag_monitor->start();
@@ -355,8 +366,8 @@ int run_broker(const broker_config& config) {
                 "spate ready listeners={} advertised={} admin={} node_id={} cluster_id={} data_dir={} "
                 "clean_start={}",
                 bound_listeners_text(config, server), advertised_listeners_text(config),
-                admin ? admin->address() : "off", config.node_id, identity.cluster_id, config.data_dir.string(),
-                logs.opened_after_clean_shutdown());
+                admin ? (admin_tls ? "https://" : "") + admin->address() : "off", config.node_id, identity.cluster_id,
+                config.data_dir.string(), logs.opened_after_clean_shutdown());
           },
           [&groups, &transactions, &admin, &ready, &lag_monitor] {
             // The admin API stops first: its writes in progress finish while the broker still serves them.

@@ -26,7 +26,29 @@ std::shared_ptr<net::tls_server_credentials> load_tls_credentials(const broker_c
   return std::move(loaded).value();
 }
 
-tls_reloader::tls_reloader(std::shared_ptr<net::tls_server_credentials> credentials, std::chrono::milliseconds poll)
+std::shared_ptr<net::tls_server_credentials> load_admin_tls_credentials(const broker_config& config) {
+  const bool https = config.admin_listener && config.admin_listener->https;
+  if (config.admin_auth == admin_authentication::mtls && !https) {
+    throw config_error("admin.authentication=mtls needs an https:// admin.listeners address");
+  }
+  if (!https) return nullptr;
+  if (config.ssl.certificate.empty() || config.ssl.key.empty()) {
+    throw config_error("admin.listeners is https://: it needs ssl.certificate.location and ssl.key.location");
+  }
+  auto files = config.ssl;
+  if (config.admin_auth == admin_authentication::mtls) {
+    if (files.ca.empty()) throw config_error("admin.authentication=mtls needs ssl.ca.location");
+    files.client_auth = net::tls_client_auth::required;
+  } else {
+    files.client_auth = net::tls_client_auth::none;
+  }
+  auto loaded = net::tls_server_credentials::load(files);
+  if (!loaded) throw config_error(fmt::format("admin.listeners https: {}", loaded.error()));
+  return std::move(loaded).value();
+}
+
+tls_reloader::tls_reloader(std::vector<std::shared_ptr<net::tls_server_credentials>> credentials,
+                           std::chrono::milliseconds poll)
     : _credentials(std::move(credentials)), _poll(poll), _thread([this] { run(); }) {}
 
 tls_reloader::~tls_reloader() {
@@ -39,11 +61,13 @@ tls_reloader::~tls_reloader() {
 }
 
 void tls_reloader::reload_now() {
-  if (auto error = _credentials->reload()) {
-    SPATE_LOG_WARN("event=tls_reload_failed trigger=sighup error=\"{}\" (the previous certificate stays in use)",
-                   *error);
-  } else {
-    SPATE_LOG_INFO("event=tls_reloaded trigger=sighup certificate={}", _credentials->files().certificate.string());
+  for (const auto& credentials : _credentials) {
+    if (auto error = credentials->reload()) {
+      SPATE_LOG_WARN("event=tls_reload_failed trigger=sighup error=\"{}\" (the previous certificate stays in use)",
+                     *error);
+    } else {
+      SPATE_LOG_INFO("event=tls_reloaded trigger=sighup certificate={}", credentials->files().certificate.string());
+    }
   }
 }
 
@@ -51,19 +75,21 @@ void tls_reloader::run() {
   std::unique_lock lock(_mutex);
   while (!_wake.wait_for(lock, _poll, [this] { return _stopping; })) {
     lock.unlock();
-    std::string error;
-    switch (_credentials->reload_if_changed(error)) {
-      case net::tls_server_credentials::change::unchanged: break;
-      case net::tls_server_credentials::change::reloaded:
-        SPATE_LOG_INFO("event=tls_reloaded trigger=file_changed certificate={}",
-                       _credentials->files().certificate.string());
-        break;
-      case net::tls_server_credentials::change::failed:
-        SPATE_LOG_WARN(
-            "event=tls_reload_failed trigger=file_changed error=\"{}\" (the previous certificate stays in "
-            "use)",
-            error);
-        break;
+    for (const auto& credentials : _credentials) {
+      std::string error;
+      switch (credentials->reload_if_changed(error)) {
+        case net::tls_server_credentials::change::unchanged: break;
+        case net::tls_server_credentials::change::reloaded:
+          SPATE_LOG_INFO("event=tls_reloaded trigger=file_changed certificate={}",
+                         credentials->files().certificate.string());
+          break;
+        case net::tls_server_credentials::change::failed:
+          SPATE_LOG_WARN(
+              "event=tls_reload_failed trigger=file_changed error=\"{}\" (the previous certificate stays in "
+              "use)",
+              error);
+          break;
+      }
     }
     lock.lock();
   }

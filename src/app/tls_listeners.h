@@ -1,13 +1,14 @@
 #pragma once
 // TLS for the broker's SSL and SASL_SSL listeners: one set of credentials (the ssl.* files) shared
-// by all of them, and its reloading, so a renewed certificate is served without a restart: on
-// SIGHUP and when a file's modification time or size changes. New connections get the new
+// by all of them; the admin API's HTTPS from the same files; and their reloading, so a renewed certificate is served
+// without a restart: on SIGHUP and when a file's modification time or size changes. New connections get the new
 // context; open ones keep theirs. A reload that fails logs one line and keeps the old context.
 #include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "app/config.h"
 #include "net/tls_context.h"
@@ -18,11 +19,17 @@ namespace spate::app {
 // when a TLS listener has no certificate or key, or when the files cannot be loaded.
 std::shared_ptr<net::tls_server_credentials> load_tls_credentials(const broker_config& config);
 
-// Watches the files on its own thread (every `poll`) and reloads on request.
+// The admin API's HTTPS credentials (admin.listeners=https://...), from the same ssl.* files; they
+// ask for a client certificate only under admin.authentication=mtls, and then require one. Null for
+// plain HTTP. Throws config_error when HTTPS has no certificate or key, when mtls is asked for
+// without HTTPS or without ssl.ca.location, or when the files cannot be loaded.
+std::shared_ptr<net::tls_server_credentials> load_admin_tls_credentials(const broker_config& config);
+
+// Watches the files of every credential set on its own thread (every `poll`) and reloads on request.
 // Thread-safety: reload_now() may be called from any thread; construct and destroy on one.
 class tls_reloader {
  public:
-  tls_reloader(std::shared_ptr<net::tls_server_credentials> credentials, std::chrono::milliseconds poll);
+  tls_reloader(std::vector<std::shared_ptr<net::tls_server_credentials>> credentials, std::chrono::milliseconds poll);
   ~tls_reloader();
   tls_reloader(const tls_reloader&) = delete;
   tls_reloader& operator=(const tls_reloader&) = delete;
@@ -33,7 +40,7 @@ class tls_reloader {
  private:
   void run();
 
-  const std::shared_ptr<net::tls_server_credentials> _credentials;
+  const std::vector<std::shared_ptr<net::tls_server_credentials>> _credentials;
   const std::chrono::milliseconds _poll;
   std::mutex _mutex;
   std::condition_variable _wake;

@@ -7,13 +7,21 @@
 // Boost 1.74's awaitable.hpp uses std::exchange without including <utility>.
 #include <utility>
 
+#include <fmt/format.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#include <CLI/CLI.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include "security/base64.h"
 
@@ -25,6 +33,7 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 
 struct parsed_url {
+  bool https = false;
   std::string host;
   std::string port;
   std::string prefix;    // path prefix without a trailing '/'
@@ -49,15 +58,17 @@ std::string percent_decoded(std::string_view text) {
 parsed_url parse_url(const std::string& full_url) {
   const auto url = url_for_display(full_url);
   std::string_view rest = full_url;
-  constexpr std::string_view scheme = "http://";
-  if (rest.starts_with(scheme)) {
-    rest.remove_prefix(scheme.size());
+  parsed_url out;
+  if (rest.starts_with("https://")) {
+    out.https = true;
+    rest.remove_prefix(std::string_view("https://").size());
+  } else if (rest.starts_with("http://")) {
+    rest.remove_prefix(std::string_view("http://").size());
   } else if (rest.find("://") != std::string_view::npos) {
-    throw admin_unreachable("'" + url + "' is not an http:// URL");
+    throw admin_unreachable("'" + url + "' is not an http:// or https:// URL");
   }
   const auto slash = rest.find('/');
   auto authority = rest.substr(0, slash);
-  parsed_url out;
   if (const auto at = authority.rfind('@'); at != std::string_view::npos) {
     out.userinfo = percent_decoded(authority.substr(0, at));
     authority.remove_prefix(at + 1);
@@ -65,7 +76,7 @@ parsed_url parse_url(const std::string& full_url) {
   if (slash != std::string_view::npos) out.prefix = std::string(rest.substr(slash));
   while (!out.prefix.empty() && out.prefix.back() == '/') out.prefix.pop_back();
   std::string_view host = authority;
-  std::string_view port = "80";
+  std::string_view port = out.https ? "443" : "80";
   if (!authority.empty() && authority.front() == '[') {
     const auto close = authority.find(']');
     if (close == std::string_view::npos) throw admin_unreachable("'" + url + "' has a bad host");
@@ -75,32 +86,94 @@ parsed_url parse_url(const std::string& full_url) {
     host = authority.substr(0, colon);
     port = authority.substr(colon + 1);
   }
-  if (host.empty() || port.empty()) throw admin_unreachable("'" + url + "' is not http://HOST:PORT");
+  if (host.empty() || port.empty()) throw admin_unreachable("'" + url + "' is not http(s)://HOST:PORT");
   out.host = std::string(host);
   out.port = std::string(port);
   return out;
 }
 
-asio::awaitable<http_result> get(parsed_url url, std::string path, std::chrono::milliseconds timeout) {
-  auto executor = co_await asio::this_coro::executor;
-  asio::ip::tcp::resolver resolver(executor);
-  beast::tcp_stream stream(executor);
-  stream.expires_after(timeout);
-  const auto endpoints = co_await resolver.async_resolve(url.host, url.port, asio::use_awaitable);
-  co_await stream.async_connect(endpoints, asio::use_awaitable);
+http::request<http::empty_body> make_request(const parsed_url& url, const std::string& path) {
   http::request<http::empty_body> request{http::verb::get, url.prefix + path, 11};
   request.set(http::field::host, url.host);
   request.set(http::field::user_agent, "spate-cli");
   request.set(http::field::accept, "application/json");
   if (!url.userinfo.empty()) request.set(http::field::authorization, "Basic " + security::base64_encode(url.userinfo));
-  co_await http::async_write(stream, request, asio::use_awaitable);
+  return request;
+}
+
+template <typename Stream>
+asio::awaitable<http_result> exchange(Stream& stream, const parsed_url& url, const std::string& path) {
+  co_await http::async_write(stream, make_request(url, path), asio::use_awaitable);
   beast::flat_buffer buffer;
   http::response<http::string_body> response;
   co_await http::async_read(stream, buffer, response, asio::use_awaitable);
-  beast::error_code ignored;
-  stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   co_return http_result{static_cast<int>(response.result_int()), std::string(response[http::field::content_type]),
                         std::move(response.body())};
+}
+
+// TLS 1.2 or later; the broker's certificate must chain to the CA file (else the system's trust
+// store) and name url.host (a DNS name, or an IP address in its subjectAltName).
+asio::ssl::context client_context(const admin_target& target) {
+  asio::ssl::context context(asio::ssl::context::tls_client);
+  SSL_CTX_set_min_proto_version(context.native_handle(), TLS1_2_VERSION);
+  context.set_verify_mode(asio::ssl::verify_peer);
+  try {
+    if (target.ca_file.empty()) {
+      context.set_default_verify_paths();
+    } else {
+      context.load_verify_file(target.ca_file);
+    }
+    if (!target.certificate_file.empty()) {
+      context.use_certificate_chain_file(target.certificate_file);
+      context.use_private_key_file(target.key_file.empty() ? target.certificate_file : target.key_file,
+                                   asio::ssl::context::pem);
+    }
+  } catch (const boost::system::system_error& e) {
+    throw admin_unreachable(
+        fmt::format("cannot load the TLS files (--admin-ca, --admin-cert, --admin-key): {}", e.code().message()));
+  }
+  return context;
+}
+
+void expect_host(SSL* ssl, const std::string& host) {
+  boost::system::error_code not_an_address;
+  (void)asio::ip::make_address(host, not_an_address);
+  if (not_an_address) {
+    SSL_set_tlsext_host_name(ssl, host.c_str());  // SNI
+    SSL_set1_host(ssl, host.c_str());
+  } else {
+    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host.c_str());
+  }
+}
+
+asio::awaitable<http_result> get(parsed_url url, admin_target target, std::string path,
+                                 std::chrono::milliseconds timeout) {
+  auto executor = co_await asio::this_coro::executor;
+  asio::ip::tcp::resolver resolver(executor);
+  beast::tcp_stream tcp(executor);
+  tcp.expires_after(timeout);
+  const auto endpoints = co_await resolver.async_resolve(url.host, url.port, asio::use_awaitable);
+  co_await tcp.async_connect(endpoints, asio::use_awaitable);
+  if (!url.https) {
+    auto result = co_await exchange(tcp, url, path);
+    beast::error_code ignored;
+    tcp.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    co_return result;
+  }
+  auto context = client_context(target);
+  beast::ssl_stream<beast::tcp_stream> tls(std::move(tcp), context);
+  expect_host(tls.native_handle(), url.host);
+  beast::error_code ec;
+  co_await tls.async_handshake(asio::ssl::stream_base::client, asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) {
+    const long verify = SSL_get_verify_result(tls.native_handle());
+    throw admin_unreachable(
+        fmt::format("TLS handshake failed: {}{}", ec.message(),
+                    verify == X509_V_OK ? std::string() : fmt::format(" ({})", X509_verify_cert_error_string(verify))));
+  }
+  auto result = co_await exchange(tls, url, path);
+  co_await tls.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));  // the answer is complete already
+  co_return result;
 }
 
 }  // namespace
@@ -115,18 +188,37 @@ std::string url_for_display(const std::string& url) {
   return url.substr(0, colon + 1) + "***" + url.substr(at);
 }
 
-std::string admin_url(const std::string& flag_value) {
-  if (!flag_value.empty()) return flag_value;
-  if (const char* env = std::getenv("SPATE_ADMIN"); env && *env) return env;
-  return "http://127.0.0.1:9644";
+void add_admin_target_options(CLI::App& command, admin_target& target) {
+  command.add_option("--admin", target.url,
+                     "Admin API URL, http:// or https:// (default: $SPATE_ADMIN, else http://127.0.0.1:9644)");
+  command.add_option("--admin-ca", target.ca_file,
+                     "https: PEM file of the CA that signed the broker's certificate (default: $SPATE_ADMIN_CA, else "
+                     "the system's trust store)");
+  command.add_option(
+      "--admin-cert", target.certificate_file,
+      "https: this client's PEM certificate, for admin.authentication=mtls (default: $SPATE_ADMIN_CERT)");
+  command.add_option("--admin-key", target.key_file, "https: its PEM private key (default: $SPATE_ADMIN_KEY)");
 }
 
-http_result http_get(const std::string& base_url, const std::string& path, std::chrono::milliseconds timeout) {
-  const auto url = parse_url(base_url);
+admin_target resolve_admin_target(admin_target flags) {
+  const auto fill = [](std::string& field, const char* variable, const char* fallback) {
+    if (!field.empty()) return;
+    const char* value = std::getenv(variable);
+    field = value != nullptr && *value != '\0' ? value : fallback;
+  };
+  fill(flags.url, "SPATE_ADMIN", "http://127.0.0.1:9644");
+  fill(flags.ca_file, "SPATE_ADMIN_CA", "");
+  fill(flags.certificate_file, "SPATE_ADMIN_CERT", "");
+  fill(flags.key_file, "SPATE_ADMIN_KEY", "");
+  return flags;
+}
+
+http_result http_get(const admin_target& target, const std::string& path, std::chrono::milliseconds timeout) {
+  const auto url = parse_url(target.url);
   asio::io_context ioc;
   std::optional<http_result> result;
   std::exception_ptr failure;
-  asio::co_spawn(ioc, get(url, path, timeout), [&](std::exception_ptr e, http_result r) {
+  asio::co_spawn(ioc, get(url, target, path, timeout), [&](std::exception_ptr e, http_result r) {
     if (e) {
       failure = e;
     } else {

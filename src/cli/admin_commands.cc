@@ -21,15 +21,16 @@ namespace spate::cli {
 namespace {
 
 struct admin_flags {
-  std::string admin;
+  admin_target admin;
   bool json = false;
 };
 
 // GETs `path` and returns its JSON; exits 1 with one line when that fails.
 nlohmann::json fetch(const char* command, const admin_flags& flags, const std::string& path) {
-  const auto url = admin_url(flags.admin);
+  const auto target = resolve_admin_target(flags.admin);
+  const auto& url = target.url;
   try {
-    const auto result = http_get(url, path);
+    const auto result = http_get(target, path);
     auto body = nlohmann::json::parse(result.body, nullptr, false);
     if (result.status != 200 || body.is_discarded()) {
       const auto message = body.is_object() && body.contains("message") ? body["message"].dump() : result.body;
@@ -205,7 +206,7 @@ void add_command(CLI::App& app, const char* name, const char* help, const char* 
                  void (*print)(const nlohmann::json&)) {
   auto flags = std::make_shared<admin_flags>();
   auto* cmd = app.add_subcommand(name, help);
-  cmd->add_option("--admin", flags->admin, "Admin API URL (default: $SPATE_ADMIN, else http://127.0.0.1:9644)");
+  add_admin_target_options(*cmd, flags->admin);
   cmd->add_flag("--json", flags->json, "Print the API's JSON");
   cmd->callback([flags, name, path, print] {
     const auto body = fetch(name, *flags, path);

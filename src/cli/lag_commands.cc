@@ -24,7 +24,7 @@ namespace {
 
 struct lag_flags {
   std::string group;
-  std::string admin;
+  admin_target admin;
   std::string cluster;
   std::string history;
   bool watch = false;
@@ -56,7 +56,7 @@ std::string percent_encode(const std::string& text) {
 
 class lag_api {
  public:
-  explicit lag_api(const lag_flags& flags) : _url(admin_url(flags.admin)), _cluster(flags.cluster) {}
+  explicit lag_api(const lag_flags& flags) : _target(resolve_admin_target(flags.admin)), _cluster(flags.cluster) {}
 
   nlohmann::json groups() const { return get("/v1/lag/groups" + query("")); }
   nlohmann::json group(const std::string& name) const {
@@ -85,9 +85,9 @@ class lag_api {
   nlohmann::json get(const std::string& path) const {
     http_result result;
     try {
-      result = http_get(_url, path);
+      result = http_get(_target, path);
     } catch (const admin_unreachable& e) {
-      throw lag_error(fmt::format("cannot reach the admin API at {}: {}", url_for_display(_url), e.what()));
+      throw lag_error(fmt::format("cannot reach the admin API at {}: {}", url_for_display(_target.url), e.what()));
     }
     auto body = nlohmann::json::parse(result.body, nullptr, false);
     if (result.status == 200 && body.is_object()) return body;
@@ -99,13 +99,13 @@ class lag_api {
     }
     // The route table answers "no route ..." when no monitor is served.
     if (result.status == 404 && (message.empty() || message.rfind("no route", 0) == 0)) {
-      throw lag_error(
-          fmt::format("no lag monitor at {} (a broker with lag.enabled=false, or not spate)", url_for_display(_url)));
+      throw lag_error(fmt::format("no lag monitor at {} (a broker with lag.enabled=false, or not spate)",
+                                  url_for_display(_target.url)));
     }
-    throw lag_error(fmt::format("{}{} answered {}: {}", url_for_display(_url), path, result.status, message));
+    throw lag_error(fmt::format("{}{} answered {}: {}", url_for_display(_target.url), path, result.status, message));
   }
 
-  std::string _url;
+  admin_target _target;
   std::string _cluster;
 };
 
@@ -158,7 +158,7 @@ void register_lag_command(CLI::App& app) {
   auto flags = std::make_shared<lag_flags>();
   auto* cmd = app.add_subcommand("lag", "Show consumer-group lag: every group, or one group's partitions (lag API)");
   cmd->add_option("GROUP", flags->group, "A consumer group: its partitions instead of the list of groups");
-  cmd->add_option("--admin", flags->admin, "Admin API URL (default: $SPATE_ADMIN, else http://127.0.0.1:9644)");
+  add_admin_target_options(*cmd, flags->admin);
   cmd->add_option("--cluster", flags->cluster, "Cluster name, for a lag-monitor watching several (default: the first)");
   cmd->add_option("--history", flags->history, "With GROUP: the history of this last span, e.g. 15m, 1h, 2d")
       ->check([](const std::string& value) {

@@ -30,11 +30,25 @@ TEST(config, defaults_listen_on_loopback_9092_with_data_in_dot_data) {
   EXPECT_TRUE(config.auto_create_topics);
 }
 
-TEST(config, listener_accepts_host_port_and_plaintext_urls) {
-  EXPECT_EQ(parse_listener("listeners", "10.1.2.3:9093"), (host_port{"10.1.2.3", 9093}));
-  EXPECT_EQ(parse_listener("listeners", "PLAINTEXT://localhost:19092"), (host_port{"localhost", 19092}));
-  EXPECT_EQ(parse_listener("listeners", "[::1]:9092"), (host_port{"::1", 9092}));
-  EXPECT_EQ(parse_listener("listeners", ":9092"), (host_port{"0.0.0.0", 9092}));
+TEST(config, admin_listener_accepts_host_port_and_http_urls) {
+  const auto key = "admin.listeners";
+  EXPECT_EQ(parse_admin_listener(key, "10.1.2.3:9093"), (admin_endpoint{{"10.1.2.3", 9093}, false}));
+  EXPECT_EQ(parse_admin_listener(key, "PLAINTEXT://localhost:19092"), (admin_endpoint{{"localhost", 19092}, false}));
+  EXPECT_EQ(parse_admin_listener(key, "http://localhost:19092"), (admin_endpoint{{"localhost", 19092}, false}));
+  EXPECT_EQ(parse_admin_listener(key, "https://0.0.0.0:9644"), (admin_endpoint{{"0.0.0.0", 9644}, true}));
+  EXPECT_EQ(parse_admin_listener(key, "[::1]:9092"), (admin_endpoint{{"::1", 9092}, false}));
+  EXPECT_EQ(parse_admin_listener(key, ":9092"), (admin_endpoint{{"0.0.0.0", 9092}, false}));
+  EXPECT_THROW(parse_admin_listener(key, "SSL://localhost:9644"), config_error);
+}
+
+TEST(config, admin_authentication_takes_none_basic_or_mtls) {
+  broker_config config;
+  EXPECT_EQ(config.admin_auth, admin_authentication::none);
+  apply_setting(config, "admin.authentication", "mtls");
+  EXPECT_EQ(config.admin_auth, admin_authentication::mtls);
+  apply_setting(config, "admin.authentication", "basic");
+  EXPECT_EQ(config.admin_auth, admin_authentication::basic);
+  EXPECT_THROW(apply_setting(config, "admin.authentication", "certificate"), config_error);
 }
 
 TEST(config, advertised_listener_overrides_listener_for_clients) {

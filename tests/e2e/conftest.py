@@ -42,7 +42,7 @@ class Broker:
         self.host = "127.0.0.1"
         self.data_dir = data_dir
         self.log = []
-        self.admin_url = None  # "http://HOST:PORT" of the admin API, from the ready line
+        self.admin_url = None  # "http://HOST:PORT" (or https://) of the admin API, from the ready line
         self._ready = threading.Event()
         # The admin API on an ephemeral port, so brokers running in parallel never meet on 9644
         # (a test's own --set admin.listeners=... comes later and wins).
@@ -61,7 +61,8 @@ class Broker:
             if " ready " in line:
                 admin = re.search(r" admin=(\S+:\d+)", line)
                 if admin:
-                    self.admin_url = f"http://{admin.group(1)}"
+                    address = admin.group(1)
+                    self.admin_url = address if "://" in address else f"http://{address}"
                 self._ready.set()
         self._ready.set()  # process exited; the waiter checks the log
 

@@ -108,17 +108,18 @@ def test_per_partition_series_only_when_asked_for(start_broker):
 
 @pytest.fixture
 def prometheus(tmp_path):
-    """Starts a Prometheus server scraping `targets` (host:port list) every second."""
+    """Starts a Prometheus server scraping the admin API at `admin_url` (http:// or https://) every
+    second; `scrape_options` are more YAML lines of the scrape job (tls_config, basic_auth)."""
     procs = []
 
-    def start(admin_url):
-        target = urllib.parse.urlparse(admin_url).netloc
+    def start(admin_url, scrape_options=""):
+        url = urllib.parse.urlparse(admin_url)
         port = free_port()
         config = tmp_path / "prometheus.yml"
         config.write_text(
             "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
-            "scrape_configs:\n  - job_name: spate\n    static_configs:\n"
-            f"      - targets: ['{target}']\n")
+            f"scrape_configs:\n  - job_name: spate\n    scheme: {url.scheme}\n{scrape_options}"
+            f"    static_configs:\n      - targets: ['{url.netloc}']\n")
         log = open(tmp_path / "prometheus.log", "w")
         proc = subprocess.Popen(
             [PROMETHEUS, f"--config.file={config}", f"--storage.tsdb.path={tmp_path / 'tsdb'}",
