@@ -1,7 +1,7 @@
 // spate acl create|list|delete: ACLs through CreateAcls, DescribeAcls and DeleteAcls, with the
-// flags of Kafka's kafka-acls.sh. Sent over kafka_connection (PLAINTEXT or SASL_PLAINTEXT):
-// librdkafka's ACL API knows no TRANSACTIONAL_ID resources. Works against any broker with an
-// authorizer (Kafka 2.0 on, for v1 of the APIs).
+// flags of Kafka's kafka-acls.sh. Sent over kafka_connection (any security.protocol, see
+// sasl_connection.h): librdkafka's ACL API knows no TRANSACTIONAL_ID resources. Works against any
+// broker with an authorizer (Kafka 2.0 on, for v1 of the APIs).
 #include <algorithm>
 #include <cstdint>
 #include <optional>

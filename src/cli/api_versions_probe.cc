@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
-#include "cli/kafka_connection.h"
+#include "cli/sasl_connection.h"
 #include "protocol/error_code.h"
 #include "protocol/messages/api_versions.h"
 
@@ -37,18 +37,20 @@ constexpr std::int16_t unsupported_version = 35;
 
 }  // namespace
 
-std::vector<api_version_range> probe_api_versions(std::string_view address, int timeout_ms) {
-  const auto timeout = std::chrono::milliseconds(timeout_ms);
+std::vector<api_version_range> probe_api_versions(const client_options& options, std::string_view what) {
+  const auto timeout = std::chrono::milliseconds(options.timeout_ms);
   const auto started = std::chrono::steady_clock::now();
   auto response = [&] {
-    kafka_connection connection(address, timeout);
-    return exchange(connection, 3);
+    auto connection = open_connection(options, what);
+    return exchange(*connection, 3);
   }();
   if (response.error_code == unsupported_version) {
     const auto left =
         timeout - std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
-    kafka_connection connection(address, std::max(left, std::chrono::milliseconds(0)));
-    response = exchange(connection, 0);
+    auto rest = options;
+    rest.timeout_ms = static_cast<int>(std::max<std::int64_t>(1, left.count()));
+    auto connection = open_connection(rest, what);
+    response = exchange(*connection, 0);
   }
   if (response.error_code != 0) {
     throw std::runtime_error("ApiVersions error " +

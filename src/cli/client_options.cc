@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
@@ -64,17 +63,6 @@ void add_client_options(CLI::App& cmd, client_options& options) {
       ->check(CLI::Range(1, 3600 * 1000))
       ->capture_default_str();
   cmd.add_flag("--json", options.json, "Print JSON for scripts instead of a table");
-}
-
-bool plaintext(const client_options& options) {
-  for (const auto& p : options.properties) {
-    if (p.rfind("security.protocol=", 0) == 0) {
-      std::string v = p.substr(std::string("security.protocol=").size());
-      std::transform(v.begin(), v.end(), v.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-      return v == "plaintext";
-    }
-  }
-  return true;
 }
 
 std::string first_broker(const client_options& options) { return options.brokers.substr(0, options.brokers.find(',')); }

@@ -24,9 +24,6 @@ struct client_options {
 // Adds -b/--brokers (env SPATE_BROKERS), -X, --timeout (milliseconds) and --json to `cmd`.
 void add_client_options(CLI::App& cmd, client_options& options);
 
-// Whether -X security.protocol leaves the connection PLAINTEXT (the raw-protocol commands need it).
-bool plaintext(const client_options& options);
-
 // The first of the -b addresses (the raw-protocol commands talk to one broker).
 std::string first_broker(const client_options& options);
 

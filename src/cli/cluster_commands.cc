@@ -5,6 +5,7 @@
 
 #include "cli/api_versions_probe.h"
 #include "cli/commands.h"
+#include "cli/connection_properties.h"
 #include "cli/table.h"
 
 namespace spate::cli {
@@ -37,12 +38,18 @@ void cluster_info(const client_options& o) {
   json api_json = nullptr;
   table atable({"API_KEY", "NAME", "MIN", "MAX"});
   std::string api_note;
-  if (!plaintext(o)) {
-    api_note = "API versions not queried: the probe speaks PLAINTEXT only\n";
-  } else {
+  try {
+    read_connection_properties(o.properties);
+  } catch (const std::invalid_argument& e) {
+    // Settings only librdkafka speaks (say, SASL GSSAPI): the rest of the command still works.
+    api_note = std::string("API versions not queried: ") + e.what() + "\n";
+  }
+  if (api_note.empty()) {
     std::vector<api_version_range> ranges;
     try {
-      ranges = probe_api_versions(first, o.timeout_ms);
+      ranges = probe_api_versions(o, what + " ApiVersions");
+    } catch (const command_error&) {
+      throw;
     } catch (const std::runtime_error& e) {
       fail(what + " ApiVersions " + first, RD_KAFKA_RESP_ERR__TRANSPORT, e.what());
     }

@@ -1,15 +1,19 @@
 #pragma once
-// One plain TCP connection to a Kafka broker that sends requests and reads their responses with
-// the protocol module's messages, for the APIs librdkafka keeps to itself or lacks (ApiVersions'
-// ranges, client quotas). Blocking, one request at a time, PLAINTEXT only.
+// One connection to a Kafka broker, over plain TCP or TLS, that sends requests and reads their
+// responses with the protocol module's messages, for the APIs librdkafka keeps to itself or lacks
+// (ApiVersions' ranges, client quotas, SCRAM users, ACLs with transactional ids). Blocking, one
+// request at a time. SASL is sasl_connection.h's, on top of this.
 #include <chrono>
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
 
 #include "base/bytes.h"
+#include "cli/tls_client_settings.h"
 #include "protocol/api_key.h"
 #include "protocol/wire.h"
 
@@ -18,11 +22,15 @@ namespace spate::cli {
 // "host:port", "[v6]:port" or "scheme://host:port"; throws std::invalid_argument.
 std::pair<std::string, std::string> split_host_port(std::string_view address);
 
+class kafka_transport;
+
 class kafka_connection {
  public:
-  // Connects to `address` ("host:port"); every later call must finish within `timeout` of this one.
-  // Throws std::runtime_error naming the failure.
-  kafka_connection(std::string_view address, std::chrono::milliseconds timeout);
+  // Connects to `address` ("host:port") and, with `tls`, completes a TLS handshake; every later
+  // call must finish within `timeout` of this one. Throws tls_error (a std::runtime_error) for a
+  // TLS failure, std::runtime_error naming any other failure.
+  kafka_connection(std::string_view address, std::chrono::milliseconds timeout,
+                   const std::optional<tls_client_settings>& tls = std::nullopt);
   ~kafka_connection();
   kafka_connection(const kafka_connection&) = delete;
   kafka_connection& operator=(const kafka_connection&) = delete;
@@ -49,8 +57,7 @@ class kafka_connection {
   void skip_response_header(protocol::reader& r, protocol::api_key key, std::int16_t version) const;
 
  private:
-  int _fd = -1;
-  std::chrono::steady_clock::time_point _deadline;
+  std::unique_ptr<kafka_transport> _transport;
   std::int32_t _correlation_id = 0;
 };
 

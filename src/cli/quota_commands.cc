@@ -1,6 +1,7 @@
 // spate quota describe|alter: Kafka client quotas (KIP-546's DescribeClientQuotas and
-// AlterClientQuotas), sent over kafka_connection because librdkafka has no client for them. Works
-// against any broker that serves the APIs (Kafka 2.6 on), as kafka-configs.sh does.
+// AlterClientQuotas), sent over kafka_connection (any security.protocol, see sasl_connection.h)
+// because librdkafka has no client for them. Works against any broker that serves the APIs (Kafka
+// 2.6 on), as kafka-configs.sh does.
 #include <cmath>
 #include <cstdint>
 #include <optional>
@@ -11,7 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
-#include "cli/kafka_connection.h"
+#include "cli/sasl_connection.h"
 #include "cli/table.h"
 #include "protocol/messages/alter_client_quotas.h"
 #include "protocol/messages/describe_client_quotas.h"
@@ -96,7 +97,6 @@ double parse_value(const std::string& key, const std::string& text) {
 
 void describe(const client_options& o, const describe_args& a) {
   const std::string what = "quota describe";
-  if (!plaintext(o)) throw command_error(what + ": the quota commands speak PLAINTEXT only");
   protocol::describe_client_quotas_request request;
   const auto parts = entity_parts(a.entity);
   for (const auto& [type, name] : parts) {
@@ -108,9 +108,9 @@ void describe(const client_options& o, const describe_args& a) {
   // Named entities are described exactly as named; no flag lists every entity.
   request.strict = !parts.empty();
   protocol::describe_client_quotas_response response;
+  auto connection = open_connection(o, what);
   try {
-    kafka_connection connection(first_broker(o), std::chrono::milliseconds(o.timeout_ms));
-    response = connection.call<protocol::describe_client_quotas_response>(request, quota_api_version);
+    response = connection->call<protocol::describe_client_quotas_response>(request, quota_api_version);
   } catch (const std::exception& e) {
     transport_failure(what, o, e);
   }
@@ -147,7 +147,6 @@ void describe(const client_options& o, const describe_args& a) {
 
 void alter(const client_options& o, const alter_args& a) {
   const std::string what = "quota alter";
-  if (!plaintext(o)) throw command_error(what + ": the quota commands speak PLAINTEXT only");
   const auto parts = entity_parts(a.entity);
   if (parts.empty()) throw command_error(what + ": name an entity (--user, --client-id or their --*-default)");
   if (a.sets.empty() && a.deletes.empty()) throw command_error(what + ": nothing to do (give --set or --delete)");
@@ -173,9 +172,9 @@ void alter(const client_options& o, const alter_args& a) {
     op.remove = true;
   }
   protocol::alter_client_quotas_response response;
+  auto connection = open_connection(o, what);
   try {
-    kafka_connection connection(first_broker(o), std::chrono::milliseconds(o.timeout_ms));
-    response = connection.call<protocol::alter_client_quotas_response>(request, quota_api_version);
+    response = connection->call<protocol::alter_client_quotas_response>(request, quota_api_version);
   } catch (const std::exception& e) {
     transport_failure(what, o, e);
   }

@@ -1,10 +1,8 @@
 #include "cli/sasl_connection.h"
 
-#include <algorithm>
-#include <cctype>
-#include <optional>
 #include <string>
 
+#include "cli/connection_properties.h"
 #include "protocol/messages/sasl_authenticate.h"
 #include "protocol/messages/sasl_handshake.h"
 #include "security/scram_client.h"
@@ -15,22 +13,6 @@ namespace {
 
 constexpr std::int16_t handshake_version = 1;     // v1: the tokens travel in SaslAuthenticate
 constexpr std::int16_t authenticate_version = 1;  // the last non-flexible version
-
-std::optional<std::string> property(const client_options& options, std::string_view key) {
-  std::optional<std::string> found;
-  for (const auto& p : options.properties) {
-    if (p.size() > key.size() && p.compare(0, key.size(), key) == 0 && p[key.size()] == '=') {
-      found = p.substr(key.size() + 1);  // the last one wins, as with librdkafka
-    }
-  }
-  return found;
-}
-
-std::string upper(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return text;
-}
 
 std::string to_text(const std::vector<std::uint8_t>& bytes) { return std::string(bytes.begin(), bytes.end()); }
 
@@ -86,38 +68,28 @@ class authenticator {
 }  // namespace
 
 std::unique_ptr<kafka_connection> open_connection(const client_options& options, std::string_view what) {
-  const auto protocol_name = upper(property(options, "security.protocol").value_or("PLAINTEXT"));
-  if (protocol_name != "PLAINTEXT" && protocol_name != "SASL_PLAINTEXT") {
-    throw command_error(std::string(what) + ": security.protocol " + protocol_name +
-                        " is not supported by this command (PLAINTEXT or SASL_PLAINTEXT)");
-  }
-  const auto mechanism =
-      upper(property(options, "sasl.mechanism").value_or(property(options, "sasl.mechanisms").value_or("PLAIN")));
-  const auto scram = security::parse_mechanism_name(mechanism);
-  const bool sasl = protocol_name == "SASL_PLAINTEXT";
-  if (sasl && mechanism != "PLAIN" && !scram) {
-    throw command_error(std::string(what) + ": sasl.mechanism " + mechanism +
-                        " is not supported by this command (PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512)");
-  }
-  const auto user = property(options, "sasl.username");
-  const auto password = property(options, "sasl.password");
-  if (sasl && (!user || !password)) {
-    throw command_error(std::string(what) + ": SASL_PLAINTEXT needs -X sasl.username=... and -X sasl.password=...");
+  connection_properties settings;
+  try {
+    settings = read_connection_properties(options.properties);
+  } catch (const std::invalid_argument& e) {
+    throw command_error(std::string(what) + ": " + e.what());
   }
   try {
-    auto connection =
-        std::make_unique<kafka_connection>(first_broker(options), std::chrono::milliseconds(options.timeout_ms));
-    if (sasl) {
+    auto connection = std::make_unique<kafka_connection>(first_broker(options),
+                                                         std::chrono::milliseconds(options.timeout_ms), settings.tls);
+    if (settings.sasl) {
       authenticator login(*connection, what);
-      if (scram) {
-        login.scram(*scram, *user, *password);
+      if (const auto scram = security::parse_mechanism_name(settings.mechanism)) {
+        login.scram(*scram, settings.user, settings.password);
       } else {
-        login.plain(*user, *password);
+        login.plain(settings.user, settings.password);
       }
     }
     return connection;
   } catch (const command_error&) {
     throw;
+  } catch (const tls_error& e) {
+    fail(what, RD_KAFKA_RESP_ERR__SSL, e.what());
   } catch (const std::exception& e) {
     fail(std::string(what) + " " + first_broker(options), RD_KAFKA_RESP_ERR__TRANSPORT, e.what());
   }

@@ -1,7 +1,8 @@
 // spate user create|delete|list: SCRAM users (KIP-554's DescribeUserScramCredentials and
-// AlterUserScramCredentials), sent over kafka_connection because librdkafka has no client for
-// them. As kafka-configs.sh does, the CLI derives the salt and salted password itself: the
-// password never leaves this process. Works against any broker that serves the APIs (Kafka 2.7 on).
+// AlterUserScramCredentials), sent over kafka_connection (any security.protocol, see
+// sasl_connection.h) because librdkafka has no client for them. As kafka-configs.sh does, the CLI
+// derives the salt and salted password itself: the password never leaves this process. Works
+// against any broker that serves the APIs (Kafka 2.7 on).
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -10,7 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
-#include "cli/kafka_connection.h"
+#include "cli/sasl_connection.h"
 #include "cli/table.h"
 #include "protocol/messages/alter_user_scram_credentials.h"
 #include "protocol/messages/describe_user_scram_credentials.h"
@@ -49,11 +50,10 @@ security::scram_mechanism mechanism_of(const std::string& what, const std::strin
 
 void alter(const client_options& o, const std::string& what, const std::string& user,
            const protocol::alter_user_scram_credentials_request& request) {
-  if (!plaintext(o)) throw command_error(what + ": the user commands speak PLAINTEXT only");
   protocol::alter_user_scram_credentials_response response;
+  auto connection = open_connection(o, what);
   try {
-    kafka_connection connection(first_broker(o), std::chrono::milliseconds(o.timeout_ms));
-    response = connection.call<protocol::alter_user_scram_credentials_response>(request, scram_api_version);
+    response = connection->call<protocol::alter_user_scram_credentials_response>(request, scram_api_version);
   } catch (const std::exception& e) {
     transport_failure(what, o, e);
   }
@@ -95,13 +95,12 @@ void remove(const client_options& o, const delete_args& a) {
 
 void list(const client_options& o) {
   const std::string what = "user list";
-  if (!plaintext(o)) throw command_error(what + ": the user commands speak PLAINTEXT only");
   protocol::describe_user_scram_credentials_request request;
   request.users = std::nullopt;  // every user
   protocol::describe_user_scram_credentials_response response;
+  auto connection = open_connection(o, what);
   try {
-    kafka_connection connection(first_broker(o), std::chrono::milliseconds(o.timeout_ms));
-    response = connection.call<protocol::describe_user_scram_credentials_response>(request, scram_api_version);
+    response = connection->call<protocol::describe_user_scram_credentials_response>(request, scram_api_version);
   } catch (const std::exception& e) {
     transport_failure(what, o, e);
   }

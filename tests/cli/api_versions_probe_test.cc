@@ -22,7 +22,10 @@ TEST(api_key_name, names_known_keys_and_says_unknown_otherwise) {
 
 TEST(probe_api_versions, fails_with_a_message_when_nothing_listens) {
   try {
-    probe_api_versions("127.0.0.1:1", 2000);
+    client_options options;
+    options.brokers = "127.0.0.1:1";
+    options.timeout_ms = 2000;
+    probe_api_versions(options, "probe");
     FAIL() << "expected an error";
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("127.0.0.1:1"), std::string::npos) << e.what();

@@ -33,7 +33,7 @@ class Endpoints:
         self.broker = broker
         self.plaintext = f"127.0.0.1:{plaintext_port}"
         self.sasl = f"127.0.0.1:{sasl_port}"
-        self.bootstrap = self.plaintext  # for cli_support.ok(): `spate user` speaks PLAINTEXT
+        self.bootstrap = self.plaintext  # for cli_support.ok(), which passes no -X security settings
 
 
 def start_acl_broker(start_broker, data_dir=None, ports=None):
