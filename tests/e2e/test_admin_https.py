@@ -20,7 +20,7 @@ from cli_support import ok, spate
 from conftest import SPATE, free_port, wait_until
 from test_admin_security import write_acls
 from test_prometheus import PROMETHEUS, prometheus, query  # noqa: F401 (prometheus is a fixture)
-from test_tls import Pki, server_common_name
+from tls_support import Pki, server_common_name
 
 PASSWORD = "https-admin-Pa55"
 

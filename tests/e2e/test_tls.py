@@ -9,7 +9,6 @@ import pathlib
 import shutil
 import signal
 import socket
-import ssl
 import struct
 import subprocess
 import time
@@ -22,7 +21,7 @@ from confluent_kafka.admin import AdminClient
 from cli_support import ok
 from conftest import wait_until
 from test_sasl import produce_consume_with_group
-from tls_support import Pki, pki, start_tls_broker  # noqa: F401 - pki is a fixture
+from tls_support import Pki, pki, server_common_name, start_tls_broker  # noqa: F401 - pki is a fixture
 
 PASSWORD = "tls-Pa55word-not-on-disk"
 ALICE_DN = "CN=alice,OU=eng,O=Acme"
@@ -179,14 +178,6 @@ def test_a_plaintext_client_on_a_tls_port_is_closed_at_once(sasl_ssl, pki):
         assert time.monotonic() - started < 1
     wait_until(lambda: log_has(sasl_ssl, "tls handshake failed", "listener=SASL_SSL"), 10, "the log line")
     assert good.list_topics(timeout=10).brokers
-
-
-def server_common_name(address, pki):
-    context = ssl.create_default_context(cafile=pki.path("ca.crt"))
-    host, port = address.split(":")
-    with socket.create_connection((host, int(port)), timeout=5) as raw:
-        with context.wrap_socket(raw, server_hostname=host) as tls:
-            return dict(item[0] for item in tls.getpeercert()["subject"])["commonName"]
 
 
 def test_sighup_reloads_the_certificate_for_new_connections_and_keeps_open_ones(start_broker, pki, tmp_path):

@@ -1,6 +1,8 @@
 """Certificates for the TLS tests, made with the `openssl` CLI in a temporary directory, and a broker
-started with them: shared by test_tls.py (the broker's listeners) and test_cli_tls.py (spate's own
-raw-protocol client over them)."""
+started with them: shared by test_tls.py (the broker's listeners), test_cli_tls.py (spate's own
+raw-protocol client over them) and test_admin_https.py (the admin API)."""
+import socket
+import ssl
 import subprocess
 
 import pytest
@@ -77,3 +79,12 @@ def start_tls_broker(start_broker, pki, protocol, *extra, data_dir=None):
     broker = start_broker("--listen", f"PLAINTEXT://127.0.0.1:{p0},{protocol}://127.0.0.1:{p1}",
                           *tls_server_args(pki), *extra, data_dir=data_dir)
     return Endpoints(broker, p0, p1)
+
+
+def server_common_name(address, pki):
+    """The common name of the certificate the TLS server at "host:port" presents."""
+    context = ssl.create_default_context(cafile=pki.path("ca.crt"))
+    host, port = address.split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as raw:
+        with context.wrap_socket(raw, server_hostname=host) as tls:
+            return dict(item[0] for item in tls.getpeercert()["subject"])["commonName"]
