@@ -422,13 +422,16 @@ const std::vector<setting>& settings() {
   return table;
 }
 
+}  // namespace
+
 // TLS listeners' settings (ssl.*), a table of their own: adding rows to the one above makes
 // clang-format re-wrap all of it.
 const std::vector<setting>& tls_settings() {
   static const std::vector<setting> table = {
       {"ssl.certificate.location", "(none)",
        "PEM certificate chain (leaf first) of SSL and SASL_SSL listeners. Reloaded when it changes or on SIGHUP; "
-       "open connections keep the old one.",
+       "open connections keep the old one. This and the next four keys may also be set for one listener, as "
+       "listener.name.<listener name in lower case>.ssl.certificate.location and so on (Kafka's KIP-103).",
        [](broker_config& c, auto, auto v) { c.ssl.certificate = std::string(v); }},
       {"ssl.key.location", "(none)", "PEM private key of ssl.certificate.location (PKCS#8 or traditional).",
        [](broker_config& c, auto, auto v) { c.ssl.key = std::string(v); }},
@@ -437,8 +440,9 @@ const std::vector<setting>& tls_settings() {
       {"ssl.ca.location", "(none)", "PEM CA certificates trusted for client certificates (mutual TLS).",
        [](broker_config& c, auto, auto v) { c.ssl.ca = std::string(v); }},
       {"ssl.client.auth", "none",
-       "Client certificates on TLS listeners: none, requested (verified when sent) or required (a client without "
-       "a certificate from ssl.ca.location is refused).",
+       "Client certificates on SSL listeners: none, requested (verified when sent) or required (a client without "
+       "a certificate from ssl.ca.location is refused). As in Kafka (KIP-684), a SASL_SSL listener asks for them "
+       "only with its own listener.name.<name>.ssl.client.auth.",
        [](broker_config& c, auto k, auto v) { c.ssl.client_auth = parse_client_auth(k, v); }},
       {"ssl.principal.mapping.rules", "DEFAULT",
        "From a client certificate's subject (RFC 2253) to the principal's name on SSL listeners: "
@@ -447,8 +451,6 @@ const std::vector<setting>& tls_settings() {
   };
   return table;
 }
-
-}  // namespace
 
 const std::vector<setting>& all_settings() {
   static const std::vector<setting> all = [] {
@@ -511,6 +513,7 @@ host_port parse_host_port(std::string_view key, std::string_view text) {
 }
 
 void apply_setting(broker_config& config, std::string_view key, std::string_view value) {
+  if (apply_listener_ssl_setting(config, key, trim(value))) return;
   for (const auto& s : all_settings()) {
     if (s.key == key) {
       s.apply(config, key, trim(value));

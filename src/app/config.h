@@ -63,8 +63,12 @@ struct broker_config {
   std::vector<std::string> super_users;         // principals, "User:alice"
   std::int64_t connections_max_reauth_ms = 0;
   std::int64_t failed_authentication_delay_ms = 100;  // connection.failed.authentication.delay.ms
-  // TLS of SSL and SASL_SSL listeners (ssl.*): PEM files, shared by every TLS listener.
+  // TLS of SSL and SASL_SSL listeners (ssl.*): PEM files, the default of every TLS listener;
+  // ssl_files_for() applies a listener's own listener.name.<name>.ssl.* settings.
   net::tls_files ssl;
+  // listener.name.<name>.ssl.* (Kafka's per-listener settings, KIP-103): by listener name in lower
+  // case, as Kafka writes it there, the (ssl.* key, value) pairs in the order given.
+  std::map<std::string, std::vector<std::pair<std::string, std::string>>> listener_ssl;
   std::string ssl_principal_mapping_rules = "DEFAULT";
   // ACLs (authorizer.enabled, allow.everyone.if.no.acl.found).
   bool authorizer_enabled = false;
@@ -129,6 +133,10 @@ struct broker_config {
   host_port advertised(std::string_view listener_name) const;
   // The security protocol of `listener_name` (PLAINTEXT, SASL_PLAINTEXT, ...), empty if unmapped.
   std::string security_protocol(std::string_view listener_name) const;
+  // The TLS files of a TLS listener: ssl.* overridden by its listener.name.<name>.ssl.* settings.
+  // As in Kafka (KIP-684), a SASL_SSL listener asks for client certificates only when its own
+  // listener.name.<name>.ssl.client.auth says so; the broker-wide ssl.client.auth is for SSL ones.
+  net::tls_files ssl_files_for(std::string_view listener_name) const;
 };
 
 // A configuration error; what() names the key and the problem.
@@ -137,7 +145,8 @@ class config_error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Applies one `key=value` setting. Throws config_error for an unknown key or a bad value.
+// Applies one `key=value` setting (also listener.name.<name>.ssl.*). Throws config_error for an
+// unknown key or a bad value.
 void apply_setting(broker_config& config, std::string_view key, std::string_view value);
 
 // Reads a properties file (`key=value` lines, `#` or `!` comments, blank lines ignored) into config.

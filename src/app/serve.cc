@@ -104,13 +104,13 @@ void check_step(const Result& result, std::string_view step) {
   if (!result) throw std::runtime_error(fmt::format("cannot {}: {}", step, to_string(result.error())));
 }
 
-// `tls`: the TLS listeners' credentials (load_tls_credentials), null when there is none.
+// `tls`: the TLS listeners' credentials by listener name (load_tls_credentials).
 net::server_config server_config_from(const broker_config& config, broker_metrics_wiring* metrics,
-                                      const std::shared_ptr<net::tls_server_credentials>& tls) {
+                                      const std::map<std::string, std::shared_ptr<net::tls_server_credentials>>& tls) {
   net::server_config net_config;
   for (const auto& l : config.listeners) {
-    net_config.listeners.push_back(
-        {l.name, l.address.host, l.address.port, is_tls(config.security_protocol(l.name)) ? tls : nullptr});
+    const auto it = tls.find(l.name);
+    net_config.listeners.push_back({l.name, l.address.host, l.address.port, it == tls.end() ? nullptr : it->second});
   }
   net_config.max_frame_bytes = static_cast<std::size_t>(config.socket_request_max_bytes);
   net_config.threads = config.num_network_threads;
@@ -271,9 +271,9 @@ int run_broker(const broker_config& config) {
       options.acls = acls.get();
     }
     std::optional<tls_reloader> tls_reload;
-    if (tls || admin_tls) {
+    if (!tls.empty() || admin_tls) {
       std::vector<std::shared_ptr<net::tls_server_credentials>> reloaded;
-      if (tls) reloaded.push_back(tls);
+      for (const auto& [name, credentials] : tls) reloaded.push_back(credentials);
       if (admin_tls) reloaded.push_back(admin_tls);
       tls_reload.emplace(std::move(reloaded), tls_reload_check_interval);
     }

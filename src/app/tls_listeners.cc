@@ -1,5 +1,8 @@
 #include "app/tls_listeners.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include <fmt/format.h>
 
 #include "app/listeners.h"
@@ -7,23 +10,47 @@
 
 namespace spate::app {
 
-std::shared_ptr<net::tls_server_credentials> load_tls_credentials(const broker_config& config) {
-  const listener* first_tls = nullptr;
+namespace {
+
+const char* client_auth_name(net::tls_client_auth auth) {
+  switch (auth) {
+    case net::tls_client_auth::none: return "none";
+    case net::tls_client_auth::requested: return "requested";
+    case net::tls_client_auth::required: return "required";
+  }
+  return "?";
+}
+
+}  // namespace
+
+std::map<std::string, std::shared_ptr<net::tls_server_credentials>> load_tls_credentials(const broker_config& config) {
+  std::map<std::string, std::shared_ptr<net::tls_server_credentials>> out;
   for (const auto& l : config.listeners) {
-    if (is_tls(config.security_protocol(l.name)) && first_tls == nullptr) first_tls = &l;
+    const auto protocol = config.security_protocol(l.name);
+    if (!is_tls(protocol)) continue;
+    const auto files = config.ssl_files_for(l.name);
+    if (files.certificate.empty() || files.key.empty()) {
+      throw config_error(
+          fmt::format("listener {} uses {}: it needs ssl.certificate.location and ssl.key.location", l.name, protocol));
+    }
+    auto loaded = net::tls_server_credentials::load(files);
+    if (!loaded) throw config_error(fmt::format("TLS listener {}: {}", l.name, loaded.error()));
+    SPATE_LOG_INFO("event=tls_loaded listener={} certificate={} client_auth={}", l.name, files.certificate.string(),
+                   client_auth_name(files.client_auth));
+    out.emplace(l.name, std::move(loaded).value());
   }
-  if (first_tls == nullptr) return nullptr;
-  if (config.ssl.certificate.empty() || config.ssl.key.empty()) {
-    throw config_error(fmt::format("listener {} uses {}: it needs ssl.certificate.location and ssl.key.location",
-                                   first_tls->name, config.security_protocol(first_tls->name)));
+  // Settings for a listener that does not exist or does not speak TLS are a mistake, not a no-op.
+  for (const auto& [name, settings] : config.listener_ssl) {
+    const bool known = std::any_of(out.begin(), out.end(), [&name](const auto& entry) {
+      return std::equal(entry.first.begin(), entry.first.end(), name.begin(), name.end(),
+                        [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
+    });
+    if (!known) {
+      throw config_error(fmt::format("listener.name.{}.{} is set, but there is no SSL or SASL_SSL listener named {}",
+                                     name, settings.front().first, name));
+    }
   }
-  auto loaded = net::tls_server_credentials::load(config.ssl);
-  if (!loaded) throw config_error(fmt::format("TLS listener {}: {}", first_tls->name, loaded.error()));
-  SPATE_LOG_INFO("event=tls_loaded certificate={} client_auth={}", config.ssl.certificate.string(),
-                 config.ssl.client_auth == net::tls_client_auth::none        ? "none"
-                 : config.ssl.client_auth == net::tls_client_auth::requested ? "requested"
-                                                                             : "required");
-  return std::move(loaded).value();
+  return out;
 }
 
 std::shared_ptr<net::tls_server_credentials> load_admin_tls_credentials(const broker_config& config) {

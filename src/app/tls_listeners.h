@@ -1,12 +1,15 @@
 #pragma once
-// TLS for the broker's SSL and SASL_SSL listeners: one set of credentials (the ssl.* files) shared
-// by all of them; the admin API's HTTPS from the same files; and their reloading, so a renewed certificate is served
+// TLS for the broker's SSL and SASL_SSL listeners: credentials per listener from the ssl.* files
+// and its listener.name.<name>.ssl.* overrides; the admin API's HTTPS from the ssl.* files; and
+// their reloading, so a renewed certificate is served
 // without a restart: on SIGHUP and when a file's modification time or size changes. New connections get the new
 // context; open ones keep theirs. A reload that fails logs one line and keeps the old context.
 #include <chrono>
 #include <condition_variable>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -15,9 +18,10 @@
 
 namespace spate::app {
 
-// The credentials of the TLS listeners, or null when no listener uses TLS. Throws config_error
-// when a TLS listener has no certificate or key, or when the files cannot be loaded.
-std::shared_ptr<net::tls_server_credentials> load_tls_credentials(const broker_config& config);
+// The credentials of each TLS listener, by listener name (broker_config::ssl_files_for); empty when
+// no listener uses TLS. Throws config_error when a TLS listener has no certificate or key, when the
+// files cannot be loaded, or when listener.name.<name>.ssl.* names no TLS listener.
+std::map<std::string, std::shared_ptr<net::tls_server_credentials>> load_tls_credentials(const broker_config& config);
 
 // The admin API's HTTPS credentials (admin.listeners=https://...), from the same ssl.* files; they
 // ask for a client certificate only under admin.authentication=mtls, and then require one. Null for

@@ -105,7 +105,7 @@ TEST(config, ssl_settings_are_parsed_and_a_tls_listener_needs_a_certificate_and_
   EXPECT_NE(error_of("ssl.principal.mapping.rules", "RULE:broken").find("ssl.principal.mapping.rules"),
             std::string::npos);
 
-  EXPECT_EQ(load_tls_credentials(config), nullptr);  // no TLS listener: nothing to load
+  EXPECT_TRUE(load_tls_credentials(config).empty());  // no TLS listener: nothing to load
   apply_setting(config, "listeners", "PLAINTEXT://127.0.0.1:1,SASL_SSL://127.0.0.1:2");
   try {
     (void)load_tls_credentials(config);
@@ -123,6 +123,51 @@ TEST(config, ssl_settings_are_parsed_and_a_tls_listener_needs_a_certificate_and_
     ADD_FAILURE() << "a missing certificate file was accepted";
   } catch (const config_error& e) {
     EXPECT_NE(std::string(e.what()).find("/nonexistent/server.crt"), std::string::npos) << e.what();
+  }
+}
+
+TEST(config, a_listener_overrides_ssl_settings_with_its_prefix) {
+  broker_config config;
+  apply_setting(config, "listeners", "INTERNAL://127.0.0.1:1,EXTERNAL://127.0.0.1:2");
+  apply_setting(config, "listener.security.protocol.map", "INTERNAL:SSL,EXTERNAL:SSL");
+  apply_setting(config, "ssl.certificate.location", "/etc/spate/broker.pem");
+  apply_setting(config, "ssl.client.auth", "required");
+  apply_setting(config, "listener.name.external.ssl.certificate.location", "/etc/spate/public.pem");
+  apply_setting(config, "listener.name.external.ssl.client.auth", "none");
+  EXPECT_EQ(config.ssl_files_for("INTERNAL").certificate, "/etc/spate/broker.pem");
+  EXPECT_EQ(config.ssl_files_for("INTERNAL").client_auth, net::tls_client_auth::required);
+  EXPECT_EQ(config.ssl_files_for("EXTERNAL").certificate, "/etc/spate/public.pem");
+  EXPECT_EQ(config.ssl_files_for("EXTERNAL").client_auth, net::tls_client_auth::none);
+  EXPECT_EQ(config.ssl.certificate, "/etc/spate/broker.pem");  // the broker-wide value is untouched
+}
+
+TEST(config, sasl_ssl_asks_for_client_certificates_only_with_its_own_setting) {
+  // KIP-684: the broker-wide ssl.client.auth does not apply to SASL_SSL listeners.
+  broker_config config;
+  apply_setting(config, "listeners", "SSL://127.0.0.1:1,SASL_SSL://127.0.0.1:2,MTLS_SASL://127.0.0.1:3");
+  apply_setting(config, "listener.security.protocol.map", "SSL:SSL,SASL_SSL:SASL_SSL,MTLS_SASL:SASL_SSL");
+  apply_setting(config, "ssl.client.auth", "required");
+  apply_setting(config, "listener.name.mtls_sasl.ssl.client.auth", "requested");
+  EXPECT_EQ(config.ssl_files_for("SSL").client_auth, net::tls_client_auth::required);
+  EXPECT_EQ(config.ssl_files_for("SASL_SSL").client_auth, net::tls_client_auth::none);
+  EXPECT_EQ(config.ssl_files_for("MTLS_SASL").client_auth, net::tls_client_auth::requested);
+}
+
+TEST(config, bad_per_listener_ssl_settings_name_their_key) {
+  EXPECT_NE(error_of("listener.name.external.ssl.client.auth", "maybe").find("listener.name.external.ssl.client.auth"),
+            std::string::npos);
+  EXPECT_NE(
+      error_of("listener.name.external.ssl.principal.mapping.rules", "DEFAULT").find("cannot be set per listener"),
+      std::string::npos);
+  EXPECT_NE(error_of("listener.name.ssl.client.auth", "none").find("listener.name.<listener>.ssl.<setting>"),
+            std::string::npos);
+  broker_config config;
+  apply_setting(config, "listener.name.nowhere.ssl.client.auth", "required");
+  try {
+    (void)load_tls_credentials(config);
+    ADD_FAILURE() << "settings for a listener that does not exist were accepted";
+  } catch (const config_error& e) {
+    EXPECT_NE(std::string(e.what()).find("no SSL or SASL_SSL listener named nowhere"), std::string::npos) << e.what();
   }
 }
 

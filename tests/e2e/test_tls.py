@@ -19,9 +19,9 @@ from confluent_kafka import Consumer, KafkaException, Producer
 from confluent_kafka.admin import AdminClient
 
 from cli_support import ok
-from conftest import wait_until
+from conftest import free_port, wait_until
 from test_sasl import produce_consume_with_group
-from tls_support import Pki, pki, server_common_name, start_tls_broker  # noqa: F401 - pki is a fixture
+from tls_support import Endpoints, Pki, pki, server_common_name, start_tls_broker, tls_server_args  # noqa: F401
 
 PASSWORD = "tls-Pa55word-not-on-disk"
 ALICE_DN = "CN=alice,OU=eng,O=Acme"
@@ -163,6 +163,36 @@ def test_a_client_without_a_certificate_is_refused_when_client_auth_is_required(
     config = {"bootstrap.servers": mtls.tls, "security.protocol": "SSL", "ssl.ca.location": pki.path("ca.crt")}
     client_errors(config)
     wait_until(lambda: log_has(mtls, "tls handshake failed"), 10, "the handshake failure's log line")
+
+
+def test_listeners_take_their_own_ssl_settings_and_sasl_ssl_ignores_the_broker_wide_client_auth(start_broker, pki):
+    # One broker: SSL with the broker-wide ssl.client.auth=required; SASL_SSL, to which that setting
+    # does not apply (Kafka's KIP-684); and SASL_SSL "STRICT" that asks for certificates with its own
+    # listener.name.strict.ssl.client.auth and serves a certificate of its own.
+    pki.issue("strict-server", "/CN=spate-strict", "subjectAltName=IP:127.0.0.1,DNS:localhost")
+    p_plain, p_ssl, p_sasl, p_strict = free_port(), free_port(), free_port(), free_port()
+    broker = start_broker(
+        "--listen", f"PLAINTEXT://127.0.0.1:{p_plain},SSL://127.0.0.1:{p_ssl},SASL_SSL://127.0.0.1:{p_sasl},"
+        f"STRICT://127.0.0.1:{p_strict}",
+        "--set", "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_SSL:SASL_SSL,STRICT:SASL_SSL",
+        *tls_server_args(pki), "--set", "ssl.client.auth=required",
+        "--set", "listener.name.strict.ssl.client.auth=required",
+        "--set", f"listener.name.strict.ssl.certificate.location={pki.path('strict-server.crt')}",
+        "--set", f"listener.name.strict.ssl.key.location={pki.path('strict-server.key')}")
+    endpoints = Endpoints(broker, p_plain, p_sasl)
+    ok(endpoints, "user", "create", "alice", "--password", PASSWORD, "--mechanism", "SCRAM-SHA-512")
+    sasl = sasl_ssl_config(endpoints, pki)
+    assert AdminClient(sasl).list_topics(timeout=10).brokers  # no client certificate needed
+    strict = {**sasl, "bootstrap.servers": f"127.0.0.1:{p_strict}"}
+    client_errors(strict)  # refused without a certificate
+    with_certificate = {**strict, "ssl.certificate.location": pki.path("alice.crt"),
+                        "ssl.key.location": pki.path("alice.key")}
+    assert AdminClient(with_certificate).list_topics(timeout=10).brokers
+    assert server_common_name(f"127.0.0.1:{p_strict}", pki) == "spate-strict"
+    assert server_common_name(f"127.0.0.1:{p_sasl}", pki) == "spate-server-1"
+    client_errors({"bootstrap.servers": f"127.0.0.1:{p_ssl}", "security.protocol": "SSL",
+                   "ssl.ca.location": pki.path("ca.crt")})  # SSL still requires one
+    assert AdminClient(mtls_config(Endpoints(broker, p_plain, p_ssl), pki)).list_topics(timeout=10).brokers
 
 
 def test_a_plaintext_client_on_a_tls_port_is_closed_at_once(sasl_ssl, pki):

@@ -174,8 +174,12 @@ TEST_F(CleanerManager, deleting_a_topic_stops_its_cleaning_and_waits_for_it) {
     ASSERT_TRUE(m->delete_topic("doomed"));
     deleted = true;
   });
-  // delete_topic waits for the cleaner (it cannot finish while the cleaner is held).
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  // The topic disappears at once, but delete_topic waits for the cleaner (it cannot finish while
+  // the cleaner is held).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (m->find_topic("doomed") != std::nullopt && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+  }
   EXPECT_TRUE(m->find_topic("doomed") == std::nullopt);
   EXPECT_FALSE(deleted) << "delete_topic returned while its log was being cleaned";
   release = true;
