@@ -26,25 +26,4 @@ acl_index::acl_index(std::vector<acl_binding> bindings) : _bindings(std::move(bi
   }
 }
 
-void acl_index::for_each_applicable(resource_type type, std::string_view name,
-                                    const std::function<bool(const access_control_entry&)>& visit) const {
-  const auto t = static_cast<std::size_t>(type);
-  if (t >= _by_type.size()) return;
-  const auto& slot = _by_type[t];
-  auto visit_all = [&](const entry_map& map, std::string_view key) {
-    const auto it = map.find(key);
-    if (it == map.end()) return true;
-    for (const auto& e : it->second) {
-      if (!visit(e)) return false;
-    }
-    return true;
-  };
-  if (!visit_all(slot.literal, name)) return;
-  if (name != wildcard_resource && !visit_all(slot.literal, wildcard_resource)) return;
-  for (const auto len : slot.prefix_lengths) {
-    if (len > name.size()) break;
-    if (!visit_all(slot.prefixed, name.substr(0, len))) return;
-  }
-}
-
 }  // namespace spate::security

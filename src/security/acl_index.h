@@ -22,11 +22,12 @@ class acl_index {
   // Bindings must be valid (validate_binding); duplicates are kept once.
   explicit acl_index(std::vector<acl_binding> bindings);
 
-  // Calls `visit(entry)` for every ACL whose pattern applies to the resource (`type`, `name`):
-  // LITERAL `name`, LITERAL "*", PREFIXED p where `name` starts with p. Stops early when `visit`
-  // returns false.
-  void for_each_applicable(resource_type type, std::string_view name,
-                           const std::function<bool(const access_control_entry&)>& visit) const;
+  // Calls `visit(entry)` (returning bool) for every ACL whose pattern applies to the resource
+  // (`type`, `name`): LITERAL `name`, LITERAL "*", PREFIXED p where `name` starts with p. Stops
+  // early when `visit` returns false. A template, not a std::function: the authorizer's visitor
+  // captures more than std::function stores inline, and this runs for every request.
+  template <typename Visit>
+  void for_each_applicable(resource_type type, std::string_view name, Visit&& visit) const;
 
   // Every binding, sorted (for DescribeAcls, DeleteAcls and the file).
   const std::vector<acl_binding>& bindings() const { return _bindings; }
@@ -46,5 +47,26 @@ class acl_index {
   std::vector<acl_binding> _bindings;
   std::array<per_type, 8> _by_type;  // indexed by resource_type code
 };
+
+template <typename Visit>
+void acl_index::for_each_applicable(resource_type type, std::string_view name, Visit&& visit) const {
+  const auto t = static_cast<std::size_t>(type);
+  if (t >= _by_type.size()) return;
+  const auto& slot = _by_type[t];
+  auto visit_all = [&](const entry_map& map, std::string_view key) {
+    const auto it = map.find(key);
+    if (it == map.end()) return true;
+    for (const auto& e : it->second) {
+      if (!visit(e)) return false;
+    }
+    return true;
+  };
+  if (!visit_all(slot.literal, name)) return;
+  if (name != wildcard_resource && !visit_all(slot.literal, wildcard_resource)) return;
+  for (const auto len : slot.prefix_lengths) {
+    if (len > name.size()) break;
+    if (!visit_all(slot.prefixed, name.substr(0, len))) return;
+  }
+}
 
 }  // namespace spate::security
