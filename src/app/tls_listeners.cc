@@ -40,14 +40,15 @@ std::map<std::string, std::shared_ptr<net::tls_server_credentials>> load_tls_cre
     out.emplace(l.name, std::move(loaded).value());
   }
   // Settings for a listener that does not exist or does not speak TLS are a mistake, not a no-op.
-  for (const auto& [name, settings] : config.listener_ssl) {
-    const bool known = std::any_of(out.begin(), out.end(), [&name](const auto& entry) {
-      return std::equal(entry.first.begin(), entry.first.end(), name.begin(), name.end(),
+  for (const auto& entry : config.listener_ssl) {
+    const auto& name = entry.first;  // a plain reference: clang 14 cannot capture a structured binding
+    const bool known = std::any_of(out.begin(), out.end(), [&name](const auto& loaded) {
+      return std::equal(loaded.first.begin(), loaded.first.end(), name.begin(), name.end(),
                         [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
     });
     if (!known) {
       throw config_error(fmt::format("listener.name.{}.{} is set, but there is no SSL or SASL_SSL listener named {}",
-                                     name, settings.front().first, name));
+                                     name, entry.second.front().first, name));
     }
   }
   return out;
