@@ -70,9 +70,21 @@ def test_confluent_kafka_produces_and_consumes_with_a_group_over_sasl_ssl(sasl_s
     assert log_has(sasl_ssl, "event=sasl_authenticated", "principal=User:alice", "mechanism=SCRAM-SHA-512")
 
 
-def test_kcat_produces_and_consumes_with_a_group_over_sasl_ssl(sasl_ssl, pki):
-    auth = ["-b", sasl_ssl.tls, "-X", "security.protocol=SASL_SSL", "-X", f"ssl.ca.location={pki.path('ca.crt')}",
-            "-X", "sasl.mechanisms=SCRAM-SHA-512", "-X", "sasl.username=alice", "-X", f"sasl.password={PASSWORD}"]
+@pytest.fixture(params=["sasl_ssl", "mtls"])
+def secured(request, pki):
+    """(name, endpoints, librdkafka config): a SASL_SSL listener where alice is a SCRAM-SHA-512 user,
+    or an SSL one that requires client certificates, where alice presents hers."""
+    endpoints = request.getfixturevalue(request.param)
+    config = sasl_ssl_config(endpoints, pki) if request.param == "sasl_ssl" else mtls_config(endpoints, pki)
+    return request.param, endpoints, config
+
+
+def test_kcat_produces_and_consumes_with_a_group_over_tls(secured):
+    _, endpoints, config = secured
+    auth = ["-b", endpoints.tls]
+    for key, value in config.items():
+        if key != "bootstrap.servers":
+            auth += ["-X", f"{key}={value}"]
     subprocess.run(["kcat", *auth, "-P", "-t", "tls-kcat"], input="one\ntwo\n", text=True, check=True, timeout=60)
     grouped = subprocess.run(["kcat", *auth, "-C", "-e", "-G", "tls-kcat-group", "tls-kcat", "-o", "beginning"],
                              capture_output=True, text=True, timeout=60)
@@ -80,10 +92,15 @@ def test_kcat_produces_and_consumes_with_a_group_over_sasl_ssl(sasl_ssl, pki):
     assert grouped.stdout.split() == ["one", "two"], grouped.stderr
 
 
-def test_kafka_python_produces_and_consumes_with_a_group_over_sasl_ssl(sasl_ssl, pki):
+def test_kafka_python_produces_and_consumes_with_a_group_over_tls(secured, pki):
     from kafka import KafkaConsumer, KafkaProducer
-    config = dict(bootstrap_servers=sasl_ssl.tls, security_protocol="SASL_SSL", ssl_cafile=pki.path("ca.crt"),
-                  sasl_mechanism="SCRAM-SHA-512", sasl_plain_username="alice", sasl_plain_password=PASSWORD)
+    name, endpoints, _ = secured
+    if name == "sasl_ssl":
+        config = dict(security_protocol="SASL_SSL", sasl_mechanism="SCRAM-SHA-512", sasl_plain_username="alice",
+                      sasl_plain_password=PASSWORD)
+    else:
+        config = dict(security_protocol="SSL", ssl_certfile=pki.path("alice.crt"), ssl_keyfile=pki.path("alice.key"))
+    config.update(bootstrap_servers=endpoints.tls, ssl_cafile=pki.path("ca.crt"))
     producer = KafkaProducer(**config)
     for i in range(5):
         producer.send("tls-kp", f"k{i}".encode()).get(timeout=30)
@@ -95,19 +112,24 @@ def test_kafka_python_produces_and_consumes_with_a_group_over_sasl_ssl(sasl_ssl,
     assert got[:5] == [f"k{i}" for i in range(5)]
 
 
-def test_kafkajs_produces_and_consumes_with_a_group_over_sasl_ssl(sasl_ssl, pki):
+def test_kafkajs_produces_and_consumes_with_a_group_over_tls(secured, pki):
+    name, endpoints, _ = secured
     js = pathlib.Path(__file__).resolve().parent / "js"
     assert shutil.which("node"), "node is missing: run scripts/install-deps.sh"
     assert (js / "node_modules" / "kafkajs").is_dir(), "kafkajs is missing: run scripts/install-deps.sh"
-    env = {**os.environ, "SPATE_SASL_BOOTSTRAP": sasl_ssl.tls, "SASL_MECHANISM": "scram-sha-512",
-           "SASL_USER": "alice", "SASL_PASSWORD": PASSWORD, "SASL_TOPIC": "tls-js", "SASL_SSL_CA": pki.path("ca.crt")}
+    env = {**os.environ, "SPATE_SASL_BOOTSTRAP": endpoints.tls, "SASL_TOPIC": "tls-js",
+           "SASL_SSL_CA": pki.path("ca.crt")}
+    if name == "sasl_ssl":
+        env.update(SASL_MECHANISM="scram-sha-512", SASL_USER="alice", SASL_PASSWORD=PASSWORD)
+    else:
+        env.update(SSL_CERT=pki.path("alice.crt"), SSL_KEY=pki.path("alice.key"))
     result = subprocess.run(["node", str(js / "sasl_client.js")], cwd=js, env=env, capture_output=True, text=True,
                             timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_confluent_kafka_transactions_over_sasl_ssl(sasl_ssl, pki):
-    config = sasl_ssl_config(sasl_ssl, pki)
+def test_confluent_kafka_transactions_over_tls(secured):
+    _, _, config = secured
     producer = Producer({**config, "transactional.id": "tls-txn"})
     producer.init_transactions(30)
     producer.begin_transaction()

@@ -2,10 +2,21 @@
 // kafkajs over SASL_PLAINTEXT (run by tests/e2e/test_sasl.py, not by `node --test`): produces to a
 // topic and consumes it back with a group, authenticating with the mechanism, user and password
 // given in SASL_MECHANISM, SASL_USER, SASL_PASSWORD against SPATE_SASL_BOOTSTRAP. With SASL_SSL_CA
-// (a PEM CA file) it speaks SASL_SSL and trusts that CA (tests/e2e/test_tls.py). Exits 0 when
-// every message came back.
+// (a PEM CA file) it speaks SASL_SSL and trusts that CA (tests/e2e/test_tls.py); without
+// SASL_MECHANISM it speaks SSL only, presenting the client certificate SSL_CERT/SSL_KEY (mutual
+// TLS). Exits 0 when every message came back.
 const fs = require('fs')
 const { Kafka, logLevel } = require('kafkajs')
+
+// Trust SASL_SSL_CA; with SSL_CERT and SSL_KEY (PEM files), present that client certificate.
+function tlsOptions() {
+  const options = { ca: [fs.readFileSync(process.env.SASL_SSL_CA, 'utf8')] }
+  if (process.env.SSL_CERT) {
+    options.cert = fs.readFileSync(process.env.SSL_CERT, 'utf8')
+    options.key = fs.readFileSync(process.env.SSL_KEY, 'utf8')
+  }
+  return options
+}
 
 async function main() {
   const kafka = new Kafka({
@@ -14,12 +25,14 @@ async function main() {
     logLevel: logLevel.NOTHING,
     connectionTimeout: 5000,
     requestTimeout: 15000,
-    ssl: process.env.SASL_SSL_CA ? { ca: [fs.readFileSync(process.env.SASL_SSL_CA, 'utf8')] } : false,
-    sasl: {
-      mechanism: process.env.SASL_MECHANISM,
-      username: process.env.SASL_USER,
-      password: process.env.SASL_PASSWORD,
-    },
+    ssl: process.env.SASL_SSL_CA ? tlsOptions() : false,
+    sasl: process.env.SASL_MECHANISM
+      ? {
+          mechanism: process.env.SASL_MECHANISM,
+          username: process.env.SASL_USER,
+          password: process.env.SASL_PASSWORD,
+        }
+      : undefined,
     retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 },
   })
   const topic = process.env.SASL_TOPIC
