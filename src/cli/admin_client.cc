@@ -172,7 +172,9 @@ asio::awaitable<http_result> get(parsed_url url, admin_target target, std::strin
                     verify == X509_V_OK ? std::string() : fmt::format(" ({})", X509_verify_cert_error_string(verify))));
   }
   auto result = co_await exchange(tls, url, path);
-  co_await tls.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));  // the answer is complete already
+  // close_notify; the answer is complete already, so a peer slow to answer it costs at most a second.
+  beast::get_lowest_layer(tls).expires_after(std::chrono::seconds(1));
+  co_await tls.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
   co_return result;
 }
 
