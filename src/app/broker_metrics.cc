@@ -118,6 +118,9 @@ void broker_metrics_wiring::collect_connections(const net::server& server) {
   _metrics.collect(metrics::names::connections_accepted_total, [&server](metrics::sample_sink& sink) {
     sink.sample({}, static_cast<double>(server.accepted_connections()));
   });
+  _metrics.collect(metrics::names::tls_handshake_failures_total, [&server](metrics::sample_sink& sink) {
+    sink.sample({}, static_cast<double>(server.tls_handshake_failures()));
+  });
 }
 
 void broker_metrics_wiring::collect_sasl(const broker::sasl_authenticator& sasl) {

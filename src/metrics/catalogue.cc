@@ -87,6 +87,11 @@ const std::array families{
                 "kafka.server:type=socket-server-metrics,name=connection-count", no_buckets},
     family_spec{names::connections_accepted_total, metric_type::counter, "Client connections accepted.", no_labels, "",
                 "kafka.server:type=socket-server-metrics,name=connection-creation-total", no_buckets},
+    family_spec{names::tls_handshake_failures_total, metric_type::counter,
+                "TLS handshakes that failed on SSL and SASL_SSL listeners: untrusted, expired or missing client "
+                "certificates, plaintext clients, timeouts (each also logged once, rate-limited).",
+                no_labels, "",
+                "kafka.server:type=socket-server-metrics,name=failed-authentication-total (its TLS part)", no_buckets},
     family_spec{names::sasl_authentications_total, metric_type::counter,
                 "Successful SASL authentications on SASL_PLAINTEXT and SASL_SSL listeners.", no_labels, "",
                 "kafka.server:type=socket-server-metrics,name=successful-authentication-total", no_buckets},

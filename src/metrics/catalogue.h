@@ -47,6 +47,7 @@ inline constexpr std::string_view storage_failed_partitions = "spate_storage_fai
 inline constexpr std::string_view storage_partition_recoveries_total = "spate_storage_partition_recoveries_total";
 inline constexpr std::string_view connections_active = "spate_connections_active";
 inline constexpr std::string_view connections_accepted_total = "spate_connections_accepted_total";
+inline constexpr std::string_view tls_handshake_failures_total = "spate_tls_handshake_failures_total";
 inline constexpr std::string_view sasl_authentications_total = "spate_sasl_authentications_total";
 inline constexpr std::string_view sasl_authentication_failures_total = "spate_sasl_authentication_failures_total";
 inline constexpr std::string_view admin_authentication_failures_total = "spate_admin_authentication_failures_total";

@@ -253,6 +253,7 @@ asio::awaitable<bool> connection::handshake(tls_stream& tls) {
         timed_out ? std::string("timed out") : handshake_failure_reason(tls.native_handle(), ec.message());
     SPATE_LOG_WARN_RATE_LIMITED("tls handshake failed id={} peer={} listener={} reason=\"{}\"", _info.connection_id,
                                 _info.peer, _info.listener, reason);
+    _observer.tls_handshake_failed();
     close();
     co_return false;
   }

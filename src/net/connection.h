@@ -27,11 +27,12 @@ struct connection_settings {
   request_observer* observer;  // may be null
 };
 
-// Told once when a connection closes (on the connection's thread). Implemented by the worker that
-// owns the connection's event loop.
+// Told once when a connection closes, and when its TLS handshake fails (on the connection's thread).
+// Implemented by the worker that owns the connection's event loop.
 class connection_observer {
  public:
   virtual void connection_closed(std::uint64_t connection_id) = 0;
+  virtual void tls_handshake_failed() = 0;
 
  protected:
   ~connection_observer() = default;

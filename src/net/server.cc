@@ -49,6 +49,7 @@ class worker final : public detail::connection_observer {
   void adopt(tcp::socket socket, std::size_t listener);
   void begin_stop();
   void connection_closed(std::uint64_t connection_id) override;
+  void tls_handshake_failed() override;
 
   // Declared before `connections`: connections (and their sockets) must die before the context.
   asio::io_context ctx{1};
@@ -79,6 +80,7 @@ struct server::impl {
   std::vector<std::atomic<std::uint16_t>> ports;  // sized at start(), one per listener
   std::atomic<std::uint64_t> next_connection_id{1};
   std::atomic<std::uint64_t> accepted{0};
+  std::atomic<std::uint64_t> tls_handshake_failures{0};
 
   // stop() waits on `cv` for: every worker has begun stopping and no connection is open.
   // `stopped_workers` is guarded by `mu`; `open` is atomic but modified under `mu` while
@@ -132,6 +134,8 @@ void worker::connection_closed(std::uint64_t connection_id) {
   _owner.open.fetch_sub(1);
   _owner.cv.notify_all();
 }
+
+void worker::tls_handshake_failed() { _owner.tls_handshake_failures.fetch_add(1, std::memory_order_relaxed); }
 
 asio::awaitable<void> server::impl::accept_loop(std::size_t listener) {
   tcp::acceptor* acceptor = &acceptors[listener];
@@ -277,5 +281,6 @@ std::uint16_t server::bound_port(std::size_t index) const {
 }
 std::size_t server::open_connections() const { return _impl->open.load(); }
 std::uint64_t server::accepted_connections() const { return _impl->accepted.load(); }
+std::uint64_t server::tls_handshake_failures() const { return _impl->tls_handshake_failures.load(); }
 
 }  // namespace spate::net

@@ -136,8 +136,8 @@ using frame_handler = std::function<boost::asio::awaitable<std::optional<base::b
 // the connection).
 //
 // Thread-safety: start() and stop() are called by one controlling thread (stop() is also run by the
-// destructor). bound_port(), open_connections() and accepted_connections() may be called from any
-// thread at any time. The handler is called concurrently from all event-loop threads.
+// destructor). bound_port(), open_connections(), accepted_connections() and tls_handshake_failures()
+// may be called from any thread at any time. The handler is called concurrently from all event-loop threads.
 class server {
  public:
   server(server_config config, frame_handler handler);
@@ -161,6 +161,8 @@ class server {
   std::size_t open_connections() const;
   // Connections accepted since start().
   std::uint64_t accepted_connections() const;
+  // TLS handshakes that failed (timed out, refused certificate, not TLS at all) since start().
+  std::uint64_t tls_handshake_failures() const;
 
   struct impl;
 

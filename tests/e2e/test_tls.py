@@ -12,6 +12,7 @@ import socket
 import struct
 import subprocess
 import time
+import urllib.request
 import uuid
 
 import pytest
@@ -230,6 +231,9 @@ def test_a_plaintext_client_on_a_tls_port_is_closed_at_once(sasl_ssl, pki):
         assert time.monotonic() - started < 1
     wait_until(lambda: log_has(sasl_ssl, "tls handshake failed", "listener=SASL_SSL"), 10, "the log line")
     assert good.list_topics(timeout=10).brokers
+    with urllib.request.urlopen(sasl_ssl.broker.admin_url + "/metrics", timeout=10) as response:
+        metrics = response.read().decode()
+    assert "spate_tls_handshake_failures_total 1\n" in metrics
 
 
 def test_sighup_reloads_the_certificate_for_new_connections_and_keeps_open_ones(start_broker, pki, tmp_path):

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "net/server.h"
 #include "net/tls_context.h"
@@ -202,6 +203,13 @@ TEST(net_tls, required_client_auth_refuses_a_client_without_or_with_an_untrusted
   tls_client good(s.tls_port(), p.ca_file, p.alice.write(p.dir.path(), "alice"));
   ASSERT_FALSE(good.handshake());
   EXPECT_EQ(good.round_trip("who"), "CN=alice,OU=eng,O=Acme");
+  // Both refusals are counted (for spate_tls_handshake_failures_total); the good handshake is not.
+  // The server counts when it has seen the failure, which may be after the client has.
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (s.server.tls_handshake_failures() < 2 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+  }
+  EXPECT_EQ(s.server.tls_handshake_failures(), 2u);
 }
 
 TEST(net_tls, requested_client_auth_lets_a_client_without_a_certificate_in) {
