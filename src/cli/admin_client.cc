@@ -9,20 +9,19 @@
 
 #include <fmt/format.h>
 #include <openssl/ssl.h>
-#include <openssl/x509v3.h>
+#include <openssl/x509.h>
 #include <CLI/CLI.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
-#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
+#include "cli/tls_client_context.h"
 #include "security/base64.h"
 
 namespace spate::cli {
@@ -111,38 +110,16 @@ asio::awaitable<http_result> exchange(Stream& stream, const parsed_url& url, con
                         std::move(response.body())};
 }
 
-// TLS 1.2 or later; the broker's certificate must chain to the CA file (else the system's trust
-// store) and name url.host (a DNS name, or an IP address in its subjectAltName).
-asio::ssl::context client_context(const admin_target& target) {
-  asio::ssl::context context(asio::ssl::context::tls_client);
-  SSL_CTX_set_min_proto_version(context.native_handle(), TLS1_2_VERSION);
-  context.set_verify_mode(asio::ssl::verify_peer);
+// The certificate must chain to --admin-ca (else the system's trust store) and name url.host.
+std::unique_ptr<asio::ssl::context> client_context(const admin_target& target) {
+  tls_client_settings settings;
+  settings.ca_file = target.ca_file;
+  settings.certificate_file = target.certificate_file;
+  settings.key_file = target.key_file.empty() ? target.certificate_file : target.key_file;
   try {
-    if (target.ca_file.empty()) {
-      context.set_default_verify_paths();
-    } else {
-      context.load_verify_file(target.ca_file);
-    }
-    if (!target.certificate_file.empty()) {
-      context.use_certificate_chain_file(target.certificate_file);
-      context.use_private_key_file(target.key_file.empty() ? target.certificate_file : target.key_file,
-                                   asio::ssl::context::pem);
-    }
-  } catch (const boost::system::system_error& e) {
-    throw admin_unreachable(
-        fmt::format("cannot load the TLS files (--admin-ca, --admin-cert, --admin-key): {}", e.code().message()));
-  }
-  return context;
-}
-
-void expect_host(SSL* ssl, const std::string& host) {
-  boost::system::error_code not_an_address;
-  (void)asio::ip::make_address(host, not_an_address);
-  if (not_an_address) {
-    SSL_set_tlsext_host_name(ssl, host.c_str());  // SNI
-    SSL_set1_host(ssl, host.c_str());
-  } else {
-    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host.c_str());
+    return make_tls_client_context(settings);
+  } catch (const tls_error& e) {
+    throw admin_unreachable(fmt::format("the TLS files (--admin-ca, --admin-cert, --admin-key): {}", e.what()));
   }
 }
 
@@ -160,9 +137,13 @@ asio::awaitable<http_result> get(parsed_url url, admin_target target, std::strin
     tcp.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
     co_return result;
   }
-  auto context = client_context(target);
-  beast::ssl_stream<beast::tcp_stream> tls(std::move(tcp), context);
-  expect_host(tls.native_handle(), url.host);
+  const auto context = client_context(target);
+  beast::ssl_stream<beast::tcp_stream> tls(std::move(tcp), *context);
+  try {
+    expect_server_host(tls.native_handle(), url.host, /*verify_host_name=*/true);
+  } catch (const tls_error& e) {
+    throw admin_unreachable(e.what());
+  }
   beast::error_code ec;
   co_await tls.async_handshake(asio::ssl::stream_base::client, asio::redirect_error(asio::use_awaitable, ec));
   if (ec) {
