@@ -165,6 +165,13 @@ const std::vector<setting>& settings() {
        [](broker_config& c, auto k, auto v) {
          c.retention_check_interval_ms = parse_int<std::int64_t>(k, v, 10, std::numeric_limits<std::int32_t>::max());
        }},
+      {"log.page.cache.keep.bytes", "268435456",
+       "Of each partition's appended data, the newest this many bytes stay in the page cache; older data is "
+       "written to the disk early and dropped from the cache (consumers reading it read the disk), which keeps "
+       "the page cache from growing with the log. -1: the kernel decides, as with Kafka. Durability is unchanged.",
+       [](broker_config& c, auto k, auto v) {
+         c.log_page_cache_keep_bytes = parse_int<std::int64_t>(k, v, -1, std::numeric_limits<std::int64_t>::max());
+       }},
       {"socket.request.max.bytes", "104857600", "Largest request frame accepted; a larger one closes the connection.",
        [](broker_config& c, auto k, auto v) {
          c.socket_request_max_bytes = parse_int<std::int64_t>(k, v, 1024, std::numeric_limits<std::int32_t>::max());

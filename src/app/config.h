@@ -79,6 +79,7 @@ struct broker_config {
   bool auto_create_topics = true;
   // Kafka's broker-level log.* settings: the defaults every topic starts from.
   storage::log_config log_defaults;
+  std::int64_t log_page_cache_keep_bytes = 256LL << 20;  // log.page.cache.keep.bytes
   std::int64_t retention_check_interval_ms = 300000;
   std::int64_t socket_request_max_bytes = 100LL * 1024 * 1024;
   unsigned num_network_threads = 0;  // 0: one per core

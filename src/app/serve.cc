@@ -186,7 +186,10 @@ int run_broker(const broker_config& config) {
       storage_deps.fsync_seconds = metrics->metrics().storage().fsync_seconds;
       storage_deps.group_commit_batches = metrics->metrics().storage().group_commit_batches;
     }
-    auto opened = storage::log_manager::open({config.data_dir, config.log_defaults}, storage_deps);
+    auto opened = storage::log_manager::open({.data_dir = config.data_dir,
+                                              .log_defaults = config.log_defaults,
+                                              .page_cache_keep_bytes = config.log_page_cache_keep_bytes},
+                                             storage_deps);
     if (!opened) {
       throw std::runtime_error(fmt::format("cannot open data directory '{}': {}", config.data_dir.string(),
                                            storage::to_string(opened.error())));

@@ -34,6 +34,20 @@ class faulty_file final : public file {
     }
     return r;
   }
+  result<void> write_back(std::uint64_t offset, std::uint64_t length, bool wait) override {
+    if (_fs._fail_writes.load()) return errno_failure(EIO);
+    return _f->write_back(offset, length, wait);
+  }
+  result<void> drop_from_cache(std::uint64_t offset, std::uint64_t length) override {
+    std::uint64_t counted = length;
+    if (length == 0) {  // to the end of the file
+      auto size = _f->size();
+      counted = size && *size > offset ? *size - offset : 0;
+    }
+    auto r = _f->drop_from_cache(offset, length);
+    if (r) _fs._bytes_dropped_from_cache.fetch_add(counted);
+    return r;
+  }
   result<void> truncate(std::uint64_t size) override {
     if (_fs._fail_writes.load()) return errno_failure(EIO);
     auto r = _f->truncate(size);

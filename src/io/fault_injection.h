@@ -4,7 +4,8 @@
 //   - "crash": forget everything not made durable — each file is cut back to its length at its last
 //     successful datasync, and files created since their directory's last sync disappear
 //     (LevelDB's db/fault_injection_test.cc does the same),
-//   - count what the code under test did (bytes read, datasyncs, directory syncs).
+//   - count what the code under test did (bytes read, datasyncs, directory syncs, bytes dropped
+//     from the page cache).
 // The model of durability is deliberately simple: data is appended and a sync covers the whole file,
 // which is how storage/ writes logs and indexes.
 //
@@ -37,10 +38,12 @@ class fault_injecting_file_system final : public file_system {
   std::uint64_t bytes_read() const { return _bytes_read.load(); }
   std::uint64_t datasyncs() const { return _datasyncs.load(); }
   std::uint64_t directory_syncs() const { return _dir_syncs.load(); }
+  std::uint64_t bytes_dropped_from_cache() const { return _bytes_dropped_from_cache.load(); }
   void reset_counters() {
     _bytes_read = 0;
     _datasyncs = 0;
     _dir_syncs = 0;
+    _bytes_dropped_from_cache = 0;
   }
 
   // --- file_system
@@ -78,6 +81,7 @@ class fault_injecting_file_system final : public file_system {
   std::atomic<std::int64_t> _fail_syncs_after{-1};  // -1: never; 0: now; n: after n more
   std::atomic<std::uint64_t> _bytes_read{0};
   std::atomic<std::uint64_t> _datasyncs{0};
+  std::atomic<std::uint64_t> _bytes_dropped_from_cache{0};
   std::atomic<std::uint64_t> _dir_syncs{0};
 
   std::mutex _mutex;

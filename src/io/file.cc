@@ -51,6 +51,22 @@ class posix_file final : public file {
     return {};
   }
 
+  result<void> write_back(std::uint64_t offset, std::uint64_t length, bool wait) override {
+    const unsigned flags =
+        wait ? SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER : SYNC_FILE_RANGE_WRITE;
+    if (::sync_file_range(_fd, static_cast<off_t>(offset), static_cast<off_t>(length), flags) != 0)
+      return errno_failure(errno);
+    return {};
+  }
+
+  result<void> drop_from_cache(std::uint64_t offset, std::uint64_t length) override {
+    if (const int err =
+            ::posix_fadvise(_fd, static_cast<off_t>(offset), static_cast<off_t>(length), POSIX_FADV_DONTNEED);
+        err != 0)
+      return errno_failure(err);
+    return {};
+  }
+
   result<void> truncate(std::uint64_t size) override {
     if (::ftruncate(_fd, static_cast<off_t>(size)) != 0) return errno_failure(errno);
     return {};

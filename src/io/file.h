@@ -49,6 +49,13 @@ class file {
   // fdatasync: makes the written data (and the size) durable. After a failure the file's durable
   // state is unknown; callers must treat the file as failed (Linux may drop the dirty pages).
   virtual result<void> datasync() = 0;
+  // Starts writing the range's dirty pages to the disk (sync_file_range(2)); with `wait`, returns
+  // once the whole range is on the disk. Not a durability point: only datasync() is (the file's
+  // size and metadata are not written). Length 0: to the end of the file.
+  virtual result<void> write_back(std::uint64_t offset, std::uint64_t length, bool wait) = 0;
+  // Drops the range's clean pages from the page cache (POSIX_FADV_DONTNEED; dirty pages stay):
+  // later reads of it go to the disk. The file's contents do not change. Length 0: to the end.
+  virtual result<void> drop_from_cache(std::uint64_t offset, std::uint64_t length) = 0;
   virtual result<void> truncate(std::uint64_t size) = 0;
   virtual result<std::uint64_t> size() = 0;
   // The descriptor, for sendfile(2); -1 when the file has none (test doubles).

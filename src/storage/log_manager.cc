@@ -91,6 +91,7 @@ partition_log::options log_manager::partition_options(const std::string& topic, 
   o.pool = &_pool;
   o.fsync_seconds = _fsync_seconds;
   o.group_commit_batches = _group_commit_batches;
+  o.page_cache_keep_bytes = _cfg.page_cache_keep_bytes;
   return o;
 }
 

@@ -50,6 +50,8 @@ namespace spate::storage {
 struct storage_config {
   std::filesystem::path data_dir;
   log_config log_defaults;  // Kafka's log.* broker settings; topics override them
+  // partition_log::options::page_cache_keep_bytes of every partition.
+  std::int64_t page_cache_keep_bytes = -1;
 };
 
 class log_manager {

@@ -37,6 +37,7 @@ result<std::shared_ptr<partition_log>> partition_log::open(options opts) {
   std::shared_ptr<partition_log> log(new partition_log(std::move(opts)));
   base::mutex_lock lock(log->_write_mutex);
   if (auto r = log->load(); !r) return base::failure(r.error());
+  if (!log->_sealed_untrimmed.empty()) log->schedule_page_cache_trim();
   return log;
 }
 
@@ -69,6 +70,7 @@ result<void> partition_log::roll(std::int64_t now_ms) {
     _snapshot_offset = base;
   prune_snapshots(_fs, _dir, 2);
   _sealed_unsynced.push_back(_active);
+  if (_load_opts.page_cache_keep_bytes >= 0) _sealed_untrimmed.push_back(_active);
   _active = *s;
   _dir_dirty = true;
   {
@@ -176,6 +178,13 @@ result<append_result> partition_log::write_locked(std::span<std::uint8_t> data,
   _log_end_offset.store(next, std::memory_order_release);
   if (_first_unflushed_ms < 0) _first_unflushed_ms = now;
   ++_unsynced_appends;
+  if (_load_opts.page_cache_keep_bytes >= 0) {
+    _appended_since_trim += data.size();
+    if (_appended_since_trim >= page_cache_trim_step()) {
+      _appended_since_trim = 0;
+      after.trim_page_cache = true;
+    }
+  }
   if (_config.sync_before_ack() || next - _recovery_point.load() >= _config.flush_messages) after.need_flush = true;
   after.written = true;
   after.sync_before_ack = _config.sync_before_ack();
@@ -189,6 +198,7 @@ void partition_log::finish_append(after_write after) {
   // Page-cache logs: readable and acknowledged once written (see log_config.h).
   if (!after.sync_before_ack) advance_high_watermark(after.log_end_offset);
   if (after.need_flush) schedule_flush();
+  if (after.trim_page_cache) schedule_page_cache_trim();
 }
 
 void partition_log::update_config(const log_config& cfg) {

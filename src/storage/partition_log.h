@@ -125,6 +125,9 @@ class partition_log : public std::enable_shared_from_this<partition_log> {
     // Optional: each flush round's fdatasync time and the appends it made durable; outlive the log.
     metrics::histogram* fsync_seconds = nullptr;
     metrics::histogram* group_commit_batches = nullptr;
+    // Of the data appended, the newest this many bytes stay in the page cache; older data is
+    // written back early and dropped from the cache (trim_page_cache()). -1: the kernel decides.
+    std::int64_t page_cache_keep_bytes = -1;
     // Recovery inputs (log_manager reads them from the data dir's checkpoint files):
     bool clean_shutdown = false;
     std::int64_t recovery_point = 0;    // from recovery-point-offset-checkpoint
@@ -360,6 +363,7 @@ class partition_log : public std::enable_shared_from_this<partition_log> {
     bool written = false;
     bool need_flush = false;
     bool sync_before_ack = false;
+    bool trim_page_cache = false;
     std::int64_t log_end_offset = 0;
     // A write error failed the log: these waiters are told io_error.
     std::multimap<std::int64_t, durable_callback> failed_waiters;
@@ -383,6 +387,14 @@ class partition_log : public std::enable_shared_from_this<partition_log> {
   // Sets the failed state; returns the waiters the caller must call (outside any lock).
   std::multimap<std::int64_t, durable_callback> mark_failed(errc reason, std::string_view what)
       EXCLUDES(_waiters_mutex);
+
+  // ---- Page-cache footprint (partition_log_page_cache.cc).
+  // On this class of machine a page cache growing into fresh memory costs more CPU than the
+  // write itself (bench/RESULTS.md, 2026-12-07): appends past `page_cache_keep_bytes` from the
+  // end are written back and dropped, so the cache reuses the same warm pages.
+  std::uint64_t page_cache_trim_step() const;
+  void schedule_page_cache_trim();
+  void trim_page_cache() EXCLUDES(_write_mutex);
 
   // ---- Recovery (partition_log_recovery.cc).
   // Cuts every segment file back to `recovery_point` (a batch boundary): truncates the segment
@@ -439,6 +451,10 @@ class partition_log : public std::enable_shared_from_this<partition_log> {
   producer_state_table _producers GUARDED_BY(_write_mutex);
   // Of the newest snapshot written or loaded; -1: none.
   std::int64_t _snapshot_offset GUARDED_BY(_write_mutex) = -1;
+  // Appended since the last page-cache trim was scheduled, and sealed segments not trimmed yet.
+  std::uint64_t _appended_since_trim GUARDED_BY(_write_mutex) = 0;
+  std::vector<std::shared_ptr<segment>> _sealed_untrimmed GUARDED_BY(_write_mutex);
+  std::atomic<std::uint32_t> _trim_requests{0};  // since the trim task last started a round
   // Segments (by base offset) whose .txnindex was appended to since the last flush round.
   std::vector<std::int64_t> _txn_index_unsynced GUARDED_BY(_write_mutex);
 

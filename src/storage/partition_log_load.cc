@@ -108,6 +108,8 @@ result<void> partition_log::load() {
     for (auto& s : segs) _segments.emplace(s->base_offset(), s);
   }
   _active = segs.back();
+  // What an earlier run wrote is cold: a consumer reading it drops it again (segment::read_cold).
+  if (_load_opts.page_cache_keep_bytes >= 0) _sealed_untrimmed.assign(segs.begin(), segs.end() - 1);
   if (_dir_dirty) {
     if (auto r = _fs.sync_directory(_dir); !r) return base::failure(errc::io_error);
     _dir_dirty = false;

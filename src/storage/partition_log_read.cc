@@ -116,6 +116,7 @@ result<read_result> partition_log::read_copy(std::int64_t start, std::size_t max
     if (!n) return base::failure(n.error());
     // Invariant: the first batch is below the size snapshot, so it is all there.
     SPATE_ASSERT(*n >= loc.size, "short read inside a segment");
+    seg->read_cold(loc.position, *n);
     // Whole batches below max_offset that fit.
     const auto* base = buffer.data() + filled;
     std::size_t at = 0;

@@ -74,6 +74,7 @@ void partition_log::adopt(partition_log& fresh) {
     _active = std::move(fresh._active);
     _producers = std::move(fresh._producers);
     _snapshot_offset = fresh._snapshot_offset;
+    _sealed_untrimmed = std::move(fresh._sealed_untrimmed);
   }
   _sealed_unsynced.clear();
   _txn_index_unsynced.clear();

@@ -278,6 +278,45 @@ result<void> segment::sync_log() {
   return {};
 }
 
+namespace {
+constexpr std::uint64_t page_size = 4096;
+// The page cache holds files in folios of up to 2 MiB, and DONTNEED drops only folios wholly inside
+// its range: each drop starts this far before where the last one ended, to take the folios that
+// straddled that end.
+constexpr std::uint64_t largest_folio = 2U << 20;
+std::uint64_t folio_overlap(std::uint64_t from) { return from / largest_folio * largest_folio; }
+}  // namespace
+
+result<void> segment::trim_page_cache(std::uint64_t keep_bytes) {
+  const std::uint64_t end = size();
+  base::mutex_lock lock(_cache_mutex);
+  if (end > _writeback_started_to) {
+    if (auto r = _log->write_back(_writeback_started_to, end - _writeback_started_to, /*wait=*/false); !r)
+      return base::failure(to_errc(r.error()));
+    _writeback_started_to = end;
+  }
+  if (end <= keep_bytes || (keep_bytes > 0 && end - keep_bytes < _cache_dropped_to + page_size)) return {};
+  // Whole pages only, except for a segment leaving the window whole (0: to the end of the file):
+  // the page holding the boundary stays for the bytes after it.
+  const std::uint64_t drop_to = keep_bytes == 0 ? end : (end - keep_bytes) / page_size * page_size;
+  if (drop_to <= _cache_dropped_to) return {};
+  const std::uint64_t from = folio_overlap(_cache_dropped_to);
+  const std::uint64_t length = keep_bytes == 0 ? 0 : drop_to - from;
+  // Dirty pages and pages being written back are not dropped: wait until they are on the disk.
+  if (auto r = _log->write_back(from, length, /*wait=*/true); !r) return base::failure(to_errc(r.error()));
+  if (auto r = _log->drop_from_cache(from, length); !r) return base::failure(to_errc(r.error()));
+  _cache_dropped_to = drop_to;
+  _cold_below.store(drop_to, std::memory_order_release);
+  return {};
+}
+
+void segment::read_cold(std::uint64_t position, std::uint64_t length) const {
+  if (position + length > _cold_below.load(std::memory_order_acquire)) return;
+  // Failure only means the pages stay cached.
+  const std::uint64_t from = folio_overlap(position);
+  (void)_log->drop_from_cache(from, position + length - from);
+}
+
 result<void> segment::write_indexes() { return write_index_tail(/*sync=*/false); }
 
 result<void> segment::sync_indexes() { return write_index_tail(/*sync=*/true); }

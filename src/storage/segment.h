@@ -19,6 +19,7 @@
 // size() reads only whole, written batches. pread on the shared descriptor needs no lock.
 // Segments are held by shared_ptr: a reader keeps the files open (and readable) even after
 // retention unlinked them.
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -96,6 +97,15 @@ class segment {
   // the index entries not yet in the files.
   result<void> seal();
   result<void> sync_log();
+  // Bounds the page cache this segment's appends occupy: starts write-back of what was appended
+  // since the last call and drops from the cache what lies more than `keep_bytes` before the end
+  // (once on the disk; waits for that). That part is then "cold" (see read_cold()). Durability does
+  // not change: only sync_log() makes data durable. Any thread; blocking (run it on a blocking pool).
+  result<void> trim_page_cache(std::uint64_t keep_bytes);
+  // After a read of [position, position + length): when all of it is cold, drops it from the page
+  // cache again, so a consumer catching up on old data recycles the same pages instead of growing
+  // the cache (reading it again reads the disk). Cheap (the pages are clean); any thread.
+  void read_cold(std::uint64_t position, std::uint64_t length) const;
   // Writes the index entries not yet in the files (page cache only). Opens the files only when
   // there are some. Any thread; serialised with sync_indexes() and seal() by `_index_files_mutex`.
   result<void> write_indexes();
@@ -184,6 +194,13 @@ class segment {
   // Entries of each in-memory index that are already in its file.
   std::size_t _offset_entries_in_file GUARDED_BY(_index_files_mutex) = 0;
   std::size_t _time_entries_in_file GUARDED_BY(_index_files_mutex) = 0;
+
+  // How far trim_page_cache() got: write-back started below the first, cache dropped below the
+  // second (page-aligned).
+  base::mutex _cache_mutex;
+  std::uint64_t _writeback_started_to GUARDED_BY(_cache_mutex) = 0;
+  std::uint64_t _cache_dropped_to GUARDED_BY(_cache_mutex) = 0;
+  std::atomic<std::uint64_t> _cold_below{0};  // _cache_dropped_to, for readers
 
   // Writer-only state (the log's write lock).
   std::uint32_t _bytes_since_last_index_entry = 0;

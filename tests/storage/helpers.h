@@ -53,6 +53,7 @@ struct log_fixture : ::testing::Test {
   io::fault_injecting_file_system fs;
   io::manual_clock clock;
   io::blocking_pool pool{2, "test-flush"};
+  std::int64_t page_cache_keep_bytes = -1;  // partition_log::options of the logs open_log() opens
   std::filesystem::path dir() const { return tmp.path() / "t-0"; }
 
   log_config small_config() {
@@ -75,6 +76,7 @@ struct log_fixture : ::testing::Test {
     o.clean_shutdown = clean;
     o.recovery_point = recovery_point;
     o.log_start_offset = lso;
+    o.page_cache_keep_bytes = page_cache_keep_bytes;
     auto r = partition_log::open(o);
     EXPECT_TRUE(r.has_value()) << (r ? "" : to_string(r.error()));
     return r ? *r : nullptr;
