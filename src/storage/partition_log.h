@@ -451,9 +451,10 @@ class partition_log : public std::enable_shared_from_this<partition_log> {
   producer_state_table _producers GUARDED_BY(_write_mutex);
   // Of the newest snapshot written or loaded; -1: none.
   std::int64_t _snapshot_offset GUARDED_BY(_write_mutex) = -1;
-  // Appended since the last page-cache trim was scheduled, and sealed segments not trimmed yet.
+  // Appended since the last page-cache trim was scheduled, and sealed segments not trimmed yet
+  // (weak: retention or compaction deleting one must free its disk space at once).
   std::uint64_t _appended_since_trim GUARDED_BY(_write_mutex) = 0;
-  std::vector<std::shared_ptr<segment>> _sealed_untrimmed GUARDED_BY(_write_mutex);
+  std::vector<std::weak_ptr<segment>> _sealed_untrimmed GUARDED_BY(_write_mutex);
   std::atomic<std::uint32_t> _trim_requests{0};  // since the trim task last started a round
   // Segments (by base offset) whose .txnindex was appended to since the last flush round.
   std::vector<std::int64_t> _txn_index_unsynced GUARDED_BY(_write_mutex);

@@ -33,7 +33,8 @@ void partition_log::trim_page_cache() {
     base::mutex_lock lock(_write_mutex);
     if (!_closed && !_failed.load()) {
       active = _active;
-      sealed = _sealed_untrimmed;
+      for (const auto& s : _sealed_untrimmed)
+        if (auto held = s.lock()) sealed.push_back(std::move(held));
     }
   }
   // The window is the partition's newest bytes: the active segment's, then the sealed segments'
@@ -57,7 +58,10 @@ void partition_log::trim_page_cache() {
     fail(errc::io_error, "page_cache_trim");
   } else if (!done.empty()) {
     base::mutex_lock lock(_write_mutex);
-    std::erase_if(_sealed_untrimmed, [&](const auto& s) { return std::ranges::find(done, s.get()) != done.end(); });
+    std::erase_if(_sealed_untrimmed, [&](const auto& s) {
+      auto held = s.lock();
+      return !held || std::ranges::find(done, held.get()) != done.end();
+    });
   }
 }
 

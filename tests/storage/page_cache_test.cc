@@ -47,7 +47,7 @@ struct page_cache : log_fixture {
   // Reads the whole log and checks every batch (CRC and dense offsets).
   void expect_intact(partition_log& log) {
     base::byte_buffer buf;
-    std::int64_t next = 0;
+    std::int64_t next = log.log_start_offset();
     while (next < log.log_end_offset()) {
       auto r = log.read(next, 1 << 20, log.log_end_offset(), &buf);
       ASSERT_TRUE(r);
@@ -106,6 +106,35 @@ TEST_F(page_cache, the_window_spans_segments_and_older_segments_leave_whole) {
     newer += s.size();
   }
   EXPECT_GT(resident_pages(segment_file(segs.back()->base_offset()), 0, segs.back()->size()), 0U);
+  expect_intact(*log);
+}
+
+// Descriptors of this process open on deleted files under `dir`.
+int deleted_files_held_open(const std::filesystem::path& dir) {
+  int n = 0;
+  for (const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) {
+    std::error_code ec;
+    const auto target = std::filesystem::read_symlink(e.path(), ec).string();
+    if (!ec && target.starts_with(dir.string()) && target.ends_with(" (deleted)")) ++n;
+  }
+  return n;
+}
+
+TEST_F(page_cache, segments_waiting_for_a_trim_do_not_hold_deleted_files_open) {
+  page_cache_keep_bytes = static_cast<std::int64_t>(64 * mib);  // every sealed segment is in the window
+  auto cfg = page_cache_durability();
+  cfg.segment_bytes = static_cast<std::int64_t>(mib);
+  cfg.retention_bytes = static_cast<std::int64_t>(2 * mib);
+  auto log = open_log(cfg);
+  append_bytes(*log, 8 * mib);
+  pool.drain();
+  auto r = log->enforce_retention();
+  ASSERT_TRUE(r);
+  EXPECT_GE(r->segments_deleted, 4U);
+  // The disk space of deleted segments is free once retention returns (the disk quota counts on it).
+  EXPECT_EQ(deleted_files_held_open(dir()), 0);
+  append_bytes(*log, 10 * mib);  // trims still run
+  pool.drain();
   expect_intact(*log);
 }
 
