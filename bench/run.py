@@ -635,8 +635,9 @@ def run_spate(bench: Bench, spate: str, workdir: str, brokers_out: dict) -> None
          lambda b, m: consume_cold("consume_100b_cold", b, "bench-100b",
                                    bench.produce("produce_100b_acks1", b.bootstrap, "bench-100b", n_100b, 100,
                                                  "1", b, m, duration=secs), p["n_100b"], m)),
-        ("pagecache-read", read_settings | retention_settings(budget, parts + NULL_CONSUME_8P, 2 * p["n_1k"] * 1024),
-         read_dur, [("bench-1k-read", parts), ("bench-1k-read-8p", NULL_CONSUME_8P)],
+        ("pagecache-read",
+         read_settings | retention_settings(budget, parts + NULL_CONSUME_8P, 2 * p["n_1k"] * 1024), read_dur,
+         [("bench-1k-read", parts), ("bench-1k-read-8p", NULL_CONSUME_8P)],
          ["consume_1k_pagecache", "consume_1k_pagecache_8p"], read_body),
         ("pagecache-latency", pc_settings, pc_dur, [("bench-lat-pc", parts)], ["e2e_latency_1k_pagecache"],
          lambda b, m: bench.latency("e2e_latency_1k_pagecache", b.bootstrap, "bench-lat-pc", b, m)),
@@ -1759,8 +1760,9 @@ def main() -> int:
     ap.add_argument("--soak", action="store_true",
                     help="run the soak only (soak_minutes, default 30: --soak-minutes M), not the default scenarios")
     ap.add_argument("--disk-budget-gb", type=float,
-                    help=f"most a broker's logs may use on disk (GB; default {DISK_BUDGET_FRACTION * 100:.0f} %% of the work "
-                         "directory's free space at the start): runs that could write more get size retention")
+                    help=f"most a broker's logs may use on disk (GB; default {DISK_BUDGET_FRACTION * 100:.0f} %% "
+                         "of the work directory's free space at the start): runs that could write more get "
+                         "size retention")
     for k in PROFILES["default"]:
         ap.add_argument(f"--{k.replace('_', '-')}", dest=f"ov_{k}", help=f"override the profile's {k}")
     args = ap.parse_args()
