@@ -87,14 +87,23 @@ MOCK_CONSUME_PARTITIONS = 64
 # produce_s run); the references (mock, null_broker) keep everything in memory, so their whole run is
 # their steady state.
 TARGETS = {
-    "produce_vs_mock": ("produce_1k_acks1 steady MB/s / mock_produce_1k_acks1 MB/s", ">=", 0.8),
-    "fsync_produce_vs_fio": ("produce_1k_acksall_fsync steady MB/s / fio fdatasync-per-MiB MB/s", ">=", 0.7),
-    "consume_vs_loopback": ("consume_1k_pagecache MB/s / iperf3 loopback MB/s", ">=", 0.45),
-    "latency_p50_ms": ("e2e_latency_1k end-to-end p50 (ms)", "<=", 6.0),
-    "latency_p99_ms": ("e2e_latency_1k end-to-end p99 (ms)", "<=", 15.0),
-    "idle_rss_mb": ("broker VmRSS after start, before load (MB)", "<", 30.0),
+    # Issue 15 (performance): produce, durable produce, consume from the page cache, CPU, latency.
+    "produce_vs_mock": ("produce_1k_acks1 steady MB/s / mock_produce_1k_acks1 MB/s", ">=", 1.0),
     "produce_vs_null": ("produce_1k_acks1 steady MB/s / null_produce_1k_acks1 MB/s", ">=", 0.85),
-    "consume_vs_null": ("consume_1k_pagecache MB/s / null_consume_1k MB/s", ">=", 0.8),
+    "produce_100b_vs_mock": ("produce_100b_acks1 steady msgs/s / mock_produce_100b_acks1 msgs/s", ">=", 1.0),
+    "fsync_produce_vs_fio": ("produce_1k_acksall_fsync steady MB/s / fio fdatasync-per-MiB MB/s", ">=", 0.9),
+    "consume_vs_null": ("consume_1k_pagecache MB/s / null_consume_1k MB/s (1 partition, read from the page "
+                        "cache)", ">=", 0.8),
+    "consume_8p_vs_null": ("consume_1k_pagecache_8p MB/s / null_consume_1k_8p MB/s (8 partitions, read from "
+                           "the page cache)", ">=", 0.8),
+    "produce_cpu_s_per_gb": ("produce_1k_acks1: broker CPU-s per GB of payload", "<=", 0.5),
+    "consume_cpu_s_per_gb": ("consume_1k_pagecache: broker CPU-s per GB of payload", "<=", 0.15),
+    "latency_p99_ms": ("e2e_latency_1k end-to-end p99 (ms), 1,000 msg/s, durable broker, default consumer",
+                       "<=", 5.0),
+    "latency_p50_ms": ("e2e_latency_1k end-to-end p50 (ms)", "<=", 6.0),
+    # Older issues.
+    "consume_vs_loopback": ("consume_1k_pagecache MB/s / iperf3 loopback MB/s", ">=", 0.45),
+    "idle_rss_mb": ("broker VmRSS after start, before load (MB)", "<", 30.0),
     "many_partitions_fds_per_partition": ("many_partitions: open descriptors per idle partition (over a broker without topics)", "<=", 1.0),
     "many_partitions_startup_s": ("many_partitions: restart to ready (s)", "<=", 3.0),
     "many_partitions_idle_rss_mb": ("many_partitions: VmRSS after the restart, idle (MB)", "<=", 100.0),
@@ -518,17 +527,53 @@ def delivered(res: dict | None) -> int:
 
 SUSTAINED_COUNT = 1_000_000_000  # produce runs of spate are bounded by produce_s, this is only a cap
 
+# The disk: a broker's logs may use at most DISK_BUDGET_FRACTION of the work directory's free space
+# (measured at the start; --disk-budget-gb overrides). A broker whose runs could write more than that
+# (duration x WRITE_RATE_BOUND, a rate above loopback TCP on the machines we run on) gets broker-level
+# size retention, checked every RETENTION_CHECK_MS, that deletes its oldest segments as it goes.
+DISK_BUDGET_FRACTION = 0.4
+WRITE_RATE_BOUND = 2.5e9  # bytes/s
+RETENTION_CHECK_MS = 1000
+
+
+def retention_settings(budget: int, partitions: int, max_bytes: float) -> dict[str, str]:
+    """Broker settings that keep a broker's logs within `budget` bytes of disk over `partitions`
+    partitions, or {} when `max_bytes` (the most its runs can write) fits in the budget anyway.
+    A partition holds at most log.retention.bytes plus two segments (the closed one retention keeps
+    over the limit, and the active one) plus what arrives between two checks; the latter is set
+    aside for all partitions together (one check interval at WRITE_RATE_BOUND). Segments stay at
+    spate's default (1 GiB) unless an eighth of a partition's share is smaller."""
+    if max_bytes <= budget:
+        return {}
+    share = max(0.0, budget - WRITE_RATE_BOUND * RETENTION_CHECK_MS / 1000) / max(1, partitions)
+    segment = int(min(1 << 30, max(1 << 20, share // 8)))
+    retention = int(max(segment, share - 2 * segment))
+    return {"log.retention.bytes": str(retention), "log.segment.bytes": str(segment),
+            "log.retention.check.interval.ms": str(RETENTION_CHECK_MS)}
+
+
+def retention_deleted_bytes(b: Broker) -> int:
+    """Bytes retention deleted so far (the broker's per-partition event=retention log lines; each run
+    also logs a total, without topic=)."""
+    return sum(int(m.group(1)) for m in re.finditer(r"event=retention topic=\S+ .*?bytes_deleted=(\d+)",
+                                                   b.read_log()))
+
 
 def run_spate(bench: Bench, spate: str, workdir: str, brokers_out: dict) -> None:
     """The spate scenarios. Every produce scenario gets a fresh broker (fresh data directory, deleted
     when it stops, which also drops its dirty pages), so one scenario's log and write-back do not slow
-    the next; a consume scenario reads, on the same broker, what its produce scenario just wrote.
-    Produce runs are sustained: they send for `produce_s` (acks=1) or `produce_fsync_s` (acks=all,
-    fsync before the ack: the page cache absorbs nothing there) and report the first 5 s apart from
-    the steady state (the last half of the run)."""
+    the next. Produce runs are sustained: they send for `produce_s` (acks=1) or `produce_fsync_s`
+    (acks=all, fsync before the ack: the page cache absorbs nothing there) and report the first 5 s
+    apart from the steady state (the last half of the run). The `_cold` consume scenarios read, on
+    the same broker, the oldest records their produce scenario just wrote: with the default page
+    cache window (log.page.cache.keep.bytes) those were written back and dropped from the cache, so
+    they come from the disk. Consuming from the page cache has a broker of its own that keeps
+    everything in the cache (log.page.cache.keep.bytes=-1, Kafka's behaviour): a count-bound produce
+    of n_1k records fills a 1-partition and an 8-partition topic, then the consume scenarios read them."""
     a, p = bench.args, bench.args.profile
     parts = a.partitions
     has_flush = spate_supports(spate, "log.flush.interval.messages") if os.path.exists(spate) else False
+    has_keep = spate_supports(spate, "log.page.cache.keep.bytes") if os.path.exists(spate) else False
     # Page-cache durability: acknowledged once in the page cache, fsynced later (Kafka's default
     # trade; log.flush.interval.messages=Long.MAX). Durable: spate's default,
     # log.flush.interval.messages=1, every append fdatasync'ed (group-committed) before the ack.
@@ -538,32 +583,73 @@ def run_spate(bench: Bench, spate: str, workdir: str, brokers_out: dict) -> None
     d_settings = {"log.flush.interval.messages": "1"} if has_flush else {}
     d_dur = ("fsync before ack (log.flush.interval.messages=1, the default)" if has_flush
              else "broker default (binary has no log.flush.interval.messages)")
+    # The page-cache reading broker: nothing is dropped from the cache (binaries without the window
+    # never drop anything).
+    read_settings = pc_settings | ({"log.page.cache.keep.bytes": "-1"} if has_keep else {})
+    read_dur = pc_dur + (", log.page.cache.keep.bytes=-1" if has_keep else "")
     secs, fsync_secs = p["produce_s"], p["produce_fsync_s"]
     n_1k, n_100b = SUSTAINED_COUNT, SUSTAINED_COUNT
+    budget = a.disk_budget
 
-    def consume_after(name: str, b: Broker, topic: str, r: dict | None, cap: int, meta: dict) -> None:
-        # The first min(delivered, cap) records: the same amount the count-bound runs read before.
-        bench.consume(name, b.bootstrap, topic, min(delivered(r), cap), b, meta)
+    def sustained(partitions: int, seconds: float) -> dict[str, str]:  # retention when needed
+        return retention_settings(budget, partitions, seconds * WRITE_RATE_BOUND)
 
-    # (broker key, settings, durability, topic, what runs on it)
+    def consume_cold(name: str, b: Broker, topic: str, r: dict | None, cap: int, meta: dict) -> None:
+        # The first min(delivered, cap) records still in the log: the oldest, out of the page cache
+        # window. With retention on, let its last check run first (nothing is written any more), so
+        # the log's start does not move under the consumer; the consumer then reads the oldest
+        # records retention left, as cold as the first ones.
+        if "log.retention.bytes" in b.settings and bench.wanted(name):
+            time.sleep(1.5 * RETENTION_CHECK_MS / 1000)
+        deleted = retention_deleted_bytes(b)
+        bench.consume(name, b.bootstrap, topic, min(delivered(r), cap), b,
+                      dict(meta, page_cache="default window (log.page.cache.keep.bytes): the oldest records, "
+                                            "written back and dropped from the cache",
+                           retention_deleted_mb_before=round(deleted / 1e6, 1)))
+
+    def fill_and_consume(name: str, b: Broker, topic: str, meta: dict) -> None:
+        # A count-bound produce of n_1k 1 KiB records (a preparation step, not a scenario), then
+        # the consume scenario reads them back from the page cache.
+        if not bench.wanted(name):
+            return
+        f = bench.produce(f"{name}_fill", b.bootstrap, topic, p["n_1k"], 1024, "1", b, meta, force=True)
+        bench.scenarios.pop(f"{name}_fill", None)
+        fill = {k: (f or {}).get(k) for k in ("ok", "delivered", "mb_per_s", "stopped_by", "error")}
+        bench.consume(name, b.bootstrap, topic, min(delivered(f), p["n_1k"]), b,
+                      dict(meta, page_cache="all of it (log.page.cache.keep.bytes=-1)", fill=fill))
+
+    def read_body(b: Broker, m: dict) -> None:
+        fill_and_consume("consume_1k_pagecache", b, "bench-1k-read", m)
+        fill_and_consume("consume_1k_pagecache_8p", b, "bench-1k-read-8p", dict(m, partitions_note=(
+            f"{NULL_CONSUME_8P} partitions, {p['n_1k']} records in all")))
+
+    # (broker key, settings, durability, topics, what runs on it)
     plan = [
-        ("pagecache", pc_settings, pc_dur, "bench-1k", ["produce_1k_acks1", "consume_1k_pagecache"],
-         lambda b, m: consume_after("consume_1k_pagecache", b, "bench-1k",
-                                    bench.produce("produce_1k_acks1", b.bootstrap, "bench-1k", n_1k, 1024, "1",
-                                                  b, m, duration=secs), p["n_1k"], m)),
-        ("pagecache-100b", pc_settings, pc_dur, "bench-100b", ["produce_100b_acks1", "consume_100b_pagecache"],
-         lambda b, m: consume_after("consume_100b_pagecache", b, "bench-100b",
-                                    bench.produce("produce_100b_acks1", b.bootstrap, "bench-100b", n_100b, 100,
-                                                  "1", b, m, duration=secs), p["n_100b"], m)),
-        ("pagecache-latency", pc_settings, pc_dur, "bench-lat-pc", ["e2e_latency_1k_pagecache"],
+        ("pagecache", pc_settings | sustained(parts, secs), pc_dur, [("bench-1k", parts)],
+         ["produce_1k_acks1", "consume_1k_cold"],
+         lambda b, m: consume_cold("consume_1k_cold", b, "bench-1k",
+                                   bench.produce("produce_1k_acks1", b.bootstrap, "bench-1k", n_1k, 1024, "1",
+                                                 b, m, duration=secs), p["n_1k"], m)),
+        ("pagecache-100b", pc_settings | sustained(parts, secs), pc_dur, [("bench-100b", parts)],
+         ["produce_100b_acks1", "consume_100b_cold"],
+         lambda b, m: consume_cold("consume_100b_cold", b, "bench-100b",
+                                   bench.produce("produce_100b_acks1", b.bootstrap, "bench-100b", n_100b, 100,
+                                                 "1", b, m, duration=secs), p["n_100b"], m)),
+        ("pagecache-read",
+         read_settings | retention_settings(budget, parts + NULL_CONSUME_8P, 2 * p["n_1k"] * 1024), read_dur,
+         [("bench-1k-read", parts), ("bench-1k-read-8p", NULL_CONSUME_8P)],
+         ["consume_1k_pagecache", "consume_1k_pagecache_8p"], read_body),
+        ("pagecache-latency", pc_settings, pc_dur, [("bench-lat-pc", parts)], ["e2e_latency_1k_pagecache"],
          lambda b, m: bench.latency("e2e_latency_1k_pagecache", b.bootstrap, "bench-lat-pc", b, m)),
-        ("durable", d_settings, d_dur, "bench-1k-all", ["produce_1k_acksall_fsync"],
+        ("durable", d_settings | sustained(parts, fsync_secs), d_dur, [("bench-1k-all", parts)],
+         ["produce_1k_acksall_fsync"],
          lambda b, m: bench.produce("produce_1k_acksall_fsync", b.bootstrap, "bench-1k-all", n_1k, 1024, "all",
                                     b, m, duration=fsync_secs)),
-        ("durable-100b", d_settings, d_dur, "bench-100b-all", ["produce_100b_acksall_fsync"],
+        ("durable-100b", d_settings | sustained(parts, fsync_secs), d_dur, [("bench-100b-all", parts)],
+         ["produce_100b_acksall_fsync"],
          lambda b, m: bench.produce("produce_100b_acksall_fsync", b.bootstrap, "bench-100b-all", n_100b, 100,
                                     "all", b, m, duration=fsync_secs)),
-        ("durable-latency", d_settings, d_dur, "bench-lat", ["e2e_latency_1k"],
+        ("durable-latency", d_settings, d_dur, [("bench-lat", parts)], ["e2e_latency_1k"],
          lambda b, m: bench.latency("e2e_latency_1k", b.bootstrap, "bench-lat", b, m)),
     ]
     all_names = [n for *_, names, _ in plan for n in names]
@@ -575,10 +661,10 @@ def run_spate(bench: Bench, spate: str, workdir: str, brokers_out: dict) -> None
                 bench.scenarios[n] = {"ok": False, "error": f"no spate binary at {spate}"}
         return
     first = True
-    for key, settings, dur, topic, names, body in plan:
+    for key, settings, dur, topics, names, body in plan:
         if not any(bench.wanted(n) for n in names) and not (first and bench.wanted("idle_rss")):
             continue
-        b = Broker(key, spate, workdir, settings, [(topic, parts)])
+        b = Broker(key, spate, workdir, settings, topics)
         log(f"starting spate ({dur}) on {b.bootstrap} for {', '.join(names)}")
         if not b.start():
             log(f"broker failed: {b.error}")
@@ -589,9 +675,10 @@ def run_spate(bench: Bench, spate: str, workdir: str, brokers_out: dict) -> None
             shutil.rmtree(b.data, ignore_errors=True)
             continue
         try:
-            e = bench.wait_topic(b.bootstrap, topic)
-            if e:
-                log(f"topic {topic}: {e}")
+            for topic, _ in topics:
+                e = bench.wait_topic(b.bootstrap, topic)
+                if e:
+                    log(f"topic {topic}: {e}")
             if first:  # the idle RSS target: the first broker, settled, before any load
                 time.sleep(1.0)
                 b.idle_rss_kb = proc_status_kb(b.pid, "VmRSS")
@@ -600,9 +687,12 @@ def run_spate(bench: Bench, spate: str, workdir: str, brokers_out: dict) -> None
             body(b, {"target": "spate", "durability": dur, "broker": key})
         finally:
             t = time.monotonic()
+            deleted = retention_deleted_bytes(b)
             brokers_out[key] = b.stop()
             brokers_out[key]["durability"] = dur
             brokers_out[key]["stop_s"] = round(time.monotonic() - t, 2)
+            if "log.retention.bytes" in settings:
+                brokers_out[key]["retention_deleted_mb"] = round(deleted / 1e6, 1)
             shutil.rmtree(b.data, ignore_errors=True)
 
 
@@ -617,7 +707,8 @@ def run_many_producers(bench: Bench, spate: str, workdir: str, out: dict) -> Non
     round starts with the same clean page cache (a broker kept across rounds hands the next round
     gigabytes of dirty pages, and below the background threshold the kernel only starts writing
     them back after dirty_expire_centisecs, 30 s; waiting for that cost 20-60 s per round).
-    The figures are each side's mean over its two rounds; the target uses the steady state."""
+    The figures are each side's mean over its two rounds; the target uses the steady state.
+    Size retention only when a round could write more than the disk budget (not at 8 s)."""
     p = bench.args.profile
     n = int(p["many_producers"])
     names = {1: "produce_1k_acks1_keyed_1producer", n: f"produce_1k_acks1_keyed_{n}producers"}
@@ -625,6 +716,10 @@ def run_many_producers(bench: Bench, spate: str, workdir: str, out: dict) -> Non
         return
     settings = ({"log.flush.interval.messages": str(INT64_MAX)}
                 if spate_supports(spate, "log.flush.interval.messages") else {})
+    # Retention only when a round could write more than the disk budget (not at the default 8 s).
+    settings |= retention_settings(bench.args.disk_budget, MANY_PRODUCERS_PARTITIONS,
+                                   p["many_producers_s"] * WRITE_RATE_BOUND)
+    out["retention"] = {k: v for k, v in settings.items() if "retention" in k or "segment" in k}
     topic = "bench-keyed-64"
     rounds: dict[int, list[dict]] = {1: [], n: []}
     out["brokers"] = []
@@ -693,7 +788,9 @@ def run_soak(bench: Bench, spate: str, workdir: str, out: dict) -> None:
     (8 partitions), a producer paced at half that steady rate for soak_minutes while a consumer
     group member reads it. Reports throughput per minute, ack p99 of the first and the last window
     (5 minutes; a quarter of a soak shorter than 20 minutes), the broker's RSS every 10 s and its
-    growth from the end of the first window to the end, and every error."""
+    growth from the end of the first window to the end, and every error. The broker has size
+    retention within the disk budget (retention_settings), which deletes the oldest segments as the
+    soak goes."""
     if not (bench.args.soak or (bench.only and "soak" in bench.only)):  # never part of the default profile
         return
     p = bench.args.profile
@@ -705,7 +802,13 @@ def run_soak(bench: Bench, spate: str, workdir: str, out: dict) -> None:
         out["error"] = f"no spate binary at {spate}"
         return
     topics = [("bench-soak-max", SOAK_PARTITIONS), ("bench-soak", SOAK_PARTITIONS)]
-    b = Broker("soak", spate, workdir, {}, topics)
+    # Half the maximum for 30 minutes writes hundreds of GB: size retention keeps the broker's logs
+    # within the disk budget, deleting the oldest segments as it goes (the consumer must stay within
+    # a partition's retention of the producer: consumer_lag_tolerance_s below).
+    settings = retention_settings(bench.args.disk_budget, sum(n for _, n in topics),
+                                  (p["soak_max_s"] + total_s) * WRITE_RATE_BOUND)
+    out["retention"] = settings
+    b = Broker("soak", spate, workdir, settings, topics)
     log(f"soak: starting spate (defaults: fsync before ack) on {b.bootstrap}")
     if not b.start():
         out["error"] = f"broker did not start: {b.error}"
@@ -724,6 +827,9 @@ def run_soak(bench: Bench, spate: str, workdir: str, out: dict) -> None:
         out["max_msgs_per_s"] = mx["steady_msgs_per_s"]
         out["max_mb_per_s"] = mx["steady_mb_per_s"]
         out["rate_msgs_per_s"] = rate
+        if "log.retention.bytes" in settings:  # how far behind the consumer may fall before data is deleted
+            out["consumer_lag_tolerance_s"] = round(int(settings["log.retention.bytes"]) * SOAK_PARTITIONS
+                                                    / (rate * 1024), 1)
         cons_cmd = [bench.load, "consume", "-b", b.bootstrap, "-t", "bench-soak", "--label", "soak_consume",
                     "--group", "bench-soak", "-n", str(SUSTAINED_COUNT), "--duration-s", str(total_s + 300),
                     "--idle-stop-s", "15", "--timeout-s", str(total_s + 330), "--stall-s", str(total_s + 330)]
@@ -816,6 +922,9 @@ def run_soak(bench: Bench, spate: str, workdir: str, out: dict) -> None:
                                 "consumer_error": cr.get("error"), "broker_alive": b.alive()}
         if cpu0 is not None and cpu1 is not None:
             out["broker_cpu_s"] = round(cpu1 - cpu0, 2)
+            gb = ((pr.get("bytes") or 0) + (cr.get("bytes") or 0)) / 1e9
+            out["broker_cpu_s_per_gb"] = round((cpu1 - cpu0) / gb, 3) if gb else None  # produced + consumed
+        out["retention_deleted_mb"] = round(retention_deleted_bytes(b) / 1e6, 1)
         out["ok"] = bool(pr.get("ok") and cr.get("ok"))
         log(f"soak: ack p99 first {out.get('ack_p99_ms_first')} ms, last {out.get('ack_p99_ms_last')} ms; "
             f"RSS growth {out.get('soak_rss_growth_pct')} %; errors {errors}")
@@ -1326,12 +1435,13 @@ def start_printing_peer(bench: Bench, what: str, cmd: list[str], names: list[str
 
 
 def run_mock(bench: Bench, mock: str, out: dict) -> None:
-    names = ["mock_produce_1k_acks1", "mock_consume_1k", "mock_e2e_latency_1k"]
+    names = ["mock_produce_1k_acks1", "mock_produce_100b_acks1", "mock_consume_1k", "mock_e2e_latency_1k"]
     if not any(bench.wanted(n) for n in names):
         return
     p, parts = bench.args.profile, bench.args.partitions
-    cmd = [mock, "--topic", f"bench-1k:{parts}", "--topic", f"bench-consume-1k:{MOCK_CONSUME_PARTITIONS}",
-           "--topic", f"bench-lat:{parts}", "--max-seconds", "1800"]
+    cmd = [mock, "--topic", f"bench-1k:{parts}", "--topic", f"bench-100b:{parts}",
+           "--topic", f"bench-consume-1k:{MOCK_CONSUME_PARTITIONS}", "--topic", f"bench-lat:{parts}",
+           "--max-seconds", "1800"]
     log("starting librdkafka mock cluster")
     proc, line = start_printing_peer(bench, "mock_cluster", cmd, names, subprocess.DEVNULL)
     if proc is None:
@@ -1340,8 +1450,10 @@ def run_mock(bench: Bench, mock: str, out: dict) -> None:
         if not line:
             return
         out["bootstrap"] = line
+        cpu = ProcessCpu(proc)  # the mock cluster's process: its CPU is the "broker" CPU
         meta = {"target": "mock", "durability": "memory (librdkafka mock cluster)"}
-        bench.produce("mock_produce_1k_acks1", line, "bench-1k", p["n_1k"], 1024, "1", None, meta)
+        bench.produce("mock_produce_1k_acks1", line, "bench-1k", p["n_1k"], 1024, "1", cpu, meta)
+        bench.produce("mock_produce_100b_acks1", line, "bench-100b", p["n_100b"], 100, "1", cpu, meta)
         if bench.wanted("mock_consume_1k"):
             # The mock retains only ~5 MB per partition, so the consume test reads a 64-partition
             # topic filled for the purpose, up to the end of every partition.
@@ -1350,9 +1462,9 @@ def run_mock(bench: Bench, mock: str, out: dict) -> None:
                                    "--timeout-s", "60"], 60, None, meta)
             bench.scenarios.pop("mock_consume_1k_fill", None)
             cmeta = dict(meta, partitions_note=f"{MOCK_CONSUME_PARTITIONS} partitions; the mock keeps ~5 MB each")
-            bench.consume("mock_consume_1k", line, "bench-consume-1k", max(1, delivered(prep)), None, cmeta,
+            bench.consume("mock_consume_1k", line, "bench-consume-1k", max(1, delivered(prep)), cpu, cmeta,
                           allow_short=True)
-        bench.latency("mock_e2e_latency_1k", line, "bench-lat", None, meta)
+        bench.latency("mock_e2e_latency_1k", line, "bench-lat", cpu, meta)
     finally:
         CHILDREN.stop(proc)
 
@@ -1574,6 +1686,15 @@ def ratios(sc: dict, machine: dict, brokers: dict, many: dict | None = None, soa
         r = sc.get(name)
         return float(r["steady_mb_per_s"]) if r and r.get("ok") and r.get("steady_mb_per_s") else None
 
+    def msgs(name: str, key: str = "msgs_per_s") -> float | None:
+        r = sc.get(name)
+        return float(r[key]) if r and r.get("ok") and r.get(key) else None
+
+    def cpu_per_gb(name: str) -> float | None:
+        r = sc.get(name)
+        return float(r["broker_cpu_s_per_gb"]) if r and r.get("ok") and r.get("broker_cpu_s_per_gb") is not None \
+            else None
+
     def div(a: float | None, b: float | None) -> float | None:
         return round(a / b, 4) if a is not None and b else None
 
@@ -1585,13 +1706,17 @@ def ratios(sc: dict, machine: dict, brokers: dict, many: dict | None = None, soa
     ip = machine.get("iperf3", {}).get("mb_per_s") if machine.get("iperf3", {}).get("ok") else None
     values = {
         "produce_vs_mock": div(steady("produce_1k_acks1"), mbps("mock_produce_1k_acks1")),
-        "fsync_produce_vs_fio": div(steady("produce_1k_acksall_fsync"), fio),
-        "consume_vs_loopback": div(mbps("consume_1k_pagecache"), ip),
-        "latency_p50_ms": lat("p50"),
-        "latency_p99_ms": lat("p99"),
-        "idle_rss_mb": idle_rss(brokers),
         "produce_vs_null": div(steady("produce_1k_acks1"), mbps("null_produce_1k_acks1")),
+        "produce_100b_vs_mock": div(msgs("produce_100b_acks1", "steady_msgs_per_s"), msgs("mock_produce_100b_acks1")),
+        "fsync_produce_vs_fio": div(steady("produce_1k_acksall_fsync"), fio),
         "consume_vs_null": div(mbps("consume_1k_pagecache"), mbps("null_consume_1k")),
+        "consume_8p_vs_null": div(mbps("consume_1k_pagecache_8p"), mbps("null_consume_1k_8p")),
+        "produce_cpu_s_per_gb": cpu_per_gb("produce_1k_acks1"),
+        "consume_cpu_s_per_gb": cpu_per_gb("consume_1k_pagecache"),
+        "latency_p99_ms": lat("p99"),
+        "latency_p50_ms": lat("p50"),
+        "consume_vs_loopback": div(mbps("consume_1k_pagecache"), ip),
+        "idle_rss_mb": idle_rss(brokers),
         **many_partitions_values(sc.get("many_partitions")),
         "many_producers_vs_one": (many or {}).get("ratio_steady"),
         "acls_vs_none": (acls or {}).get("ratio_on_vs_off"),
@@ -1634,6 +1759,10 @@ def main() -> int:
                                       "fio and the brokers write here, so it decides which disk is measured")
     ap.add_argument("--soak", action="store_true",
                     help="run the soak only (soak_minutes, default 30: --soak-minutes M), not the default scenarios")
+    ap.add_argument("--disk-budget-gb", type=float,
+                    help=f"most a broker's logs may use on disk (GB; default {DISK_BUDGET_FRACTION * 100:.0f} %% "
+                         "of the work directory's free space at the start): runs that could write more get "
+                         "size retention")
     for k in PROFILES["default"]:
         ap.add_argument(f"--{k.replace('_', '-')}", dest=f"ov_{k}", help=f"override the profile's {k}")
     args = ap.parse_args()
@@ -1655,6 +1784,12 @@ def main() -> int:
     os.makedirs(parent, exist_ok=True)
     workdir = tempfile.mkdtemp(prefix="spate-bench-", dir=parent)
     log(f"work directory {workdir}")
+    free = shutil.disk_usage(workdir).free
+    args.disk_budget = int(args.disk_budget_gb * 1e9) if args.disk_budget_gb else int(free * DISK_BUDGET_FRACTION)
+    disk = {"free_gb_at_start": round(free / 1e9, 1), "budget_gb": round(args.disk_budget / 1e9, 1),
+            "budget_from": "--disk-budget-gb" if args.disk_budget_gb else f"{DISK_BUDGET_FRACTION:.0%} of free space",
+            "write_rate_bound_gb_per_s": WRITE_RATE_BOUND / 1e9, "retention_check_ms": RETENTION_CHECK_MS}
+    log(f"disk: {disk['free_gb_at_start']} GB free, brokers' logs capped at {disk['budget_gb']} GB")
 
     def on_signal(signum, _frame):
         CHILDREN.stop_all()
@@ -1738,6 +1873,7 @@ def main() -> int:
         "built_by_run": not args.no_build and not args.spate,
         "scenarios": bench.scenarios,
         "machine": machine,
+        "disk": disk,
         "brokers": brokers,
         "broker_resources": {
             "idle_rss_mb": idle_rss(brokers),
@@ -1761,13 +1897,16 @@ def main() -> int:
             "targets_passed": sum(1 for r in rat.values() if r["pass"]),
             "targets_total": len(rat),
             "all_targets_pass": all(r["pass"] for r in rat.values()),
+            "failed_targets": [k for k, r in rat.items() if r["measured"] and not r["pass"]],
+            "unmeasured_targets": [k for k, r in rat.items() if not r["measured"]],
             "failed_runs": failed,
             "duration_s": round(time.monotonic() - T0, 1),
         },
     }
     print(json.dumps(doc, indent=2))
+    width = max((len(k) for k in rat), default=0)
     for k, r in rat.items():
-        log(f"target {k}: {r['value']} (target {r['target']}): "
+        log(f"target {k:<{width}}  {str(r['value']):>10}  {r['target']:<8}  "
             + ("PASS" if r["pass"] else "FAIL" if r["measured"] else "not measured"))
     log(f"done in {doc['summary']['duration_s']} s: {doc['summary']['targets_passed']}/{len(rat)} targets pass"
         + (f"; failed runs: {', '.join(failed)}" if failed else ""))
