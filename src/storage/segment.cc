@@ -295,7 +295,7 @@ result<void> segment::trim_page_cache(std::uint64_t keep_bytes) {
       return base::failure(to_errc(r.error()));
     _writeback_started_to = end;
   }
-  if (end <= keep_bytes || (keep_bytes > 0 && end - keep_bytes < _cache_dropped_to + page_size)) return {};
+  if (end <= keep_bytes) return {};
   // Whole pages only, except for a segment leaving the window whole (0: to the end of the file):
   // the page holding the boundary stays for the bytes after it.
   const std::uint64_t drop_to = keep_bytes == 0 ? end : (end - keep_bytes) / page_size * page_size;
