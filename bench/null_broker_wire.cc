@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <random>
 #include <stdexcept>
+#include <utility>
 
 #include "model/crc32c.h"
 #include "model/record_batch_builder.h"
@@ -87,9 +88,10 @@ std::string check_produce_walk() {
   t.name = "t";
   auto& p0 = t.partition_data.emplace_back();
   p0.index = 0;
-  p0.records = a.build();
+  auto two_batches = a.build();
   const auto more = b.build();
-  p0.records->insert(p0.records->end(), more.begin(), more.end());
+  two_batches.insert(two_batches.end(), more.begin(), more.end());
+  p0.records = std::move(two_batches);
   t.partition_data.emplace_back().index = 1;  // null records
   auto& u = req.topic_data.emplace_back();
   u.name = "u";

@@ -307,7 +307,7 @@ int run_broker(const broker_config& config) {
       io::deadline_thread transaction_deadlines(transactions);
       net::server server(server_config_from(config, metrics.get(), tls), [&dispatcher, &authentications, &mapper](
                                                                              const net::connection_info& connection,
-                                                                             base::byte_span frame) {
+                                                                             std::span<std::uint8_t> frame) {
         // Made at the first request: SASL state (unauthenticated at first, broker/sasl_session.h) or
         // the client certificate's principal, by listener (app/connection_security.h).
         if (!connection.session) {

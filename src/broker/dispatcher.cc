@@ -27,11 +27,11 @@ bool parks_by_design(protocol::api_key key) {
 boost::asio::awaitable<response_frame> dispatcher::handle(
     base::byte_buffer frame, std::string_view peer, boost::asio::any_io_executor executor,
     const std::function<void(std::chrono::milliseconds)>* mute_reads_for) {
-  co_return co_await handle(base::byte_span(frame), peer, std::move(executor), mute_reads_for);
+  co_return co_await handle(std::span<std::uint8_t>(frame), peer, std::move(executor), mute_reads_for);
 }
 
 boost::asio::awaitable<response_frame> dispatcher::handle(
-    base::byte_span frame, std::string_view peer, boost::asio::any_io_executor executor,
+    std::span<std::uint8_t> frame, std::string_view peer, boost::asio::any_io_executor executor,
     const std::function<void(std::chrono::milliseconds)>* mute_reads_for) {
   co_return co_await handle(frame, connection_facts{peer, std::move(executor), mute_reads_for, {}});
 }
@@ -57,7 +57,7 @@ boost::asio::awaitable<response_frame> dispatcher::raw_token(base::byte_span fra
   co_return base::byte_buffer(result.token.begin(), result.token.end());
 }
 
-boost::asio::awaitable<response_frame> dispatcher::handle(base::byte_span frame, connection_facts connection) {
+boost::asio::awaitable<response_frame> dispatcher::handle(std::span<std::uint8_t> frame, connection_facts connection) {
   if (connection.session != nullptr && connection.session->expects_raw_token()) {
     co_return co_await raw_token(frame, connection);
   }
@@ -87,7 +87,7 @@ boost::asio::awaitable<response_frame> dispatcher::handle(base::byte_span frame,
                                        connection.session->principal(), protocol::api_name(api->key)));
   }
 
-  protocol::reader reader(frame);
+  auto reader = protocol::reader::borrowing(frame);
   protocol::request_header header;
   header.decode(reader, protocol::request_header_version(api->key, version));
   // SASL's principal on a SASL listener, else the connection's own (a client certificate's), else anonymous.

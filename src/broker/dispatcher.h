@@ -10,6 +10,7 @@
 // that has not authenticated yet.
 #include <chrono>
 #include <functional>
+#include <span>
 #include <stdexcept>
 #include <string_view>
 
@@ -56,13 +57,14 @@ class dispatcher {
  public:
   explicit dispatcher(broker& services) : _services(services) {}
 
-  // `frame` must stay valid until the returned coroutine completes (net/ keeps it so).
-  boost::asio::awaitable<response_frame> handle(base::byte_span frame, connection_facts connection);
+  // `frame` must stay valid until the returned coroutine completes (net/ keeps it so); the handler
+  // may modify it (Produce appends its batches from the frame, stamping offsets in place).
+  boost::asio::awaitable<response_frame> handle(std::span<std::uint8_t> frame, connection_facts connection);
 
-  // `frame` must stay valid until the returned coroutine completes (net/ keeps it so).
-  // `mute_reads_for`: see request_context; may be null; outlives the call.
+  // The same, for callers without a connection. `mute_reads_for`: see request_context; may be
+  // null; outlives the call.
   boost::asio::awaitable<response_frame> handle(
-      base::byte_span frame, std::string_view peer, boost::asio::any_io_executor executor,
+      std::span<std::uint8_t> frame, std::string_view peer, boost::asio::any_io_executor executor,
       const std::function<void(std::chrono::milliseconds)>* mute_reads_for = nullptr);
   // The same, owning the frame for the call (tests and fuzzers build frames as temporaries).
   boost::asio::awaitable<response_frame> handle(

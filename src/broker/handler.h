@@ -20,6 +20,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "base/bytes.h"
+#include "base/spliced_buffer.h"
 #include "broker/request_context.h"
 #include "broker/response_errors.h"
 #include "protocol/api_key.h"
@@ -28,7 +29,8 @@
 
 namespace spate::broker {
 
-using response_frame = std::optional<base::byte_buffer>;
+// A response frame without its size prefix; a Fetch's records are spliced in, not copied.
+using response_frame = std::optional<base::spliced_buffer>;
 
 template <typename T>
 struct is_optional_response : std::false_type {};
@@ -36,12 +38,12 @@ template <typename T>
 struct is_optional_response<std::optional<T>> : std::true_type {};
 
 template <typename Response>
-base::byte_buffer encode_response(const request_context& ctx, const Response& response) {
+base::spliced_buffer encode_response(const request_context& ctx, const Response& response) {
   protocol::response_header header;
   header.correlation_id = ctx.header.correlation_id;
   const auto header_version = protocol::response_header_version(Response::key, ctx.api_version);
-  base::byte_buffer out;
-  out.reserve(header.size(header_version) + response.size(ctx.api_version));
+  base::spliced_buffer out;
+  out.bytes.reserve(header.size(header_version) + response.size(ctx.api_version));
   protocol::writer writer(out);
   header.encode(writer, header_version);
   response.encode(writer, ctx.api_version);

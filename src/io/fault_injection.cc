@@ -25,6 +25,12 @@ class faulty_file final : public file {
     return r;
   }
   result<void> datasync() override {
+    std::function<void()> hook;
+    {
+      std::lock_guard lock(_fs._mutex);
+      hook = _fs._before_datasync;
+    }
+    if (hook) hook();
     _fs._datasyncs.fetch_add(1);
     if (_fs.should_fail_sync()) return errno_failure(EIO);
     auto r = _f->datasync();

@@ -13,6 +13,7 @@
 // objects without a clean shutdown first).
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -33,6 +34,12 @@ class fault_injecting_file_system final : public file_system {
   void fail_syncs_after(std::int64_t n) { _fail_syncs_after.store(n); }
   // Drops every unsynced write and unsynced file creation (see above).
   void crash();
+  // Runs `hook` at the start of every datasync, on the syncing thread (a test holds a flush there).
+  // Empty: none.
+  void before_datasync(std::function<void()> hook) {
+    std::lock_guard lock(_mutex);
+    _before_datasync = std::move(hook);
+  }
 
   // --- counters
   std::uint64_t bytes_read() const { return _bytes_read.load(); }
@@ -90,6 +97,7 @@ class fault_injecting_file_system final : public file_system {
   std::map<std::filesystem::path, std::shared_ptr<file_state>> _files;
   // Directories created since their parent was last synced.
   std::set<std::filesystem::path> _new_dirs;
+  std::function<void()> _before_datasync;  // guarded by _mutex
 };
 
 }  // namespace spate::io

@@ -297,13 +297,13 @@ void connection::recycle_frame_buffer(base::byte_buffer frame) {
 
 asio::awaitable<void> connection::run_handler(std::shared_ptr<connection> self, std::uint64_t seq,
                                               base::byte_buffer frame) {
-  std::optional<base::byte_buffer> response;
+  std::optional<base::spliced_buffer> response;
   bool failed = false;
   std::string error;
   const bool timed = self->_settings->observer != nullptr;
   const auto started_at = timed ? clock::now() : clock::time_point{};
   try {
-    response = co_await self->_settings->handler(self->_info, base::byte_span(frame));
+    response = co_await self->_settings->handler(self->_info, std::span<std::uint8_t>(frame));
   } catch (const std::exception& e) {
     failed = true;
     error = e.what();
@@ -320,7 +320,7 @@ asio::awaitable<void> connection::run_handler(std::shared_ptr<connection> self, 
   self->complete(seq, std::move(response), started_at, timed ? clock::now() : clock::time_point{});
 }
 
-void connection::complete(std::uint64_t seq, std::optional<base::byte_buffer> response, clock::time_point started_at,
+void connection::complete(std::uint64_t seq, std::optional<base::spliced_buffer> response, clock::time_point started_at,
                           clock::time_point done_at) {
   if (_closed) return;
   // Invariant: a request's slot stays in _pending until its handler has completed.
@@ -334,14 +334,14 @@ void connection::complete(std::uint64_t seq, std::optional<base::byte_buffer> re
 }
 
 asio::awaitable<void> connection::write_loop(std::shared_ptr<connection> /*self*/) {
-  std::vector<base::byte_buffer> batch;
+  std::vector<base::spliced_buffer> batch;
   std::vector<std::array<std::uint8_t, frame_header_bytes>> prefixes;
   std::vector<asio::const_buffer> buffers;
   std::vector<slot_timing> timings;
   batch.reserve(max_write_batch);
   timings.reserve(max_write_batch);
   prefixes.reserve(max_write_batch);
-  buffers.reserve(2 * max_write_batch);
+  buffers.reserve(4 * max_write_batch);
   try {
     for (;;) {
       while (!_closed && (_pending.empty() || !_pending.front().done)) {
@@ -370,16 +370,20 @@ asio::awaitable<void> connection::write_loop(std::shared_ptr<connection> /*self*
         prefixes.resize(batch.size());
         buffers.clear();
         for (std::size_t i = 0; i < batch.size(); ++i) {
-          if (batch[i].size() > static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max())) {
-            fail(true, fmt::format("reason=response_too_large size={}", batch[i].size()));
+          const std::size_t size = batch[i].size();
+          if (size > static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max())) {
+            fail(true, fmt::format("reason=response_too_large size={}", size));
             co_return;
           }
-          base::store_be<std::uint32_t>(prefixes[i].data(), static_cast<std::uint32_t>(batch[i].size()));
+          base::store_be<std::uint32_t>(prefixes[i].data(), static_cast<std::uint32_t>(size));
           buffers.emplace_back(asio::buffer(prefixes[i]));
-          buffers.emplace_back(asio::buffer(batch[i]));
+          batch[i].for_each_piece(
+              [&buffers](base::byte_span piece) { buffers.emplace_back(piece.data(), piece.size()); });
         }
-        // Scatter/gather: size prefixes and payloads go out in one writev without copying.
+        // Scatter/gather: size prefixes, payloads and their spliced records (a fetch's read buffers)
+        // go out in one gather write without copying (Asio splits it at 64 pieces per writev).
         co_await std::visit([&](auto& stream) { return asio::async_write(stream, buffers, use_awaitable); }, _stream);
+        batch.clear();  // releases the spliced pieces' owners now, not at the next response
       }
       _writing = 0;
       report_written(timings);

@@ -80,7 +80,7 @@ class connection : public std::enable_shared_from_this<connection> {
   };
   struct slot {
     bool done = false;
-    std::optional<base::byte_buffer> response;
+    std::optional<base::spliced_buffer> response;
     slot_timing timing;
   };
 
@@ -104,7 +104,7 @@ class connection : public std::enable_shared_from_this<connection> {
   boost::asio::awaitable<bool> fill(std::size_t n);
   void mute_reads_for(std::chrono::milliseconds duration);
   void dispatch(base::byte_buffer frame);
-  void complete(std::uint64_t seq, std::optional<base::byte_buffer> response, clock::time_point started_at,
+  void complete(std::uint64_t seq, std::optional<base::spliced_buffer> response, clock::time_point started_at,
                 clock::time_point done_at);
   // Reports the requests whose responses were just written (or that had none).
   void report_written(std::span<const slot_timing> written);

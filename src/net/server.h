@@ -17,11 +17,13 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "base/bytes.h"
+#include "base/spliced_buffer.h"
 
 namespace spate::net {
 
@@ -115,19 +117,22 @@ struct connection_info {
 };
 
 // The broker's side of the contract, called once per request frame on the connection's thread.
-//  - `frame` is the request payload without its size prefix. It stays valid until the handler's
-//    coroutine completes; then the connection reuses its buffer for a later request (pooled, so
-//    a request is not a fresh zero-filled allocation), so nothing may refer to it afterwards.
+//  - `frame` is the request payload without its size prefix. It is the handler's to read and to
+//    modify in place (Produce stamps offsets into the batches it appends from the frame), and it
+//    stays valid until the handler's coroutine completes; then the connection reuses its buffer for
+//    a later request (pooled, so a request is not a fresh zero-filled allocation), so nothing may
+//    refer to it afterwards.
 //  - Returns the response payload without the size prefix (net/ adds it), or std::nullopt when the
-//    request gets no response (Kafka produce with acks=0).
+//    request gets no response (Kafka produce with acks=0). Spliced pieces (a Fetch's records) go
+//    out by reference in the same gather write, and their owners are released once it is done.
 //  - Handlers of one connection may run concurrently (up to max_in_flight_per_connection) and finish
 //    in any order; responses are still written in request order.
 //  - Throwing closes THIS connection after one log line (no payload is logged); other connections
 //    are unaffected. Expected errors belong in the response, not in exceptions.
 //  - The std::function itself lives as long as the server: a coroutine lambda may use its captures.
 //  - After stop()'s grace period, handlers still suspended are destroyed without being resumed.
-using frame_handler = std::function<boost::asio::awaitable<std::optional<base::byte_buffer>>(
-    const connection_info& context, base::byte_span frame)>;
+using frame_handler = std::function<boost::asio::awaitable<std::optional<base::spliced_buffer>>(
+    const connection_info& context, std::span<std::uint8_t> frame)>;
 
 // A pipelined framing server: N event-loop threads, each with its own io_context; connections are
 // handed out round-robin and live on one thread for their whole life, so per-connection state needs

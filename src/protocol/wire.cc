@@ -103,6 +103,25 @@ std::optional<bytes> reader::read_nullable_bytes(bool compact, bool nullable) {
   return bytes(raw.begin(), raw.end());
 }
 
+std::optional<records> reader::read_nullable_records(bool compact, bool nullable) {
+  const auto len = read_length(compact, false);
+  if (len < 0) {
+    if (!nullable) throw_decode_error("null in non-nullable records");
+    return std::nullopt;
+  }
+  const std::size_t at = _pos;
+  const auto raw = read_raw(static_cast<std::size_t>(len));
+  if (_writable != nullptr) return records::borrow(std::span<std::uint8_t>(_writable + at, raw.size()));
+  return records(bytes(raw.begin(), raw.end()));
+}
+
+reader reader::sub_reader(std::size_t n) {
+  const std::size_t at = _pos;
+  const auto raw = read_raw(n);
+  if (_writable != nullptr) return borrowing(std::span<std::uint8_t>(_writable + at, raw.size()));
+  return reader(raw);
+}
+
 std::int32_t reader::read_array_length(bool compact, bool nullable) {
   std::int64_t count;
   if (compact) {
@@ -163,16 +182,35 @@ void writer::write_nullable_string(const std::optional<std::string>& s, bool com
   }
 }
 
-void writer::write_bytes(const bytes& b, bool compact) {
+void writer::write_length(std::size_t n, bool compact) {
   if (compact) {
-    write_uvarint(b.size() + 1);
+    write_uvarint(n + 1);
   } else {
-    if (b.size() > static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max())) {
+    if (n > static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max())) {
       throw encode_error("bytes longer than 2^31-1");
     }
-    write_int32(static_cast<std::int32_t>(b.size()));
+    write_int32(static_cast<std::int32_t>(n));
   }
+}
+
+void writer::write_bytes(const bytes& b, bool compact) {
+  write_length(b.size(), compact);
   _out.insert(_out.end(), b.begin(), b.end());
+}
+
+void writer::write_nullable_records(const std::optional<records>& r, bool compact, bool nullable, const char* field) {
+  if (!r) {
+    write_nullable_bytes(std::nullopt, compact, nullable, field);
+    return;
+  }
+  write_length(r->size(), compact);
+  // Below this a copy costs less than another piece in the gather write.
+  constexpr std::size_t splice_min_bytes = std::size_t{16} * 1024;
+  if (_splices != nullptr && r->owner() != nullptr && r->size() >= splice_min_bytes) {
+    _splices->push_back(base::splice{_out.size(), *r, r->owner()});
+    return;
+  }
+  _out.insert(_out.end(), r->begin(), r->end());
 }
 
 void writer::write_nullable_bytes(const std::optional<bytes>& b, bool compact, bool nullable,

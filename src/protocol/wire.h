@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "base/bytes.h"
+#include "base/spliced_buffer.h"
 #include "protocol/types.h"
 
 namespace spate::protocol {
@@ -43,6 +44,14 @@ class encode_error : public std::runtime_error {
 class reader {
  public:
   explicit reader(base::byte_span in) : _in(in) {}
+  // A reader over input that outlives everything decoded from it and that decoded records may
+  // modify in place (a request frame net/ keeps until the handler completes): records are
+  // borrowed from it, not copied.
+  static reader borrowing(std::span<std::uint8_t> in) {
+    reader r(in);
+    r._writable = in.data();
+    return r;
+  }
 
   std::size_t remaining() const { return _in.size() - _pos; }
   std::size_t position() const { return _pos; }
@@ -69,6 +78,8 @@ class reader {
   // Bytes/records: int32 length (-1 = null) or, when `compact`, uvarint length+1 (0 = null).
   bytes read_bytes(bool compact);
   std::optional<bytes> read_nullable_bytes(bool compact, bool nullable);
+  // Records: as bytes, borrowed from a writable input, copied from any other.
+  std::optional<records> read_nullable_records(bool compact, bool nullable);
   // Array element count; -1 means null and is only returned when `nullable`. The count is checked
   // against the remaining bytes (every element occupies at least one byte in practice), which bounds
   // allocation on garbage input.
@@ -77,7 +88,7 @@ class reader {
   // Consumes `n` raw bytes.
   base::byte_span read_raw(std::size_t n);
   // A reader over the next `n` bytes, which this reader skips.
-  reader sub_reader(std::size_t n) { return reader(read_raw(n)); }
+  reader sub_reader(std::size_t n);
   // Throws unless every byte was consumed (used for tagged field values).
   void expect_end() const {
     if (!empty()) throw_decode_error("tagged field value has trailing bytes");
@@ -100,12 +111,15 @@ class reader {
   std::int64_t read_length(bool compact, bool int16_length);
 
   base::byte_span _in;
+  std::uint8_t* _writable = nullptr;  // _in's bytes, when the input is writable
   std::size_t _pos = 0;
 };
 
 class writer {
  public:
   explicit writer(base::byte_buffer& out) : _out(out) {}
+  // Writes into `out.bytes` and splices large shared records in by reference (records::share).
+  explicit writer(base::spliced_buffer& out) : _out(out.bytes), _splices(&out.splices) {}
 
   std::size_t written() const { return _out.size(); }
 
@@ -128,12 +142,16 @@ class writer {
   void write_bytes(const bytes& b, bool compact);
   void write_nullable_bytes(const std::optional<bytes>& b, bool compact, bool nullable,
                             const char* field);
+  void write_nullable_records(const std::optional<records>& r, bool compact, bool nullable, const char* field);
   void write_array_length(std::size_t n, bool compact);
   void write_null_array(bool compact, bool nullable, const char* field);
   void write_raw(base::byte_span b) { _out.insert(_out.end(), b.begin(), b.end()); }
 
  private:
+  void write_length(std::size_t n, bool compact);
+
   base::byte_buffer& _out;
+  std::vector<base::splice>* _splices = nullptr;
 };
 
 // Encoded sizes, mirroring the writer.
@@ -148,6 +166,9 @@ inline std::size_t bytes_size(std::size_t len, bool compact) {
 }
 inline std::size_t nullable_bytes_size(const std::optional<bytes>& b, bool compact) {
   return b ? bytes_size(b->size(), compact) : (compact ? 1 : 4);
+}
+inline std::size_t nullable_records_size(const std::optional<records>& r, bool compact) {
+  return r ? bytes_size(r->size(), compact) : (compact ? 1 : 4);
 }
 inline std::size_t array_length_size(std::size_t n, bool compact) {
   return compact ? base::uvarint_size(n + 1) : 4;

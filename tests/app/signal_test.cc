@@ -19,7 +19,7 @@ TEST(run_until_signal, stops_the_server_on_sigterm_and_returns_the_signal) {
   config.threads = 1;
   net::server s(config,
                 [](const net::connection_info&,
-                   base::byte_span frame) -> boost::asio::awaitable<std::optional<base::byte_buffer>> {
+                   base::byte_span frame) -> boost::asio::awaitable<std::optional<base::spliced_buffer>> {
                   co_return base::byte_buffer(frame.begin(), frame.end());
                 });
   s.start();
@@ -46,7 +46,7 @@ TEST(run_until_signal, runs_the_hangup_callback_on_each_sighup_and_keeps_serving
   config.threads = 1;
   net::server s(config,
                 [](const net::connection_info&,
-                   base::byte_span frame) -> boost::asio::awaitable<std::optional<base::byte_buffer>> {
+                   base::byte_span frame) -> boost::asio::awaitable<std::optional<base::spliced_buffer>> {
                   co_return base::byte_buffer(frame.begin(), frame.end());
                 });
   s.start();

@@ -102,15 +102,16 @@ class acl_apis_test : public ::testing::Test {
 
   template <typename Response, typename Request>
   Response call(const Request& request, std::int16_t version, sasl_session* session) {
-    const auto frame = request_frame(request, version);
+    auto frame = request_frame(request, version);
     boost::asio::io_context io;
     dispatcher d(_broker->services());
-    auto future = boost::asio::co_spawn(
-        io,
-        d.handle(base::byte_span(frame), connection_facts{"192.0.2.1:5000", io.get_executor(), nullptr, "X", session}),
-        boost::asio::use_future);
+    auto future =
+        boost::asio::co_spawn(io,
+                              d.handle(std::span<std::uint8_t>(frame),
+                                       connection_facts{"192.0.2.1:5000", io.get_executor(), nullptr, "X", session}),
+                              boost::asio::use_future);
     io.run();
-    return read_response<Response>(*future.get(), version);
+    return read_response<Response>(*flattened(future.get()), version);
   }
 
   protocol::create_acls_response create(std::vector<protocol::create_acls_request::acl_creation> creations,

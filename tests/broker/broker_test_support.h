@@ -105,13 +105,19 @@ class test_broker {
   std::unique_ptr<broker> broker_;
 };
 
-inline response_frame dispatch(broker& services, base::byte_buffer frame) {
+// A response frame as the client receives it: spliced records (Fetch) flattened into the bytes.
+inline std::optional<base::byte_buffer> flattened(const response_frame& frame) {
+  if (!frame) return std::nullopt;
+  return frame->flatten();
+}
+
+inline std::optional<base::byte_buffer> dispatch(broker& services, base::byte_buffer frame) {
   boost::asio::io_context io;
   dispatcher d(services);
   auto future = boost::asio::co_spawn(io, d.handle(std::move(frame), "test", io.get_executor()),
                                       boost::asio::use_future);
   io.run();
-  return future.get();
+  return flattened(future.get());
 }
 
 // Runs `io` until `done()`. Whenever nothing has happened for a millisecond, the group coordinator
@@ -133,7 +139,7 @@ void run_driving_groups(boost::asio::io_context& io, group::coordinator& groups,
 }
 
 // dispatch() for requests the group coordinator may hold (JoinGroup, SyncGroup).
-inline response_frame dispatch_driving_groups(test_broker& services, base::byte_buffer frame) {
+inline std::optional<base::byte_buffer> dispatch_driving_groups(test_broker& services, base::byte_buffer frame) {
   boost::asio::io_context io;
   dispatcher d(services);
   auto future = boost::asio::co_spawn(io, d.handle(std::move(frame), "192.0.2.1:50000", io.get_executor()),
@@ -141,7 +147,7 @@ inline response_frame dispatch_driving_groups(test_broker& services, base::byte_
   run_driving_groups(io, services.groups(), services.group_clock(), [&future] {
     return future.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
   });
-  return future.get();
+  return flattened(future.get());
 }
 
 template <typename Request>

@@ -61,7 +61,7 @@ answered produce_with_mute(broker& services, std::int16_t version, base::byte_bu
       boost::asio::use_future);
   io.run();
   out.took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
-  out.response = read_response<protocol::produce_response>(*future.get(), version);
+  out.response = read_response<protocol::produce_response>(*flattened(future.get()), version);
   return out;
 }
 

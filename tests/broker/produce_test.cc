@@ -1,8 +1,14 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <chrono>
+#include <future>
+#include <span>
+
 #include "broker/dispatcher.h"
 #include "broker/handlers/produce.h"
 #include "data_path_support.h"
+#include "io/fault_injection.h"
 #include "protocol/error_code.h"
 
 namespace spate::broker {
@@ -208,6 +214,49 @@ TEST_F(produce_test, compacted_topics_refuse_records_without_a_key_as_kafka_does
   }
   // A delete-policy topic takes keyless records.
   EXPECT_EQ(produce(services, "t", 0, make_batch(1)).error_code, 0);
+}
+
+// Produce appends from the request frame itself: the records are borrowed, not copied, and the
+// offsets are stamped in place. net/ reuses a frame's buffer for a later request once the handler
+// has completed, so the handler must not complete while the log still needs the bytes: for
+// acks=all not before the fsync, which this test holds back. Overwriting the frame afterwards, as
+// the next request read into it would, must leave the stored batch as it was.
+TEST(produce_frame, a_frame_is_not_released_before_its_fsync_and_its_reuse_leaves_the_stored_batch_unchanged) {
+  io::fault_injecting_file_system fs;
+  test_broker services(test_options(), {}, &fs);
+  services.create_topic("t", 1);
+  std::int64_t next = 0;
+  for (const std::int16_t acks : {-1, 1, 0}) {
+    SCOPED_TRACE(acks);
+    const auto batch = make_batch(200, "a value long enough to matter ");
+    auto frame = request_frame(produce_request_for("t", 0, batch, acks), 9);
+    std::promise<void> release_fsync;
+    fs.before_datasync([held = release_fsync.get_future().share()] { held.wait(); });
+
+    boost::asio::io_context io;
+    dispatcher d(services);
+    auto done = boost::asio::co_spawn(io, d.handle(std::span<std::uint8_t>(frame), "test", io.get_executor()),
+                                      boost::asio::use_future);
+    io.poll();  // until the handler completes or waits for the held fsync (run() would wait for it)
+    const auto stored = as_stored(batch, next);
+    EXPECT_NE(std::search(frame.begin(), frame.end(), stored.begin(), stored.end()), frame.end())
+        << "the batch was not appended from the frame (offsets stamped in place)";
+    if (acks != 0) {  // acks=1 waits for the flush policy too (durable by default)
+      EXPECT_NE(done.wait_for(std::chrono::seconds(0)), std::future_status::ready)
+          << "answered (and gave the frame back) before the fsync";
+    }
+    release_fsync.set_value();
+    io.restart();
+    io.run();
+    ASSERT_EQ(done.wait_for(std::chrono::seconds(0)), std::future_status::ready);
+    (void)done.get();
+    fs.before_datasync({});
+
+    std::fill(frame.begin(), frame.end(), std::uint8_t{0xee});  // the next request, read into the same buffer
+    ASSERT_TRUE(services.logs().get("t", 0)->flush());
+    EXPECT_EQ(*fetch_one(services, "t", 0, next).records, stored);
+    next += 200;
+  }
 }
 
 }  // namespace

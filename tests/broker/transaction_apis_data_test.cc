@@ -285,8 +285,8 @@ TEST_F(transaction_apis_data, a_read_committed_long_poll_at_the_lso_is_woken_by_
       boost::asio::use_future);
   io.run();
 
-  EXPECT_EQ(read_response<protocol::end_txn_response>(*end_done.get(), 3).error_code, 0);
-  const auto resp = read_response<protocol::fetch_response>(*fetch_done.get(), 11);
+  EXPECT_EQ(read_response<protocol::end_txn_response>(*flattened(end_done.get()), 3).error_code, 0);
+  const auto resp = read_response<protocol::fetch_response>(*flattened(fetch_done.get()), 11);
   EXPECT_GE(fetched, ended) << "the fetch did not wait for the commit";
   EXPECT_LT(fetched - start, std::chrono::seconds(15)) << "the fetch waited for its timeout";
   const auto& part = resp.responses.at(0).partitions.at(0);

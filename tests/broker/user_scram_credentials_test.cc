@@ -50,15 +50,16 @@ class user_scram_credentials_test : public ::testing::Test {
     return s;
   }
 
-  response_frame call(base::byte_buffer frame, sasl_session* session) {
+  std::optional<base::byte_buffer> call(base::byte_buffer frame, sasl_session* session) {
     boost::asio::io_context io;
     dispatcher d(_broker->services());
-    auto future = boost::asio::co_spawn(
-        io,
-        d.handle(base::byte_span(frame), connection_facts{"192.0.2.1:5000", io.get_executor(), nullptr, "X", session}),
-        boost::asio::use_future);
+    auto future =
+        boost::asio::co_spawn(io,
+                              d.handle(std::span<std::uint8_t>(frame),
+                                       connection_facts{"192.0.2.1:5000", io.get_executor(), nullptr, "X", session}),
+                              boost::asio::use_future);
     io.run();
-    return future.get();
+    return flattened(future.get());
   }
 
   std::int16_t create_user(const std::string& user, sasl_session* session) {

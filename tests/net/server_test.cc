@@ -12,6 +12,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <future>
 #include <latch>
+#include <memory>
 #include <mutex>
 #include <random>
 #include <set>
@@ -31,7 +32,7 @@ using test::append_frame;
 using test::frame_u32;
 using test::test_client;
 using test::u32_frame;
-using response = std::optional<byte_buffer>;
+using response = std::optional<base::spliced_buffer>;
 
 server_config local_config() {
   server_config c;
@@ -294,6 +295,45 @@ TEST(net_server, a_pooled_frame_buffer_is_reused_only_after_its_handler_complete
   EXPECT_EQ(second.size(), n);
   EXPECT_TRUE(std::any_of(second.begin(), second.end(), [&](const auto* p) { return first.contains(p); }))
       << "the second round reuses buffers of the first";
+}
+
+// A response may splice in memory it does not own (a fetch's read buffers): the client receives the
+// pieces in order, with one size prefix for the whole, and the connection lets go of the pieces'
+// owners once they are written.
+TEST(net_server, writes_spliced_pieces_in_order_and_releases_their_owners_after_the_write) {
+  std::vector<std::weak_ptr<const byte_buffer>> owners;
+  std::mutex mu;
+  server s(local_config(), [&](const connection_info&, base::byte_span frame) -> asio::awaitable<response> {
+    base::spliced_buffer out;
+    out.bytes = byte_buffer(frame.begin(), frame.end());  // the request's 4 bytes, then the pieces around them
+    for (const std::uint8_t fill : {std::uint8_t{0xa1}, std::uint8_t{0xb2}}) {
+      auto piece = std::make_shared<const byte_buffer>(100'000, fill);
+      {
+        std::lock_guard lock(mu);
+        owners.push_back(piece);
+      }
+      out.splices.push_back({fill == 0xa1 ? std::size_t{0} : std::size_t{2}, base::byte_span(*piece), piece});
+    }
+    co_return out;
+  });
+  s.start();
+  test_client c(s.bound_port());
+  c.send_frame(u32_frame(0x01020304));
+  const auto r = c.read_frame();
+  ASSERT_TRUE(r.has_value());
+  byte_buffer expected(100'000, 0xa1);
+  expected.insert(expected.end(), {0x01, 0x02});
+  expected.insert(expected.end(), 100'000, 0xb2);
+  expected.insert(expected.end(), {0x03, 0x04});
+  EXPECT_EQ(*r, expected);
+  // The owners go right after the write completes, on the connection's thread: await that.
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  const auto released = [&] {
+    std::lock_guard lock(mu);
+    return owners.size() == 2 && owners[0].expired() && owners[1].expired();
+  };
+  while (!released() && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  EXPECT_TRUE(released()) << "the connection still holds a written response's pieces";
 }
 
 TEST(net_server, answers_pipelined_requests_in_order_with_random_completion_and_bounded_in_flight) {

@@ -28,7 +28,7 @@ namespace ssl = asio::ssl;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using base::byte_buffer;
-using response = std::optional<byte_buffer>;
+using response = std::optional<base::spliced_buffer>;
 using test::temp_dir;
 using test::test_identity;
 

@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
+#include <optional>
+#include <span>
+#include <utility>
+
 namespace spate::protocol {
 namespace {
 
@@ -144,6 +149,73 @@ TEST(tagged_writer, rejects_an_unknown_field_that_duplicates_a_known_tag) {
   writer w(buf);
   tagged_writer tw(w, unknown, 2);
   EXPECT_THROW(tw.begin(3, 1), encode_error);
+}
+
+// Records in a Produce request frame are borrowed from it (net/ keeps the frame for the handler),
+// so a produce appends without copying; a reader over input it may not keep copies them.
+TEST(records, a_borrowing_reader_refers_to_its_input_and_a_plain_one_copies) {
+  auto input = bytes_of({0, 0, 0, 3, 7, 8, 9});
+  auto borrowed = reader::borrowing(std::span<std::uint8_t>(input)).read_nullable_records(false, true);
+  ASSERT_TRUE(borrowed);
+  EXPECT_EQ(borrowed->data(), input.data() + 4);
+  ASSERT_EQ(borrowed->writable().size(), 3u);
+  borrowed->writable()[0] = 6;  // Produce stamps offsets like this
+  EXPECT_EQ(input[4], 6);
+
+  auto copied = reader(base::byte_span(input)).read_nullable_records(false, true);
+  ASSERT_TRUE(copied);
+  EXPECT_NE(copied->data(), input.data() + 4);
+  EXPECT_EQ(*copied, records(bytes_of({6, 8, 9})));
+
+  // A sub-reader (a tagged field's value) borrows as its parent does.
+  auto nested = bytes_of({0, 0, 0, 1, 5});
+  auto sub = reader::borrowing(std::span<std::uint8_t>(nested)).sub_reader(5);
+  EXPECT_EQ(sub.read_nullable_records(false, true)->data(), nested.data() + 4);
+}
+
+TEST(records, copies_of_owned_records_own_their_bytes_and_copies_of_views_share_them) {
+  records owned(bytes_of({1, 2, 3}));
+  records copy = owned;
+  EXPECT_NE(copy.data(), owned.data());
+  EXPECT_EQ(copy, owned);
+  copy.truncate(2);
+  EXPECT_EQ(copy, records(bytes_of({1, 2})));
+  EXPECT_EQ(owned.size(), 3u);
+  const records moved = std::move(copy);
+  EXPECT_EQ(moved, records(bytes_of({1, 2})));
+
+  auto buffer = std::make_shared<bytes>(bytes_of({4, 5, 6}));
+  const auto shared = records::share(buffer, *buffer);
+  const records shared_copy = shared;  // NOLINT(performance-unnecessary-copy-initialization): the copy is the test
+  EXPECT_EQ(shared_copy.data(), buffer->data());
+  EXPECT_EQ(shared_copy.owner(), buffer);
+  EXPECT_TRUE(records(shared).writable().empty()) << "shared bytes may be in another response";
+}
+
+// A Fetch response splices large shared records into the gather write instead of copying them;
+// small ones and owned ones are copied. The flattened message is what a plain encoding writes.
+TEST(writer, splices_large_shared_records_and_copies_the_rest) {
+  auto large = std::make_shared<bytes>(64 * 1024, std::uint8_t{0xab});
+  const std::optional<records> parts[] = {records::share(large, *large), records(bytes(64 * 1024, 0xcd)),
+                                          records::share(large, std::span<const std::uint8_t>(*large).first(100)),
+                                          std::nullopt};
+  base::spliced_buffer spliced;
+  writer w(spliced);
+  base::byte_buffer plain;
+  writer p(plain);
+  for (const auto& r : parts) {
+    w.write_int8(1);
+    w.write_nullable_records(r, true, true, "records");
+    p.write_int8(1);
+    p.write_nullable_records(r, true, true, "records");
+  }
+  ASSERT_EQ(spliced.splices.size(), 1u);
+  EXPECT_EQ(spliced.splices[0].data.data(), large->data());
+  EXPECT_EQ(spliced.splices[0].owner, large);
+  EXPECT_EQ(spliced.bytes.size() + large->size(), plain.size());
+  EXPECT_EQ(spliced.size(), plain.size());
+  EXPECT_EQ(spliced.flatten(), plain);
+  EXPECT_THROW(w.write_nullable_records(std::nullopt, true, false, "records"), encode_error);
 }
 
 }  // namespace

@@ -316,6 +316,11 @@ class FieldGen:
             if opt:
                 return f"{w}.write_nullable_string({expr}, {compact}, {self.nullable}, {nm})"
             return f"{w}.write_string({expr}, {compact})"
+        if b == "records":
+            # Records are always optional<records> (nullable_type); arrays of them do not occur.
+            if not opt:
+                raise ValueError(f"field {self.f.name}: records must be a single nullable field")
+            return f"{w}.write_nullable_records({expr}, {compact}, {self.nullable}, {nm})"
         if opt:
             return f"{w}.write_nullable_bytes({expr}, {compact}, {self.nullable}, {nm})"
         return f"{w}.write_bytes({expr}, {compact})"
@@ -372,6 +377,10 @@ class FieldGen:
             if opt:
                 return f"{r}.read_nullable_string({compact}, {self.nullable})"
             return f"{r}.read_string({compact})"
+        if b == "records":
+            if not opt:
+                raise ValueError(f"field {self.f.name}: records must be a single nullable field")
+            return f"{r}.read_nullable_records({compact}, {self.nullable})"
         if opt:
             return f"{r}.read_nullable_bytes({compact}, {self.nullable})"
         return f"{r}.read_bytes({compact})"
@@ -417,6 +426,8 @@ class FieldGen:
             if opt:
                 return f"{NS}::nullable_string_size({expr}, {compact})"
             return f"{NS}::string_size({expr}.size(), {compact})"
+        if b == "records" and opt:
+            return f"{NS}::nullable_records_size({expr}, {compact})"
         if opt:
             return f"{NS}::nullable_bytes_size({expr}, {compact})"
         return f"{NS}::bytes_size({expr}.size(), {compact})"

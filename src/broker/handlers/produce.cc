@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "base/assert.h"
 #include "broker/async.h"
 #include "broker/authorization.h"
 #include "broker/broker.h"
@@ -69,7 +70,10 @@ std::shared_ptr<storage::partition_log> append_partition(broker& services, std::
     set_error(out, validation.error, validation.message);
     return nullptr;
   }
-  const auto batches = std::span<std::uint8_t>(records.data(), validation.valid_bytes);
+  // Borrowed from the request frame (net/ keeps it until this handler completes): the offsets and
+  // leader epoch are stamped in place and the log appends straight from it, no copy.
+  SPATE_ASSERT(records.writable().size() == records.size(), "produce records are not writable");
+  const auto batches = records.writable().first(validation.valid_bytes);
   if (cfg.compact()) {
     if (auto keyless = find_keyless_record(batches, cfg.max_message_bytes); keyless.error != error_code::none) {
       set_error(out, keyless.error, fmt::format("{} in topic partition {}-{}.", keyless.message, topic, data.index));

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "broker/error_mapping.h"
+#include "broker/handlers/fetch/read_buffers.h"
 #include "broker/leader_epoch.h"
 #include "model/record_batch.h"
 
@@ -34,13 +35,12 @@ void read_partition(const target& t, std::size_t limit, bool min_one, bool trunc
   // The stable offset first: it never exceeds the high watermark read after it.
   const auto lso = log.last_stable_offset();
   const auto hw = log.high_watermark();
-  // The records are copied twice on their way to the socket: here, from the segment (pread) into
-  // this partition's vector, and again when the response is encoded into its frame. Zero-copy
-  // follow-up: let protocol::records hold a read_result (segment + file range) and have the
-  // writer hand net/ a scatter list, so the bytes go from the page cache to the socket.
-  auto& records = out.records.emplace();
+  // The records are copied once on their way to the socket: from the segment (pread) into a
+  // pooled read buffer, which the response shares and net/ writes from (records::share; pread
+  // measured faster than sendfile here, bench/RESULTS.md "sendfile vs copy").
   const bool copy = max_bytes > 0 || min_one;
-  auto read = log.read(t.wanted->fetch_offset, max_bytes, committed ? lso : hw, copy ? &records : nullptr);
+  auto buffer = copy ? take_read_buffer() : nullptr;
+  auto read = log.read(t.wanted->fetch_offset, max_bytes, committed ? lso : hw, buffer.get());
   if (!read) {
     set_error(out, to_wire(read.error()));
     return;
@@ -48,12 +48,15 @@ void read_partition(const target& t, std::size_t limit, bool min_one, bool trunc
   out.high_watermark = hw;
   out.last_stable_offset = lso;
   out.log_start_offset = read->log_start_offset;
-  records.resize(copy ? read->records.size() : 0);
-  if (!min_one && records.size() > max_bytes) {
+  std::size_t size = copy ? read->records.size() : 0;
+  if (!min_one && size > max_bytes) {
     // Kafka without minOneMessage: nothing (v3+), or the bytes that fit — a partial batch the
     // client reports as too large (v0-v2).
-    records.resize(truncate_partial ? max_bytes : 0);
+    size = truncate_partial ? max_bytes : 0;
   }
+  // An empty read gives its buffer straight back.
+  auto& records = size > 0 ? out.records.emplace(protocol::records::share(buffer, read->records.first(size)))
+                           : out.records.emplace();
   if (committed && out.aborted_transactions && !records.empty()) {
     for (const auto& a : log.aborted_transactions(t.wanted->fetch_offset, read->next_offset)) {
       auto& txn = out.aborted_transactions->emplace_back();
