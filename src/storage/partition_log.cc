@@ -236,11 +236,14 @@ result<void> partition_log::close() {
     }
     if (r) {
       // The state at the log end, so a clean restart replays nothing; skipped when the newest
-      // snapshot already is at the end (an idle partition). Not fsynced: a snapshot lost or torn
-      // by a later crash fails its CRC and an older one plus the log tail replaces it.
+      // snapshot already is at the end (an idle partition), and for an empty log without
+      // producers (nothing to replay: a new broker's internal partitions). Not fsynced: a
+      // snapshot lost or torn by a later crash fails its CRC and an older one plus the log tail
+      // replaces it.
       base::mutex_lock lock(_write_mutex);
       const auto end = _log_end_offset.load();
-      if (_snapshot_offset != end) {
+      const bool nothing_to_replay = end == _log_start_offset.load() && _producers.size() == 0;
+      if (_snapshot_offset != end && !nothing_to_replay) {
         if (!write_snapshot(_fs, _dir, end, _producers)) {
           SPATE_LOG_WARN("event=producer_snapshot_failed topic={} partition={} offset={}", _topic, _partition, end);
         } else {

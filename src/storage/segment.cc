@@ -61,6 +61,9 @@ result<void> segment::open_files(bool create) {
     for (const auto& name : {index_file_name(_base_offset), time_index_file_name(_base_offset)}) {
       if (auto r = write_index_file(name, {}, 0, /*replace=*/true, /*sync=*/false); !r) return r;
     }
+    // Empty: no data to sync (their directory entries are the partition's directory sync's).
+    base::mutex_lock files_lock(_index_files_mutex);
+    _index_files_unsynced = false;
     return {};
   }
   auto log_size = _log->size();
@@ -247,6 +250,8 @@ result<void> segment::write_index_tail(bool sync) {
     for (std::size_t i = _time_entries_in_file; i < time_entries; ++i)
       _time_index.encode_entry(i, tbuf.data() + (i - _time_entries_in_file) * time_index::entry_size);
   }
+  if (!obuf.empty() || !tbuf.empty()) _index_files_unsynced = true;
+  if (sync && !_index_files_unsynced) return {};
   if (!obuf.empty() || sync) {
     if (auto r = write_index_file(index_file_name(_base_offset), obuf,
                                   _offset_entries_in_file * offset_index::entry_size, false, sync);
@@ -261,6 +266,7 @@ result<void> segment::write_index_tail(bool sync) {
       return r;
     _time_entries_in_file = time_entries;
   }
+  if (sync) _index_files_unsynced = false;
   return {};
 }
 
@@ -547,6 +553,7 @@ result<void> segment::rewrite_indexes() {
     offset_entries = _offset_index.entries();
     time_entries = _time_index.entries();
   }
+  _index_files_unsynced = true;
   if (auto r = write_index_file(index_file_name(_base_offset), obuf, 0, /*replace=*/true, false); !r) return r;
   _offset_entries_in_file = offset_entries;
   if (auto r = write_index_file(time_index_file_name(_base_offset), tbuf, 0, /*replace=*/true, false); !r) return r;

@@ -109,7 +109,8 @@ class segment {
   // Writes the index entries not yet in the files (page cache only). Opens the files only when
   // there are some. Any thread; serialised with sync_indexes() and seal() by `_index_files_mutex`.
   result<void> write_indexes();
-  // write_indexes(), then fdatasync of both index files.
+  // write_indexes(), then fdatasync of both index files, unless nothing was written to them since
+  // they were created or last synced (an idle partition's close opens and syncs nothing).
   result<void> sync_indexes();
   // Closes nothing (the destructor does) but unlinks the three files and the segment's .txnindex
   // (written by the partition log) if there is one.
@@ -194,6 +195,9 @@ class segment {
   // Entries of each in-memory index that are already in its file.
   std::size_t _offset_entries_in_file GUARDED_BY(_index_files_mutex) = 0;
   std::size_t _time_entries_in_file GUARDED_BY(_index_files_mutex) = 0;
+  // Whether the index files may hold data not yet synced. Loaded segments start unsynced: what an
+  // earlier process wrote may still be only in the page cache.
+  bool _index_files_unsynced GUARDED_BY(_index_files_mutex) = true;
 
   // How far trim_page_cache() got: write-back started below the first, cache dropped below the
   // second (page-aligned).

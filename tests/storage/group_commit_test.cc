@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <filesystem>
 #include <thread>
 
 #include "helpers.h"
@@ -11,6 +12,27 @@ namespace spate::storage::test {
 namespace {
 
 using group_commit = log_fixture;
+
+// Closing syncs what is not yet durable and nothing else: a new broker's idle partitions (its 100
+// internal ones) close without an fsync or a producer snapshot each, while a partition with
+// appends syncs its log and both index files.
+TEST_F(group_commit, close_syncs_only_what_was_written_since_the_last_sync) {
+  auto idle = open_log(small_config());
+  fs.reset_counters();
+  ASSERT_TRUE(idle->close());
+  EXPECT_EQ(fs.datasyncs(), 0u);
+  for (const auto& entry : std::filesystem::directory_iterator(dir())) {
+    EXPECT_NE(entry.path().extension(), ".snapshot") << "an empty log has nothing for a snapshot to save";
+  }
+  idle.reset();
+  std::filesystem::remove_all(dir());
+
+  auto busy = open_log(small_config());
+  for (int i = 0; i < 10; ++i) append(*busy, 5, 1000 + i, 100);  // index entries every 256 bytes
+  fs.reset_counters();
+  ASSERT_TRUE(busy->close());
+  EXPECT_EQ(fs.datasyncs(), 3u) << "the log and its two index files";
+}
 
 TEST_F(group_commit, concurrent_appends_share_fsyncs_and_every_callback_fires) {
   auto log = open_log(small_config());
