@@ -4,8 +4,10 @@
 // `io::result<T>` carries a std::error_code (errno category for the POSIX implementation).
 //
 // Blocking: every call here may block (open, fdatasync, unlink, directory sync especially). Event
-// loops must not call the slow ones; hand them to a blocking_pool (blocking_pool.h). pread/pwrite
-// against the page cache are the exception the storage layer allows itself on the append path.
+// loops must not call the slow ones; hand them to a blocking_pool (blocking_pool.h). The exceptions
+// the storage layer allows itself on event loops work against the page cache: pread/pwrite on the
+// append and fetch paths, and drop_from_cache of already-written pages after a fetch of cold data
+// (segment::read_cold).
 #include <cstdint>
 #include <filesystem>
 #include <memory>
