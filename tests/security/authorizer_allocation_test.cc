@@ -26,8 +26,9 @@ namespace spate::security {
 namespace {
 
 TEST(authorizer_allocation, a_check_against_ten_thousand_acls_allocates_nothing) {
-  // The benchmark's shape (bench/run.py write_acls): one PREFIXED ALLOW for the requester among
-  // literal ACLs of other users on other topics, and a DENY on one prefix that does not apply.
+  // The benchmark's shape (bench/spate_bench/scenarios_pairs.py write_acls): one PREFIXED ALLOW
+  // for the requester among literal ACLs of other users on other topics, and a DENY on one prefix
+  // that does not apply.
   std::vector<acl_binding> bindings;
   bindings.push_back({{resource_type::topic, "bench-", pattern_type::prefixed},
                       {"User:ANONYMOUS", "*", acl_operation::all, acl_permission::allow}});
