@@ -23,7 +23,7 @@ ALLOWED = {
     "lag": {"base", "model", "protocol"},
     "admin": {"base", "model", "protocol", "io", "storage", "net", "group", "txn", "broker", "lag", "security"},
     "app": {"base", "model", "protocol", "io", "storage", "net", "group", "txn", "quota", "broker", "lag", "admin", "metrics", "security"},
-    "cli": {"base", "model", "protocol", "app", "admin", "broker", "lag", "metrics", "security"},
+    "cli": {"base", "model", "protocol", "net", "app", "admin", "broker", "lag", "metrics", "security"},
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/')
 

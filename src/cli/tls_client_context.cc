@@ -10,21 +10,14 @@
 #include <cerrno>
 #include <cstring>
 
+#include "net/openssl_error.h"
+
 namespace spate::cli {
 
 namespace asio = boost::asio;
 using boost::system::error_code;
 
 namespace {
-
-std::string openssl_reason() {
-  const unsigned long code = ERR_get_error();
-  ERR_clear_error();
-  if (code == 0) return "unknown OpenSSL error";
-  char text[256];
-  ERR_error_string_n(code, text, sizeof(text));
-  return text;
-}
 
 // OpenSSL 3 reports a missing file as a system error Asio has no text for ("asio.ssl error"), so
 // the file system is asked first.
@@ -39,7 +32,7 @@ std::unique_ptr<asio::ssl::context> make_tls_client_context(const tls_client_set
   auto context = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
   SSL_CTX* native = context->native_handle();
   if (SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION) != 1) {
-    throw tls_error("cannot require TLS 1.2 or later: " + openssl_reason());
+    throw tls_error("cannot require TLS 1.2 or later: " + net::take_openssl_error());
   }
   context->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_compression);
   // Always set: without a callback OpenSSL would prompt on the terminal for an encrypted key.
@@ -76,13 +69,13 @@ void expect_server_host(SSL* ssl, const std::string& host, bool verify_host_name
   (void)asio::ip::make_address(host, not_an_address);
   const bool literal_address = !not_an_address;
   if (!literal_address && SSL_set_tlsext_host_name(ssl, host.c_str()) != 1) {
-    throw tls_error("cannot set the SNI host name " + host + ": " + openssl_reason());
+    throw tls_error("cannot set the SNI host name " + host + ": " + net::take_openssl_error());
   }
   if (verify_host_name) {
     X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
     const int set = literal_address ? X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str())
                                     : X509_VERIFY_PARAM_set1_host(param, host.c_str(), 0);
-    if (set != 1) throw tls_error("cannot verify the host name " + host + ": " + openssl_reason());
+    if (set != 1) throw tls_error("cannot verify the host name " + host + ": " + net::take_openssl_error());
   }
 }
 

@@ -9,6 +9,8 @@
 
 #include <system_error>
 
+#include "net/openssl_error.h"
+
 namespace spate::net {
 
 namespace ssl = boost::asio::ssl;
@@ -26,15 +28,6 @@ std::string file_error(const char* what, const std::filesystem::path& file, cons
   return fmt::format("cannot load {} {}: {}", what, file.string(), ec.message());
 }
 
-std::string openssl_error() {
-  const unsigned long code = ERR_get_error();
-  ERR_clear_error();
-  if (code == 0) return "unknown OpenSSL error";
-  char text[256];
-  ERR_error_string_n(code, text, sizeof(text));
-  return text;
-}
-
 }  // namespace
 
 base::result<std::shared_ptr<const tls_server_context>, std::string> tls_server_context::build(const tls_files& files) {
@@ -45,7 +38,7 @@ base::result<std::shared_ptr<const tls_server_context>, std::string> tls_server_
   SSL_CTX* native = context.native_handle();
   if (SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION) != 1 ||
       SSL_CTX_set_cipher_list(native, tls12_ciphers) != 1) {
-    return base::failure(fmt::format("cannot set the TLS protocol policy: {}", openssl_error()));
+    return base::failure(fmt::format("cannot set the TLS protocol policy: {}", take_openssl_error()));
   }
   context.set_options(ssl::context::default_workarounds | ssl::context::no_compression | ssl::context::single_dh_use);
   SSL_CTX_set_options(native, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
@@ -61,7 +54,7 @@ base::result<std::shared_ptr<const tls_server_context>, std::string> tls_server_
   if ((ec && ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == X509_R_KEY_VALUES_MISMATCH) ||
       (!ec && SSL_CTX_check_private_key(native) != 1)) {
     return base::failure(fmt::format("private key {} does not match certificate {}: {}", files.key.string(),
-                                     files.certificate.string(), ec ? ec.message() : openssl_error()));
+                                     files.certificate.string(), ec ? ec.message() : take_openssl_error()));
   }
   if (ec) {
     return base::failure(fmt::format("{}{}", file_error("private key", files.key, ec),
