@@ -42,13 +42,9 @@ quota::disk_limits limits_from(const broker_config::disk_quota_settings& s, std:
 
 // statvfs of the data directory; zeros when it fails (then only the quota counts).
 quota::disk_usage filesystem_space(const std::filesystem::path& dir) {
-  quota::disk_usage usage;
   struct statvfs st {};
-  if (::statvfs(dir.c_str(), &st) == 0) {
-    usage.fs_total_bytes = static_cast<std::uint64_t>(st.f_blocks) * st.f_frsize;
-    usage.fs_free_bytes = static_cast<std::uint64_t>(st.f_bavail) * st.f_frsize;
-  }
-  return usage;
+  if (::statvfs(dir.c_str(), &st) != 0) return {};
+  return quota::filesystem_space(st.f_blocks, st.f_bfree, st.f_bavail, st.f_frsize);
 }
 
 // Bytes allocated to the files under `dir` (du): blocks, so preallocated index files count as

@@ -18,6 +18,16 @@ std::uint64_t effective_free_min_bytes(std::uint64_t configured, std::uint64_t f
   return std::min(configured, fs_total_bytes / 50);
 }
 
+disk_usage filesystem_space(std::uint64_t blocks, std::uint64_t blocks_free, std::uint64_t blocks_available,
+                            std::uint64_t block_size) {
+  const auto available = std::min(blocks_available, blocks_free);
+  const auto reserved = blocks_free - available;
+  disk_usage usage;
+  usage.fs_total_bytes = (blocks - std::min(reserved, blocks)) * block_size;
+  usage.fs_free_bytes = available * block_size;
+  return usage;
+}
+
 double usage_percent(const disk_limits& limits, const disk_usage& usage) {
   double percent = 0;
   if (limits.quota_bytes > 0) {

@@ -37,9 +37,16 @@ std::uint64_t effective_free_min_bytes(std::uint64_t configured, std::uint64_t f
 // One measurement.
 struct disk_usage {
   std::uint64_t used_bytes = 0;      // the broker's data directory
-  std::uint64_t fs_total_bytes = 0;  // statvfs f_blocks * f_frsize; 0: unknown
-  std::uint64_t fs_free_bytes = 0;   // statvfs f_bavail * f_frsize
+  std::uint64_t fs_total_bytes = 0;  // what the broker can fill (filesystem_space); 0: unknown
+  std::uint64_t fs_free_bytes = 0;   // what is left of it: statvfs f_bavail * f_frsize
 };
+
+// A filesystem's size and free space as the broker sees them, from statvfs's counts (in blocks of
+// `block_size`): blocks reserved for root or another user (ext4's reserved blocks, 5 % by default
+// and far more on some hosts) are neither free nor part of the size, as in df's Size/Avail/Use%.
+// Counting them as used would put a disk that df shows 67 % full at 90 %, and throttle producers.
+disk_usage filesystem_space(std::uint64_t blocks, std::uint64_t blocks_free, std::uint64_t blocks_available,
+                            std::uint64_t block_size);
 
 // Percent of the limit in use: the higher of used/quota and (fs_total - fs_free)/fs_total.
 double usage_percent(const disk_limits& limits, const disk_usage& usage);

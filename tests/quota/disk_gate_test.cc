@@ -20,6 +20,27 @@ disk_limits quota_of(std::uint64_t bytes) {
 // The broker's own usage against a 100 MiB quota, on a roomy filesystem.
 disk_usage used(std::uint64_t bytes) { return {bytes, 0, 0}; }
 
+// This machine's root filesystem when the bug was found: df said Size 252G, Used 64G, Avail 33G
+// (Use% 67), the rest reserved; counting the reserve as used put it at 90 % and throttled producers.
+TEST(DiskQuotaFilesystem, ReservedBlocksAreNeitherFreeNorPartOfTheSize) {
+  constexpr std::uint64_t block = 4096;
+  constexpr std::uint64_t G = 1024 * 1024 * 1024 / block;  // blocks per GiB
+  const auto usage = filesystem_space(252 * G, 188 * G, 33 * G, block);
+  EXPECT_EQ(usage.fs_free_bytes, 33 * G * block);
+  EXPECT_EQ(usage.fs_total_bytes, (64 + 33) * G * block);
+  EXPECT_NEAR(usage_percent(disk_limits{}, usage), 100.0 * 64 / 97, 0.01);
+  EXPECT_EQ(next_state(disk_state::normal, disk_limits{}, usage), disk_state::normal);
+}
+
+TEST(DiskQuotaFilesystem, WithoutAReserveTheSizeIsTheFilesystemsAndFullMeansNoFreeBlock) {
+  const auto roomy = filesystem_space(1000, 400, 400, 512);
+  EXPECT_EQ(roomy.fs_total_bytes, 1000u * 512);
+  EXPECT_EQ(roomy.fs_free_bytes, 400u * 512);
+  EXPECT_DOUBLE_EQ(usage_percent(disk_limits{}, roomy), 60.0);
+  // Only the reserve left: 100 %, whatever its size.
+  EXPECT_DOUBLE_EQ(usage_percent(disk_limits{}, filesystem_space(1000, 50, 0, 512)), 100.0);
+}
+
 TEST(DiskQuotaState, EntersSoftAndHardAtTheirThresholds) {
   const auto limits = quota_of(100 * MiB);
   EXPECT_EQ(next_state(disk_state::normal, limits, used(89 * MiB)), disk_state::normal);
