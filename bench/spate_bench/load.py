@@ -3,6 +3,7 @@ with the broker's CPU and memory while they ran."""
 from __future__ import annotations
 
 import json
+import re
 import time
 
 from .brokers import Broker
@@ -57,6 +58,13 @@ class Bench:
             b = res.get("bytes")
             if b:
                 res["broker_cpu_s_per_gb"] = round(cpu / (b / 1e9), 3)
+        if isinstance(broker, Broker):
+            # A broker whose disk quota left the normal state throttled or refused the load: the
+            # figure measures the quota, not the data path.
+            states = re.findall(r"event=disk_quota_state from=\S+ to=(soft|hard)", broker.read_log())
+            if states:
+                res["disk_quota_states"] = states
+                log(f"{name}: WARNING: the broker's disk quota went {'/'.join(states)}: throttled figures")
         self.scenarios[name] = res
         if res.get("ok"):
             if mode == "latency":
