@@ -62,6 +62,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include "net/transfer_condition.h"
 #include "null_broker_state.h"
 #include "null_broker_wire.h"
 #include "protocol/messages/request_header.h"
@@ -233,7 +234,7 @@ class connection {
 
   asio::awaitable<void> flush() {
     if (_out.empty()) co_return;
-    co_await asio::async_write(_socket, _out.buffers(), asio::use_awaitable);
+    co_await asio::async_write(_socket, _out.buffers(), spate::net::as_much_as_each_call_moves{}, asio::use_awaitable);
     _out.clear();
   }
 

@@ -16,6 +16,7 @@
 #include "base/log.h"
 #include "base/log_limit.h"
 #include "net/framing.h"
+#include "net/transfer_condition.h"
 
 namespace spate::net::detail {
 
@@ -211,7 +212,9 @@ asio::awaitable<void> connection::read_loop(std::shared_ptr<connection> /*self*/
       _rbegin += buffered;
       if (buffered < size) {
         const auto rest = asio::buffer(frame.data() + buffered, size - buffered);
-        co_await std::visit([&](auto& stream) { return asio::async_read(stream, rest, use_awaitable); }, _stream);
+        co_await std::visit(
+            [&](auto& stream) { return asio::async_read(stream, rest, as_much_as_each_call_moves{}, use_awaitable); },
+            _stream);
       }
       // Throttled by a quota: a request read while the connection is muted waits for the mute to
       // end (checked here, after the read, as the mute may have started while the read waited).
@@ -382,7 +385,11 @@ asio::awaitable<void> connection::write_loop(std::shared_ptr<connection> /*self*
         }
         // Scatter/gather: size prefixes, payloads and their spliced records (a fetch's read buffers)
         // go out in one gather write without copying (Asio splits it at 64 pieces per writev).
-        co_await std::visit([&](auto& stream) { return asio::async_write(stream, buffers, use_awaitable); }, _stream);
+        co_await std::visit(
+            [&](auto& stream) {
+              return asio::async_write(stream, buffers, as_much_as_each_call_moves{}, use_awaitable);
+            },
+            _stream);
         batch.clear();  // releases the spliced pieces' owners now, not at the next response
       }
       _writing = 0;
