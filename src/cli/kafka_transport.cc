@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "cli/tls_client_context.h"
+#include "net/transfer_condition.h"
 
 namespace spate::cli {
 
@@ -80,10 +81,11 @@ void kafka_transport::write_all(const std::uint8_t* data, std::size_t size, cons
   bool done = false;
   std::visit(
       [&](auto& stream) {
-        asio::async_write(stream, asio::buffer(data, size), [&](const error_code& e, std::size_t) {
-          ec = e;
-          done = true;
-        });
+        asio::async_write(stream, asio::buffer(data, size), net::as_much_as_each_call_moves{},
+                          [&](const error_code& e, std::size_t) {
+                            ec = e;
+                            done = true;
+                          });
       },
       _stream);
   run_until_done(done, what);
@@ -95,10 +97,11 @@ void kafka_transport::read_exactly(std::uint8_t* out, std::size_t size, const ch
   bool done = false;
   std::visit(
       [&](auto& stream) {
-        asio::async_read(stream, asio::buffer(out, size), [&](const error_code& e, std::size_t) {
-          ec = e;
-          done = true;
-        });
+        asio::async_read(stream, asio::buffer(out, size), net::as_much_as_each_call_moves{},
+                         [&](const error_code& e, std::size_t) {
+                           ec = e;
+                           done = true;
+                         });
       },
       _stream);
   run_until_done(done, what);
