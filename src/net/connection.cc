@@ -53,9 +53,9 @@ bool is_quiet_disconnect(const boost::system::error_code& ec) {
 
 namespace {
 
-std::variant<asio::ip::tcp::socket, asio::ssl::stream<asio::ip::tcp::socket>> make_stream(
-    asio::ip::tcp::socket socket, const tls_server_context* tls) {
-  using tls_stream = asio::ssl::stream<asio::ip::tcp::socket>;
+std::variant<asio::ip::tcp::socket, asio::ssl::stream<coalescing_socket>> make_stream(asio::ip::tcp::socket socket,
+                                                                                      const tls_server_context* tls) {
+  using tls_stream = asio::ssl::stream<coalescing_socket>;
   if (tls == nullptr) return std::variant<asio::ip::tcp::socket, tls_stream>(std::move(socket));
   return std::variant<asio::ip::tcp::socket, tls_stream>(std::in_place_type<tls_stream>, std::move(socket),
                                                          tls->asio_context());
@@ -86,7 +86,7 @@ connection::connection(asio::ip::tcp::socket socket, std::uint64_t id, std::stri
       _handshake_done(_tls == nullptr) {}
 
 asio::ip::tcp::socket& connection::socket() {
-  if (auto* tls = std::get_if<tls_stream>(&_stream)) return tls->next_layer();
+  if (auto* tls = std::get_if<tls_stream>(&_stream)) return tls->next_layer().socket();
   return std::get<asio::ip::tcp::socket>(_stream);
 }
 
@@ -385,11 +385,16 @@ asio::awaitable<void> connection::write_loop(std::shared_ptr<connection> /*self*
         }
         // Scatter/gather: size prefixes, payloads and their spliced records (a fetch's read buffers)
         // go out in one gather write without copying (Asio splits it at 64 pieces per writev).
+        auto* tls = std::get_if<tls_stream>(&_stream);
+        if (tls != nullptr) tls->next_layer().hold();  // many TLS records per system call
         co_await std::visit(
             [&](auto& stream) {
               return asio::async_write(stream, buffers, as_much_as_each_call_moves{}, use_awaitable);
             },
             _stream);
+        if (tls != nullptr) {
+          if (const auto ec = co_await tls->next_layer().release()) throw boost::system::system_error(ec);
+        }
         batch.clear();  // releases the spliced pieces' owners now, not at the next response
       }
       _writing = 0;

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <variant>
 
+#include "net/coalescing_socket.h"
 #include "net/server.h"
 #include "net/tls_context.h"
 
@@ -84,7 +85,7 @@ class connection : public std::enable_shared_from_this<connection> {
     slot_timing timing;
   };
 
-  using tls_stream = boost::asio::ssl::stream<boost::asio::ip::tcp::socket>;
+  using tls_stream = boost::asio::ssl::stream<coalescing_socket>;
 
   boost::asio::awaitable<void> read_loop(std::shared_ptr<connection> self);
   // The TLS handshake, bounded by the settings' timeout. False (connection closed, one line

@@ -1,0 +1,44 @@
+#include "net/coalescing_socket.h"
+
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include "net/transfer_condition.h"
+
+namespace spate::net {
+
+namespace asio = boost::asio;
+
+coalescing_socket::coalescing_socket(asio::ip::tcp::socket socket)
+    : _socket(std::move(socket)), _drained(_socket.get_executor()) {
+  // Waits park on an expiry that never comes; cancel() wakes them (setting the expiry would
+  // cancel the other waiters too).
+  _drained.expires_at(asio::steady_timer::time_point::max());
+}
+
+asio::awaitable<boost::system::error_code> coalescing_socket::release() {
+  _holding = false;
+  co_return co_await drain();
+}
+
+asio::awaitable<boost::system::error_code> coalescing_socket::drain() {
+  while (_draining) {
+    boost::system::error_code ignored;  // operation_aborted is the wake-up
+    co_await _drained.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+  }
+  _draining = true;
+  boost::system::error_code ec;
+  while (!_held.empty() && !ec) {
+    std::swap(_held, _sending);
+    co_await asio::async_write(_socket, asio::buffer(_sending), as_much_as_each_call_moves{},
+                               asio::redirect_error(asio::use_awaitable, ec));
+    _sending.clear();
+  }
+  if (ec) _held.clear();  // the connection is failing; nothing more goes out
+  _draining = false;
+  _drained.cancel();
+  co_return ec;
+}
+
+}  // namespace spate::net

@@ -1,0 +1,96 @@
+#pragma once
+// The TCP socket under a TLS stream, able to hold the stream's writes and send them together.
+//
+// Asio's TLS stream writes each TLS record (at most 16 KiB of data) to the layer below with its
+// own system call, and each of those went through the kernel's TCP path on its own: 45 % of the
+// broker's CPU in a TLS consume profile (bench/RESULTS.md, 2026-12-07). Between hold() and
+// release(), writes are copied into a buffer and sent when it reaches `send_at_bytes` and at
+// release(): one system call per ~256 KiB instead of per record.
+//
+// Writes reach this socket one at a time (the TLS stream serialises its records' writes, also those
+// a read makes); release() runs beside them and drains what they add meanwhile, so every byte
+// leaves in the order it was written. Outside hold()/release(), with nothing held, writes go
+// straight to the socket. One event-loop thread, like the connection that owns it.
+// Boost 1.74's awaitable.hpp uses std::exchange without including <utility>.
+#include <utility>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/system/error_code.hpp>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <vector>
+
+namespace spate::net {
+
+class coalescing_socket {
+ public:
+  using lowest_layer_type = boost::asio::ip::tcp::socket::lowest_layer_type;
+  using executor_type = boost::asio::ip::tcp::socket::executor_type;
+  // Held bytes are sent once this many are held (a write may add one TLS record beyond it).
+  static constexpr std::size_t send_at_bytes = std::size_t{256} << 10;
+
+  explicit coalescing_socket(boost::asio::ip::tcp::socket socket);
+
+  executor_type get_executor() { return _socket.get_executor(); }
+  lowest_layer_type& lowest_layer() { return _socket.lowest_layer(); }
+  const lowest_layer_type& lowest_layer() const { return _socket.lowest_layer(); }
+  boost::asio::ip::tcp::socket& socket() { return _socket; }
+
+  // Starts holding writes.
+  void hold() { _holding = true; }
+  // Stops holding and sends everything held (and whatever is written meanwhile). The first error
+  // of those sends, or none.
+  boost::asio::awaitable<boost::system::error_code> release();
+
+  template <typename MutableBuffers, typename Token>
+  auto async_read_some(const MutableBuffers& buffers, Token&& token) {
+    return _socket.async_read_some(buffers, std::forward<Token>(token));
+  }
+
+  template <typename ConstBuffers, typename Token>
+  auto async_write_some(const ConstBuffers& buffers, Token&& token) {
+    return boost::asio::async_initiate<Token, void(boost::system::error_code, std::size_t)>(
+        [this](auto handler, const ConstBuffers& data) {
+          if (!_holding && !_draining && _held.empty()) {
+            _socket.async_write_some(data, std::move(handler));
+            return;
+          }
+          const std::size_t n = boost::asio::buffer_size(data);
+          for (auto it = boost::asio::buffer_sequence_begin(data); it != boost::asio::buffer_sequence_end(data); ++it) {
+            const auto* bytes = static_cast<const std::uint8_t*>(it->data());
+            _held.insert(_held.end(), bytes, bytes + it->size());
+          }
+          if (_holding && _held.size() < send_at_bytes) {
+            boost::asio::post(_socket.get_executor(),
+                              [h = std::move(handler), n]() mutable { h(boost::system::error_code{}, n); });
+            return;
+          }
+          boost::asio::co_spawn(_socket.get_executor(), drain(),
+                                [h = std::move(handler), n](std::exception_ptr, boost::system::error_code ec) mutable {
+                                  h(ec, ec ? 0 : n);
+                                });
+        },
+        token, buffers);
+  }
+
+ private:
+  // Sends what is held, after a send already under way; what is written meanwhile goes too.
+  boost::asio::awaitable<boost::system::error_code> drain();
+
+  boost::asio::ip::tcp::socket _socket;
+  bool _holding = false;
+  bool _draining = false;  // a drain() is sending; later writes add to _held and it sends them too
+  std::vector<std::uint8_t> _held;
+  std::vector<std::uint8_t> _sending;  // what drain() is sending now
+  boost::asio::steady_timer _drained;  // cancelled when a drain ends: wakes the next one
+};
+
+}  // namespace spate::net

@@ -1,0 +1,155 @@
+#include "net/coalescing_socket.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+namespace spate::net {
+namespace {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+// A connected pair on loopback: `sending` wrapped, `peer` plain.
+struct socket_pair {
+  asio::io_context io;
+  std::optional<coalescing_socket> sending;
+  tcp::socket peer{io};
+
+  socket_pair() {
+    tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::address_v4::loopback(), 0));
+    tcp::socket client(io);
+    client.connect(acceptor.local_endpoint());
+    peer = acceptor.accept();
+    sending.emplace(std::move(client));
+  }
+
+  // Bytes the peer can read now, without waiting.
+  std::size_t readable() {
+    peer.non_blocking(true);
+    std::vector<std::uint8_t> chunk(1 << 20);
+    boost::system::error_code ec;
+    std::size_t total = 0;
+    for (;;) {
+      const auto n = peer.read_some(asio::buffer(chunk), ec);
+      if (ec) break;
+      received.insert(received.end(), chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(n));
+      total += n;
+    }
+    return total;
+  }
+
+  std::vector<std::uint8_t> received;
+};
+
+std::vector<std::uint8_t> record(std::size_t size, std::uint8_t seed) {
+  std::vector<std::uint8_t> out(size);
+  for (std::size_t i = 0; i < size; ++i) out[i] = static_cast<std::uint8_t>(seed + i * 7);
+  return out;
+}
+
+template <typename F>
+void run(socket_pair& p, F body) {
+  bool done = false;
+  asio::co_spawn(p.io, body(), [&](std::exception_ptr e) {
+    done = true;
+    if (e) std::rethrow_exception(e);
+  });
+  p.io.run();
+  ASSERT_TRUE(done);
+  p.io.restart();
+}
+
+TEST(coalescing_socket, held_writes_leave_in_order_at_release_and_not_before) {
+  socket_pair p;
+  std::vector<std::uint8_t> expected;
+  std::size_t readable_before_release = 0;
+  run(p, [&]() -> asio::awaitable<void> {
+    p.sending->hold();
+    for (std::uint8_t i = 0; i < 10; ++i) {  // 10 x 16 KiB, below the send threshold
+      const auto r = record(16 << 10, i);
+      expected.insert(expected.end(), r.begin(), r.end());
+      const auto n = co_await asio::async_write(*p.sending, asio::buffer(r), asio::use_awaitable);
+      EXPECT_EQ(n, r.size());
+    }
+    readable_before_release = p.readable();
+    EXPECT_FALSE(co_await p.sending->release());
+  });
+  EXPECT_EQ(readable_before_release, 0u);
+  p.readable();
+  EXPECT_EQ(p.received, expected);
+}
+
+TEST(coalescing_socket, a_hold_past_the_threshold_sends_without_waiting_for_release) {
+  socket_pair p;
+  std::vector<std::uint8_t> expected;
+  std::size_t readable_before_release = 0;
+  run(p, [&]() -> asio::awaitable<void> {
+    p.sending->hold();
+    for (std::uint8_t i = 0; i < 20; ++i) {  // 20 x 16 KiB: past 256 KiB
+      const auto r = record(16 << 10, i);
+      expected.insert(expected.end(), r.begin(), r.end());
+      co_await asio::async_write(*p.sending, asio::buffer(r), asio::use_awaitable);
+    }
+    readable_before_release = p.readable();
+    EXPECT_FALSE(co_await p.sending->release());
+  });
+  EXPECT_GE(readable_before_release, coalescing_socket::send_at_bytes);
+  p.readable();
+  EXPECT_EQ(p.received, expected);
+}
+
+TEST(coalescing_socket, without_a_hold_a_write_goes_straight_out) {
+  socket_pair p;
+  const auto r = record(1000, 3);
+  std::size_t readable_after_write = 0;
+  run(p, [&]() -> asio::awaitable<void> {
+    co_await asio::async_write(*p.sending, asio::buffer(r), asio::use_awaitable);
+    readable_after_write = p.readable();
+  });
+  EXPECT_EQ(readable_after_write, r.size());
+  EXPECT_EQ(p.received, r);
+}
+
+TEST(coalescing_socket, a_write_made_while_release_sends_follows_what_was_held) {
+  socket_pair p;
+  // Small socket buffers, so that release() cannot send what is held in one call and is still
+  // sending when the next write comes (as a TLS read may write while the write path releases).
+  p.sending->socket().set_option(asio::socket_base::send_buffer_size(4096));
+  p.peer.set_option(asio::socket_base::receive_buffer_size(4096));
+  const auto held = record(64 << 10, 1);
+  const auto late = record(5000, 2);
+  std::vector<std::uint8_t> expected = held;
+  expected.insert(expected.end(), late.begin(), late.end());
+  bool late_done = false;
+  std::vector<std::uint8_t> got(expected.size());
+  run(p, [&]() -> asio::awaitable<void> {
+    p.sending->hold();
+    co_await asio::async_write(*p.sending, asio::buffer(held), asio::use_awaitable);
+    asio::co_spawn(
+        p.io,
+        [&]() -> asio::awaitable<void> {
+          co_await asio::async_write(*p.sending, asio::buffer(late), asio::use_awaitable);
+          late_done = true;
+        },
+        asio::detached);
+    asio::co_spawn(
+        p.io,
+        [&]() -> asio::awaitable<void> { co_await asio::async_read(p.peer, asio::buffer(got), asio::use_awaitable); },
+        asio::detached);
+    EXPECT_FALSE(co_await p.sending->release());
+  });
+  EXPECT_TRUE(late_done);
+  EXPECT_EQ(got, expected);
+}
+
+}  // namespace
+}  // namespace spate::net
