@@ -3,12 +3,36 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <utility>
 
 #include "net/transfer_condition.h"
 
 namespace spate::net {
 
 namespace asio = boost::asio;
+
+namespace {
+
+// Buffers of this thread's connections that are not writing, for the next one that does: kept by
+// each connection, they would cost a broker with many TLS consumers ~0.5 MB for each. All of a
+// connection's operations run on its event loop's thread, so the pool needs no lock.
+constexpr std::size_t idle_buffers_per_thread = 8;
+thread_local std::vector<std::vector<std::uint8_t>> idle_buffers;
+
+void give_back(std::vector<std::uint8_t>& buffer) {
+  auto taken = std::exchange(buffer, {});
+  if (taken.capacity() == 0 || idle_buffers.size() >= idle_buffers_per_thread) return;
+  taken.clear();
+  idle_buffers.push_back(std::move(taken));
+}
+
+}  // namespace
+
+void coalescing_socket::take_idle_buffer(std::vector<std::uint8_t>& buffer) {
+  if (idle_buffers.empty()) return;  // the first write allocates
+  buffer = std::move(idle_buffers.back());
+  idle_buffers.pop_back();
+}
 
 coalescing_socket::coalescing_socket(asio::ip::tcp::socket socket)
     : _socket(std::move(socket)), _drained(_socket.get_executor()) {
@@ -36,6 +60,10 @@ asio::awaitable<boost::system::error_code> coalescing_socket::drain() {
     _sending.clear();
   }
   if (ec) _held.clear();  // the connection is failing; nothing more goes out
+  if (!_holding) {
+    give_back(_held);
+    give_back(_sending);
+  }
   _draining = false;
   _drained.cancel();
   co_return ec;

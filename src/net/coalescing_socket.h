@@ -10,7 +10,9 @@
 // Writes reach this socket one at a time (the TLS stream serialises its records' writes, also those
 // a read makes); release() runs beside them and drains what they add meanwhile, so every byte
 // leaves in the order it was written. Outside hold()/release(), with nothing held, writes go
-// straight to the socket. One event-loop thread, like the connection that owns it.
+// straight to the socket. Once a release has sent everything the socket keeps no buffer (its
+// event-loop thread keeps a few for the next connection that writes), so idle TLS connections cost
+// no more memory than before. One event-loop thread, like the connection that owns it.
 // Boost 1.74's awaitable.hpp uses std::exchange without including <utility>.
 #include <utility>
 
@@ -49,6 +51,8 @@ class coalescing_socket {
   // Stops holding and sends everything held (and whatever is written meanwhile). The first error
   // of those sends, or none.
   boost::asio::awaitable<boost::system::error_code> release();
+  // Bytes of buffer the socket keeps now (none outside a hold, once everything is sent).
+  std::size_t buffered_capacity() const { return _held.capacity() + _sending.capacity(); }
 
   template <typename MutableBuffers, typename Token>
   auto async_read_some(const MutableBuffers& buffers, Token&& token) {
@@ -63,6 +67,7 @@ class coalescing_socket {
             _socket.async_write_some(data, std::move(handler));
             return;
           }
+          if (_held.capacity() == 0) take_idle_buffer(_held);
           const std::size_t n = boost::asio::buffer_size(data);
           for (auto it = boost::asio::buffer_sequence_begin(data); it != boost::asio::buffer_sequence_end(data); ++it) {
             const auto* bytes = static_cast<const std::uint8_t*>(it->data());
@@ -84,6 +89,8 @@ class coalescing_socket {
  private:
   // Sends what is held, after a send already under way; what is written meanwhile goes too.
   boost::asio::awaitable<boost::system::error_code> drain();
+  // A buffer from the thread's idle ones (or a new one) into `buffer`.
+  static void take_idle_buffer(std::vector<std::uint8_t>& buffer);
 
   boost::asio::ip::tcp::socket _socket;
   bool _holding = false;

@@ -107,6 +107,29 @@ TEST(coalescing_socket, a_hold_past_the_threshold_sends_without_waiting_for_rele
   EXPECT_EQ(p.received, expected);
 }
 
+TEST(coalescing_socket, keeps_no_buffer_once_a_release_has_sent_everything) {
+  socket_pair p;
+  std::size_t kept_while_holding = 0;
+  std::size_t kept_after_release = 0;
+  std::size_t kept_after_second_release = 0;
+  std::size_t sent = 0;
+  run(p, [&]() -> asio::awaitable<void> {
+    for (std::uint8_t round = 0; round < 2; ++round) {
+      p.sending->hold();
+      const auto r = record(100 << 10, round);
+      co_await asio::async_write(*p.sending, asio::buffer(r), asio::use_awaitable);
+      sent += r.size();
+      if (round == 0) kept_while_holding = p.sending->buffered_capacity();
+      EXPECT_FALSE(co_await p.sending->release());
+      (round == 0 ? kept_after_release : kept_after_second_release) = p.sending->buffered_capacity();
+    }
+  });
+  EXPECT_GE(kept_while_holding, std::size_t{100} << 10);
+  EXPECT_EQ(kept_after_release, 0u);
+  EXPECT_EQ(kept_after_second_release, 0u);
+  EXPECT_EQ(p.readable(), sent);
+}
+
 TEST(coalescing_socket, without_a_hold_a_write_goes_straight_out) {
   socket_pair p;
   const auto r = record(1000, 3);
