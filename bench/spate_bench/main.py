@@ -20,7 +20,7 @@ from .scenarios_lag_store import run_lag_store
 from .scenarios_many import run_many_partitions, run_many_producers
 from .scenarios_offsets import run_offsets_replay
 from .scenarios_pairs import run_acl_pair, run_cleaner_pair, run_lag_pair, run_metrics_pair, run_quota_pair
-from .scenarios_peers import run_mock, run_null
+from .scenarios_peers import run_peers_around
 from .scenarios_soak import run_soak
 from .scenarios_spate import run_spate
 from .scenarios_tls import run_tls_pair
@@ -96,7 +96,10 @@ def main() -> int:
     many_producers: dict = {}
     soak: dict = {}
     try:
-        run_spate(bench, spate, workdir, brokers)
+        # The ceilings spate's produce and consume figures are judged against, measured on both
+        # sides of them (scenarios_peers.run_peers_around).
+        run_peers_around(bench, mock, null, mock_info, null_info,
+                         lambda: run_spate(bench, spate, workdir, brokers))
         run_metrics_pair(bench, spate, workdir, metrics_pair)
         run_lag_pair(bench, spate, workdir, lag_pair)
         run_cleaner_pair(bench, spate, workdir, cleaner_pair)
@@ -107,8 +110,6 @@ def main() -> int:
         run_many_partitions(bench, spate, workdir)
         run_many_producers(bench, spate, workdir, many_producers)
         run_soak(bench, spate, workdir, soak)
-        run_mock(bench, mock, mock_info)
-        run_null(bench, null, null_info)
         run_lag_store(bench, os.path.dirname(load), workdir)
         if bench.wanted("fio"):
             machine["fio"] = run_fio(args, workdir)

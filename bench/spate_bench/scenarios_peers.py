@@ -34,7 +34,7 @@ def start_printing_peer(bench: Bench, what: str, cmd: list[str], names: list[str
     return proc, line
 
 
-def run_mock(bench: Bench, mock: str, out: dict) -> None:
+def run_mock(bench: Bench, mock: str, out: dict, latency: bool = True) -> None:
     names = ["mock_produce_1k_acks1", "mock_produce_100b_acks1", "mock_consume_1k", "mock_e2e_latency_1k"]
     if not any(bench.wanted(n) for n in names):
         return
@@ -64,7 +64,8 @@ def run_mock(bench: Bench, mock: str, out: dict) -> None:
             cmeta = dict(meta, partitions_note=f"{MOCK_CONSUME_PARTITIONS} partitions; the mock keeps ~5 MB each")
             bench.consume("mock_consume_1k", line, "bench-consume-1k", max(1, delivered(prep)), cpu, cmeta,
                           allow_short=True)
-        bench.latency("mock_e2e_latency_1k", line, "bench-lat", cpu, meta)
+        if latency:
+            bench.latency("mock_e2e_latency_1k", line, "bench-lat", cpu, meta)
     finally:
         CHILDREN.stop(proc)
 
@@ -126,3 +127,46 @@ def run_null(bench: Bench, null: str, out: dict) -> None:
                 out["log_tail"] = tail(f.read(), 4).splitlines()
         except OSError:
             pass
+
+
+# The figures of a peer scenario that are averaged over its two rounds (run_peers_around).
+ROUND_MEAN_KEYS = ("mb_per_s", "msgs_per_s", "steady_mb_per_s", "steady_msgs_per_s", "first_5s_mb_per_s",
+                   "first_5s_msgs_per_s", "broker_cpu_s_per_gb")
+
+
+def mean_of_rounds(before: dict, after: dict | None) -> dict:
+    """One peer scenario measured before and after spate's scenarios: the second round's record with
+    the rates averaged, both rounds kept under "rounds". A failed round does not count."""
+    if not after or not after.get("ok"):
+        return before
+    if not before.get("ok"):
+        return after
+    out = dict(after)
+    for key in ROUND_MEAN_KEYS:
+        a, b = before.get(key), after.get(key)
+        if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+            out[key] = round((a + b) / 2, 3)
+    out["rounds"] = {"before_spate": before, "after_spate": after}
+    return out
+
+
+def run_peers_around(bench: Bench, mock: str, null: str, mock_info: dict, null_info: dict, spate_scenarios) -> None:
+    """The reference peers (mock cluster, null_broker) measured just before and just after
+    `spate_scenarios` (a callable), each figure the mean of the two rounds. This machine's speed
+    drifts by a fifth within a minute (null_broker's produce: 1.9 then 2.3 GB/s; 1.6-2.5 GB/s between
+    runs of one day), and with the peers measured minutes after spate the ratios carried that drift;
+    measured on both sides, a drift that is steady over those minutes cancels out. The mock's latency scenario
+    (informational) runs in the first round only."""
+    run_mock(bench, mock, mock_info)
+    run_null(bench, null, null_info)
+    first = {name: bench.scenarios.pop(name) for name in list(bench.scenarios)
+             if name.startswith(("mock_", "null_")) and name != "mock_e2e_latency_1k"}
+    spate_scenarios()
+    run_mock(bench, mock, mock_info, latency=False)
+    run_null(bench, null, null_info)
+    for name, before in first.items():
+        merged = mean_of_rounds(before, bench.scenarios.get(name))
+        bench.scenarios[name] = merged
+        if "rounds" in merged and merged.get("mb_per_s") is not None:
+            log(f"{name}: {merged['mb_per_s']} MB/s, the mean of {before.get('mb_per_s')} before and "
+                f"{merged['rounds']['after_spate'].get('mb_per_s')} after spate's scenarios")

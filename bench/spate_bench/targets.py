@@ -8,7 +8,7 @@ from .procs import log
 # Targets the broker is judged by: name -> (description, op, target).
 # spate's produce figures in ratios are steady-state ones (steady_mb_per_s: the last half of a
 # produce_s run); the references (mock, null_broker) keep everything in memory, so their whole run is
-# their steady state.
+# their steady state, and each is the mean of a round just before and one just after spate's scenarios.
 TARGETS = {
     # Issue 15 (performance): produce, durable produce, consume from the page cache, CPU, latency.
     "produce_vs_mock": ("produce_1k_acks1 steady MB/s / mock_produce_1k_acks1 MB/s", ">=", 1.0),
