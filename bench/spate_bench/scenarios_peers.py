@@ -155,8 +155,8 @@ def run_peers_around(bench: Bench, mock: str, null: str, mock_info: dict, null_i
     `spate_scenarios` (a callable), each figure the mean of the two rounds. This machine's speed
     drifts by a fifth within a minute (null_broker's produce: 1.9 then 2.3 GB/s; 1.6-2.5 GB/s between
     runs of one day), and with the peers measured minutes after spate the ratios carried that drift;
-    measured on both sides, a drift that is steady over those minutes cancels out. The mock's latency scenario
-    (informational) runs in the first round only."""
+    measured on both sides, a drift that is steady over those minutes cancels out. The mock's latency
+    scenario (informational) runs in the first round only."""
     run_mock(bench, mock, mock_info)
     run_null(bench, null, null_info)
     first = {name: bench.scenarios.pop(name) for name in list(bench.scenarios)

@@ -28,10 +28,12 @@ void give_back(std::vector<std::uint8_t>& buffer) {
 
 }  // namespace
 
-void coalescing_socket::take_idle_buffer(std::vector<std::uint8_t>& buffer) {
-  if (idle_buffers.empty()) return;  // the first write allocates
-  buffer = std::move(idle_buffers.back());
-  idle_buffers.pop_back();
+void coalescing_socket::hold_bytes(const std::uint8_t* bytes, std::size_t size) {
+  if (_held.capacity() == 0 && !idle_buffers.empty()) {
+    _held = std::move(idle_buffers.back());
+    idle_buffers.pop_back();
+  }
+  _held.insert(_held.end(), bytes, bytes + size);
 }
 
 coalescing_socket::coalescing_socket(asio::ip::tcp::socket socket)

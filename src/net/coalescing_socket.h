@@ -13,10 +13,10 @@
 // straight to the socket. Once a release has sent everything the socket keeps no buffer (its
 // event-loop thread keeps a few for the next connection that writes), so idle TLS connections cost
 // no more memory than before. One event-loop thread, like the connection that owns it.
+
 // Boost 1.74's awaitable.hpp uses std::exchange without including <utility>.
 #include <utility>
 
-#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/buffer.hpp>
@@ -67,12 +67,9 @@ class coalescing_socket {
             _socket.async_write_some(data, std::move(handler));
             return;
           }
-          if (_held.capacity() == 0) take_idle_buffer(_held);
           const std::size_t n = boost::asio::buffer_size(data);
-          for (auto it = boost::asio::buffer_sequence_begin(data); it != boost::asio::buffer_sequence_end(data); ++it) {
-            const auto* bytes = static_cast<const std::uint8_t*>(it->data());
-            _held.insert(_held.end(), bytes, bytes + it->size());
-          }
+          for (auto it = boost::asio::buffer_sequence_begin(data); it != boost::asio::buffer_sequence_end(data); ++it)
+            hold_bytes(static_cast<const std::uint8_t*>(it->data()), it->size());
           if (_holding && _held.size() < send_at_bytes) {
             boost::asio::post(_socket.get_executor(),
                               [h = std::move(handler), n]() mutable { h(boost::system::error_code{}, n); });
@@ -89,8 +86,8 @@ class coalescing_socket {
  private:
   // Sends what is held, after a send already under way; what is written meanwhile goes too.
   boost::asio::awaitable<boost::system::error_code> drain();
-  // A buffer from the thread's idle ones (or a new one) into `buffer`.
-  static void take_idle_buffer(std::vector<std::uint8_t>& buffer);
+  // Appends to what is held (taking one of the thread's idle buffers when the socket has none).
+  void hold_bytes(const std::uint8_t* bytes, std::size_t size);
 
   boost::asio::ip::tcp::socket _socket;
   bool _holding = false;
