@@ -66,6 +66,12 @@ def fio_job(args, workdir: str, label: str, job: list[str]) -> dict:
         return {"ok": False, "error": f"fio rc={rc}: {tail(err or out)}", "command": " ".join(cmd)}
 
 
+# The figures of the fdatasync job that are averaged over its two rounds (main.py runs it on both
+# sides of spate's scenarios, as it does the peers).
+FIO_MEAN_KEYS = ("mb_per_s", "iops", "fdatasync_mean_ms", "sys_cpu_s_per_gb", "usr_cpu_s_per_gb",
+                 "machine_cpu_s_per_gb")
+
+
 def run_fio(args, workdir: str) -> dict:
     """The disk with fdatasync after every 1 MiB: what a durable broker's appends can reach."""
     return fio_job(args, workdir, "seq", ["--fdatasync=1"])

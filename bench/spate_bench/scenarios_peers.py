@@ -134,15 +134,16 @@ ROUND_MEAN_KEYS = ("mb_per_s", "msgs_per_s", "steady_mb_per_s", "steady_msgs_per
                    "first_5s_msgs_per_s", "broker_cpu_s_per_gb")
 
 
-def mean_of_rounds(before: dict, after: dict | None) -> dict:
-    """One peer scenario measured before and after spate's scenarios: the second round's record with
-    the rates averaged, both rounds kept under "rounds". A failed round does not count."""
+def mean_of_rounds(before: dict, after: dict | None, keys: tuple[str, ...] = ROUND_MEAN_KEYS) -> dict:
+    """One figure measured before and after spate's scenarios (a peer scenario, or fio): the second
+    round's record with `keys` averaged, both rounds kept under "rounds". A failed round does not
+    count."""
     if not after or not after.get("ok"):
         return before
     if not before.get("ok"):
         return after
     out = dict(after)
-    for key in ROUND_MEAN_KEYS:
+    for key in keys:
         a, b = before.get(key), after.get(key)
         if isinstance(a, (int, float)) and isinstance(b, (int, float)):
             out[key] = round((a + b) / 2, 3)
