@@ -59,6 +59,36 @@ class coalescing_socket {
     return _socket.async_read_some(buffers, std::forward<Token>(token));
   }
 
+  // For the TLS stream's synchronous read_some, which the connection uses to decrypt what has
+  // already arrived without a trip through the event loop per TLS record: never blocks, fails
+  // with would_block when the socket has nothing.
+  template <typename MutableBuffers>
+  std::size_t read_some(const MutableBuffers& buffers, boost::system::error_code& ec) {
+    if (!_socket.non_blocking()) {
+      _socket.non_blocking(true, ec);
+      if (ec) return 0;
+    }
+    return _socket.read_some(buffers, ec);
+  }
+
+  // What a synchronous TLS read writes (TLS's own messages: an alert, an answer to a key update)
+  // is held, never blocking, behind whatever is held or being sent. A hold's release or a drain
+  // under way sends it; otherwise the reader sends it with flush() (unsent_outside_hold()).
+  template <typename ConstBuffers>
+  std::size_t write_some(const ConstBuffers& data, boost::system::error_code& ec) {
+    std::size_t n = 0;
+    for (auto it = boost::asio::buffer_sequence_begin(data); it != boost::asio::buffer_sequence_end(data); ++it) {
+      hold_bytes(static_cast<const std::uint8_t*>(it->data()), it->size());
+      n += it->size();
+    }
+    ec = {};
+    return n;
+  }
+  // Bytes are held that no release or drain under way will send.
+  bool unsent_outside_hold() const { return !_holding && !_draining && !_held.empty(); }
+  // Sends what is held (after a send under way). The first error, or none.
+  boost::asio::awaitable<boost::system::error_code> flush() { return drain(); }
+
   template <typename ConstBuffers, typename Token>
   auto async_write_some(const ConstBuffers& buffers, Token&& token) {
     return boost::asio::async_initiate<Token, void(boost::system::error_code, std::size_t)>(

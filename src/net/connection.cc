@@ -34,6 +34,10 @@ constexpr std::size_t max_write_batch = 32;
 // holds at most a few MiB. A fresh buffer is zero-filled by std::vector and, on the VMs we build
 // on, first-touched page by page (~15 us a page): both showed in produce profiles (bench/RESULTS.md).
 constexpr std::size_t frame_pool_buffers = 4;
+// A TLS connection decrypts what has already arrived without a trip through the event loop
+// (connection::read_some); after this many bytes it takes one, so that the other connections of
+// its thread get their turn (a plaintext read of a large frame takes one per system call).
+constexpr std::size_t tls_read_turn_bytes = std::size_t{256} << 10;
 constexpr std::size_t frame_pool_max_bytes = std::size_t{4} << 20;
 
 asio::awaitable<void> wait_for_wakeup(asio::steady_timer& timer) {
@@ -165,13 +169,49 @@ asio::awaitable<bool> connection::fill(std::size_t n) {
   while (_rend < n) {
     boost::system::error_code ec;
     const auto buffer = asio::buffer(_rbuf.data() + _rend, _rbuf.size() - _rend);
-    const std::size_t got = co_await std::visit(
-        [&](auto& stream) { return stream.async_read_some(buffer, asio::redirect_error(use_awaitable, ec)); }, _stream);
+    const std::size_t got = co_await read_some(buffer, ec);
     _rend += got;
     if ((ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) && _rend == 0) co_return false;
     if (ec) throw boost::system::system_error(ec);
   }
   co_return true;
+}
+
+asio::awaitable<std::size_t> connection::read_some(asio::mutable_buffer buffer, boost::system::error_code& ec) {
+  auto* tls = std::get_if<tls_stream>(&_stream);
+  if (tls == nullptr) {
+    co_return co_await std::get<asio::ip::tcp::socket>(_stream).async_read_some(
+        buffer, asio::redirect_error(use_awaitable, ec));
+  }
+  if (_tls_read_since_turn < tls_read_turn_bytes) {
+    // Safe beside the write loop: it writes under the socket's hold, whose writes are copied at
+    // once, so no write of it still uses the TLS stream's output buffer that this read may fill.
+    const std::size_t n = tls->read_some(buffer, ec);
+    if (tls->next_layer().unsent_outside_hold()) {
+      const auto flushed = co_await tls->next_layer().flush();
+      if (flushed && (!ec || ec == asio::error::would_block)) ec = flushed;
+    }
+    if (ec != asio::error::would_block) {
+      _tls_read_since_turn += n;
+      co_return n;
+    }
+    ec = {};
+  }
+  _tls_read_since_turn = 0;
+  co_return co_await tls->async_read_some(buffer, asio::redirect_error(use_awaitable, ec));
+}
+
+asio::awaitable<void> connection::read_exactly(asio::mutable_buffer buffer) {
+  if (auto* socket = std::get_if<asio::ip::tcp::socket>(&_stream)) {
+    co_await asio::async_read(*socket, buffer, as_much_as_each_call_moves{}, use_awaitable);
+    co_return;
+  }
+  while (buffer.size() > 0) {
+    boost::system::error_code ec;
+    const std::size_t n = co_await read_some(buffer, ec);
+    if (ec) throw boost::system::system_error(ec);
+    buffer += n;
+  }
 }
 
 asio::awaitable<void> connection::read_loop(std::shared_ptr<connection> /*self*/) {
@@ -195,14 +235,12 @@ asio::awaitable<void> connection::read_loop(std::shared_ptr<connection> /*self*/
       const auto size = base::load_be<std::uint32_t>(_rbuf.data() + _rbegin);
       _rbegin += frame_header_bytes;
       switch (check_frame_size(size, settings.max_frame_bytes)) {
-        case frame_size_verdict::ok:
-          break;
+        case frame_size_verdict::ok: break;
         case frame_size_verdict::invalid:
           fail(true, fmt::format("reason=invalid_frame_size size={}", static_cast<std::int32_t>(size)));
           co_return;
         case frame_size_verdict::too_large:
-          fail(true, fmt::format("reason=frame_too_large size={} max={}", size,
-                                 settings.max_frame_bytes));
+          fail(true, fmt::format("reason=frame_too_large size={} max={}", size, settings.max_frame_bytes));
           co_return;
       }
 
@@ -210,12 +248,7 @@ asio::awaitable<void> connection::read_loop(std::shared_ptr<connection> /*self*/
       const std::size_t buffered = std::min<std::size_t>(_rend - _rbegin, size);
       std::memcpy(frame.data(), _rbuf.data() + _rbegin, buffered);
       _rbegin += buffered;
-      if (buffered < size) {
-        const auto rest = asio::buffer(frame.data() + buffered, size - buffered);
-        co_await std::visit(
-            [&](auto& stream) { return asio::async_read(stream, rest, as_much_as_each_call_moves{}, use_awaitable); },
-            _stream);
-      }
+      if (buffered < size) co_await read_exactly(asio::buffer(frame.data() + buffered, size - buffered));
       // Throttled by a quota: a request read while the connection is muted waits for the mute to
       // end (checked here, after the read, as the mute may have started while the read waited).
       while (!reading_stopped() && clock::now() < _muted_until) {

@@ -94,8 +94,8 @@ class connection : public std::enable_shared_from_this<connection> {
   boost::asio::ip::tcp::socket& socket();
   boost::asio::any_io_executor executor();
   boost::asio::awaitable<void> write_loop(std::shared_ptr<connection> self);
-  static boost::asio::awaitable<void> run_handler(std::shared_ptr<connection> self,
-                                                  std::uint64_t seq, base::byte_buffer frame);
+  static boost::asio::awaitable<void> run_handler(std::shared_ptr<connection> self, std::uint64_t seq,
+                                                  base::byte_buffer frame);
   // A buffer of `size` bytes for the next request frame: a pooled one when there is one, whose
   // old contents are overwritten, not zero-filled.
   base::byte_buffer take_frame_buffer(std::size_t size);
@@ -103,6 +103,12 @@ class connection : public std::enable_shared_from_this<connection> {
   void recycle_frame_buffer(base::byte_buffer frame);
   // Ensures at least `n` (<= read buffer size) bytes are buffered. False on EOF before any byte.
   boost::asio::awaitable<bool> fill(std::size_t n);
+  // Reads what has arrived into `buffer`, at least one byte, waiting when nothing has. Over TLS,
+  // decrypts what has arrived without a trip through the event loop: Asio's TLS stream takes one
+  // per TLS record, and librdkafka sends ~2 KiB records (bench/RESULTS.md, 2026-12-07).
+  boost::asio::awaitable<std::size_t> read_some(boost::asio::mutable_buffer buffer, boost::system::error_code& ec);
+  // Fills `buffer` whole; throws boost::system::system_error on a read error or EOF.
+  boost::asio::awaitable<void> read_exactly(boost::asio::mutable_buffer buffer);
   void mute_reads_for(std::chrono::milliseconds duration);
   void dispatch(base::byte_buffer frame);
   void complete(std::uint64_t seq, std::optional<base::spliced_buffer> response, clock::time_point started_at,
@@ -145,6 +151,7 @@ class connection : public std::enable_shared_from_this<connection> {
   base::byte_buffer _rbuf;
   std::size_t _rbegin = 0;
   std::size_t _rend = 0;
+  std::size_t _tls_read_since_turn = 0;  // bytes read_some decrypted since the last event-loop turn
 
   // Frame buffers of completed requests, reused by later ones (take_frame_buffer). A buffer in
   // here is never one a running handler still reads: it arrives only after its handler completed.

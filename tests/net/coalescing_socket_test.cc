@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -172,6 +173,53 @@ TEST(coalescing_socket, a_write_made_while_release_sends_follows_what_was_held) 
   });
   EXPECT_TRUE(late_done);
   EXPECT_EQ(got, expected);
+}
+
+TEST(coalescing_socket, a_synchronous_read_takes_what_arrived_and_never_waits) {
+  socket_pair p;
+  const auto r = record(1000, 4);
+  asio::write(p.peer, asio::buffer(r));
+  std::vector<std::uint8_t> got(4096);
+  boost::system::error_code ec;
+  std::size_t n = 0;
+  while (n < r.size() && !ec) n += p.sending->read_some(asio::buffer(got.data() + n, got.size() - n), ec);
+  EXPECT_FALSE(ec);
+  ASSERT_EQ(n, r.size());
+  EXPECT_TRUE(std::equal(r.begin(), r.end(), got.begin()));
+  // Nothing more has arrived: would_block at once (a blocking read would hang the test here).
+  EXPECT_EQ(p.sending->read_some(asio::buffer(got), ec), 0u);
+  EXPECT_EQ(ec, asio::error::would_block);
+}
+
+TEST(coalescing_socket, a_synchronous_write_is_held_behind_what_is_held_and_sent_by_release_or_flush) {
+  socket_pair p;
+  const auto held = record(20 << 10, 5);
+  const auto answer = record(300, 6);  // what a TLS read would write (an alert, a key update)
+  const auto later = record(500, 7);
+  std::vector<std::uint8_t> expected = held;
+  expected.insert(expected.end(), answer.begin(), answer.end());
+  expected.insert(expected.end(), later.begin(), later.end());
+  bool unsent_during_hold = true;
+  bool unsent_outside_hold = false;
+  std::size_t readable_before_flush = 1;
+  run(p, [&]() -> asio::awaitable<void> {
+    p.sending->hold();
+    co_await asio::async_write(*p.sending, asio::buffer(held), asio::use_awaitable);
+    boost::system::error_code ec;
+    EXPECT_EQ(p.sending->write_some(asio::buffer(answer), ec), answer.size());
+    EXPECT_FALSE(ec);
+    unsent_during_hold = p.sending->unsent_outside_hold();  // the release sends it
+    EXPECT_FALSE(co_await p.sending->release());
+    EXPECT_EQ(p.sending->write_some(asio::buffer(later), ec), later.size());
+    unsent_outside_hold = p.sending->unsent_outside_hold();
+    readable_before_flush = p.readable() - held.size() - answer.size();
+    EXPECT_FALSE(co_await p.sending->flush());
+  });
+  EXPECT_FALSE(unsent_during_hold);
+  EXPECT_TRUE(unsent_outside_hold);
+  EXPECT_EQ(readable_before_flush, 0u);
+  p.readable();
+  EXPECT_EQ(p.received, expected);
 }
 
 }  // namespace
