@@ -76,13 +76,8 @@ class coalescing_socket {
   // under way sends it; otherwise the reader sends it with flush() (unsent_outside_hold()).
   template <typename ConstBuffers>
   std::size_t write_some(const ConstBuffers& data, boost::system::error_code& ec) {
-    std::size_t n = 0;
-    for (auto it = boost::asio::buffer_sequence_begin(data); it != boost::asio::buffer_sequence_end(data); ++it) {
-      hold_bytes(static_cast<const std::uint8_t*>(it->data()), it->size());
-      n += it->size();
-    }
     ec = {};
-    return n;
+    return hold_all(data);
   }
   // Bytes are held that no release or drain under way will send.
   bool unsent_outside_hold() const { return !_holding && !_draining && !_held.empty(); }
@@ -97,9 +92,7 @@ class coalescing_socket {
             _socket.async_write_some(data, std::move(handler));
             return;
           }
-          const std::size_t n = boost::asio::buffer_size(data);
-          for (auto it = boost::asio::buffer_sequence_begin(data); it != boost::asio::buffer_sequence_end(data); ++it)
-            hold_bytes(static_cast<const std::uint8_t*>(it->data()), it->size());
+          const std::size_t n = hold_all(data);
           if (_holding && _held.size() < send_at_bytes) {
             boost::asio::post(_socket.get_executor(),
                               [h = std::move(handler), n]() mutable { h(boost::system::error_code{}, n); });
@@ -118,6 +111,16 @@ class coalescing_socket {
   boost::asio::awaitable<boost::system::error_code> drain();
   // Appends to what is held (taking one of the thread's idle buffers when the socket has none).
   void hold_bytes(const std::uint8_t* bytes, std::size_t size);
+  // hold_bytes() of every buffer of `data`; the bytes held.
+  template <typename ConstBuffers>
+  std::size_t hold_all(const ConstBuffers& data) {
+    std::size_t n = 0;
+    for (auto it = boost::asio::buffer_sequence_begin(data); it != boost::asio::buffer_sequence_end(data); ++it) {
+      hold_bytes(static_cast<const std::uint8_t*>(it->data()), it->size());
+      n += it->size();
+    }
+    return n;
+  }
 
   boost::asio::ip::tcp::socket _socket;
   bool _holding = false;

@@ -34,11 +34,11 @@ constexpr std::size_t max_write_batch = 32;
 // holds at most a few MiB. A fresh buffer is zero-filled by std::vector and, on the VMs we build
 // on, first-touched page by page (~15 us a page): both showed in produce profiles (bench/RESULTS.md).
 constexpr std::size_t frame_pool_buffers = 4;
+constexpr std::size_t frame_pool_max_bytes = std::size_t{4} << 20;
 // A TLS connection decrypts what has already arrived without a trip through the event loop
 // (connection::read_some); after this many bytes it takes one, so that the other connections of
 // its thread get their turn (a plaintext read of a large frame takes one per system call).
 constexpr std::size_t tls_read_turn_bytes = std::size_t{256} << 10;
-constexpr std::size_t frame_pool_max_bytes = std::size_t{4} << 20;
 
 asio::awaitable<void> wait_for_wakeup(asio::steady_timer& timer) {
   timer.expires_at(asio::steady_timer::time_point::max());
