@@ -6,8 +6,10 @@
 The machine is shared and noisy, so figures of separate runs are not comparable: this runs each
 scenario for every binary in turn, round after round, each on a fresh broker (fresh data directory),
 and prints one JSON object per measurement (binary, scenario, round, MB/s, broker CPU-s per GB).
-Scenarios, all 1 KiB records with page-cache durability (log.flush.interval.messages=max):
+Scenarios, all 1 KiB records with page-cache durability (log.flush.interval.messages=max) unless
+said otherwise:
   produce   acks=1 into one partition for --produce-s seconds, the default page-cache window;
+  produce_all  the same with acks=all and the default durability (fsync before the ack);
   consume1  --records produced into one partition, then consumed back from the page cache
             (log.page.cache.keep.bytes=-1), the consume timed;
   consume8  the same with eight partitions.
@@ -43,8 +45,8 @@ class Broker:
         self.data = tempfile.mkdtemp(prefix="ab-data-", dir=workdir)
         self.bootstrap = f"127.0.0.1:{free_port()}"
         cmd = [binary, "serve", "--listen", self.bootstrap, "--data-dir", self.data,
-               "--set", "admin.listeners=127.0.0.1:0", "--set", f"log.flush.interval.messages={INT64_MAX}"]
-        for key, value in settings.items():
+               "--set", "admin.listeners=127.0.0.1:0"]
+        for key, value in ({"log.flush.interval.messages": INT64_MAX} | settings).items():
             cmd += ["--set", f"{key}={value}"]
         self.log_path = os.path.join(self.data, "broker.log")
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(self.log_path, "w"))
@@ -78,12 +80,16 @@ def load(tool: str, args: list[str]) -> dict:
 def measure(tool: str, binary: str, scenario: str, args) -> dict:
     partitions = 8 if scenario == "consume8" else 1
     settings = {"topics": f"t:{partitions}"}
-    if scenario != "produce":
+    producing = scenario in ("produce", "produce_all")
+    if not producing:
         settings["log.page.cache.keep.bytes"] = "-1"  # read back from the page cache
+    if scenario == "produce_all":
+        settings["log.flush.interval.messages"] = "1"  # the default: fsync before the ack
     b = Broker(binary, args.workdir, settings)
     try:
-        produce = ["produce", "-b", b.bootstrap, "-t", "t", "-s", "1024", "--acks", "1", "--linger-ms", "5"]
-        if scenario == "produce":
+        acks = "all" if scenario == "produce_all" else "1"  # all: the default durability, fsync before the ack
+        produce = ["produce", "-b", b.bootstrap, "-t", "t", "-s", "1024", "--acks", acks, "--linger-ms", "5"]
+        if producing:
             before = cpu_s(b.proc.pid)
             r = load(tool, produce + ["-n", "1000000000", "--duration-s", str(args.produce_s), "--timeout-s",
                                       str(args.produce_s + 60)])
@@ -106,7 +112,8 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--produce-s", type=int, default=12)
     ap.add_argument("--records", type=int, default=2_000_000)
-    ap.add_argument("--scenarios", default="produce,consume1,consume8")
+    ap.add_argument("--scenarios", default="produce,consume1,consume8",
+                    help="comma-separated: produce (acks=1), produce_all (acks=all), consume1, consume8")
     ap.add_argument("--workdir", default=os.path.join(here, "..", "build"),
                     help="parent of the brokers' data directories (decides which disk is measured)")
     args = ap.parse_args()

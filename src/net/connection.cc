@@ -31,8 +31,8 @@ constexpr std::size_t read_buffer_bytes = std::size_t{32} * 1024;
 constexpr std::size_t max_write_batch = 32;
 // Frame buffers kept for reuse per connection, and the largest one kept: a producer's requests
 // (librdkafka's default message.max.bytes is 1 MB) reuse their buffers, while an idle connection
-// holds at most a few MiB. A fresh buffer is zero-filled by std::vector and, on the VMs we build
-// on, first-touched page by page (~15 us a page): both showed in produce profiles (bench/RESULTS.md).
+// holds at most a few MiB. A fresh buffer's pages are first-touched one by one (~15 us a page on
+// the VMs we build on), which showed in produce profiles (bench/RESULTS.md).
 constexpr std::size_t frame_pool_buffers = 4;
 constexpr std::size_t frame_pool_max_bytes = std::size_t{4} << 20;
 // A TLS connection decrypts what has already arrived without a trip through the event loop
@@ -244,7 +244,7 @@ asio::awaitable<void> connection::read_loop(std::shared_ptr<connection> /*self*/
           co_return;
       }
 
-      base::byte_buffer frame = take_frame_buffer(size);
+      frame_buffer frame = take_frame_buffer(size);
       const std::size_t buffered = std::min<std::size_t>(_rend - _rbegin, size);
       std::memcpy(frame.data(), _rbuf.data() + _rbegin, buffered);
       _rbegin += buffered;
@@ -300,7 +300,7 @@ asio::awaitable<bool> connection::handshake(tls_stream& tls) {
   co_return true;
 }
 
-void connection::dispatch(base::byte_buffer frame) {
+void connection::dispatch(frame_buffer frame) {
   const std::uint64_t seq = _next_seq++;
   slot& s = _pending.emplace_back();
   if (_settings->observer != nullptr) {
@@ -310,36 +310,33 @@ void connection::dispatch(base::byte_buffer frame) {
   asio::co_spawn(executor(), run_handler(shared_from_this(), seq, std::move(frame)), asio::detached);
 }
 
-base::byte_buffer connection::take_frame_buffer(std::size_t size) {
+frame_buffer connection::take_frame_buffer(std::size_t size) {
   // Small requests (metadata, heartbeats, commits) are cheap to allocate and must not take the
   // large buffers the connection's produce requests reuse.
-  if (size <= read_buffer_bytes || _frame_pool.empty()) return base::byte_buffer(size);
+  if (size <= read_buffer_bytes || _frame_pool.empty()) return frame_buffer(size);
   auto largest = std::max_element(_frame_pool.begin(), _frame_pool.end(),
-                                  [](const auto& a, const auto& b) { return a.size() < b.size(); });
-  base::byte_buffer frame = std::move(*largest);
+                                  [](const auto& a, const auto& b) { return a.capacity() < b.capacity(); });
+  frame_buffer frame = std::move(*largest);
   _frame_pool.erase(largest);
-  // Only bytes beyond the buffer's previous size are zero-filled; a producer's frames are about
-  // the same size every time.
-  frame.resize(size);
+  frame.reset_for_overwrite(size);
   return frame;
 }
 
-void connection::recycle_frame_buffer(base::byte_buffer frame) {
-  if (_closed || frame.size() <= read_buffer_bytes || frame.capacity() > frame_pool_max_bytes ||
+void connection::recycle_frame_buffer(frame_buffer frame) {
+  if (_closed || frame.capacity() <= read_buffer_bytes || frame.capacity() > frame_pool_max_bytes ||
       _frame_pool.size() >= frame_pool_buffers)
     return;
   _frame_pool.push_back(std::move(frame));
 }
 
-asio::awaitable<void> connection::run_handler(std::shared_ptr<connection> self, std::uint64_t seq,
-                                              base::byte_buffer frame) {
+asio::awaitable<void> connection::run_handler(std::shared_ptr<connection> self, std::uint64_t seq, frame_buffer frame) {
   std::optional<base::spliced_buffer> response;
   bool failed = false;
   std::string error;
   const bool timed = self->_settings->observer != nullptr;
   const auto started_at = timed ? clock::now() : clock::time_point{};
   try {
-    response = co_await self->_settings->handler(self->_info, std::span<std::uint8_t>(frame));
+    response = co_await self->_settings->handler(self->_info, frame.bytes());
   } catch (const std::exception& e) {
     failed = true;
     error = e.what();

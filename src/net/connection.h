@@ -14,6 +14,7 @@
 #include <variant>
 
 #include "net/coalescing_socket.h"
+#include "net/frame_buffer.h"
 #include "net/server.h"
 #include "net/tls_context.h"
 
@@ -95,12 +96,11 @@ class connection : public std::enable_shared_from_this<connection> {
   boost::asio::any_io_executor executor();
   boost::asio::awaitable<void> write_loop(std::shared_ptr<connection> self);
   static boost::asio::awaitable<void> run_handler(std::shared_ptr<connection> self, std::uint64_t seq,
-                                                  base::byte_buffer frame);
-  // A buffer of `size` bytes for the next request frame: a pooled one when there is one, whose
-  // old contents are overwritten, not zero-filled.
-  base::byte_buffer take_frame_buffer(std::size_t size);
+                                                  frame_buffer frame);
+  // A buffer of `size` bytes for the next request frame: a pooled one when there is one.
+  frame_buffer take_frame_buffer(std::size_t size);
   // Gives back the frame of a request whose handler has completed (nothing refers to it now).
-  void recycle_frame_buffer(base::byte_buffer frame);
+  void recycle_frame_buffer(frame_buffer frame);
   // Ensures at least `n` (<= read buffer size) bytes are buffered. False on EOF before any byte.
   boost::asio::awaitable<bool> fill(std::size_t n);
   // Reads what has arrived into `buffer`, at least one byte, waiting when nothing has. Over TLS,
@@ -110,7 +110,7 @@ class connection : public std::enable_shared_from_this<connection> {
   // Fills `buffer` whole; throws boost::system::system_error on a read error or EOF.
   boost::asio::awaitable<void> read_exactly(boost::asio::mutable_buffer buffer);
   void mute_reads_for(std::chrono::milliseconds duration);
-  void dispatch(base::byte_buffer frame);
+  void dispatch(frame_buffer frame);
   void complete(std::uint64_t seq, std::optional<base::spliced_buffer> response, clock::time_point started_at,
                 clock::time_point done_at);
   // Reports the requests whose responses were just written (or that had none).
@@ -155,7 +155,7 @@ class connection : public std::enable_shared_from_this<connection> {
 
   // Frame buffers of completed requests, reused by later ones (take_frame_buffer). A buffer in
   // here is never one a running handler still reads: it arrives only after its handler completed.
-  std::vector<base::byte_buffer> _frame_pool;
+  std::vector<frame_buffer> _frame_pool;
 
   bool _end_of_requests = false;  // peer sent EOF at a frame boundary, or the handler asked to close
   bool _close_requested = false;  // the handler asked to close after the responses
