@@ -353,6 +353,8 @@ class partition_log : public std::enable_shared_from_this<partition_log> {
       EXCLUDES(_aborted_mutex);
   void publish_first_unstable_offset() REQUIRES(_write_mutex);
   result<void> roll(std::int64_t now_ms) REQUIRES(_write_mutex) EXCLUDES(_segments_mutex);
+  // Records a snapshot file just written and deletes all but the newest two.
+  void note_snapshot_written(std::int64_t offset) REQUIRES(_write_mutex);
   struct framed_batch {
     std::size_t at;
     std::uint32_t size;
@@ -449,8 +451,9 @@ class partition_log : public std::enable_shared_from_this<partition_log> {
   std::uint64_t _unsynced_appends GUARDED_BY(_write_mutex) = 0;
   bool _closed GUARDED_BY(_write_mutex) = false;
   producer_state_table _producers GUARDED_BY(_write_mutex);
-  // Of the newest snapshot written or loaded; -1: none.
-  std::int64_t _snapshot_offset GUARDED_BY(_write_mutex) = -1;
+  // The offsets of the snapshot files this log wrote or loaded, ascending: a roll prunes them
+  // without listing the directory (which grows with the partition's segments).
+  std::vector<std::int64_t> _snapshot_offsets GUARDED_BY(_write_mutex);
   // Appended since the last page-cache trim was scheduled, and sealed segments not trimmed yet
   // (weak: retention or compaction deleting one must free its disk space at once).
   std::uint64_t _appended_since_trim GUARDED_BY(_write_mutex) = 0;

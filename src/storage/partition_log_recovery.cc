@@ -73,7 +73,7 @@ void partition_log::adopt(partition_log& fresh) {
     base::mutex_lock lock(fresh._write_mutex);
     _active = std::move(fresh._active);
     _producers = std::move(fresh._producers);
-    _snapshot_offset = fresh._snapshot_offset;
+    _snapshot_offsets = std::move(fresh._snapshot_offsets);
     _sealed_untrimmed = std::move(fresh._sealed_untrimmed);
   }
   _sealed_unsynced.clear();

@@ -159,8 +159,11 @@ result<void> partition_log::load_producer_state(bool clean_shutdown, std::int64_
   const std::int64_t limit = clean_shutdown ? leo : std::min(leo, recovery_point);
   auto snapshot = load_snapshot(_fs, _dir, *names, limit, now);
   std::int64_t from = _log_start_offset.load();
+  _snapshot_offsets.clear();
   if (snapshot) {
-    _snapshot_offset = snapshot->offset;
+    // load_snapshot deleted the newer ones (unusable, or beyond the limit); the older ones stay.
+    for (const auto o : snapshot_offsets(*names))
+      if (o <= snapshot->offset) _snapshot_offsets.push_back(o);
     _producers = std::move(snapshot->table);
     from = std::max(from, snapshot->offset);
   }

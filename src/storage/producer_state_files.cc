@@ -53,14 +53,6 @@ std::optional<loaded_snapshot> load_snapshot(io::file_system& fs, const std::fil
   return out;
 }
 
-void prune_snapshots(io::file_system& fs, const std::filesystem::path& dir, std::size_t keep) {
-  auto names = fs.list_directory(dir);
-  if (!names) return;
-  auto offsets = snapshot_offsets(*names);
-  if (offsets.size() <= keep) return;
-  for (std::size_t i = 0; i + keep < offsets.size(); ++i) (void)fs.unlink(dir / snapshot_file_name(offsets[i]));
-}
-
 result<std::vector<aborted_txn>> read_txn_index(io::file_system& fs, const std::filesystem::path& dir,
                                                 std::int64_t base_offset) {
   auto bytes = io::read_whole_file(fs, dir / txn_index_file_name(base_offset));

@@ -34,8 +34,6 @@ struct loaded_snapshot {
 std::optional<loaded_snapshot> load_snapshot(io::file_system& fs, const std::filesystem::path& dir,
                                              const std::vector<std::string>& names, std::int64_t limit,
                                              std::int64_t now_ms);
-// Deletes all but the newest `keep` snapshots.
-void prune_snapshots(io::file_system& fs, const std::filesystem::path& dir, std::size_t keep);
 
 // The entries of `<dir>/<base>.txnindex` (the caller knows it exists: a directory listing).
 result<std::vector<aborted_txn>> read_txn_index(io::file_system& fs, const std::filesystem::path& dir,

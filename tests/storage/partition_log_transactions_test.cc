@@ -2,6 +2,9 @@
 // offset, aborted transactions, and rebuilding all of it after clean and unclean restarts.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <vector>
+
 #include "helpers.h"
 #include "storage/file_names.h"
 
@@ -177,6 +180,38 @@ TEST_F(partition_log_transactions, a_roll_writes_a_snapshot_that_a_crash_restart
   auto gap = append(*log, producer_batch(0, 13, 1));
   ASSERT_FALSE(gap);
   EXPECT_EQ(gap.error(), errc::out_of_order_sequence);
+}
+
+// Rolls, close() and a roll after a restart each write a snapshot; only the newest two stay, found
+// without listing the directory (a roll keeps the offsets it wrote and loaded).
+TEST_F(partition_log_transactions, only_the_two_newest_snapshots_are_kept_across_rolls_and_restarts) {
+  auto cfg = small_config();
+  cfg.segment_bytes = 400;
+  const auto snapshots_on_disk = [&] {
+    std::vector<std::int64_t> out;
+    for (const auto& e : std::filesystem::directory_iterator(dir()))
+      if (auto o = parse_segment_file_name(e.path().filename().string(), snapshot_suffix)) out.push_back(*o);
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  {
+    auto log = open_log(cfg);
+    for (int i = 0; i < 24; ++i) ASSERT_TRUE(append(*log, producer_batch(0, i, 1)));
+    ASSERT_GT(log->segment_count(), 4u);
+    const auto segments = log->segments();
+    EXPECT_EQ(snapshots_on_disk(), (std::vector<std::int64_t>{segments[segments.size() - 2]->base_offset(),
+                                                              segments.back()->base_offset()}));
+    ASSERT_TRUE(log->close());
+  }
+  EXPECT_EQ(snapshots_on_disk().size(), 2u);
+  EXPECT_EQ(snapshots_on_disk().back(), 24);  // close(): the log end
+  // An older snapshot a crash left behind is pruned too: the restart loaded it.
+  std::filesystem::copy_file(dir() / snapshot_file_name(24), dir() / snapshot_file_name(1));
+  auto log = open_log(cfg, /*clean=*/true);
+  for (int i = 24; i < 36; ++i) ASSERT_TRUE(append(*log, producer_batch(0, i, 1)));
+  const auto segments = log->segments();
+  EXPECT_EQ(snapshots_on_disk(),
+            (std::vector<std::int64_t>{segments[segments.size() - 2]->base_offset(), segments.back()->base_offset()}));
 }
 
 TEST_F(partition_log_transactions, a_torn_snapshot_is_ignored_and_the_log_replayed) {
