@@ -54,6 +54,10 @@ class faulty_file final : public file {
     if (r) _fs._bytes_dropped_from_cache.fetch_add(counted);
     return r;
   }
+  result<void> reserve(std::uint64_t offset, std::uint64_t length) override {
+    if (_fs._fail_writes.load()) return errno_failure(EIO);
+    return _f->reserve(offset, length);
+  }
   result<void> truncate(std::uint64_t size) override {
     if (_fs._fail_writes.load()) return errno_failure(EIO);
     auto r = _f->truncate(size);

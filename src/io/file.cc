@@ -67,6 +67,13 @@ class posix_file final : public file {
     return {};
   }
 
+  result<void> reserve(std::uint64_t offset, std::uint64_t length) override {
+    while (::fallocate(_fd, FALLOC_FL_KEEP_SIZE, static_cast<off_t>(offset), static_cast<off_t>(length)) != 0) {
+      if (errno != EINTR) return errno_failure(errno);
+    }
+    return {};
+  }
+
   result<void> truncate(std::uint64_t size) override {
     if (::ftruncate(_fd, static_cast<off_t>(size)) != 0) return errno_failure(errno);
     return {};

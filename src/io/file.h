@@ -58,6 +58,11 @@ class file {
   // Drops the range's clean pages from the page cache (POSIX_FADV_DONTNEED; dirty pages stay):
   // later reads of it go to the disk. The file's contents do not change. Length 0: to the end.
   virtual result<void> drop_from_cache(std::uint64_t offset, std::uint64_t length) = 0;
+  // Allocates disk blocks for the range without changing the file's size or contents
+  // (fallocate(2) with FALLOC_FL_KEEP_SIZE), so that writes there later skip the filesystem's
+  // block allocation. truncate() to the current size gives back what lies past the end. Fails with
+  // ENOSPC, or EOPNOTSUPP where the filesystem cannot.
+  virtual result<void> reserve(std::uint64_t offset, std::uint64_t length) = 0;
   virtual result<void> truncate(std::uint64_t size) = 0;
   virtual result<std::uint64_t> size() = 0;
   // The descriptor, for sendfile(2); -1 when the file has none (test doubles).

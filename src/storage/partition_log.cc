@@ -185,6 +185,7 @@ result<append_result> partition_log::write_locked(std::span<std::uint8_t> data,
     next += b.last_offset_delta + 1;
     infos.push_back({b.at, b.size, next - 1, max_ts});
   }
+  _active->reserve_ahead(data.size(), static_cast<std::uint64_t>(_config.segment_bytes));
   if (auto r = _active->append(data, infos); !r) return fail_and_return(r.error(), "append");
   out.last_offset = next - 1;
   out.log_append_time = append_time ? now : -1;

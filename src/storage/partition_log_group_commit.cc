@@ -108,6 +108,7 @@ result<void> partition_log::flush_round() {
     return base::failure(errc::io_error);
   };
   for (auto& s : sealed) {
+    s->release_reserved();
     if (!s->sync_log()) return failed("sealed_log");
     if (!s->sync_indexes()) return failed("sealed_index");
   }

@@ -217,6 +217,31 @@ result<void> segment::append(base::byte_span bytes, std::span<const append_batch
   return {};
 }
 
+void segment::reserve_ahead(std::uint64_t incoming, std::uint64_t segment_bytes) {
+  constexpr std::uint64_t min_ahead = std::uint64_t{64} << 10;
+  constexpr std::uint64_t max_ahead = std::uint64_t{16} << 20;
+  const std::uint64_t end = size() + incoming;
+  const std::uint64_t reserved = _reserved_to.load(std::memory_order_relaxed);
+  if (end <= reserved) return;
+  const std::uint64_t to = std::max(end, std::min(end + std::clamp(end, min_ahead, max_ahead), segment_bytes));
+  const std::uint64_t from = std::max(reserved, end - incoming);
+  // Recorded even when it fails, so a full disk is not asked again on every append.
+  (void)_log->reserve(from, to - from);
+  _reserved_to.store(to, std::memory_order_relaxed);
+}
+
+void segment::release_reserved() {
+  const std::uint64_t end = size();
+  if (_reserved_to.load(std::memory_order_relaxed) <= end) return;
+  // Truncating to the current size frees the blocks past it and changes nothing else.
+  if (auto r = _log->truncate(end); !r) {
+    SPATE_LOG_WARN("event=segment_reserve_release_failed dir={} base_offset={} error=\"{}\"", _dir.string(),
+                   _base_offset, r.error().message());
+    return;
+  }
+  _reserved_to.store(end, std::memory_order_relaxed);
+}
+
 result<void> segment::write_index_file(const std::string& name, base::byte_span bytes, std::uint64_t position,
                                        bool replace, bool sync) {
   auto f = _fs.open(path_of(name), {.write = true, .create = true, .truncate = replace});

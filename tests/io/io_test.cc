@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include <atomic>
 #include <filesystem>
@@ -52,6 +53,33 @@ TEST(file, positional_writes_and_reads_round_trip) {
   ASSERT_TRUE((*f)->truncate(5));
   EXPECT_EQ(*(*f)->size(), 5u);
   EXPECT_FALSE(fs.open(d.path / "f", {.create = true, .exclusive = true}));
+}
+
+std::uint64_t allocated_bytes(const std::filesystem::path& path) {
+  struct stat st {};
+  EXPECT_EQ(::stat(path.c_str(), &st), 0);
+  return static_cast<std::uint64_t>(st.st_blocks) * 512;
+}
+
+TEST(file, reserve_allocates_blocks_past_the_end_without_changing_the_file_and_truncate_gives_them_back) {
+  tmpdir d;
+  auto& fs = posix_file_system();
+  const auto path = d.path / "f";
+  auto f = fs.open(path, {.write = true, .create = true});
+  ASSERT_TRUE(f);
+  ASSERT_TRUE((*f)->pwrite(bytes("hello"), 0));
+  const auto reserved = (*f)->reserve(0, std::uint64_t{4} << 20);
+  if (!reserved && reserved.error() == std::errc::operation_not_supported)
+    GTEST_SKIP() << "the temporary directory's filesystem cannot reserve blocks";
+  ASSERT_TRUE(reserved) << reserved.error().message();
+  EXPECT_EQ(*(*f)->size(), 5u);
+  EXPECT_GE(allocated_bytes(path), std::uint64_t{4} << 20);
+  std::uint8_t out[5];
+  EXPECT_EQ(*(*f)->pread(out, 0), 5u);
+  EXPECT_EQ(std::string(out, out + 5), "hello");
+  ASSERT_TRUE((*f)->truncate(5));
+  EXPECT_EQ(*(*f)->size(), 5u);
+  EXPECT_LT(allocated_bytes(path), std::uint64_t{1} << 20);
 }
 
 TEST(file, write_file_atomically_replaces_contents) {

@@ -1,6 +1,7 @@
 #include "storage/partition_log.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "helpers.h"
@@ -84,6 +85,44 @@ TEST_F(plog, segment_rolls_when_the_next_batch_would_exceed_segment_bytes) {
   EXPECT_EQ(segs[2]->base_offset(), 6);
   EXPECT_TRUE(std::filesystem::exists(dir() / log_file_name(6)));
   EXPECT_TRUE(std::filesystem::exists(dir() / time_index_file_name(3)));
+}
+
+std::uint64_t allocated_bytes(const std::filesystem::path& path) {
+  struct stat st {};
+  EXPECT_EQ(::stat(path.c_str(), &st), 0);
+  return static_cast<std::uint64_t>(st.st_blocks) * 512;
+}
+
+// The active segment has disk blocks reserved ahead of its appends (segment::reserve_ahead); a
+// rolled one gives back what it did not use in the flush round that syncs it.
+TEST_F(plog, the_active_segment_reserves_blocks_ahead_and_a_rolled_one_gives_them_back) {
+  auto cfg = small_config();
+  cfg.segment_ms = 60'000;  // rolled by age, so the segment is not full up to segment.bytes
+  const auto batch_size = make_batch(1, 0, 10'000).size();
+  auto log = open_log(cfg);
+  {
+    auto probe = io::posix_file_system().open(dir() / "probe", {.write = true, .create = true});
+    ASSERT_TRUE(probe);
+    if (!(*probe)->reserve(0, 4096)) GTEST_SKIP() << "the temporary directory's filesystem cannot reserve blocks";
+  }
+  for (int i = 0; i < 3; ++i) append(*log, 1, clock.now_ms(), 10'000);
+  const auto first = dir() / log_file_name(0);
+  EXPECT_EQ(std::filesystem::file_size(first), 3 * batch_size);  // the size is what was appended
+  // Reserved at the first append: 64 KiB past its end.
+  EXPECT_GE(allocated_bytes(first), batch_size + (std::uint64_t{64} << 10));
+  clock.advance(61'000);
+  append(*log, 1, clock.now_ms(), 10'000);
+  ASSERT_EQ(log->segment_count(), 2u);
+  ASSERT_TRUE(log->flush());
+  EXPECT_EQ(std::filesystem::file_size(first), 3 * batch_size);
+  EXPECT_LT(allocated_bytes(first), 3 * batch_size + 8192) << "the rolled segment still holds reserved blocks";
+  EXPECT_GE(allocated_bytes(dir() / log_file_name(3)), batch_size + (std::uint64_t{64} << 10));
+  // What was appended reads back whole, and no further (the reserved blocks are past the end).
+  base::byte_buffer buf;
+  auto r = log->read(0, 1 << 20, log->high_watermark(), &buf);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(batches_of(r->records).size(), 3u);
+  EXPECT_EQ(r->records.size(), 3 * batch_size);
 }
 
 TEST_F(plog, segment_rolls_by_age_after_segment_ms) {
