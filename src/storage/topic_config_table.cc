@@ -217,7 +217,8 @@ std::vector<topic_config_row> build() {
       {.name = "preallocate",
        .type = t::boolean,
        .broker_name = "log.preallocate",
-       .documentation = "Whether segment files are preallocated (stored, not done).",
+       .documentation = "Whether segment files are preallocated whole (stored, not done: the active segment always "
+                        "has up to 16 MiB reserved ahead of its appends, docs/storage-format.md).",
        .fixed_default = "false"},
       {.name = "quota.trim.enable",
        .type = t::boolean,
