@@ -1,5 +1,7 @@
 #include "storage/segment.h"
 
+#include <sys/statvfs.h>
+
 #include <algorithm>
 
 #include "base/assert.h"
@@ -217,13 +219,27 @@ result<void> segment::append(base::byte_span bytes, std::span<const append_batch
   return {};
 }
 
+namespace {
+constexpr std::uint64_t min_reserve_ahead = std::uint64_t{64} << 10;
+
+// 16 MiB, or 1/4096 of a smaller filesystem: reserved blocks count as used space, and on a small
+// filesystem the disk quota's thresholds are only a few MiB apart. 0 when it cannot be told.
+std::uint64_t max_reserve_ahead(const std::filesystem::path& dir) {
+  struct statvfs st {};
+  if (::statvfs(dir.c_str(), &st) != 0) return 0;
+  return std::min<std::uint64_t>(std::uint64_t{16} << 20, std::uint64_t{st.f_blocks} * st.f_frsize / 4096);
+}
+}  // namespace
+
 void segment::reserve_ahead(std::uint64_t incoming, std::uint64_t segment_bytes) {
-  constexpr std::uint64_t min_ahead = std::uint64_t{64} << 10;
-  constexpr std::uint64_t max_ahead = std::uint64_t{16} << 20;
+  if (!_max_reserve_ahead) _max_reserve_ahead = max_reserve_ahead(_dir);
+  const std::uint64_t max_ahead = *_max_reserve_ahead;
+  if (max_ahead < min_reserve_ahead) return;
   const std::uint64_t end = size() + incoming;
   const std::uint64_t reserved = _reserved_to.load(std::memory_order_relaxed);
   if (end <= reserved) return;
-  const std::uint64_t to = std::max(end, std::min(end + std::clamp(end, min_ahead, max_ahead), segment_bytes));
+  const std::uint64_t to =
+      std::max(end, std::min(end + std::clamp(end, min_reserve_ahead, max_ahead), segment_bytes));
   const std::uint64_t from = std::max(reserved, end - incoming);
   // Recorded even when it fails, so a full disk is not asked again on every append.
   (void)_log->reserve(from, to - from);

@@ -95,7 +95,7 @@ class segment {
   result<void> append(base::byte_span bytes, std::span<const append_batch> batches);
   // Before an append of `incoming` bytes to the active segment: reserves disk blocks past the end
   // (io::file::reserve) ahead of the appends, as far as the segment already holds (64 KiB to
-  // 16 MiB) but not past `segment_bytes`. Buffered appends into reserved blocks skip ext4's
+  // 16 MiB, or to 1/4096 of a smaller filesystem: none below 256 MiB) but not past `segment_bytes`. Buffered appends into reserved blocks skip ext4's
   // per-page delayed allocation: -15 % broker CPU per GB for acks=1 produce, -11 % for acks=all
   // (bench/RESULTS.md, 2026-12-07). Failing to reserve (a full disk, a filesystem that cannot)
   // changes nothing: the append itself reports a full disk.
@@ -222,6 +222,7 @@ class segment {
   // How far reserve_ahead() reserved; release_reserved() reads it on the pool once the segment is
   // sealed, after the write lock handed the segment over.
   std::atomic<std::uint64_t> _reserved_to{0};
+  std::optional<std::uint64_t> _max_reserve_ahead;  // writer-only; from the filesystem's size, once
 
   mutable base::mutex _mutex;  // guards everything below; held briefly, never across I/O
   std::uint64_t _size GUARDED_BY(_mutex) = 0;
