@@ -238,8 +238,7 @@ void segment::reserve_ahead(std::uint64_t incoming, std::uint64_t segment_bytes)
   const std::uint64_t end = size() + incoming;
   const std::uint64_t reserved = _reserved_to.load(std::memory_order_relaxed);
   if (end <= reserved) return;
-  const std::uint64_t to =
-      std::max(end, std::min(end + std::clamp(end, min_reserve_ahead, max_ahead), segment_bytes));
+  const std::uint64_t to = std::max(end, std::min(end + std::clamp(end, min_reserve_ahead, max_ahead), segment_bytes));
   const std::uint64_t from = std::max(reserved, end - incoming);
   // Recorded even when it fails, so a full disk is not asked again on every append.
   (void)_log->reserve(from, to - from);

@@ -95,10 +95,11 @@ class segment {
   result<void> append(base::byte_span bytes, std::span<const append_batch> batches);
   // Before an append of `incoming` bytes to the active segment: reserves disk blocks past the end
   // (io::file::reserve) ahead of the appends, as far as the segment already holds (64 KiB to
-  // 16 MiB, or to 1/4096 of a smaller filesystem: none below 256 MiB) but not past `segment_bytes`. Buffered appends into reserved blocks skip ext4's
-  // per-page delayed allocation: -15 % broker CPU per GB for acks=1 produce, -11 % for acks=all
-  // (bench/RESULTS.md, 2026-12-07). Failing to reserve (a full disk, a filesystem that cannot)
-  // changes nothing: the append itself reports a full disk.
+  // 16 MiB, or to 1/4096 of a smaller filesystem: none below 256 MiB) but not past
+  // `segment_bytes`. Buffered appends into reserved blocks skip ext4's per-page delayed
+  // allocation: -15 % broker CPU per GB for acks=1 produce, -11 % for acks=all (bench/RESULTS.md,
+  // 2026-12-07). Failing to reserve (a full disk, a filesystem that cannot) changes nothing: the
+  // append itself reports a full disk.
   void reserve_ahead(std::uint64_t incoming, std::uint64_t segment_bytes);
   // Gives back the blocks reserve_ahead() reserved past the end, once the segment is sealed (a
   // flush round, on the blocking pool). No-op when none are. A failure costs only the space, so it
