@@ -39,6 +39,14 @@ offset_index::entry offset_index::lookup(std::int64_t offset, std::uint64_t posi
   return *std::prev(it);
 }
 
+std::optional<offset_index::entry> offset_index::first_at_or_after(std::int64_t offset,
+                                                                   std::uint64_t position_limit) const {
+  auto it = std::lower_bound(_entries.begin(), _entries.end(), offset,
+                             [](const entry& e, std::int64_t o) { return e.offset < o; });
+  if (it == _entries.end() || it->position >= position_limit) return std::nullopt;
+  return *it;
+}
+
 void offset_index::append(std::int64_t offset, std::uint32_t position) {
   // Invariant: entries strictly increase in offset and position, relative offsets fit an i32.
   SPATE_ASSERT(_entries.empty() || (offset > _entries.back().offset && position > _entries.back().position),

@@ -41,6 +41,9 @@ class offset_index {
   entry lookup(std::int64_t offset) const;
   // As lookup(), ignoring entries at or past `position_limit` (a reader's snapshot of the size).
   entry lookup(std::int64_t offset, std::uint64_t position_limit) const;
+  // The first entry with offset >= `offset` below `position_limit`, if any: the batch holding
+  // `offset` when no unindexed batch lies between it and the entry before.
+  std::optional<entry> first_at_or_after(std::int64_t offset, std::uint64_t position_limit) const;
   // Appends an entry. Precondition: offset and position above the last entry's, not full.
   void append(std::int64_t offset, std::uint32_t position);
   // Drops the entries whose position is >= `position` (the log was truncated there).

@@ -525,9 +525,22 @@ result<void> segment::rewrite_indexes() {
 result<std::optional<batch_location>> segment::find_batch(std::int64_t offset,
                                                           std::uint64_t size_limit) const {
   std::uint64_t pos;
+  std::optional<offset_index::entry> next;
   {
     base::mutex_lock lock(_mutex);
-    pos = _offset_index.lookup(offset, size_limit).position;
+    const auto from = _offset_index.lookup(offset, size_limit);
+    pos = from.position;
+    // A consumer fetches on from where its last fetch ended, at the offset after a batch. The index
+    // holds batches' last offsets (as Kafka's does), so the entry found is the batch before, and a
+    // scan reads its header and then the wanted one's. When the wanted batch is the next indexed one
+    // (every batch is once batches reach index.interval.bytes), its header alone answers.
+    if (from.offset + 1 == offset) next = _offset_index.first_at_or_after(offset, size_limit);
+  }
+  if (next) {
+    // Offsets increase through a segment, so a batch that starts at `offset` is the first to reach
+    // it. Anything else (an unindexed batch in between, a read error) leaves it to the scan.
+    auto loc = read_location(next->position, size_limit);
+    if (loc && *loc && (*loc)->base_offset == offset) return loc;
   }
   for (;;) {
     auto loc = read_location(pos, size_limit);

@@ -21,6 +21,18 @@ TEST(offset_index, lookup_returns_the_largest_entry_at_or_below_the_offset) {
   EXPECT_EQ(idx.lookup(1000, 8200), (offset_index::entry{110, 4000}));
 }
 
+TEST(offset_index, first_at_or_after_returns_the_first_entry_reaching_the_offset) {
+  offset_index idx(100, 10);
+  idx.append(110, 4000);
+  idx.append(125, 8200);
+  EXPECT_EQ(idx.first_at_or_after(100, 10'000), (offset_index::entry{110, 4000}));
+  EXPECT_EQ(idx.first_at_or_after(110, 10'000), (offset_index::entry{110, 4000}));
+  EXPECT_EQ(idx.first_at_or_after(111, 10'000), (offset_index::entry{125, 8200}));
+  EXPECT_EQ(idx.first_at_or_after(126, 10'000), std::nullopt);
+  // Not at or past a reader's size snapshot.
+  EXPECT_EQ(idx.first_at_or_after(111, 8200), std::nullopt);
+}
+
 TEST(offset_index, encodes_kafkas_format_and_loads_it_back) {
   offset_index idx(100, 10);
   idx.append(110, 4000);

@@ -186,6 +186,30 @@ TEST_F(plog, a_read_from_any_offset_returns_the_batch_containing_it) {
   }
 }
 
+// A consumer's next fetch starts at the offset after the batch its last one ended with. The index
+// entry found for it is that batch's; the one after it is the batch wanted, whose header alone
+// locates the read (not the batch before's too).
+TEST_F(plog, a_read_that_goes_on_where_the_last_ended_reads_one_batch_header) {
+  auto log = open_log(small_config());  // index entries every 256 bytes: every batch here is indexed
+  for (int i = 0; i < 6; ++i) append(*log, 2, clock.now_ms(), 500);
+  ASSERT_TRUE(log->flush());
+  base::byte_buffer buf;
+  std::int64_t next = 0;
+  for (int i = 0; i < 6; ++i) {
+    fs.reset_counters();
+    auto r = log->read(next, 1, log->high_watermark(), &buf);
+    ASSERT_TRUE(r);
+    auto hs = headers_of(r->records);
+    ASSERT_EQ(hs.size(), 1u);
+    EXPECT_EQ(hs[0].base_offset, next);
+    // The first two batches have no index entry before them to go on from.
+    if (i >= 2) {
+      EXPECT_EQ(fs.bytes_read(), model::batch_layout::header_size + r->records.size()) << i;
+    }
+    next = r->next_offset;
+  }
+}
+
 TEST_F(plog, reads_stop_at_max_bytes_but_always_return_the_first_batch) {
   auto log = open_log(small_config());
   for (int i = 0; i < 5; ++i) append(*log, 1, clock.now_ms(), 500);
